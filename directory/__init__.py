@@ -1,0 +1,107 @@
+"""营口企业公共服务平台: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+
+from directory.settings import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app. ``settings`` defaults to the environment; ``overrides`` go into ``app.config``."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "directory" / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(overrides)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
+
+    import directory.models  # noqa: F401  (every table known before the first query)
+    from directory.core.i18n import select_locale
+    from directory.extensions import babel, csrf, db, login_manager
+
+    db.init_app(app, settings.database_url)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    from search import sync
+
+    sync.init_app(app, settings)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+
+    from directory.core import http
+
+    http.init_app(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from directory.accounts.views import bp as accounts_bp
+    from directory.api.views import bp as api_bp
+    from directory.api.views import health_bp
+    from directory.experts.views import bp as experts_bp
+    from directory.extensions import csrf
+    from directory.institutions.views import bp as institutions_bp
+    from directory.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(institutions_bp)
+    app.register_blueprint(experts_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from directory.cli import register
+
+    register(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from directory.accounts import permissions
+    from directory.core.i18n import LOCALES, current_language
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "current_language": current_language,
+            "locales": LOCALES,
+            "can": permissions,
+        }
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

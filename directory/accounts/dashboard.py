@@ -1,0 +1,74 @@
+"""What each role sees on its "my" page. Later workflows fill these sections in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from directory.accounts.models import Role
+from directory.extensions import db
+
+
+@dataclass
+class Section:
+    title: Any
+    body: Any
+    link: str | None = None
+    link_label: Any = None
+
+
+@dataclass
+class MyPage:
+    role: str
+    role_label: Any
+    profile: Any = None
+    sections: list[Section] = field(default_factory=list)
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.STAFF: _l("Service-center staff"),
+    Role.INSTITUTION: _l("Service institution"),
+    Role.EXPERT: _l("Expert"),
+    Role.ENTERPRISE: _l("Enterprise"),
+}
+
+
+def my_page(user: Any) -> MyPage:
+    """Assemble the role-appropriate overview for ``user``."""
+    from directory.enterprises.models import Enterprise
+    from directory.experts.models import Expert
+    from directory.institutions.models import Institution
+
+    role = Role(user.role)
+    page = MyPage(role=role.value, role_label=ROLE_LABELS[role])
+    if role == Role.ENTERPRISE:
+        page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        page.sections = [
+            Section(_l("My service needs"), _l("Post a need and get ranked recommendations.")),
+            Section(_l("My service requests"), _l("Follow every request from start to completion.")),
+            Section(_l("Matchmaking events"), _l("Register for events and book meetings.")),
+        ]
+    elif role == Role.INSTITUTION:
+        page.profile = db.session.get(Institution, user.institution_id) if user.institution_id else None
+        page.sections = [
+            Section(_l("Admission"), _l("Apply for admission to the service-institution database.")),
+            Section(_l("Service requests"), _l("Answer requests from enterprises.")),
+            Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade.")),
+        ]
+    elif role == Role.EXPERT:
+        page.profile = db.session.get(Expert, user.expert_id) if user.expert_id else None
+        page.sections = [
+            Section(_l("Admission"), _l("Apply for admission to the expert database.")),
+            Section(_l("Consultations"), _l("Accept consultations from enterprises.")),
+        ]
+    else:
+        page.sections = [
+            Section(_l("Review queue"), _l("Applications and profile changes waiting for review.")),
+            Section(_l("Matchmaking events"), _l("Create and run events.")),
+            Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
+            Section(_l("Search index"), _l("Index health and pending changes."), "/healthz", _l("Health")),
+        ]
+    return page

@@ -1,0 +1,49 @@
+"""Account forms; every message goes through Flask-Babel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from directory.accounts.models import Role
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
+
+
+class RegisterForm(FlaskForm):
+    role = RadioField(
+        _l("I register as"),
+        choices=[
+            (Role.ENTERPRISE.value, _l("An enterprise looking for services")),
+            (Role.INSTITUTION.value, _l("A service institution")),
+            (Role.EXPERT.value, _l("An expert")),
+        ],
+        default=Role.ENTERPRISE.value,
+        validators=[DataRequired()],
+    )
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
+    organization = StringField(_l("Organisation name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[Optional(), Regexp(r"^(\+86)?\s*1[3-9]\d{9}$", message=_l("Enter an 11-digit mainland mobile number."))],
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        if not field.data and not self.phone.data:
+            raise ValidationError(_l("Give an e-mail address or a mobile number."))
+
+    def validate_organization(self, field: StringField) -> None:
+        if self.role.data == Role.ENTERPRISE and not (field.data or "").strip():
+            raise ValidationError(_l("Enter your enterprise's name."))

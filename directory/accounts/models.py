@@ -1,0 +1,63 @@
+"""Accounts and roles. A user logs in by e-mail or mobile number; ``role`` decides what they may do."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from directory.core.time import utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    INSTITUTION = "institution"
+    EXPERT = "expert"
+    ENTERPRISE = "enterprise"
+
+
+# Roles anyone may choose when registering; staff and admin accounts come from `flask users create`.
+SELF_SERVICE_ROLES = (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT)
+STAFF_ROLES = (Role.ADMIN, Role.STAFF)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20, index=True)
+    display_name: str = Field(max_length=100)
+    locale: str | None = Field(default=None, max_length=10)
+    active: bool = True
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    # Flask-Login's protocol, written out rather than mixed in so pydantic sees no surprise attributes.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

@@ -1,0 +1,85 @@
+"""Login, logout, registration, the language switch and the role-appropriate "my" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from directory.accounts import services
+from directory.accounts.forms import LoginForm, RegisterForm
+from directory.core.errors import DomainError
+from directory.core.i18n import LANG_COOKIE, LOCALES
+from directory.core.urls import safe_next
+from directory.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Any:
+    from directory.accounts.models import User
+
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(login=form.login.data, password=form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("accounts.my")))
+        form.password.errors.append(_("The login or the password is wrong."))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(role=form.role.data, password=form.password.data,
+                                     display_name=form.display_name.data, email=form.email.data or None,
+                                     phone=form.phone.data or None, organization=form.organization.data or "")
+        except DomainError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc.message))
+        else:
+            login_user(user)
+            flash(_("Your account is ready."), "success")
+            return redirect(url_for("accounts.my"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/my")
+@login_required
+def my() -> Any:
+    from directory.accounts.dashboard import my_page
+
+    return render_template("accounts/my.html", page=my_page(current_user))
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str) -> Any:
+    if code not in LOCALES:
+        return redirect(url_for("public.home"))
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.home"))))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    if current_user.is_authenticated:
+        services.set_locale(current_user, code)
+    return response

@@ -1,0 +1,63 @@
+"""The JSON API of CONTRACTS.md (`/api/v1`) and `/healthz`. Errors are `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from directory.api.openapi import openapi_document
+from directory.core.http import json_error
+from directory.experts import services as experts
+from directory.extensions import db
+from directory.institutions import services as institutions
+from search.client import backend
+from search.queries import InvalidSearch, parse_params
+from search.service import search
+from search.sync import outbox_status
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+health_bp = Blueprint("health", __name__)
+
+
+@bp.get("/search")
+def search_endpoint() -> Any:
+    try:
+        params = parse_params(request.args)
+    except InvalidSearch as exc:
+        return json_error(400, "invalid_parameter",
+                          _("The search parameter “%(param)s” is not valid.", param=exc.param))
+    return jsonify(search(params).as_json())
+
+
+@bp.get("/institutions/<int:institution_id>")
+def institution_endpoint(institution_id: int) -> Any:
+    # The API shows only published records, whoever asks.
+    return jsonify(institutions.public_json(institutions.get_institution(institution_id)))
+
+
+@bp.get("/experts/<int:expert_id>")
+def expert_endpoint(expert_id: int) -> Any:
+    return jsonify(experts.public_json(experts.get_expert(expert_id)))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@health_bp.get("/healthz")
+def healthz() -> Any:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    search_state = "ok" if backend().healthy() else "degraded"
+    try:
+        db.session.execute(text("SELECT 1"))
+        pending = outbox_status()["pending"]
+    except SQLAlchemyError:
+        response = jsonify({"database": "error", "search": search_state, "outbox_pending": None})
+        response.status_code = 503
+        return response
+    return jsonify({"database": "ok", "search": search_state, "outbox_pending": pending})

@@ -1,0 +1,168 @@
+"""The `flask --app wsgi …` command groups of CONTRACTS.md. Each command calls services and commits once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from directory.core.db import commit_or_rollback
+from directory.extensions import db
+
+seed_cli = AppGroup("seed", help="Load the standard classification or the demo data.")
+users_cli = AppGroup("users", help="Manage accounts.")
+import_cli = AppGroup("import", help="Bulk import from .xlsx or .csv.")
+export_cli = AppGroup("export", help="Export the published records to .xlsx or .csv.")
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+
+
+def register(app: Flask) -> None:
+    from search.cli import search_cli
+
+    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, search_cli):
+        app.cli.add_command(group)
+
+
+# -- db -----------------------------------------------------------------------------------------------
+
+def alembic_config(url: str | None = None) -> object:
+    from alembic.config import Config
+    from flask import current_app
+
+    from directory.settings import PROJECT_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or current_app.config["SETTINGS"].database_url).replace("%", "%%"))
+    return config
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations (the only way the schema is made outside tests)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)  # type: ignore[arg-type]
+    click.echo(f"database upgraded to {revision}")
+
+
+# -- seed ---------------------------------------------------------------------------------------------
+
+@seed_cli.command("taxonomy")
+def seed_taxonomy() -> None:
+    """Load the standard classification (categories, industries, regions, tags); idempotent."""
+    from directory.taxonomy.services import load_taxonomy
+
+    with commit_or_rollback(db.session):
+        report = load_taxonomy()
+    click.echo(f"taxonomy: {report.created} created, {report.updated} updated")
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Load the taxonomy and the demo directory through the services; running it twice changes nothing."""
+    from directory.seeding import DEMO_PASSWORD, seed_demo
+
+    with commit_or_rollback(db.session):
+        report = seed_demo()
+    click.echo(f"taxonomy: {report.taxonomy.created} created, {report.taxonomy.updated} updated")
+    for name, r in (("institutions", report.institutions), ("experts", report.experts)):
+        click.echo(f"{name}: {r.count('created')} created, {r.count('updated')} updated")
+    click.echo(f"enterprises: {report.enterprises_created} created")
+    for email in report.accounts_created:
+        click.echo(f"account {email} (password {DEMO_PASSWORD})")
+
+
+# -- users --------------------------------------------------------------------------------------------
+
+@users_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(["admin", "staff", "institution", "expert", "enterprise"]))
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@click.option("--password", required=True)
+@click.option("--name", "display_name", default="")
+def users_create(role: str, email: str | None, phone: str | None, password: str, display_name: str) -> None:
+    """Create an account (staff and admin accounts are made only here)."""
+    from directory.accounts.services import create_user
+    from directory.core.errors import DomainError
+
+    try:
+        with commit_or_rollback(db.session):
+            user = create_user(role=role, email=email, phone=phone, password=password,
+                               display_name=display_name or email or phone or "")
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"created {role} account #{user.id} {user.email or user.phone}")
+
+
+# -- import / export ----------------------------------------------------------------------------------
+
+def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
+    from directory.imports.services import ImportFileError, import_file
+
+    try:
+        with commit_or_rollback(db.session):
+            report = import_file(kind, path, admit=admit, skip_invalid=skip_invalid)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    for row in report.rows:
+        status = row.action or ("error" if row.errors else "ok")
+        click.echo(f"row {row.row}: {status} {row.name}")
+        for error in row.errors:
+            click.echo(f"    {error}")
+    errors = len(report.errors)
+    if not report.applied:
+        raise click.ClickException(
+            f"{errors} error(s) in {sum(1 for r in report.rows if r.errors)} row(s); nothing was imported "
+            "(fix the file, or pass --skip-invalid to import the valid rows)")
+    click.echo(f"{kind}: {report.count('created')} created, {report.count('updated')} updated, "
+               f"{report.count('skipped')} skipped")
+
+
+@import_cli.command("institutions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--admit", is_flag=True, help="Admit (publish) the imported records.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some rows are invalid.")
+def import_institutions(file: Path, admit: bool, skip_invalid: bool) -> None:
+    """Import institutions (matched by credit code: re-importing updates)."""
+    _run_import("institutions", file, admit, skip_invalid)
+
+
+@import_cli.command("experts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--admit", is_flag=True, help="Admit (publish) the imported records.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some rows are invalid.")
+def import_experts(file: Path, admit: bool, skip_invalid: bool) -> None:
+    """Import experts (matched by name + organization + phone: re-importing updates)."""
+    _run_import("experts", file, admit, skip_invalid)
+
+
+@export_cli.command("institutions")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_institutions(file: Path) -> None:
+    """Export the published institutions with the import columns."""
+    from directory.imports.services import ImportFileError, export_file
+
+    try:
+        count = export_file("institutions", file)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} institutions written to {file}")
+
+
+@export_cli.command("experts")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_experts(file: Path) -> None:
+    """Export the published experts with the import columns."""
+    from directory.imports.services import ImportFileError, export_file
+
+    try:
+        count = export_file("experts", file)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} experts written to {file}")

@@ -1,0 +1,60 @@
+"""Error pages and JSON errors: bad input is a 4xx with a message in the user's language, never a 5xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from directory.core.errors import DomainError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def json_error(status: int, code: str, message: object) -> Any:
+    response = jsonify({"error": {"code": code, "message": str(message)}})
+    response.status_code = status
+    return response
+
+
+def _http_messages() -> dict[int, str]:
+    return {
+        400: _("The request is not valid."),
+        403: _("You are not allowed to see this page."),
+        404: _("The page or record was not found."),
+        405: _("This method is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The upload is too large."),
+        422: _("The input is not valid."),
+        429: _("Too many requests; please wait a moment."),
+        500: _("Something went wrong on our side. Nothing was saved; please try again."),
+    }
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        if wants_json():
+            return json_error(exc.status, exc.code, exc.message)
+        return render_template("error.html", status=exc.status, message=str(exc.message)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = _http_messages().get(status, exc.description)
+        if status == 400 and exc.description and "CSRF" in exc.description:
+            message = _("The form has expired; please reload the page and try again.")
+        if wants_json():
+            return json_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(500)
+    def server_error(exc: Any) -> Any:
+        message = _http_messages()[500]
+        if wants_json():
+            return json_error(500, "internal_error", message)
+        return render_template("error.html", status=500, message=message), 500

@@ -1,0 +1,32 @@
+"""Enterprises (企业): the SMEs the platform serves."""
+
+from typing import Optional
+
+from sqlmodel import Field, Relationship, SQLModel, Text
+
+from directory.core.models import Timestamps
+from directory.taxonomy.models import Industry, Region, Tag
+
+
+class EnterpriseTag(SQLModel, table=True):
+    enterprise_id: int = Field(foreign_key="enterprise.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True)
+
+
+class Enterprise(Timestamps, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    industry_id: int | None = Field(default=None, foreign_key="industry.id", index=True)
+    size: str = Field(default="", max_length=10)
+    founded_year: int | None = None
+    staff_count: int | None = None
+    description: str = Field(default="", sa_type=Text)
+    contact_name: str = Field(default="", max_length=60)
+    contact_phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=254)
+
+    region: Optional[Region] = Relationship()
+    industry: Optional[Industry] = Relationship()
+    tags: list[Tag] = Relationship(link_model=EnterpriseTag)

@@ -1,0 +1,47 @@
+"""Experts (专家). Contact details (phone, e-mail) are never public: only staff and the expert see them."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlmodel import JSON, Field, Relationship, SQLModel, Text
+
+from directory.core.models import Timestamps
+from directory.institutions.models import Institution, RecordStatus
+from directory.taxonomy.models import Category, Industry, Region
+
+
+class ExpertCategory(SQLModel, table=True):
+    expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="category.id", primary_key=True)
+
+
+class ExpertIndustry(SQLModel, table=True):
+    expert_id: int = Field(foreign_key="expert.id", primary_key=True, ondelete="CASCADE")
+    industry_id: int = Field(foreign_key="industry.id", primary_key=True)
+
+
+class Expert(Timestamps, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, index=True)
+    title: str = Field(default="", max_length=60)
+    organization: str = Field(default="", max_length=200)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    expertise: list[str] = Field(default_factory=list, sa_type=JSON)
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    bio: str = Field(default="", sa_type=Text)
+    phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=254)
+    status: str = Field(default=RecordStatus.DRAFT, max_length=20, index=True)
+    rating_value: float | None = None
+    rating_count: int = 0
+    admitted_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+    region: Optional[Region] = Relationship()
+    institution: Optional[Institution] = Relationship()
+    categories: list[Category] = Relationship(link_model=ExpertCategory)
+    industries: list[Industry] = Relationship(link_model=ExpertIndustry)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RecordStatus.ADMITTED

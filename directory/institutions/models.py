@@ -1,0 +1,105 @@
+"""Service institutions (服务机构) and their offerings (服务产品)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Optional
+
+from sqlmodel import JSON, Field, Relationship, SQLModel, Text
+
+from directory.core.models import Timestamps
+from directory.taxonomy.models import Category, Industry, Region
+
+
+class RecordStatus(StrEnum):
+    """Life cycle of an institution or expert record; only ``ADMITTED`` records are public (入库)."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    ADMITTED = "admitted"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"
+
+
+class InstitutionCategory(SQLModel, table=True):
+    institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="category.id", primary_key=True)
+
+
+class InstitutionIndustry(SQLModel, table=True):
+    institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
+    industry_id: int = Field(foreign_key="industry.id", primary_key=True)
+
+
+class InstitutionCoverage(SQLModel, table=True):
+    """Regions an institution serves, beyond the one it sits in."""
+
+    institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
+    region_id: int = Field(foreign_key="region.id", primary_key=True)
+
+
+class Institution(Timestamps, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    credit_code: str = Field(max_length=18, unique=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    description: str = Field(default="", sa_type=Text)
+    contact_name: str = Field(default="", max_length=60)
+    contact_phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=254)
+    website: str = Field(default="", max_length=300)
+    founded_year: int | None = None
+    staff_count: int | None = None
+    qualifications: list[str] = Field(default_factory=list, sa_type=JSON)
+    honors: list[str] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default=RecordStatus.DRAFT, max_length=20, index=True)
+    # Denormalised for listing and ranking; the source of truth is reviews and evaluations.
+    rating_value: float | None = None
+    rating_count: int = 0
+    grade: str | None = Field(default=None, max_length=1)
+    evaluation_score: float | None = None
+    badge: str | None = Field(default=None, max_length=40)
+    admitted_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+    region: Region = Relationship()
+    categories: list[Category] = Relationship(link_model=InstitutionCategory)
+    industries: list[Industry] = Relationship(link_model=InstitutionIndustry)
+    coverage: list[Region] = Relationship(link_model=InstitutionCoverage)
+    offerings: list["Offering"] = Relationship(
+        back_populates="institution", sa_relationship_kwargs={"order_by": "Offering.id"}
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RecordStatus.ADMITTED
+
+
+class FeeModel(StrEnum):
+    FREE = "free"
+    FIXED = "fixed"
+    NEGOTIABLE = "negotiable"
+
+
+class Offering(Timestamps, table=True):
+    """One concrete service an institution gives (服务产品); public while active and its institution is."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
+    description: str = Field(default="", sa_type=Text)
+    fee_model: str = Field(default=FeeModel.NEGOTIABLE, max_length=20)
+    price_min: int | None = None
+    price_max: int | None = None
+    delivery_days: int | None = None
+    public_interest: bool = False
+    active: bool = True
+
+    institution: Institution = Relationship(back_populates="offerings")
+    category: Optional[Category] = Relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.active and self.institution is not None and self.institution.is_published

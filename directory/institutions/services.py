@@ -1,0 +1,165 @@
+"""Institution records: creating and updating them (imports, seeds, later the application forms),
+admission, and reading what the public may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+
+from directory.accounts import permissions
+from directory.audit import services as audit
+from directory.core.errors import NotFound
+from directory.core.time import utcnow
+from directory.extensions import db
+from directory.institutions.models import FeeModel, Institution, Offering, RecordStatus
+from directory.taxonomy.models import Category, Industry, Region
+
+
+@dataclass
+class OfferingInput:
+    title: str
+    category: Category | None = None
+    description: str = ""
+    fee_model: str = FeeModel.NEGOTIABLE
+    price_min: int | None = None
+    price_max: int | None = None
+    delivery_days: int | None = None
+    public_interest: bool = False
+
+
+@dataclass
+class InstitutionInput:
+    """Validated institution data; names are already resolved to taxonomy records."""
+
+    name: str
+    credit_code: str
+    categories: list[Category]
+    region: Region
+    industries: list[Industry] = field(default_factory=list)
+    coverage: list[Region] = field(default_factory=list)
+    description: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    email: str = ""
+    website: str = ""
+    founded_year: int | None = None
+    staff_count: int | None = None
+    qualifications: list[str] = field(default_factory=list)
+    honors: list[str] = field(default_factory=list)
+    offerings: list[OfferingInput] = field(default_factory=list)
+
+
+SCALAR_FIELDS = ("name", "credit_code", "description", "contact_name", "contact_phone", "email", "website",
+                 "founded_year", "staff_count", "qualifications", "honors")
+
+
+def snapshot(inst: Institution) -> dict[str, Any]:
+    """The auditable state of an institution, with taxonomy as names."""
+    data: dict[str, Any] = {f: getattr(inst, f) for f in SCALAR_FIELDS}
+    data.update(region=inst.region.name if inst.region else None,
+                categories=sorted(c.name for c in inst.categories),
+                industries=sorted(i.name for i in inst.industries),
+                coverage=sorted(r.name for r in inst.coverage),
+                offerings=sorted(o.title for o in inst.offerings if o.active),
+                status=inst.status)
+    return data
+
+
+def find_by_credit_code(code: str) -> Institution | None:
+    return db.session.exec(select(Institution).where(Institution.credit_code == code)).first()
+
+
+def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id: int | None = None) -> tuple[Institution, bool]:
+    """Create the institution with this credit code, or update it; returns ``(institution, created)``.
+
+    Offerings are matched by title: listed ones are added or updated, others are left as they are.
+    With ``admit`` the record is admitted (入库) and so published. Every change is audited.
+    """
+    inst = find_by_credit_code(data.credit_code)
+    created = inst is None
+    before = {} if inst is None else snapshot(inst)
+    if inst is None:
+        inst = Institution(name=data.name, credit_code=data.credit_code, region_id=data.region.id)  # type: ignore[arg-type]
+    for name in SCALAR_FIELDS:
+        setattr(inst, name, getattr(data, name))
+    inst.region = data.region
+    inst.categories = list(data.categories)
+    inst.industries = list(data.industries)
+    inst.coverage = list(data.coverage)
+    by_title = {o.title: o for o in inst.offerings}
+    for item in data.offerings:
+        offering = by_title.get(item.title)
+        if offering is None:
+            offering = Offering(title=item.title)
+            inst.offerings.append(offering)
+        offering.category = item.category or (data.categories[0] if data.categories else None)
+        offering.description = item.description
+        offering.fee_model = item.fee_model
+        offering.price_min, offering.price_max = item.price_min, item.price_max
+        offering.delivery_days = item.delivery_days
+        offering.public_interest = item.public_interest
+        offering.active = True
+    if admit and inst.status != RecordStatus.ADMITTED:
+        inst.status = RecordStatus.ADMITTED
+        inst.admitted_at = inst.admitted_at or utcnow()
+    db.session.add(inst)
+    db.session.flush()
+    changes = audit.diff(before, snapshot(inst))
+    if changes:
+        inst.confirmed_at = utcnow()
+        audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
+                     entity_type="institution", entity_id=inst.id, changes=changes)
+    return inst, created
+
+
+def get_institution(institution_id: int, *, user: Any = None) -> Institution:
+    """The institution if ``user`` may see it (published, or their own / staff). Raises :class:`NotFound`."""
+    inst = db.session.exec(
+        select(Institution).where(Institution.id == institution_id).options(
+            selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
+            selectinload(Institution.coverage), selectinload(Institution.offerings))  # type: ignore[arg-type]
+    ).first()
+    if inst is None or not (inst.is_published or permissions.can_see_unpublished(user, inst)):
+        raise NotFound(_l("This institution was not found or is not published."))
+    return inst
+
+
+def published_institutions() -> Any:
+    """A query of every published institution, ordered by id (exports, open data)."""
+    return select(Institution).where(Institution.status == RecordStatus.ADMITTED).order_by(Institution.id)  # type: ignore[arg-type]
+
+
+def public_json(inst: Institution) -> dict[str, Any]:
+    """The API representation of a published institution (CONTRACTS.md)."""
+    from directory.evaluation.services import latest_evaluation_json
+
+    data: dict[str, Any] = {
+        "id": inst.id, "name": inst.name, "credit_code": inst.credit_code, "description": inst.description,
+        "categories": [c.name for c in inst.categories], "industries": [i.name for i in inst.industries],
+        "region": inst.region.name, "coverage": [r.name for r in inst.coverage],
+        "contact_name": inst.contact_name, "contact_phone": inst.contact_phone, "email": inst.email,
+        "website": inst.website, "founded_year": inst.founded_year, "staff_count": inst.staff_count,
+        "qualifications": inst.qualifications, "honors": inst.honors, "grade": inst.grade, "badge": inst.badge,
+        "rating": {"value": inst.rating_value, "count": inst.rating_count},
+        "offerings": [{"id": o.id, "title": o.title, "category": o.category.name if o.category else None,
+                       "description": o.description, "fee_model": o.fee_model, "price_min": o.price_min,
+                       "price_max": o.price_max, "delivery_days": o.delivery_days,
+                       "public_interest": o.public_interest} for o in inst.offerings if o.active],
+        "confirmed_at": inst.confirmed_at.isoformat() if inst.confirmed_at else None,
+    }
+    evaluation = latest_evaluation_json(inst.id)  # type: ignore[arg-type]
+    if evaluation is not None:
+        data["evaluation"] = evaluation
+    return data
+
+
+def linked_experts(inst: Institution) -> list[Any]:
+    """Published experts who work at this institution."""
+    from directory.experts.models import Expert
+
+    return list(db.session.exec(select(Expert).where(
+        Expert.institution_id == inst.id, Expert.status == RecordStatus.ADMITTED).order_by(Expert.id)).all())  # type: ignore[arg-type]

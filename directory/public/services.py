@@ -1,0 +1,82 @@
+"""What the public pages show: the home overview and facet labels in the UI language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import func, select
+
+from directory.experts.models import Expert
+from directory.extensions import db
+from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
+from directory.taxonomy import services as taxonomy
+from directory.taxonomy.models import Category
+from search.queries import InvalidSearch, SearchParams
+
+FACET_TITLES = {
+    "categories": _l("Service category"),
+    "industries": _l("Industry"),
+    "region": _l("Region"),
+    "grade": _l("Grade"),
+    "badge": _l("Badge"),
+    "fee_model": _l("Fee model"),
+}
+FACET_PARAM = {"categories": "category", "industries": "industry", "region": "region", "grade": "grade"}
+
+
+@dataclass
+class CategoryCount:
+    category: Category
+    count: int
+
+
+def home_overview() -> dict[str, Any]:
+    """Counts and the category grid for the home page (three small aggregate queries)."""
+    published = Institution.status == RecordStatus.ADMITTED
+    counts = dict(db.session.exec(
+        select(InstitutionCategory.category_id, func.count())
+        .join(Institution, Institution.id == InstitutionCategory.institution_id)  # type: ignore[arg-type]
+        .where(published).group_by(InstitutionCategory.category_id)).all())
+    tops = taxonomy.top_categories()
+    grid = [CategoryCount(c, counts.get(c.id, 0) + sum(counts.get(ch.id, 0) for ch in c.children)) for c in tops]
+    return {
+        "institutions": db.session.exec(select(func.count()).where(published)).one(),
+        "experts": db.session.exec(select(func.count()).where(Expert.status == RecordStatus.ADMITTED)).one(),
+        "offerings": db.session.exec(select(func.count(Offering.id)).join(Institution)  # type: ignore[arg-type]
+                                     .where(published, Offering.active)).one(),
+        "categories": grid,
+        "industries": taxonomy.industries(),
+        "regions": taxonomy.regions(),
+    }
+
+
+def taxonomy_labels() -> dict[str, str]:
+    """Canonical Chinese name → label in the UI language, for facet values and chips."""
+    from directory.taxonomy.models import Industry, Region, Tag
+
+    labels: dict[str, str] = {}
+    for model in (Category, Industry, Region, Tag):
+        for item in db.session.exec(select(model)).all():
+            labels[item.name] = item.label  # type: ignore[attr-defined]
+    return labels
+
+
+def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[dict[str, Any]]:
+    """Facets in display order with their titles, each value marked when it is the active filter."""
+    out = []
+    for name in ("categories", "industries", "region", "grade"):
+        values = facets.get(name) or {}
+        if not values:
+            continue
+        param = FACET_PARAM[name]
+        out.append({"name": name, "param": param, "title": FACET_TITLES[name],
+                    "values": [{"value": v, "count": n, "active": params.filters.get(param) == v}
+                               for v, n in sorted(values.items(), key=lambda kv: -kv[1])]})
+    return out
+
+
+def search_error_message(exc: InvalidSearch) -> str:
+    return _("The search parameter “%(param)s” is not valid.", param=exc.param)

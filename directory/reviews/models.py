@@ -1,0 +1,52 @@
+"""Verified reviews (服务评价) of a completed engagement or a held event meeting."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel, Text
+
+from directory.core.time import utcnow
+
+
+class Verdict(StrEnum):
+    """The government-standard five-level 好差评."""
+
+    VERY_SATISFIED = "very_satisfied"  # 非常满意
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    VERY_DISSATISFIED = "very_dissatisfied"  # 非常不满意
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (
+        # One initial review and at most one follow-up per engagement / meeting, enforced by the database.
+        UniqueConstraint("engagement_id", "kind", name="uq_review_engagement_kind"),
+        UniqueConstraint("meeting_id", "kind", name="uq_review_meeting_kind"),
+        CheckConstraint("(engagement_id IS NULL) <> (meeting_id IS NULL)", name="one_subject"),
+        *(
+            CheckConstraint(f"{dim} BETWEEN 1 AND 5", name=f"{dim}_range")
+            for dim in ("quality", "efficiency", "expertise", "attitude", "price")
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagement.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    kind: str = Field(default="initial", max_length=10)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
+    quality: int
+    efficiency: int
+    expertise: int
+    attitude: int
+    price: int
+    verdict: str = Field(max_length=24)
+    comment: str = Field(default="", sa_type=Text)
+    hidden: bool = False
+    hidden_reason: str = Field(default="", sa_type=Text)
+    reply: str = Field(default="", sa_type=Text)
+    replied_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,80 @@
+"""One validated settings object, read from the environment (CONTRACTS.md, "Configuration").
+
+Nothing here touches the network; secrets that must persist (SECRET_KEY, the managed Meilisearch
+master key) are generated once and kept under ``instance/`` so restarts keep sessions valid.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the app cannot use."""
+
+
+def _instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
+    """Return the secret stored in ``instance/<name>``, creating it on first use (mode 0600)."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one app instance; build it with :meth:`from_env`."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    meili_url: str | None
+    meili_master_key: str | None
+    meili_index_prefix: str = ""
+    meili_bin: str | None = None
+    # The web process drains the search outbox in a background thread; tests drain explicitly.
+    search_sync_thread: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
+        """Read and validate the environment. Raises :class:`SettingsError` on an unusable value."""
+        env = dict(os.environ if env is None else env)
+        instance = Path(instance_path or env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'directory.sqlite3'}"
+        if "://" not in database_url:
+            raise SettingsError(f"DATABASE_URL is not a SQLAlchemy URL: {database_url!r}")
+        if database_url.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        meili_url = env.get("MEILI_URL") or None
+        if meili_url and not meili_url.startswith(("http://", "https://")):
+            raise SettingsError(f"MEILI_URL must start with http:// or https://: {meili_url!r}")
+        prefix = env.get("MEILI_INDEX_PREFIX", "")
+        if prefix and not all(c.isalnum() or c in "-_" for c in prefix):
+            raise SettingsError("MEILI_INDEX_PREFIX may only hold letters, digits, '-' and '_'")
+        secret_key = env.get("SECRET_KEY") or _instance_secret(instance, "secret_key")
+        master_key = env.get("MEILI_MASTER_KEY") or None
+        if master_key is None and meili_url is None:
+            master_key = _instance_secret(instance, "meili_master_key")
+        sync_thread = env.get("SEARCH_SYNC_THREAD", "1") not in ("0", "false", "no")
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key=secret_key,
+            meili_url=meili_url,
+            meili_master_key=master_key,
+            meili_index_prefix=prefix,
+            meili_bin=env.get("MEILI_BIN") or None,
+            search_sync_thread=sync_thread,
+        )

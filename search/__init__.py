@@ -1,0 +1,1 @@
+"""Meilisearch integration, split by job: settings, documents, queries, client, sync, server."""

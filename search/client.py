@@ -1,0 +1,124 @@
+"""The only module that imports ``meilisearch``. Request handlers get a client holding the search key;
+the sync and set-up tooling get one holding the admin key. The master key only ever serves to look those
+two keys up (:meth:`SearchBackend.resolve_keys`), never to answer a request."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import meilisearch
+import requests
+from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+
+from directory.settings import Settings
+from search import server
+from search.settings import INDEX_TYPES, index_name
+
+# Everything that means "the search engine did not answer as it should": callers degrade, never 500.
+SearchErrors = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
+                requests.RequestException, OSError)
+
+
+class SearchUnavailable(RuntimeError):
+    """Meilisearch is not configured, not reachable, or its keys are not known yet."""
+
+
+class SearchBackend:
+    """Where the server is, which keys to use, and what the indexes are called."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.prefix = settings.meili_index_prefix
+        self._keys: dict[str, str] = {}
+        env_keys = {"search": os.environ.get("MEILI_SEARCH_KEY"), "admin": os.environ.get("MEILI_ADMIN_KEY")}
+        self._keys.update({k: v for k, v in env_keys.items() if v})
+
+    # -- where ---------------------------------------------------------------------------------------
+    @property
+    def managed(self) -> bool:
+        return self.settings.meili_url is None
+
+    @property
+    def url(self) -> str | None:
+        return self.settings.meili_url or server.managed_url(self.settings)
+
+    def index_uid(self, kind: str) -> str:
+        return index_name(self.prefix, kind)
+
+    def index_uids(self) -> dict[str, str]:
+        return {kind: self.index_uid(kind) for kind in INDEX_TYPES}
+
+    # -- keys ----------------------------------------------------------------------------------------
+    @property
+    def _keys_file(self) -> Path:
+        return self.settings.instance_path / "meili" / "keys.json"
+
+    def resolve_keys(self) -> None:
+        """Set-up and sync tooling: look up the default search and admin keys with the master key and
+        keep them (file mode 0600) for the web process. Without a master key the server is keyless."""
+        if "search" in self._keys and "admin" in self._keys:
+            return
+        url = self.url
+        if not url:
+            raise SearchUnavailable("no Meilisearch URL")
+        master = self.settings.meili_master_key
+        if not master:
+            self._keys.setdefault("search", "")
+            self._keys.setdefault("admin", "")
+            return
+        keys = meilisearch.Client(url, master, timeout=5).get_keys({"limit": 100}).results
+        for key in keys:
+            actions, indexes = list(key.actions), list(key.indexes)
+            if indexes == ["*"] and actions == ["search"]:
+                self._keys.setdefault("search", key.key)
+            elif indexes == ["*"] and actions == ["*"] and key.name == "Default Admin API Key":
+                self._keys.setdefault("admin", key.key)
+        if "search" not in self._keys or "admin" not in self._keys:
+            raise SearchUnavailable("the default search and admin keys are missing on the server")
+        self._keys_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"url": url, "search": self._keys["search"], "admin": self._keys["admin"]}, fh)
+
+    def _key(self, kind: str) -> str:
+        if kind not in self._keys:
+            try:
+                stored = json.loads(self._keys_file.read_text())
+                if stored.get("url") == self.url:
+                    self._keys.update(search=stored["search"], admin=stored["admin"])
+            except (OSError, ValueError, KeyError):
+                pass
+        if kind not in self._keys:
+            if self.settings.meili_master_key is None:
+                return ""  # a keyless development server
+            raise SearchUnavailable("search keys not resolved yet")
+        return self._keys[kind]
+
+    # -- clients -------------------------------------------------------------------------------------
+    def search_client(self) -> Any:
+        """A client for request handlers: the search key and a short timeout."""
+        url = self.url
+        if not url:
+            raise SearchUnavailable("no Meilisearch URL")
+        return meilisearch.Client(url, self._key("search") or None, timeout=3)
+
+    def admin_client(self) -> Any:
+        """A client for the sync and reindex tooling: the admin key."""
+        url = self.url
+        if not url:
+            raise SearchUnavailable("no Meilisearch URL")
+        return meilisearch.Client(url, self._key("admin") or None, timeout=30)
+
+    def healthy(self) -> bool:
+        url = self.url
+        return bool(url) and server.healthy(url)
+
+
+def backend() -> SearchBackend:
+    """The app's backend (set up by :func:`search.sync.init_app`)."""
+    from flask import current_app
+
+    return current_app.extensions["search"]  # type: ignore[no-any-return]

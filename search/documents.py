@@ -1,0 +1,121 @@
+"""Pure functions from records to Meilisearch documents. ``None`` means "not public": remove it.
+
+Expert contact details (phone, e-mail) are never put into a document, so no search can reveal them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from directory.experts.models import Expert
+from directory.institutions.models import Institution, Offering
+
+GRADE_POINTS = {"A": 4, "B": 3, "C": 2, "D": 0}
+
+
+def _category_names(categories: list[Any]) -> tuple[list[str], list[str]]:
+    """Names and codes of the categories and their parents, so a top-level filter finds sub-category records."""
+    names: list[str] = []
+    codes: list[str] = []
+    for c in categories:
+        for item in (c.parent, c):
+            if item is not None and item.name not in names:
+                names.append(item.name)
+                codes.append(item.code)
+    return names, codes
+
+
+def _ts(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value else None
+
+
+def quality_rank(rating: float | None, rating_count: int, grade: str | None, badge: str | None) -> float:
+    """A tie-breaker between equally relevant records: damped rating, then grade, then the 示范 badge.
+
+    Unrated records get the prior (3.5), so new institutions are not buried below poorly rated ones.
+    """
+    prior, weight = 3.5, 5
+    damped = (prior * weight + (rating or 0) * rating_count) / (weight + rating_count)
+    return round(damped * 10 + GRADE_POINTS.get(grade or "", 1) * 5 + (10 if badge else 0), 3)
+
+
+def institution_document(inst: Institution) -> dict[str, Any] | None:
+    if not inst.is_published:
+        return None
+    names, codes = _category_names(inst.categories)
+    return {
+        "id": inst.id,
+        "name": inst.name,
+        "description": inst.description,
+        "categories": names,
+        "category_codes": codes,
+        "industries": [i.name for i in inst.industries],
+        "region": inst.region.name if inst.region else None,
+        "coverage": [r.name for r in inst.coverage],
+        "qualifications": inst.qualifications,
+        "honors": inst.honors,
+        "offerings": [o.title for o in inst.offerings if o.active],
+        "grade": inst.grade,
+        "badge": inst.badge,
+        "rating": inst.rating_value,
+        "rating_count": inst.rating_count,
+        "evaluation_score": inst.evaluation_score,
+        "founded_year": inst.founded_year,
+        "admitted_at": _ts(inst.admitted_at),
+        "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
+    }
+
+
+def offering_document(offering: Offering) -> dict[str, Any] | None:
+    inst = offering.institution
+    if not offering.is_published:
+        return None
+    names, codes = _category_names([offering.category] if offering.category else inst.categories[:1])
+    return {
+        "id": offering.id,
+        "title": offering.title,
+        "description": offering.description,
+        "categories": names,
+        "category_codes": codes,
+        "institution_id": inst.id,
+        "institution_name": inst.name,
+        "industries": [i.name for i in inst.industries],
+        "region": inst.region.name if inst.region else None,
+        "fee_model": offering.fee_model,
+        "price_min": offering.price_min,
+        "price_max": offering.price_max,
+        "delivery_days": offering.delivery_days,
+        "public_interest": offering.public_interest,
+        "grade": inst.grade,
+        "rating": inst.rating_value,
+        "evaluation_score": inst.evaluation_score,
+        "admitted_at": _ts(inst.admitted_at),
+        "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
+    }
+
+
+def expert_document(expert: Expert) -> dict[str, Any] | None:
+    if not expert.is_published:
+        return None
+    names, codes = _category_names(expert.categories)
+    return {
+        "id": expert.id,
+        "name": expert.name,
+        "title": expert.title,
+        "organization": expert.organization,
+        "expertise": expert.expertise,
+        "bio": expert.bio,
+        "categories": names,
+        "category_codes": codes,
+        "industries": [i.name for i in expert.industries],
+        "region": expert.region.name if expert.region else None,
+        "rating": expert.rating_value,
+        "rating_count": expert.rating_count,
+        "admitted_at": _ts(expert.admitted_at),
+        "quality_rank": quality_rank(expert.rating_value, expert.rating_count, None, None),
+    }
+
+
+BUILDERS = {"institution": institution_document, "offering": offering_document, "expert": expert_document}
+MODELS: dict[str, type] = {"institution": Institution, "offering": Offering, "expert": Expert}

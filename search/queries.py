@@ -1,0 +1,154 @@
+"""Pure query builders: request parameters in, Meilisearch request bodies out (tested as dicts).
+
+Only allow-listed attributes reach a filter, and every value is quoted and escaped, so a value such as
+``x" OR region = "y`` matches literally instead of widening the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES
+
+HIGHLIGHT_PRE = "\ue000"
+HIGHLIGHT_POST = "\ue001"
+MAX_QUERY_LENGTH = 200
+MAX_PER_PAGE = 50
+TYPES = ("all", *INDEX_TYPES)
+SORTS = {
+    "relevance": None,
+    "rating": ["rating:desc"],
+    "score": ["evaluation_score:desc"],
+    "newest": ["admitted_at:desc"],
+}
+FILTER_PARAMS = ("category", "industry", "region", "grade")
+FILTER_ATTRIBUTE = {"category": "categories", "industry": "industries", "region": "region", "grade": "grade"}
+GRADES = ("A", "B", "C", "D")
+
+
+class InvalidSearch(ValueError):
+    """A search parameter is out of range; ``param`` names it, ``reason`` says why."""
+
+    def __init__(self, param: str, reason: str):
+        super().__init__(f"{param}: {reason}")
+        self.param = param
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    type: str = "all"
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+def parse_params(args: Any) -> SearchParams:
+    """Validate a mapping of request arguments. Raises :class:`InvalidSearch` for a bad value."""
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidSearch("q", "too_long")
+    kind = args.get("type") or "all"
+    if kind not in TYPES:
+        raise InvalidSearch("type", "unknown")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise InvalidSearch("sort", "unknown")
+    page = _positive_int(args, "page", 1)
+    per_page = _positive_int(args, "per_page", 20)
+    if per_page > MAX_PER_PAGE:
+        raise InvalidSearch("per_page", "too_large")
+    if page * per_page > 10000:
+        raise InvalidSearch("page", "too_large")
+    filters = {}
+    for name in FILTER_PARAMS:
+        value = (args.get(name) or "").strip()
+        if not value:
+            continue
+        if len(value) > 100:
+            raise InvalidSearch(name, "too_long")
+        if name == "grade" and value not in GRADES:
+            raise InvalidSearch(name, "unknown")
+        filters[name] = value
+    return SearchParams(q=q, type=kind, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+def _positive_int(args: Any, name: str, default: int) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidSearch(name, "not_a_number") from None
+    if value < 1:
+        raise InvalidSearch(name, "too_small")
+    return value
+
+
+def quote(value: str) -> str:
+    """A Meilisearch filter string literal: double-quoted with backslash escapes."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def build_filter(kind: str, filters: dict[str, str]) -> list[str]:
+    """Filter expressions for one index. A filter on an attribute this index lacks cannot match anything,
+    so the index is skipped by the caller (see :func:`applicable`)."""
+    allowed = INDEX_SETTINGS[kind]["filterableAttributes"]
+    out = []
+    for name, value in sorted(filters.items()):
+        attribute = FILTER_ATTRIBUTE[name]
+        if attribute not in allowed:
+            raise InvalidSearch(name, "not_filterable")
+        out.append(f"{attribute} = {quote(value)}")
+    return out
+
+
+def applicable(kind: str, filters: dict[str, str]) -> bool:
+    """Whether an index can satisfy these filters at all (experts have no grade)."""
+    return all(FILTER_ATTRIBUTE[n] in INDEX_SETTINGS[kind]["filterableAttributes"] for n in filters)
+
+
+def _common(kind: str, params: SearchParams) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "q": params.q,
+        "filter": build_filter(kind, params.filters),
+        "attributesToHighlight": ["*"],
+        "highlightPreTag": HIGHLIGHT_PRE,
+        "highlightPostTag": HIGHLIGHT_POST,
+        "attributesToCrop": ["description:60", "bio:60"],
+        "cropMarker": "…",
+        "showRankingScore": True,
+    }
+    sort = SORTS[params.sort]
+    if sort and all(s.split(":")[0] in INDEX_SETTINGS[kind]["sortableAttributes"] for s in sort):
+        body["sort"] = sort
+    return body
+
+
+def single_index_query(kind: str, index_uid: str, params: SearchParams) -> dict[str, Any]:
+    """One index, with facet counts and page-based paging (exact totals)."""
+    body = _common(kind, params)
+    body.update(indexUid=index_uid, facets=FACETS[kind], page=params.page, hitsPerPage=params.per_page)
+    return body
+
+
+def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Queries and the federation object for searching every applicable index in one ranked list."""
+    kinds = [k for k in INDEX_TYPES if applicable(k, params.filters)]
+    queries = []
+    for kind in kinds:
+        body = _common(kind, params)
+        body.pop("sort", None)  # a federated list is merged by relevance only
+        body["indexUid"] = index_uids[kind]
+        queries.append(body)
+    federation = {
+        "page": params.page,
+        "hitsPerPage": params.per_page,
+        "facetsByIndex": {index_uids[k]: FACETS[k] for k in kinds},
+        "mergeFacets": {"maxValuesPerFacet": 100},
+    }
+    return queries, federation

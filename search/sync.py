@@ -1,0 +1,335 @@
+"""Index sync without loss (the outbox pattern).
+
+1. Capture: every flush that touches an indexed record writes ``search_outbox`` rows on the same
+   connection, so the change and its outbox row commit or roll back together.
+2. Drain: a worker thread in the web process (woken after each commit, and polling for writes made by
+   other processes) turns outbox rows into document upserts/deletes, pushes them in batches, waits for
+   Meilisearch to confirm, and only then deletes the rows. Failures back off and retry; nothing is lost
+   while Meilisearch is down, and the backlog drains by itself when it returns.
+3. Reindex: build fresh indexes from the database and swap them in atomically.
+
+Documents are built from the database at drain time, so many changes to one record coalesce into one
+push and replays are harmless (upserts are idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, event, func, insert
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from directory.core.db import commit_or_rollback
+from directory.core.time import utcnow
+from directory.experts.models import Expert
+from directory.extensions import db
+from directory.institutions.models import Institution, Offering
+from directory.settings import Settings
+from search.client import SearchBackend, SearchErrors, SearchUnavailable, backend
+from search.documents import BUILDERS
+from search.models import SearchOutbox
+from search.settings import INDEX_TYPES, index_settings
+
+log = logging.getLogger(__name__)
+
+TASK_TIMEOUT_MS = 60_000
+MAX_BACKOFF_SECONDS = 300
+
+
+# -- 1. capture ----------------------------------------------------------------------------------------
+
+def _keys_for(obj: Any) -> Iterable[tuple[str, int]]:
+    if isinstance(obj, Institution) and obj.id is not None:
+        yield "institution", obj.id
+    elif isinstance(obj, Offering) and obj.id is not None:
+        yield "offering", obj.id
+        yield "institution", obj.institution_id  # the institution document lists its offerings
+    elif isinstance(obj, Expert) and obj.id is not None:
+        yield "expert", obj.id
+
+
+@event.listens_for(Session, "after_flush")
+def _capture(session: Session, _flush_context: Any) -> None:
+    keys: set[tuple[str, int]] = set()
+    for obj in session.new:
+        keys.update(_keys_for(obj))
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=True):
+            keys.update(_keys_for(obj))
+    for obj in session.deleted:
+        keys.update(_keys_for(obj))
+    if not keys:
+        return
+    now = utcnow()
+    session.connection().execute(
+        insert(SearchOutbox),
+        [{"entity_type": k, "entity_id": i, "created_at": now, "available_at": now, "attempts": 0,
+          "last_error": ""} for k, i in sorted(keys)],
+    )
+    session.info["search_outbox_written"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_worker(session: Session) -> None:
+    if session.info.pop("search_outbox_written", False):
+        for worker in list(_WORKERS):
+            worker.wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop("search_outbox_written", None)
+
+
+# -- 2. drain ------------------------------------------------------------------------------------------
+
+@dataclass
+class DrainResult:
+    upserted: int = 0
+    deleted: int = 0
+    failed: int = 0
+    rows: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at five minutes."""
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+def _load(kind: str, ids: set[int]) -> dict[int, Any]:
+    model: Any = {"institution": Institution, "offering": Offering, "expert": Expert}[kind]
+    options: list[Any] = []
+    if kind == "institution":
+        options = [selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
+                   selectinload(Institution.coverage), selectinload(Institution.offerings),  # type: ignore[arg-type]
+                   selectinload(Institution.region)]  # type: ignore[arg-type]
+    elif kind == "offering":
+        options = [selectinload(Offering.institution).selectinload(Institution.industries),  # type: ignore[arg-type]
+                   selectinload(Offering.category)]  # type: ignore[arg-type]
+    elif kind == "expert":
+        options = [selectinload(Expert.categories), selectinload(Expert.industries),  # type: ignore[arg-type]
+                   selectinload(Expert.region)]  # type: ignore[arg-type]
+    rows = db.session.exec(select(model).where(model.id.in_(ids)).options(*options)).all()
+    return {row.id: row for row in rows}
+
+
+def ensure_indexes(search: SearchBackend, client: Any) -> None:
+    """Create missing indexes with their settings (an existing index keeps its settings)."""
+    existing = {ix.uid for ix in client.get_indexes({"limit": 1000})["results"]}
+    for kind in INDEX_TYPES:
+        uid = search.index_uid(kind)
+        if uid not in existing:
+            _wait(client, client.create_index(uid, {"primaryKey": "id"}))
+            _wait(client, client.index(uid).update_settings(index_settings(kind)))
+
+
+def _wait(client: Any, task: Any) -> None:
+    done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
+    if done.status != "succeeded":
+        raise SearchUnavailable(f"Meilisearch task {task.task_uid} {done.status}: {done.error}")
+
+
+def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_uid: str | None = None) -> tuple[int, int]:
+    """Upsert the public documents of ``ids`` and delete the rest; wait until Meilisearch confirms."""
+    objects = _load(kind, ids)
+    docs, gone = [], []
+    for entity_id in sorted(ids):
+        obj = objects.get(entity_id)
+        doc = BUILDERS[kind](obj) if obj is not None else None
+        if doc is None:
+            gone.append(entity_id)
+        else:
+            docs.append(doc)
+    index = client.index(index_uid or search.index_uid(kind))
+    tasks = []
+    if docs:
+        tasks.append(index.add_documents(docs, primary_key="id"))
+    if gone:
+        tasks.append(index.delete_documents(filter=f"id IN [{', '.join(str(i) for i in gone)}]"))
+    for task in tasks:
+        _wait(client, task)
+    return len(docs), len(gone)
+
+
+def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_batches: int | None = None) -> DrainResult:
+    """Push pending outbox rows to Meilisearch, batch by batch. Flushes; the caller commits.
+
+    On failure the batch's rows stay, with their attempt count raised and a backoff before the next try.
+    """
+    search = search or backend()
+    result = DrainResult()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        now = utcnow()
+        query = (select(SearchOutbox).where(SearchOutbox.available_at <= now)
+                 .order_by(SearchOutbox.id).limit(batch_size))  # type: ignore[arg-type]
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(db.session.exec(query).all())
+        if not rows:
+            break
+        wanted: dict[str, set[int]] = {kind: set() for kind in INDEX_TYPES}
+        for row in rows:
+            wanted[row.entity_type].add(row.entity_id)
+        if wanted["institution"]:
+            # An institution's name, grade or status shows in its offerings' documents too.
+            wanted["offering"].update(db.session.exec(
+                select(Offering.id).where(Offering.institution_id.in_(wanted["institution"]))  # type: ignore[attr-defined]
+            ).all())
+        try:
+            client = search.admin_client()
+            ensure_indexes(search, client)
+            for kind, ids in wanted.items():
+                if ids:
+                    upserted, deleted = push(search, client, kind, ids)
+                    result.upserted += upserted
+                    result.deleted += deleted
+        except (SearchUnavailable, *SearchErrors) as exc:
+            message = f"{type(exc).__name__}: {exc}"[:1000]
+            for row in rows:
+                row.attempts += 1
+                row.available_at = now + backoff(row.attempts)
+                row.last_error = message
+                db.session.add(row)
+            db.session.flush()
+            result.failed += len(rows)
+            result.errors.append(message)
+            break
+        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))  # type: ignore[union-attr]
+        db.session.flush()
+        result.rows += len(rows)
+    return result
+
+
+def outbox_status() -> dict[str, Any]:
+    """Backlog size and the oldest pending change, for /healthz and `flask search status`."""
+    count, oldest = db.session.exec(select(func.count(), func.min(SearchOutbox.created_at))).one()
+    errors = db.session.exec(
+        select(SearchOutbox.last_error).where(SearchOutbox.attempts > 0).order_by(SearchOutbox.id.desc()).limit(1)  # type: ignore[union-attr]
+    ).first()
+    return {"pending": int(count or 0), "oldest": oldest, "last_error": errors or ""}
+
+
+# -- 3. reindex ----------------------------------------------------------------------------------------
+
+def _all_ids(kind: str) -> list[int]:
+    model: Any = {"institution": Institution, "offering": Offering, "expert": Expert}[kind]
+    return list(db.session.exec(select(model.id).order_by(model.id)).all())
+
+
+def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
+            progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Rebuild every index into a fresh one and swap it in atomically; the old index is then deleted.
+
+    Searches keep answering from the live index during the build. Changes committed while the build
+    runs stay in the outbox and are re-applied after the swap, so none is lost.
+    """
+    search = search or backend()
+    client = search.admin_client()
+    ensure_indexes(search, client)
+    started = utcnow()
+    stamp = started.strftime("%Y%m%d%H%M%S%f")
+    counts: dict[str, int] = {}
+    for kind in INDEX_TYPES:
+        live = search.index_uid(kind)
+        fresh = f"{live}__build_{stamp}"
+        _wait(client, client.create_index(fresh, {"primaryKey": "id"}))
+        _wait(client, client.index(fresh).update_settings(index_settings(kind)))
+        ids = _all_ids(kind)
+        done = 0
+        for start in range(0, len(ids), batch_size):
+            chunk = set(ids[start:start + batch_size])
+            upserted, _deleted = push(search, client, kind, chunk, index_uid=fresh)
+            done += len(chunk)
+            counts[kind] = counts.get(kind, 0) + upserted
+            db.session.expunge_all()  # keep memory flat on large directories
+            if progress:
+                progress(kind, done, len(ids))
+        counts.setdefault(kind, 0)
+        _wait(client, client.swap_indexes([{"indexes": [live, fresh]}]))
+        _wait(client, client.delete_index(fresh))
+    # Rows written while building may have been drained into the old index: replay them.
+    db.session.execute(
+        SearchOutbox.__table__.update()  # type: ignore[attr-defined]
+        .where(SearchOutbox.created_at >= started).values(available_at=utcnow())
+    )
+    return counts
+
+
+# -- the worker thread ---------------------------------------------------------------------------------
+
+_WORKERS: set[SyncWorker] = set()
+
+
+class SyncWorker:
+    """Drains the outbox in the background of the web process: woken after each commit that wrote outbox
+    rows, and every ``poll_seconds`` for writes from other processes (CLI imports, other workers)."""
+
+    def __init__(self, app: Flask, poll_seconds: float = 2.0):
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
+            _WORKERS.add(self)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        _WORKERS.discard(self)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        search: SearchBackend = self.app.extensions["search"]
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                with self.app.app_context():
+                    if search.managed and not search.healthy():
+                        from search import server
+
+                        server.ensure_running(search.settings)
+                    search.resolve_keys()
+                    with commit_or_rollback(db.session):
+                        drain(search=search)
+            except Exception:  # the worker must survive anything; the rows stay queued
+                log.exception("search sync failed; will retry")
+                time.sleep(min(self.poll_seconds * 5, 10))
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    search = SearchBackend(settings)
+    app.extensions["search"] = search
+    if settings.search_sync_thread:
+        worker = SyncWorker(app)
+        app.extensions["search_worker"] = worker
+        started = threading.Lock()
+
+        @app.before_request
+        def _start_worker() -> None:
+            # Started by the first request, not at import or app creation: CLI commands need no thread.
+            if worker._thread is None:
+                with started:
+                    worker.start()

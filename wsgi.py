@@ -1,0 +1,5 @@
+"""WSGI entry point: `flask --app wsgi …` and any WSGI server."""
+
+from directory import create_app
+
+app = create_app()
