@@ -146,8 +146,9 @@ def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[l
         body["indexUid"] = index_uids[kind]
         queries.append(body)
     federation = {
-        "page": params.page,
-        "hitsPerPage": params.per_page,
+        # Federated search pages by offset/limit; its total is an estimate (estimatedTotalHits).
+        "offset": (params.page - 1) * params.per_page,
+        "limit": params.per_page,
         "facetsByIndex": {index_uids[k]: FACETS[k] for k in kinds},
         "mergeFacets": {"maxValuesPerFacet": 100},
     }

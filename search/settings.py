@@ -42,7 +42,7 @@ INDEX_SETTINGS: dict[str, dict[str, Any]] = {
     "expert": {
         "searchableAttributes": ["name", "expertise", "categories", "title", "organization", "industries",
                                  "bio", "region"],
-        "filterableAttributes": ["id", "categories", "category_codes", "industries", "region", "grade"],
+        "filterableAttributes": ["id", "categories", "category_codes", "industries", "region"],
         "sortableAttributes": ["rating", "admitted_at", "name"],
         "displayedAttributes": ["*"],
         "rankingRules": _RANKING,

@@ -31,6 +31,8 @@ def select_locale() -> str:
     from flask import request
     from flask_login import current_user
 
+    if not has_request_context():
+        return DEFAULT_LOCALE  # CLI commands and background jobs speak the default language
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = request.cookies.get(LANG_COOKIE)

@@ -1,0 +1,73 @@
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from search.queries import (
+    InvalidSearch,
+    SearchParams,
+    build_filter,
+    federated_query,
+    parse_params,
+    quote,
+    single_index_query,
+)
+
+UIDS = {"institution": "p_institutions", "offering": "p_offerings", "expert": "p_experts"}
+
+
+def test_parse_defaults():
+    assert parse_params(MultiDict()) == SearchParams()
+
+
+@pytest.mark.parametrize(("args", "param"), [
+    ({"type": "user"}, "type"),
+    ({"sort": "password"}, "sort"),
+    ({"page": "0"}, "page"),
+    ({"page": "x"}, "page"),
+    ({"per_page": "51"}, "per_page"),
+    ({"grade": "E"}, "grade"),
+    ({"q": "知" * 201}, "q"),
+    ({"page": "9999", "per_page": "50"}, "page"),
+])
+def test_parse_rejects(args, param):
+    with pytest.raises(InvalidSearch) as exc:
+        parse_params(MultiDict(args))
+    assert exc.value.param == param
+
+
+def test_quote_escapes_quotes_and_backslashes():
+    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+
+
+@pytest.mark.parametrize("evil", ['x" OR region = "站前区', "x') OR (1=1", 'x\\" OR 1=1 OR "', "NOT x", "a = b"])
+def test_injection_strings_stay_inside_one_literal(evil):
+    [expr] = build_filter("institution", {"category": evil})
+    assert expr.startswith('categories = "') and expr.endswith('"')
+    inner = expr[len('categories = "'):-1]
+    # every quote inside is escaped, so the literal cannot end early
+    unescaped = inner.replace("\\\\", "").replace('\\"', "")
+    assert '"' not in unescaped
+
+
+def test_single_index_query_body():
+    params = SearchParams(q="专利", type="institution", filters={"region": "站前区", "category": "知识产权"},
+                          sort="rating", page=2, per_page=10)
+    body = single_index_query("institution", UIDS["institution"], params)
+    assert body["indexUid"] == "p_institutions"
+    assert body["q"] == "专利"
+    assert body["filter"] == ['categories = "知识产权"', 'region = "站前区"']
+    assert body["sort"] == ["rating:desc"]
+    assert body["page"] == 2 and body["hitsPerPage"] == 10
+    assert "categories" in body["facets"] and "grade" in body["facets"]
+
+
+def test_federated_query_skips_indexes_that_cannot_match_a_filter():
+    queries, federation = federated_query(UIDS, SearchParams(q="检测", filters={"grade": "A"}))
+    assert [q["indexUid"] for q in queries] == ["p_institutions", "p_offerings"]
+    assert set(federation["facetsByIndex"]) == {"p_institutions", "p_offerings"}
+    assert federation["offset"] == 0 and federation["limit"] == 20
+    assert all("sort" not in q for q in queries)
+
+
+def test_sort_ignored_where_index_cannot_sort_by_it():
+    body = single_index_query("expert", UIDS["expert"], SearchParams(type="expert", sort="score"))
+    assert "sort" not in body

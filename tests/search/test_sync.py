@@ -1,0 +1,152 @@
+"""The outbox against the real Meilisearch: capture in the same transaction, drain, unpublish, outage, reindex."""
+
+import pytest
+from meilisearch.errors import MeilisearchApiError
+from sqlmodel import func, select
+
+from directory.core.db import commit_or_rollback
+from directory.institutions.models import RecordStatus
+from search.client import SearchBackend
+from search.models import SearchOutbox
+from search.queries import SearchParams
+from search.service import search
+from search.sync import SyncWorker, drain, outbox_status, reindex
+from tests import factories
+
+
+def pending(session):
+    return session.exec(select(func.count()).select_from(SearchOutbox)).one()
+
+
+def ids_in(search_backend, kind, q=""):
+    client = search_backend.admin_client()
+    try:
+        hits = client.index(search_backend.index_uid(kind)).search(q, {"limit": 1000})["hits"]
+    except MeilisearchApiError as exc:
+        if exc.code == "index_not_found":
+            return set()
+        raise
+    return {h["id"] for h in hits}
+
+
+def test_outbox_rows_are_written_in_the_same_transaction(db_session):
+    nested = db_session.begin_nested()
+    factories.institution()
+    assert pending(db_session) >= 2  # the institution and its offering
+    nested.rollback()
+    assert pending(db_session) == 0
+
+
+def test_drain_pushes_published_records_and_skips_unpublished(db_session, search_backend):
+    inst = factories.institution(name="营口菱镁检测中心", description="菱镁矿及镁砂理化检验", offerings=("镁砂化学成分检测",))
+    hidden = factories.institution(name="待审核机构", admit=False)
+    expert = factories.expert(name="张工", expertise=("HAZOP分析",))
+    result = drain(search=search_backend)
+    assert result.failed == 0 and pending(db_session) == 0
+    assert ids_in(search_backend, "institution") == {inst.id}
+    assert hidden.id not in ids_in(search_backend, "institution")
+    assert ids_in(search_backend, "expert") == {expert.id}
+    doc = search_backend.admin_client().index(search_backend.index_uid("expert")).get_document(expert.id)
+    assert not hasattr(doc, "phone") and not hasattr(doc, "email")
+
+
+def test_unpublishing_removes_the_document(db_session, search_backend):
+    inst = factories.institution(offerings=("专利检索分析",))
+    drain(search=search_backend)
+    assert inst.id in ids_in(search_backend, "institution")
+    assert len(ids_in(search_backend, "offering")) == 1
+    inst.status = RecordStatus.SUSPENDED
+    db_session.flush()
+    drain(search=search_backend)
+    assert inst.id not in ids_in(search_backend, "institution")
+    assert ids_in(search_backend, "offering") == set()  # its offerings leave with it
+
+
+def test_writes_survive_a_search_outage_and_drain_later(app, db_session, search_backend):
+    down = SearchBackend(app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"}))
+    inst = factories.institution(name="营口停机测试有限公司")
+    result = drain(search=down)
+    assert result.failed > 0 and result.errors
+    assert pending(db_session) > 0  # nothing lost
+    row = db_session.exec(select(SearchOutbox)).first()
+    assert row.attempts == 1 and row.available_at > row.created_at and row.last_error
+    # the next drain waits for the backoff; once it is due the real server gets the change
+    db_session.exec(select(SearchOutbox)).all()
+    for r in db_session.exec(select(SearchOutbox)).all():
+        r.available_at = r.created_at
+    db_session.flush()
+    assert drain(search=search_backend).failed == 0
+    assert inst.id in ids_in(search_backend, "institution")
+    assert outbox_status()["pending"] == 0
+
+
+def test_search_degrades_to_the_database_when_meilisearch_is_down(app, db_session):
+    factories.institution(name="营口降级检索测试有限公司")
+    app.extensions["search"], saved = SearchBackend(app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"})), app.extensions["search"]
+    try:
+        result = search(SearchParams(q="降级检索"))
+    finally:
+        app.extensions["search"] = saved
+    assert result.degraded
+    assert [h["name"] for h in result.hits] == ["营口降级检索测试有限公司"]
+
+
+def test_reindex_swaps_in_fresh_indexes(db_session, search_backend):
+    a = factories.institution()
+    b = factories.institution(admit=False)
+    # a stale document that only a full rebuild removes
+    client = search_backend.admin_client()
+    task = client.index(search_backend.index_uid("institution")).add_documents([{"id": 999999, "name": "stale"}])
+    client.wait_for_task(task.task_uid)
+    counts = reindex(search=search_backend)
+    assert counts["institution"] == 1
+    assert ids_in(search_backend, "institution") == {a.id}
+    assert b.id not in ids_in(search_backend, "institution")
+    uids = {ix.uid for ix in client.get_indexes({"limit": 1000})["results"]}
+    assert not any("__build_" in uid for uid in uids)
+
+
+@pytest.mark.parametrize("query", ["菱镁", "HAZOP", "hazop"])
+def test_search_finds_through_meilisearch_with_highlight(db_session, search_backend, query):
+    factories.institution(name="营口菱镁安全技术有限公司", description="提供HAZOP分析与菱镁行业安全评价",
+                          categories=("安全评价",), offerings=("HAZOP分析服务",))
+    drain(search=search_backend)
+    result = search(SearchParams(q=query))
+    assert not result.degraded
+    assert result.hits and result.hits[0]["type"] in {"institution", "offering"}
+    assert "<mark>" in result.hits[0]["highlight"]["name"] + result.hits[0]["highlight"]["snippet"]
+    assert result.facets.get("categories", {}).get("检验检测认证")  # parent category counted
+
+
+def test_the_running_app_drains_by_itself_within_two_seconds(tmp_path, meili):
+    """A real commit in a separate app wakes its worker thread, which pushes the change to Meilisearch."""
+    import time
+
+    from directory.extensions import db
+    from tests.conftest import make_test_app
+
+    app, _schema = make_test_app("sqlite", tmp_path, meili, f"w{tmp_path.name[-6:]}_")
+    worker = SyncWorker(app, poll_seconds=30)  # long poll: only the commit's wake-up can explain a fast push
+    app.extensions["search_worker"] = worker
+    worker.start()
+    try:
+        with app.app_context():
+            with commit_or_rollback(db.session):
+                inst = factories.institution(name="营口自动同步测试有限公司")
+            committed = time.monotonic()
+            search_backend = app.extensions["search"]
+            while time.monotonic() - committed < 10 and inst.id not in ids_in(search_backend, "institution"):
+                time.sleep(0.05)
+            lag = time.monotonic() - committed
+            assert inst.id in ids_in(search_backend, "institution")
+            assert lag < 2.0, f"change took {lag:.2f}s to become searchable"
+            deadline = time.monotonic() + 5  # the worker deletes the rows right after Meilisearch confirms
+            while outbox_status()["pending"] and time.monotonic() < deadline:
+                db.session.rollback()
+                time.sleep(0.05)
+            assert outbox_status()["pending"] == 0
+    finally:
+        worker.stop()
+        app.extensions["database_engine"].dispose()

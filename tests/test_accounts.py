@@ -1,0 +1,66 @@
+import pytest
+from sqlmodel import select
+
+from directory.accounts import services
+from directory.accounts.models import User
+from directory.audit.models import AuditLog
+from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.enterprises.models import Enterprise
+
+
+def test_register_enterprise_creates_profile_and_hashes_with_argon2(db_session):
+    user = services.register(role="enterprise", password="secret-123", display_name="王经理",
+                             email="Wang@Example.cn", organization="营口镁晶新材料有限公司")
+    assert user.email == "wang@example.cn"
+    assert user.password_hash.startswith("$argon2id$")
+    enterprise = db_session.get(Enterprise, user.enterprise_id)
+    assert enterprise.name == "营口镁晶新材料有限公司"
+    assert db_session.exec(select(AuditLog).where(AuditLog.entity_id == user.id, AuditLog.action == "user.create")).first()
+
+
+@pytest.mark.parametrize("login", ["wang@example.cn", "WANG@example.cn ", "13812345678", "+86 138 1234 5678"])
+def test_authenticate_by_email_or_mobile(db_session, login):
+    services.create_user(role="expert", password="secret-123", display_name="王", email="wang@example.cn",
+                         phone="13812345678")
+    assert services.authenticate(login=login, password="secret-123") is not None
+    assert services.authenticate(login=login, password="wrong-pass") is None
+
+
+def test_inactive_user_cannot_log_in(db_session):
+    user = services.create_user(role="staff", password="secret-123", display_name="x", email="s@example.cn")
+    user.active = False
+    assert services.authenticate(login="s@example.cn", password="secret-123") is None
+
+
+def test_unknown_login_returns_none(db_session):
+    assert services.authenticate(login="nobody@example.cn", password="whatever-1") is None
+
+
+def test_duplicates_rejected(db_session):
+    services.create_user(role="enterprise", password="secret-123", display_name="a", email="a@example.cn",
+                         phone="13900001111")
+    with pytest.raises(AlreadyExists) as exc:
+        services.create_user(role="enterprise", password="secret-123", display_name="b", email="A@example.cn")
+    assert exc.value.field == "email"
+    with pytest.raises(AlreadyExists):
+        services.create_user(role="enterprise", password="secret-123", display_name="b", phone="13900001111")
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"email": "x@example.cn", "password": "short"}, "password"),
+    ({"phone": "12345", "password": "long-enough"}, "phone"),
+    ({"password": "long-enough"}, "email"),
+    ({"email": "x@example.cn", "password": "long-enough", "role": "superuser"}, "role"),
+])
+def test_invalid_input(db_session, kwargs, field):
+    kwargs.setdefault("role", "enterprise")
+    with pytest.raises(InvalidInput) as exc:
+        services.create_user(display_name="x", **kwargs)
+    assert exc.value.field == field
+    assert db_session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize("role", ["admin", "staff"])
+def test_staff_roles_cannot_self_register(db_session, role):
+    with pytest.raises(NotAllowed):
+        services.register(role=role, password="secret-123", display_name="x", email="x@example.cn")

@@ -1,0 +1,133 @@
+import csv
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import func, select
+
+from directory.core.creditcode import make_credit_code
+from directory.experts.models import Expert
+from directory.imports.columns import split_list
+from directory.imports.services import ImportFileError, export_file, import_file
+from directory.institutions.models import Institution, RecordStatus
+from tests import factories
+
+CODE_A = make_credit_code("91", "210802", "MA0A1B2C")
+CODE_B = make_credit_code("91", "210804", "MA0D3E4F")
+ZH_HEADER = ["机构名称", "统一社会信用代码", "服务类别", "服务行业", "所在区域", "机构简介", "服务产品", "联系电话", "电子邮箱", "成立年份"]
+EN_HEADER = ["name", "credit_code", "categories", "industries", "region", "description", "offerings", "contact_phone", "email", "founded_year"]
+
+
+def write_csv(path, header, rows, bom=True):
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path, header, rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+ROW_A = ["营口恒信知识产权代理有限公司", CODE_A, "专利代理；商标代理", "镁质材料、钢铁", "站前区", "专利商标代理。", "发明专利申请；商标注册", "0417-2800001", "a@example.cn", 2012]
+ROW_B = ["辽宁鲅鱼圈检测技术有限公司", CODE_B, "检验检测认证", "石油化工", "营口经济技术开发区", "CMA检测。", "", "13800000000", "", "2018"]
+
+
+def count(session, model):
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.mark.parametrize("header", [ZH_HEADER, EN_HEADER, [f"{z}/{e}" for z, e in zip(ZH_HEADER, EN_HEADER, strict=True)]])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_import_with_chinese_or_english_headers(db_session, tmp_path, header, fmt):
+    writer = write_csv if fmt == "csv" else write_xlsx
+    path = writer(tmp_path / f"i.{fmt}", header, [ROW_A, ROW_B])
+    report = import_file("institutions", path, admit=True)
+    assert report.applied and not report.errors
+    assert report.count("created") == 2
+    inst = db_session.exec(select(Institution).where(Institution.credit_code == CODE_A)).one()
+    assert {c.name for c in inst.categories} == {"专利代理", "商标代理"}
+    assert {i.name for i in inst.industries} == {"镁质材料", "钢铁"}
+    assert [o.title for o in inst.offerings] == ["发明专利申请", "商标注册"]
+    assert inst.status == RecordStatus.ADMITTED and inst.founded_year == 2012
+    other = db_session.exec(select(Institution).where(Institution.credit_code == CODE_B)).one()
+    assert other.region.name == "鲅鱼圈区"  # the alias 营口经济技术开发区
+
+
+def test_reimport_updates_instead_of_duplicating(db_session, tmp_path):
+    import_file("institutions", write_csv(tmp_path / "a.csv", ZH_HEADER, [ROW_A]), admit=True)
+    changed = list(ROW_A)
+    changed[5] = "新的简介"
+    report = import_file("institutions", write_csv(tmp_path / "b.csv", ZH_HEADER, [changed]))
+    assert report.count("updated") == 1
+    assert count(db_session, Institution) == 1
+    assert db_session.exec(select(Institution)).one().description == "新的简介"
+
+
+def test_any_invalid_row_writes_nothing_and_names_row_and_column(db_session, tmp_path):
+    bad = list(ROW_B)
+    bad[1] = CODE_B[:-1] + ("0" if CODE_B[-1] != "0" else "1")
+    bad[2] = "算命服务"
+    bad[4] = "火星"
+    path = write_csv(tmp_path / "bad.csv", ZH_HEADER, [ROW_A, bad])
+    report = import_file("institutions", path, admit=True)
+    assert not report.applied
+    assert count(db_session, Institution) == 0
+    messages = {(e.row, e.column) for e in report.errors}
+    assert messages == {(3, "统一社会信用代码"), (3, "服务类别"), (3, "所在区域")}
+    assert any("算命服务" in e.message for e in report.errors)
+
+
+def test_skip_invalid_imports_the_valid_rows(db_session, tmp_path):
+    bad = list(ROW_B)
+    bad[2] = "算命服务"
+    report = import_file("institutions", write_csv(tmp_path / "x.csv", ZH_HEADER, [ROW_A, bad]), skip_invalid=True)
+    assert report.applied and report.count("created") == 1 and report.count("skipped") == 1
+    assert count(db_session, Institution) == 1
+
+
+def test_duplicate_key_within_file_is_an_error(db_session, tmp_path):
+    report = import_file("institutions", write_csv(tmp_path / "d.csv", ZH_HEADER, [ROW_A, ROW_A]))
+    assert [(e.row, e.column) for e in report.errors] == [(3, "统一社会信用代码")]
+
+
+def test_missing_required_column_is_a_file_error(db_session, tmp_path):
+    with pytest.raises(ImportFileError, match="服务类别|categories"):
+        import_file("institutions", write_csv(tmp_path / "m.csv", ["机构名称", "统一社会信用代码", "所在区域"], [["a", CODE_A, "站前区"]]))
+
+
+def test_non_utf8_csv_is_rejected_clearly(db_session, tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(",".join(ZH_HEADER).encode("gbk"))
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        import_file("institutions", path)
+
+
+def test_experts_import_matches_name_organization_phone(db_session, tmp_path):
+    header = ["姓名", "职称", "工作单位", "专业领域", "服务类别", "所在区域", "联系电话", "电子邮箱"]
+    row = ["李明", "教授", "营口理工学院", "镁质耐火材料、菱镁矿深加工", "技术转移与科技成果转化", "西市区", "13700000001", "li@example.cn"]
+    path = write_csv(tmp_path / "e.csv", header, [row])
+    assert import_file("experts", path, admit=True).count("created") == 1
+    assert import_file("experts", path, admit=True).count("updated") == 1
+    expert = db_session.exec(select(Expert)).one()
+    assert expert.expertise == ["镁质耐火材料", "菱镁矿深加工"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_roundtrip(db_session, tmp_path, fmt):
+    factories.institution(name="营口导出测试有限公司", categories=("专利代理",))
+    factories.institution(name="未入库机构", admit=False)
+    out = tmp_path / f"out.{fmt}"
+    assert export_file("institutions", out) == 1
+    report = import_file("institutions", out)
+    assert report.applied and report.count("updated") == 1 and not report.errors
+
+
+def test_split_list_separators():
+    assert split_list("专利；商标;版权、软著,专利，标准") == ["专利", "商标", "版权", "软著", "标准"]

@@ -1,0 +1,33 @@
+import pytest
+
+from directory.settings import Settings, SettingsError
+
+
+def test_defaults_use_sqlite_and_generate_persistent_secrets(tmp_path):
+    s1 = Settings.from_env({}, instance_path=tmp_path)
+    s2 = Settings.from_env({}, instance_path=tmp_path)
+    assert s1.database_url == f"sqlite:///{tmp_path / 'directory.sqlite3'}"
+    assert s1.secret_key == s2.secret_key and len(s1.secret_key) > 30
+    assert s1.meili_url is None and s1.meili_master_key == s2.meili_master_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_postgres_url_gets_the_psycopg_driver(tmp_path):
+    s = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert s.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_external_meili_needs_no_generated_master_key(tmp_path):
+    s = Settings.from_env({"MEILI_URL": "http://127.0.0.1:7700", "SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert s.meili_master_key is None
+    assert not (tmp_path / "meili_master_key").exists()
+
+
+@pytest.mark.parametrize("env", [
+    {"DATABASE_URL": "not a url"},
+    {"MEILI_URL": "localhost:7700"},
+    {"MEILI_INDEX_PREFIX": "bad prefix!"},
+])
+def test_bad_values_are_rejected(tmp_path, env):
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SECRET_KEY": "k", **env}, instance_path=tmp_path)
