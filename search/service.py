@@ -41,7 +41,9 @@ def highlight(text: Any) -> str:
         text = "、".join(str(t) for t in text)
     if text is None:
         return ""
-    return escape(str(text)).replace(HIGHLIGHT_PRE, "<mark>").replace(HIGHLIGHT_POST, "</mark>")
+    # jieba splits 知识产权 into 知识|产权; one mark over the whole run reads better.
+    text = str(text).replace(HIGHLIGHT_POST + HIGHLIGHT_PRE, "")
+    return escape(text).replace(HIGHLIGHT_PRE, "<mark>").replace(HIGHLIGHT_POST, "</mark>")
 
 
 def _strip(text: Any) -> Any:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from directory import create_app
@@ -117,8 +119,21 @@ def db_session(app: Flask) -> Iterator[Any]:
         connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production (its own ``g``, locale and db session), even
+    though the test itself holds one open for factories and assertions."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app: Flask, db_session: Any) -> Any:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from directory.accounts.models import Role
@@ -20,9 +20,9 @@ class RegisterForm(FlaskForm):
     role = RadioField(
         _l("I register as"),
         choices=[
-            (Role.ENTERPRISE.value, _l("An enterprise looking for services")),
-            (Role.INSTITUTION.value, _l("A service institution")),
-            (Role.EXPERT.value, _l("An expert")),
+            SelectChoice(Role.ENTERPRISE.value, _l("An enterprise looking for services")),
+            SelectChoice(Role.INSTITUTION.value, _l("A service institution")),
+            SelectChoice(Role.EXPERT.value, _l("An expert")),
         ],
         default=Role.ENTERPRISE.value,
         validators=[DataRequired()],

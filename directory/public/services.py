@@ -73,7 +73,7 @@ def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[
             continue
         param = FACET_PARAM[name]
         out.append({"name": name, "param": param, "title": FACET_TITLES[name],
-                    "values": [{"value": v, "count": n, "active": params.filters.get(param) == v}
+                    "options": [{"value": v, "count": n, "active": params.filters.get(param) == v}
                                for v, n in sorted(values.items(), key=lambda kv: -kv[1])]})
     return out
 

@@ -1,0 +1,108 @@
+"""Who may do what: every route × every role. A new route fails `test_every_route_is_in_the_matrix` until
+it is added here with the status each role must get."""
+
+import pytest
+
+from tests import factories
+
+ROLES = ["anonymous", "enterprise", "institution", "owner", "expert", "staff", "admin"]
+OK, REDIRECT, NOT_FOUND, BAD = 200, 302, 404, 400
+
+# (method, url template, {role: status}); "*" is the default for roles not named.
+MATRIX = [
+    ("GET", "/", {"*": OK}),
+    ("GET", "/search?q=专利", {"*": OK}),
+    ("GET", "/search?type=bogus", {"*": BAD}),
+    ("GET", "/login", {"*": OK}),
+    ("GET", "/register", {"*": OK}),
+    ("POST", "/logout", {"*": REDIRECT}),
+    ("GET", "/lang/en", {"*": REDIRECT}),
+    ("GET", "/my", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/institutions/{published}", {"*": OK}),
+    ("GET", "/institutions/{unpublished}", {"owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
+    ("GET", "/experts/{expert}", {"*": OK}),
+    ("GET", "/experts/{unpublished_expert}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),
+    ("GET", "/api/v1/search?q=检测", {"*": OK}),
+    ("GET", "/api/v1/search?per_page=500", {"*": BAD}),
+    ("GET", "/api/v1/institutions/{published}", {"*": OK}),
+    ("GET", "/api/v1/institutions/{unpublished}", {"*": NOT_FOUND}),  # the API never shows unpublished records
+    ("GET", "/api/v1/experts/{expert}", {"*": OK}),
+    ("GET", "/api/v1/experts/{unpublished_expert}", {"*": NOT_FOUND}),
+    ("GET", "/api/v1/openapi.json", {"*": OK}),
+    ("GET", "/healthz", {"*": OK}),
+]
+
+
+@pytest.fixture
+def records(db_session):
+    return {
+        "published": factories.institution().id,
+        "unpublished": factories.institution(admit=False).id,
+        "expert": factories.expert().id,
+        "unpublished_expert": factories.expert(admit=False).id,
+    }
+
+
+def login_as(auth, role, records):
+    if role == "anonymous":
+        return
+    if role == "owner":
+        auth.login("institution", institution_id=records["unpublished"])
+    else:
+        auth.login(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(client, auth, records, role):
+    login_as(auth, role, records)
+    failures = []
+    for method, template, expected in MATRIX:
+        url = template.format(**records)
+        response = client.open(url, method=method)
+        want = expected.get(role, expected["*"])
+        if response.status_code != want:
+            failures.append(f"{method} {url}: {response.status_code}, expected {want}")
+        if method == "POST" and template == "/logout" and role != "anonymous":
+            login_as(auth, role, records)
+    assert not failures, "\n".join(failures)
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {template.split("?")[0].replace("{", "<").replace("}", ">") for _m, template, _e in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<int:{arg}>", "<id>").replace(f"<{arg}>", "<id>")
+        if not any(_same(path, c) for c in covered):
+            missing.append(rule.rule)
+    assert not missing, f"routes without access tests: {missing}"
+
+
+def _same(path, covered):
+    a, b = path.strip("/").split("/"), covered.strip("/").split("/")
+    return len(a) == len(b) and all(x == y or (x == "<id>" and y.startswith("<")) or (x.startswith("<") and y)
+                                    for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("role", ["anonymous", "enterprise", "institution"])
+def test_expert_contact_hidden_from_public_and_users(client, auth, db_session, role):
+    expert = factories.expert(phone="13912345678", email="secret-expert@example.cn")
+    login_as(auth, role, {})
+    page = client.get(f"/experts/{expert.id}").get_data(as_text=True)
+    api = client.get(f"/api/v1/experts/{expert.id}").get_data(as_text=True)
+    for text in (page, api):
+        assert "13912345678" not in text and "secret-expert@example.cn" not in text
+
+
+@pytest.mark.parametrize("role", ["staff", "admin", "self"])
+def test_expert_contact_visible_to_staff_and_the_expert(client, auth, db_session, role):
+    expert = factories.expert(phone="13912345678")
+    if role == "self":
+        auth.login("expert", expert_id=expert.id)
+    else:
+        auth.login(role)
+    assert "13912345678" in client.get(f"/experts/{expert.id}").get_data(as_text=True)
+    assert "13912345678" not in client.get(f"/api/v1/experts/{expert.id}").get_data(as_text=True)

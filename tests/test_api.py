@@ -1,0 +1,52 @@
+import pytest
+
+from search.sync import drain
+from tests import factories
+
+
+def test_search_contract_shape(client, db_session, search_backend):
+    inst = factories.institution(name="营口融资担保服务有限公司", categories=("融资担保",), offerings=("流动资金贷款担保",))
+    factories.expert(name="孙会计", expertise=("融资方案设计",), categories=("融资服务",))
+    drain(search=search_backend)
+    body = client.get("/api/v1/search?q=融资").get_json()
+    assert set(body) >= {"hits", "total", "facets", "degraded"}
+    assert body["degraded"] is False
+    assert {h["type"] for h in body["hits"]} == {"institution", "offering", "expert"}
+    assert all({"type", "id", "name"} <= set(h) for h in body["hits"])
+    assert body["facets"]["categories"]["融资服务"] >= 2
+    only = client.get("/api/v1/search", query_string={"q": "融资", "type": "institution", "category": "融资服务"}).get_json()
+    assert [h["id"] for h in only["hits"]] == [inst.id]
+
+
+@pytest.mark.parametrize("query", ["page=-1", "type=users", "sort=drop", "per_page=abc", "grade=Z"])
+def test_bad_parameters_are_json_400(client, db_session, query):
+    response = client.get(f"/api/v1/search?{query}")
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+def test_institution_contract(client, db_session):
+    inst = factories.institution(name="营口检测技术有限公司", categories=("产品检验检测",))
+    body = client.get(f"/api/v1/institutions/{inst.id}").get_json()
+    assert body["id"] == inst.id and body["name"] == "营口检测技术有限公司"
+    assert body["rating"] == {"value": None, "count": 0}
+    assert "evaluation" not in body  # never evaluated yet
+
+
+def test_errors_are_json_in_the_users_language(client, db_session):
+    body = client.get("/api/v1/institutions/424242").get_json()
+    assert body["error"]["code"] == "not_found"
+    client.get("/lang/en")
+    assert "not found" in client.get("/api/v1/institutions/424242").get_json()["error"]["message"].lower()
+
+
+def test_healthz(client, db_session, search_backend):
+    body = client.get("/healthz").get_json()
+    assert body == {"database": "ok", "search": "ok", "outbox_pending": body["outbox_pending"]}
+    assert isinstance(body["outbox_pending"], int)
+
+
+def test_openapi_lists_the_contract_paths(client, db_session):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/api/v1/search", "/api/v1/institutions/{id}", "/api/v1/experts/{id}", "/healthz"} <= set(doc["paths"])
