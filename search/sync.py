@@ -170,6 +170,7 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
+        db.session.flush()  # pending changes write their outbox rows before we look
         now = utcnow()
         query = (select(SearchOutbox).where(SearchOutbox.available_at <= now)
                  .order_by(SearchOutbox.id).limit(batch_size))  # type: ignore[arg-type]

@@ -76,6 +76,7 @@ def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | Non
     changes = audit.diff(before, snapshot(expert))
     if changes:
         expert.confirmed_at = utcnow()
+        db.session.flush()
         audit.record(actor_id=actor_id, action="expert.create" if created else "expert.update",
                      entity_type="expert", entity_id=expert.id, changes=changes)
     return expert, created

@@ -111,6 +111,7 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
     changes = audit.diff(before, snapshot(inst))
     if changes:
         inst.confirmed_at = utcnow()
+        db.session.flush()
         audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
                      entity_type="institution", entity_id=inst.id, changes=changes)
     return inst, created
