@@ -60,9 +60,9 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
     taxonomy = load_taxonomy()
     inst_report = import_rows("institutions", _rows(_load("institutions.json", directory)), admit=True)
     expert_report = import_rows("experts", _rows(_load("experts.json", directory)), admit=True)
-    for report in (inst_report, expert_report):
-        if report.errors:
-            raise SeedError("\n".join(str(e) for e in report.errors[:20]))
+    for checked in (inst_report, expert_report):
+        if checked.errors:
+            raise SeedError("\n".join(str(e) for e in checked.errors[:20]))
     vocab = Vocabulary()
     created = 0
     for item in _load("enterprises.json", directory):
@@ -74,10 +74,8 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
             description=item.get("description", ""), contact_name=item.get("contact_name", ""),
             contact_phone=item.get("contact_phone", ""), email=item.get("email", "")))
         created += was_created
-    report = DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
-                        enterprises_created=created)
-    report.accounts_created = _demo_accounts()
-    return report
+    return DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
+                      enterprises_created=created, accounts_created=_demo_accounts())
 
 
 def _demo_accounts() -> list[str]:

@@ -114,7 +114,7 @@ class SearchBackend:
 
     def healthy(self) -> bool:
         url = self.url
-        return bool(url) and server.healthy(url)
+        return url is not None and server.healthy(url)
 
 
 def backend() -> SearchBackend:

@@ -5,6 +5,7 @@ Expert contact details (phone, e-mail) are never put into a document, so no sear
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -117,5 +118,5 @@ def expert_document(expert: Expert) -> dict[str, Any] | None:
     }
 
 
-BUILDERS = {"institution": institution_document, "offering": offering_document, "expert": expert_document}
+BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {"institution": institution_document, "offering": offering_document, "expert": expert_document}
 MODELS: dict[str, type] = {"institution": Institution, "offering": Offering, "expert": Expert}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from directory.experts.models import Expert, ExpertCategory, ExpertIndustry
 from directory.extensions import db
@@ -29,7 +29,7 @@ def _like(value: str) -> str:
 
 
 def _category_ids(name: str) -> list[int]:
-    cat = db.session.exec(select(Category).where(or_(Category.name == name, Category.code == name))).first()
+    cat = db.session.exec(select(Category).where(or_(col(Category.name) == name, col(Category.code) == name))).first()
     if cat is None:
         return []
     return [cat.id, *[c.id for c in cat.children]]  # type: ignore[list-item]

@@ -43,7 +43,7 @@ class Database:
     several apps (SQLite and PostgreSQL test runs) can live in one process."""
 
     def __init__(self) -> None:
-        self.session = ScopedSession(_new_session, scopefunc=_scope)
+        self.session = ScopedSession(_new_session, scopefunc=_scope)  # type: ignore[arg-type]  # any callable works
 
     @property
     def engine(self) -> Engine:

@@ -3,7 +3,7 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel, Text
+from sqlmodel import Field, Text
 
 from directory.core.models import Timestamps
 

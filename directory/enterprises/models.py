@@ -1,6 +1,5 @@
 """Enterprises (企业): the SMEs the platform serves."""
 
-from typing import Optional
 
 from sqlmodel import Field, Relationship, SQLModel, Text
 
@@ -27,6 +26,6 @@ class Enterprise(Timestamps, table=True):
     contact_phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
 
-    region: Optional[Region] = Relationship()
-    industry: Optional[Industry] = Relationship()
+    region: Region | None = Relationship()
+    industry: Industry | None = Relationship()
     tags: list[Tag] = Relationship(link_model=EnterpriseTag)

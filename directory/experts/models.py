@@ -1,7 +1,6 @@
 """Experts (专家). Contact details (phone, e-mail) are never public: only staff and the expert see them."""
 
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
@@ -37,8 +36,8 @@ class Expert(Timestamps, table=True):
     admitted_at: datetime | None = None
     confirmed_at: datetime | None = None
 
-    region: Optional[Region] = Relationship()
-    institution: Optional[Institution] = Relationship()
+    region: Region | None = Relationship()
+    institution: Institution | None = Relationship()
     categories: list[Category] = Relationship(link_model=ExpertCategory)
     industries: list[Industry] = Relationship(link_model=ExpertIndustry)
 

@@ -299,6 +299,7 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
     checked: list[tuple[RowResult, Any]] = []
     seen: dict[Any, int] = {}
     for row in rows:
+        data: Any
         if kind == "institutions":
             data, errors = check_institution(row, headers, vocab)
             key: Any = data.credit_code if data else None
@@ -322,9 +323,9 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
             result.action = "skipped"
             continue
         if kind == "institutions":
-            _obj, created = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id)
+            created = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id)[1]
         else:
-            _obj, created = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id)
+            created = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id)[1]
         result.action = "created" if created else "updated"
     report.applied = True
     db.session.flush()

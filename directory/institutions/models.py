@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
@@ -98,7 +97,7 @@ class Offering(Timestamps, table=True):
     active: bool = True
 
     institution: Institution = Relationship(back_populates="offerings")
-    category: Optional[Category] = Relationship()
+    category: Category | None = Relationship()
 
     @property
     def is_published(self) -> bool:

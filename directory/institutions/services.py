@@ -94,7 +94,7 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
     for item in data.offerings:
         offering = by_title.get(item.title)
         if offering is None:
-            offering = Offering(title=item.title)
+            offering = Offering(title=item.title, institution_id=inst.id)  # type: ignore[arg-type]
             inst.offerings.append(offering)
         offering.category = item.category or (data.categories[0] if data.categories else None)
         offering.description = item.description

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -38,8 +38,8 @@ def home_overview() -> dict[str, Any]:
     published = Institution.status == RecordStatus.ADMITTED
     counts = dict(db.session.exec(
         select(InstitutionCategory.category_id, func.count())
-        .join(Institution, Institution.id == InstitutionCategory.institution_id)  # type: ignore[arg-type]
-        .where(published).group_by(InstitutionCategory.category_id)).all())
+        .join(Institution, col(Institution.id) == col(InstitutionCategory.institution_id))
+        .where(published).group_by(col(InstitutionCategory.category_id))).all())
     tops = taxonomy.top_categories()
     grid = [CategoryCount(c, counts.get(c.id, 0) + sum(counts.get(ch.id, 0) for ch in c.children)) for c in tops]
     return {

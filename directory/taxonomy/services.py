@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from directory.extensions import db
 from directory.settings import PROJECT_ROOT
@@ -102,16 +102,16 @@ class Vocabulary:
 def top_categories() -> list[Category]:
     """The fifteen top-level categories, in their standard order, with children loaded."""
     return list(db.session.exec(
-        select(Category).where(Category.parent_id.is_(None)).order_by(Category.sort_order)  # type: ignore[union-attr]
+        select(Category).where(col(Category.parent_id).is_(None)).order_by(col(Category.sort_order))
     ).all())
 
 
 def industries() -> list[Industry]:
-    return list(db.session.exec(select(Industry).order_by(Industry.sort_order)).all())
+    return list(db.session.exec(select(Industry).order_by(col(Industry.sort_order))).all())
 
 
 def regions(kind: str | None = "district") -> list[Region]:
-    query = select(Region).order_by(Region.sort_order)
+    query = select(Region).order_by(col(Region.sort_order))
     if kind:
         query = query.where(Region.kind == kind)
     return list(db.session.exec(query).all())

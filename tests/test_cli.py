@@ -1,0 +1,94 @@
+"""The `flask …` commands of CONTRACTS.md, through Flask's CLI runner."""
+
+import csv
+
+from sqlmodel import func, select
+
+from directory.accounts.models import User
+from directory.core.creditcode import make_credit_code
+from directory.institutions.models import Institution
+from directory.taxonomy.models import Category, Industry, Region, Tag
+from tests import factories
+
+
+def count(session, model):
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_seed_taxonomy_is_idempotent_and_complete(runner, db_session):
+    result = runner.invoke(args=["seed", "taxonomy"])
+    assert result.exit_code == 0 and "0 created, 0 updated" in result.output  # loaded at session start
+    tops = db_session.exec(select(Category).where(Category.parent_id.is_(None))).all()
+    assert len(tops) == 15
+    assert count(db_session, Industry) == 16
+    assert {r.name for r in db_session.exec(select(Region)).all()} >= {"鲅鱼圈区", "全市", "省内/全国", "营口综合保税区"}
+    assert count(db_session, Tag) == 8
+    bayuquan = db_session.exec(select(Region).where(Region.name == "鲅鱼圈区")).one()
+    assert bayuquan.aliases == ["营口经济技术开发区"]
+
+
+def test_users_create(runner, db_session):
+    result = runner.invoke(args=["users", "create", "--role", "staff", "--email", "staff@example.cn",
+                                 "--password", "secret-123"])
+    assert result.exit_code == 0, result.output
+    assert db_session.exec(select(User).where(User.email == "staff@example.cn")).one().role == "staff"
+    again = runner.invoke(args=["users", "create", "--role", "staff", "--email", "staff@example.cn",
+                                "--password", "secret-123"])
+    assert again.exit_code != 0 and ("already" in again.output.lower() or "已" in again.output)
+
+
+def test_users_create_rejects_unknown_role(runner, db_session):
+    result = runner.invoke(args=["users", "create", "--role", "root", "--email", "r@example.cn", "--password", "x" * 9])
+    assert result.exit_code == 2
+
+
+def _write(path, rows):
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["机构名称", "统一社会信用代码", "服务类别", "所在区域"])
+        w.writerows(rows)
+    return path
+
+
+def test_import_command_reports_rows_and_fails_without_writing(runner, db_session, tmp_path):
+    good = ["营口甲有限公司", make_credit_code("91", "210802", "MA0B0C0D"), "代理记账", "站前区"]
+    bad = ["营口乙有限公司", "123", "代理记账", "站前区"]
+    result = runner.invoke(args=["import", "institutions", str(_write(tmp_path / "x.csv", [good, bad]))])
+    assert result.exit_code == 1
+    assert "row 3" in result.output and "统一社会信用代码" in result.output
+    assert count(db_session, Institution) == 0
+    result = runner.invoke(args=["import", "institutions", str(tmp_path / "x.csv"), "--skip-invalid", "--admit"])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output and "1 skipped" in result.output
+    assert db_session.exec(select(Institution)).one().status == "admitted"
+
+
+def test_import_rejects_other_formats(runner, db_session, tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("hello")
+    result = runner.invoke(args=["import", "experts", str(path)])
+    assert result.exit_code == 1 and ".xlsx" in result.output
+
+
+def test_export_command(runner, db_session, tmp_path):
+    factories.institution(name="营口导出有限公司")
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(args=["export", "institutions", str(out)])
+    assert result.exit_code == 0 and "1 institutions" in result.output
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "机构名称" and rows[1][0] == "营口导出有限公司"
+
+
+def test_search_commands(runner, db_session, search_backend):
+    factories.institution(name="营口索引命令测试有限公司")
+    status = runner.invoke(args=["search", "status"])
+    assert status.exit_code == 0 and "outbox pending: " in status.output and "available" in status.output
+    drained = runner.invoke(args=["search", "drain"])
+    assert drained.exit_code == 0 and "failed 0" in drained.output
+    rebuilt = runner.invoke(args=["search", "reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "institution: 1 documents" in rebuilt.output
+    status = runner.invoke(args=["search", "status"])
+    assert "institution: 1 documents" in status.output
