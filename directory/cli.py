@@ -70,7 +70,8 @@ def seed_demo() -> None:
         report = seed_demo()
     click.echo(f"taxonomy: {report.taxonomy.created} created, {report.taxonomy.updated} updated")
     for name, r in (("institutions", report.institutions), ("experts", report.experts)):
-        click.echo(f"{name}: {r.count('created')} created, {r.count('updated')} updated")
+        click.echo(f"{name}: {r.count('created')} created, {r.count('updated')} updated, "
+                   f"{r.count('unchanged')} unchanged")
     click.echo(f"enterprises: {report.enterprises_created} created")
     for email in report.accounts_created:
         click.echo(f"account {email} (password {DEMO_PASSWORD})")
@@ -121,7 +122,7 @@ def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
             f"{errors} error(s) in {sum(1 for r in report.rows if r.errors)} row(s); nothing was imported "
             "(fix the file, or pass --skip-invalid to import the valid rows)")
     click.echo(f"{kind}: {report.count('created')} created, {report.count('updated')} updated, "
-               f"{report.count('skipped')} skipped")
+               f"{report.count('unchanged')} unchanged, {report.count('skipped')} skipped")
 
 
 @import_cli.command("institutions")

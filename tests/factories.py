@@ -44,7 +44,7 @@ def institution(*, name: str | None = None, categories: tuple[str, ...] = ("专�
         industries=[vocab.industry(i) for i in industries],  # type: ignore[misc]
         description=description or "为中小企业提供专业服务。",
         offerings=[OfferingInput(title=t) for t in offerings], **fields)
-    inst, _created = upsert_institution(data=data, admit=admit)
+    inst, _action = upsert_institution(data=data, admit=admit)
     return inst
 
 
@@ -56,5 +56,5 @@ def expert(*, name: str | None = None, expertise: tuple[str, ...] = ("发明专�
     data = ExpertInput(name=name or f"专家{n}", expertise=list(expertise), phone=phone, email=email,
                        categories=[vocab.category(c) for c in categories],  # type: ignore[misc]
                        region=vocab.region(fields.pop("region", "西市区")), **fields)
-    obj, _created = upsert_expert(data=data, admit=admit)
+    obj, _action = upsert_expert(data=data, admit=admit)
     return obj

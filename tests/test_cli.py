@@ -92,3 +92,30 @@ def test_search_commands(runner, db_session, search_backend):
     assert "institution: 1 documents" in rebuilt.output
     status = runner.invoke(args=["search", "status"])
     assert "institution: 1 documents" in status.output
+
+
+def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
+    from directory.audit.models import AuditLog
+    from directory.enterprises.models import Enterprise
+    from directory.experts.models import Expert
+    from directory.institutions.models import InstitutionCategory
+    from search.models import SearchOutbox
+
+    first = runner.invoke(args=["seed", "demo"])
+    assert first.exit_code == 0, first.output
+    published = select(func.count()).select_from(Institution).where(Institution.status == "admitted")
+    assert db_session.exec(published).one() >= 150
+    assert count(db_session, Expert) >= 200 and count(db_session, Enterprise) >= 120
+    # every top-level category has institutions, directly or through a sub-category
+    used = set(db_session.exec(select(InstitutionCategory.category_id)).all())
+    for top in db_session.exec(select(Category).where(Category.parent_id.is_(None))).all():
+        assert top.id in used or any(c.id in used for c in top.children), top.name
+    names = [i.name for i in db_session.exec(select(Institution)).all()]
+    assert len(set(names)) == len(names) and not any(n.startswith("机构") and n[2:].isdigit() for n in names)
+    state = (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution))
+    second = runner.invoke(args=["seed", "demo"])
+    assert second.exit_code == 0, second.output
+    assert "0 created, 0 updated" in second.output
+    assert (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution)) == state
+    assert runner.invoke(args=["users", "create", "--role", "admin", "--email", "admin@demo.yk",
+                               "--password", "whatever-1"]).exit_code != 0  # the demo admin exists

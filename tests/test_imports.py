@@ -114,7 +114,7 @@ def test_experts_import_matches_name_organization_phone(db_session, tmp_path):
     row = ["李明", "教授", "营口理工学院", "镁质耐火材料、菱镁矿深加工", "技术转移与科技成果转化", "西市区", "13700000001", "li@example.cn"]
     path = write_csv(tmp_path / "e.csv", header, [row])
     assert import_file("experts", path, admit=True).count("created") == 1
-    assert import_file("experts", path, admit=True).count("updated") == 1
+    assert import_file("experts", path, admit=True).count("unchanged") == 1
     expert = db_session.exec(select(Expert)).one()
     assert expert.expertise == ["镁质耐火材料", "菱镁矿深加工"]
 
@@ -126,7 +126,7 @@ def test_export_roundtrip(db_session, tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     assert export_file("institutions", out) == 1
     report = import_file("institutions", out)
-    assert report.applied and report.count("updated") == 1 and not report.errors
+    assert report.applied and report.count("unchanged") == 1 and not report.errors
 
 
 def test_split_list_separators():

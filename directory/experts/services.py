@@ -50,8 +50,9 @@ def find_match(*, name: str, organization: str, phone: str) -> Expert | None:
         Expert.name == name, Expert.organization == organization, Expert.phone == phone)).first()
 
 
-def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | None = None) -> tuple[Expert, bool]:
-    """Create or update the expert matched by name, organization and phone; returns ``(expert, created)``.
+def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | None = None) -> tuple[Expert, str]:
+    """Create or update the expert matched by name, organization and phone; returns ``(expert, action)``:
+    ``created``, ``updated`` or ``unchanged``.
 
     An expert whose organization is the exact name of an institution is linked to it.
     """
@@ -79,7 +80,7 @@ def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | Non
         db.session.flush()
         audit.record(actor_id=actor_id, action="expert.create" if created else "expert.update",
                      entity_type="expert", entity_id=expert.id, changes=changes)
-    return expert, created
+    return expert, "created" if created else ("updated" if changes else "unchanged")
 
 
 def get_expert(expert_id: int, *, user: Any = None) -> Expert:

@@ -49,7 +49,7 @@ class RowResult:
     row: int
     name: str
     errors: list[RowError] = field(default_factory=list)
-    action: str = ""  # created / updated / skipped
+    action: str = ""  # created / updated / unchanged / skipped
 
 
 @dataclass
@@ -323,10 +323,9 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
             result.action = "skipped"
             continue
         if kind == "institutions":
-            created = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id)[1]
+            result.action = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id)[1]
         else:
-            created = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id)[1]
-        result.action = "created" if created else "updated"
+            result.action = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id)[1]
     report.applied = True
     db.session.flush()
     return report

@@ -73,8 +73,9 @@ def find_by_credit_code(code: str) -> Institution | None:
     return db.session.exec(select(Institution).where(Institution.credit_code == code)).first()
 
 
-def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id: int | None = None) -> tuple[Institution, bool]:
-    """Create the institution with this credit code, or update it; returns ``(institution, created)``.
+def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id: int | None = None) -> tuple[Institution, str]:
+    """Create the institution with this credit code, or update it; returns ``(institution, action)`` where
+    action is ``created``, ``updated`` or ``unchanged``.
 
     Offerings are matched by title: listed ones are added or updated, others are left as they are.
     With ``admit`` the record is admitted (入库) and so published. Every change is audited.
@@ -114,7 +115,7 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
         db.session.flush()
         audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
                      entity_type="institution", entity_id=inst.id, changes=changes)
-    return inst, created
+    return inst, "created" if created else ("updated" if changes else "unchanged")
 
 
 def get_institution(institution_id: int, *, user: Any = None) -> Institution:

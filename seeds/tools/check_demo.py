@@ -40,6 +40,10 @@ ENT_KEYS = {"name", "credit_code", "region", "industry", "tags", "size", "founde
             "description", "contact_name", "contact_phone", "email", "needs"}
 
 
+def say(*parts: str) -> None:
+    sys.stdout.write(" ".join(parts) + "\n")
+
+
 def main() -> int:
     tax = json.loads((ROOT / "seeds" / "taxonomy.json").read_text(encoding="utf-8"))
     parent = {}
@@ -177,21 +181,21 @@ def main() -> int:
     need(len(emails) == len(set(emails)), "duplicate e-mail addresses")
 
     if errors:
-        print(f"{len(errors)} problem(s):")
+        say(f"{len(errors)} problem(s):")
         for e in errors:
-            print("  -", e)
+            say("  -", e)
         return 1
-    print(f"OK: {len(inst)} institutions, {len(experts)} experts ({linked} at demo institutions, "
+    say(f"OK: {len(inst)} institutions, {len(experts)} experts ({linked} at demo institutions, "
           f"{linked * 100 // len(experts)}%), {len(ents)} enterprises")
-    print("institutions by primary top-level category:")
+    say("institutions by primary top-level category:")
     for top in tax["categories"]:
         subs = ", ".join(f"{c['name']} {used_sub[c['name']]}" for c in top.get("children", []))
-        print(f"  {top['name']}: {primary[top['name']]}  ({subs})")
+        say(f"  {top['name']}: {primary[top['name']]}  ({subs})")
     unused = sorted(subcats - set(used_sub))
-    print(f"sub-categories used: {len(subcats) - len(unused)}/{len(subcats)}" + (f"; unused: {unused}" if unused else ""))
+    say(f"sub-categories used: {len(subcats) - len(unused)}/{len(subcats)}" + (f"; unused: {unused}" if unused else ""))
     exp_top = Counter(parent[e["categories"][0]] for e in experts)
-    print("experts by first category:", ", ".join(f"{k} {v}" for k, v in exp_top.most_common()))
-    print("enterprises by industry:", ", ".join(f"{k} {v}" for k, v in Counter(e["industry"] for e in ents).most_common()))
+    say("experts by first category:", ", ".join(f"{k} {v}" for k, v in exp_top.most_common()))
+    say("enterprises by industry:", ", ".join(f"{k} {v}" for k, v in Counter(e["industry"] for e in ents).most_common()))
     return 0
 
 

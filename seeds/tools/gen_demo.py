@@ -23,8 +23,19 @@ TAXONOMY_FILE = ROOT / "seeds" / "taxonomy.json"
 SEED = 20240601
 
 sys.path.insert(0, str(HERE))
-from demo_enterprises import ENTERPRISES, GENERIC_NEEDS, INDUSTRY  # noqa: E402
-from demo_experts import BIO_TEMPLATES, GIVEN, PROFILES, SURNAME_WEIGHTS, SURNAMES, UNIVERSITIES  # noqa: E402
+from demo_enterprises import ENTERPRISES, GENERIC_NEEDS, MATERIALS  # noqa: E402
+from demo_experts import (  # noqa: E402
+    ACADEMIC_ACH,
+    ACADEMIC_EXP,
+    BIO_TEMPLATES,
+    GIVEN_NAMES,
+    PINYIN,
+    PROFILES,
+    RESEARCH_ACH_PREFIXES,
+    SURNAME_WEIGHTS,
+    SURNAMES,
+    UNIVERSITIES,
+)
 from demo_institutions import INSTITUTIONS  # noqa: E402
 from demo_offerings import OFFERINGS  # noqa: E402
 
@@ -105,11 +116,8 @@ class Gen:
     def person(self) -> tuple[str, str, str]:
         """A fictional name with its pinyin (surname, given)."""
         s = self.surname()
-        k = 1 if self.rng.random() < 0.28 else 2
-        given = "".join(self.rng.choice(list(GIVEN)) for _ in range(k))
-        if k == 2 and given[0] == given[1] and self.rng.random() < 0.7:
-            given = given[0] + self.rng.choice(list(GIVEN))
-        return s + given, SURNAMES[s], "".join(GIVEN[c] for c in given)
+        given = self.rng.choice(GIVEN_NAMES)
+        return s + given, SURNAMES[s], "".join(PINYIN[c] for c in given)
 
     def unique(self, text: str, variants: list[str], limit: int) -> str:
         """Return ``text`` or, if already used, a variant with an extra clause, never a duplicate."""
@@ -154,7 +162,7 @@ class Gen:
             phone = self.landline(region) if self.rng.random() < 0.7 else self.mobile()
             website = f"https://www.{spec['slug']}.example.cn" if self.rng.random() < 0.75 else ""
             factor = self.rng.choice([0.8, 0.9, 1.0, 1.0, 1.0, 1.1, 1.2])
-            variants = ([f"尤其熟悉{i}行业企业的需求" for i in spec["inds"]]
+            variants = ([f"尤其熟悉{i}{'' if i.endswith('业') else '行业'}企业的需求" for i in spec["inds"]]
                         + [f"{region}企业可预约上门服务", "支持线上委托和进度查询", "首次合作企业可享受优惠价格",
                            "可根据企业需求定制服务内容", "服务团队均具有五年以上从业经验"])
             offerings = []
@@ -182,7 +190,7 @@ class Gen:
     def enterprises(self) -> list[dict]:
         out = []
         tag_phrase = {"高新技术企业": "是国家高新技术企业", "专精特新": "被认定为辽宁省专精特新中小企业",
-                      "专精特新“小巨人”": "是国家级专精特新“小巨人”企业", "瞪羚企业": "入选辽宁省瞪羚企业",
+                      "专精特新“小巨人”": "获评国家级专精特新“小巨人”企业", "瞪羚企业": "入选辽宁省瞪羚企业",
                       "雏鹰企业": "入选辽宁省雏鹰企业", "科技型中小企业": "已入库国家科技型中小企业",
                       "规上企业": "已纳入规模以上企业统计"}
         for spec in ENTERPRISES:
@@ -193,8 +201,15 @@ class Gen:
             if "专精特新“小巨人”" in tags or "规上企业" in tags:
                 hi = min(hi, 2016)
             founded = self.rng.randint(lo, hi)
-            staff = {"中型": lambda: self.rng.randint(300, 860), "小型": lambda: self.rng.randint(22, 280),
-                     "微型": lambda: self.rng.randint(4, 18)}[size]()
+            # 工信部 size classes: industry 小型 20-300 staff, 中型 300-1000; most SMEs sit near the bottom of
+            # their class, and service firms are smaller
+            hi_small = 280 if ind in MANUFACTURING and ind != "新一代信息技术" else 95
+            if size == "中型":
+                staff = int(self.rng.triangular(300, 900, 380))
+            elif size == "小型":
+                staff = int(self.rng.triangular(20, hi_small, 45))
+            else:
+                staff = self.rng.randint(4, 18)
             extra = self.rng.choice(["公司成立于{y}年，现有员工{n}人", "企业创办于{y}年，员工{n}人",
                                      "成立于{y}年，现有职工{n}人"]).format(y=founded, n=staff)
             phrases = [tag_phrase[t] for t in tags][:2]
@@ -215,41 +230,43 @@ class Gen:
         return out
 
     def needs(self, spec: dict, founded: int) -> list[str]:
-        size, tags, ind = spec["size"], set(spec["tags"]), spec["industry"]
-        info = INDUSTRY[ind]
+        """The enterprise's own need first, then 0-2 generic needs that fit it and do not repeat its topic."""
+        size, tags, ind, desc = spec["size"], set(spec["tags"]), spec["industry"], spec["desc"]
         amt = self.rng.choice({"微型": [30, 50, 80], "小型": [100, 200, 300, 500], "中型": [500, 800, 1000, 2000]}[size])
-        debt = self.rng.choice([18, 35, 46, 60, 86, 120, 150, 230])
-        fill = dict(product=spec["product"], mat=info["mat"], amt=amt, debt=debt)
+        debt = self.rng.choice({"微型": [8, 12, 18, 25], "小型": [35, 46, 60, 86, 120], "中型": [120, 150, 230, 380]}[size])
+        fill = dict(mat=MATERIALS[ind], amt=amt, debt=debt)
         tech_tags = {"科技型中小企业", "高新技术企业", "雏鹰企业", "瞪羚企业", "专精特新", "专精特新“小巨人”"}
         srdi_tags = {"专精特新", "专精特新“小巨人”"}
+        exports = any(w in desc for w in ("出口", "海外", "欧美", "国外", "跨境"))
         rules = {
             "loan": True, "any": True,
             "tech_loan": bool(tags & tech_tags),
-            "new_micro": size == "微型" and founded >= 2019,
+            "new_micro": size == "微型" and founded >= 2021,
             "pre_hnte": "科技型中小企业" in tags and "高新技术企业" not in tags,
             "hnte": "高新技术企业" in tags,
             "srdi": "专精特新" in tags,
             "pre_srdi": not (tags & srdi_tags) and size != "微型" and ind in MANUFACTURING,
             "pre_above": "规上企业" not in tags and size == "小型" and ind in MANUFACTURING,
             "medium": size == "中型",
+            "supplier": ind in MANUFACTURING or ind in ("港口物流", "农业与农产品加工"),
             "staff": size != "微型",
-            "factory": ind in MANUFACTURING and size != "微型" and ind != "新一代信息技术",
+            "factory": (ind in MANUFACTURING and size != "微型" and ind != "新一代信息技术"
+                        and not any(w in desc for w in ("仓储", "储罐", "贸易"))),
             "tech": bool(tags & tech_tags) or ind in {"新材料", "新一代信息技术", "新能源"},
-            "export_small": info["export"] and size != "中型",
-            "export": info["export"] and size != "微型",
+            "export": exports and size != "微型",
+            "export_new": not exports and ind in MANUFACTURING and size == "小型" and "服务" not in desc,
+            "export_small": exports and size != "中型" and "跨境电商" not in desc,
         }
-        own = self.rng.choice(info["needs"]).format(**fill)
-        pool = [s.format(**fill) for s, rule in GENERIC_NEEDS if rules[rule]]
-        # needs that match the enterprise's situation come first; loans and contracts are always plausible
-        specific = [s for s, rule in GENERIC_NEEDS if rules[rule] and rule not in ("loan", "any", "staff")]
+        chosen = [spec["need"]]
+        fits = [(s.format(**fill), rule, words) for s, rule, words in GENERIC_NEEDS if rules[rule]]
         k = self.rng.choices([0, 1, 2], weights=[25, 45, 30])[0]
-        chosen: list[str] = [own]
-        if k and specific and self.rng.random() < 0.7:
-            chosen.append(self.rng.choice(specific).format(**fill))
-        while len(chosen) < k + 1:
-            cand = self.rng.choice(pool)
-            if cand not in chosen:
-                chosen.append(cand)
+        # needs that follow from the enterprise's situation first; loans, contracts and subsidies fill in
+        situational = [f for f in fits if f[1] not in ("loan", "any", "supplier", "staff")]
+        for _ in range(k):
+            pool = situational if situational and self.rng.random() < 0.65 else fits
+            ok = [f for f in pool if f[0] not in chosen and not any(w in c for w in f[2] for c in chosen)]
+            if ok:
+                chosen.append(self.rng.choice(ok)[0])
         return chosen
 
     # -- experts -------------------------------------------------------------------------------------
@@ -259,10 +276,20 @@ class Gen:
         names: set[str] = set()
         out = []
         slug_of = {s["name"]: s["slug"] for s in INSTITUTIONS}
+        prefix_of = {s["name"]: s["prefix"] for s in INSTITUTIONS}
         ent_slug = {s["name"]: s["slug"] for s in ENTERPRISES}
         for prof in PROFILES:
             pcats = prof["cats"]
-            candidates = [i for i in institutions if set(i["categories"]) & set(pcats)]
+            # institutions of a matching category that serve the profile's industries (or no industry in particular)
+            # institutions whose work is the profile's main category, or whose primary category is one of the
+            # profile's, and that serve the profile's industries (or no industry in particular); law firms only
+            # for lawyers
+            lawyers = [("律师" in t) for t in prof["inst_titles"]]
+            candidates = [i for i in institutions
+                          if (pcats[0] in i["categories"] or i["categories"][0] in pcats)
+                          and (not i["industries"] or set(i["industries"]) & set(prof["inds"]))
+                          and (any(lawyers) or prefix_of[i["name"]] != "31")
+                          and (not all(lawyers) or prefix_of[i["name"]] == "31")]
             for _ in range(prof["n"]):
                 while True:
                     name, sp, gp = self.person()
@@ -275,15 +302,23 @@ class Gen:
                     pick = [i for i in candidates if inst_load.get(i["name"], 0) <= least + 1]
                     inst = self.rng.choice(pick)
                     inst_load[inst["name"]] = inst_load.get(inst["name"], 0) + 1
+                kind = "inst"
                 if inst is not None:
                     org, domain, region = inst["name"], slug_of[inst["name"]], inst["region"]
-                    title = self.rng.choice(prof["inst_titles"])
+                    law_firm = prefix_of[inst["name"]] == "31"
+                    titles = [t for t in prof["inst_titles"] if ("律师" in t) == law_firm] or prof["inst_titles"]
+                    title = self.rng.choice(titles)
                     pos = self.rng.choice(prof["inst_pos"])
+                    if law_firm and pos not in ("合伙人", "高级合伙人", "主任"):
+                        pos = self.rng.choice(["合伙人", "合伙人", "高级合伙人"])
+                    elif prefix_of[inst["name"]] in ("12", "52"):
+                        pos = {"总经理": "主任", "副总经理": "副主任", "董事总经理": "主任"}.get(pos, pos)
                     cats = [c for c in pcats if c in inst["categories"]] or [inst["categories"][0]]
                     ind_pool = [i for i in prof["inds"] if i in inst["industries"]] or prof["inds"]
                 else:
                     org_key, titles, positions = self.rng.choice(prof["ext"])
                     title, pos = self.rng.choice(titles), self.rng.choice(positions)
+                    kind = "ent" if org_key.startswith("ENT:") else "uni"
                     if org_key.startswith("ENT:"):
                         ind = org_key[4:]
                         ents = [e for e in enterprises if e["industry"] == ind and e["name"] not in ent_used
@@ -292,6 +327,11 @@ class Gen:
                         ent_used.add(ent["name"])
                         org, domain, region = ent["name"], ent_slug[ent["name"]], ent["region"]
                         ind_pool = [ind] + [i for i in prof["inds"] if i != ind]
+                    elif org_key.startswith("FIRM:"):
+                        kind = "inst"
+                        _, org, domain = org_key.split(":")
+                        region = self.rng.choice(prof["regions"])
+                        ind_pool = prof["inds"]
                     else:
                         org = org_key
                         domain, home = UNIVERSITIES[org]
@@ -308,7 +348,7 @@ class Gen:
                 first = self.rng.sample(prof["kw"][:half], 2)
                 rest = [k for k in prof["kw"] if k not in first]
                 expertise = first + self.rng.sample(rest, self.rng.choices([0, 1, 2, 3], weights=[20, 40, 30, 10])[0])
-                bio = self.bio(prof, title, org, pos, expertise)
+                bio = self.bio(prof, title, org, pos, expertise, kind)
                 style = self.rng.random()
                 local = (sp + gp) if style < 0.45 else (gp + "." + sp) if style < 0.75 else (sp + "".join(GIVEN_INITIALS(name)))
                 out.append({
@@ -318,12 +358,20 @@ class Gen:
                 })
         return out
 
-    def bio(self, prof: dict, title: str, org: str, pos: str, kw: list[str]) -> str:
+    def bio(self, prof: dict, title: str, org: str, pos: str, kw: list[str], kind: str) -> str:
+        """A bio from the profile's fragments; academics get academic experience, and academics and in-house
+        engineers only achievements that fit them."""
         senior = title in ("教授", "研究员", "正高级工程师", "一级律师", "正高级会计师")
-        for _ in range(40):
+        exps = [e.replace("{field}", prof["field"]) for e in ACADEMIC_EXP] if kind == "uni" else prof["exp"]
+        achs = prof["ach"]
+        if kind != "inst":
+            achs = [a for a in prof["ach"] if a.startswith(RESEARCH_ACH_PREFIXES)]
+            if kind == "uni" or not achs:
+                achs = achs + ACADEMIC_ACH
+        for _ in range(60):
             y = self.rng.randint(16, 32) if senior else self.rng.randint(6, 24)
-            exp = self.rng.choice(prof["exp"]).replace("{y}", str(y))
-            ach = self._numbers(self.rng.choice(prof["ach"]))
+            exp = self.rng.choice(exps).replace("{y}", str(y))
+            ach = self._numbers(self.rng.choice(achs))
             svc = self.rng.choice(prof["svc"])
             tpl = self.rng.choice(BIO_TEMPLATES)
             if "擅长" in tpl and svc.startswith("擅长"):
@@ -335,17 +383,22 @@ class Gen:
         raise ValueError(f"no bio fits for {prof['key']}")
 
     def _numbers(self, text: str) -> str:
+        """Fill {n:lo-hi}; a number followed by 余 ("300余件") is rounded, as people write it."""
         while "{n:" in text:
             start = text.index("{n:")
             end = text.index("}", start)
             lo, hi = (int(x) for x in text[start + 3:end].split("-"))
-            text = text[:start] + str(self.rng.randint(lo, hi)) + text[end + 1:]
+            n = self.rng.randint(lo, hi)
+            if text[end + 1:end + 2] == "余":
+                step = 100 if n >= 1000 else 10 if n >= 20 else 1
+                n = max(step, n // step * step)
+            text = text[:start] + str(n) + text[end + 1:]
         return text
 
 
 def GIVEN_INITIALS(name: str) -> list[str]:  # noqa: N802
     """Initials of the given name, for addresses like wangxd@…"""
-    return [GIVEN[c][0] for c in name[1:]]
+    return [PINYIN[c][0] for c in name[1:]]
 
 
 def write(name: str, data: list[dict]) -> None:
@@ -361,7 +414,8 @@ def main() -> int:
     write("institutions.json", institutions)
     write("experts.json", experts)
     write("enterprises.json", enterprises)
-    print(f"wrote {len(institutions)} institutions, {len(experts)} experts, {len(enterprises)} enterprises to {DEMO_DIR}")
+    sys.stdout.write(f"wrote {len(institutions)} institutions, {len(experts)} experts, "
+                     f"{len(enterprises)} enterprises to {DEMO_DIR}\n")
     if "--check" in sys.argv:
         import check_demo
         return check_demo.main()
