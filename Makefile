@@ -58,7 +58,7 @@ translations: $(STAMPS)/venv
 
 extract-messages: $(STAMPS)/venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o directory/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i directory/translations/messages.pot -d directory/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i directory/translations/messages.pot -d directory/translations --no-fuzzy-matching --ignore-obsolete
 
 # Browser journeys need Chromium; as root with apt-get we install Debian's package, elsewhere we say loudly
 # that the journeys will be skipped (CI sets REQUIRE_BROWSER=1 so they can never be skipped there).
