@@ -32,6 +32,7 @@ class SearchBackend:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.prefix = settings.meili_index_prefix
+        self.indexes_ready = False
         self._keys: dict[str, str] = {}
         env_keys = {"search": os.environ.get("MEILI_SEARCH_KEY"), "admin": os.environ.get("MEILI_ADMIN_KEY")}
         self._keys.update({k: v for k, v in env_keys.items() if v})

@@ -123,13 +123,17 @@ def _load(kind: str, ids: set[int]) -> dict[int, Any]:
 
 
 def ensure_indexes(search: SearchBackend, client: Any) -> None:
-    """Create missing indexes with their settings (an existing index keeps its settings)."""
+    """Create missing indexes with their settings (an existing index keeps its settings; a reindex applies
+    new ones). Checked once per process, and again after any failure."""
+    if search.indexes_ready:
+        return
     existing = {ix.uid for ix in client.get_indexes({"limit": 1000})["results"]}
     for kind in INDEX_TYPES:
         uid = search.index_uid(kind)
         if uid not in existing:
             _wait(client, client.create_index(uid, {"primaryKey": "id"}))
             _wait(client, client.index(uid).update_settings(index_settings(kind)))
+    search.indexes_ready = True
 
 
 def _wait(client: Any, task: Any) -> None:
@@ -196,6 +200,7 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
                     result.upserted += upserted
                     result.deleted += deleted
         except (SearchUnavailable, *SearchErrors) as exc:
+            search.indexes_ready = False  # the server may have lost them (a fresh data directory)
             message = f"{type(exc).__name__}: {exc}"[:1000]
             for row in rows:
                 row.attempts += 1
@@ -237,6 +242,7 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
     """
     search = search or backend()
     client = search.admin_client()
+    search.indexes_ready = False  # look again: the swap needs every live index to exist
     ensure_indexes(search, client)
     started = utcnow()
     stamp = started.strftime("%Y%m%d%H%M%S%f")

@@ -149,6 +149,7 @@ def search_backend(app: Flask, db_session: Any) -> Any:
 
     search = app.extensions["search"]
     client = search.admin_client()
+    search.indexes_ready = False
     ensure_indexes(search, client)
     for uid in search.index_uids().values():
         task = client.index(uid).delete_all_documents()

@@ -50,3 +50,15 @@ def test_openapi_lists_the_contract_paths(client, db_session):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert {"/api/v1/search", "/api/v1/institutions/{id}", "/api/v1/experts/{id}", "/healthz"} <= set(doc["paths"])
+
+
+def test_paging_is_exact_and_stable(client, db_session, search_backend):
+    for n in range(5):
+        factories.institution(name=f"营口分页测试{n}号服务有限公司", offerings=())
+    drain(search=search_backend)
+    seen = []
+    for page in (1, 2, 3):
+        body = client.get(f"/api/v1/search?q=分页测试&type=institution&per_page=2&page={page}").get_json()
+        assert body["total"] == 5 and body["page"] == page
+        seen += [h["id"] for h in body["hits"]]
+    assert len(seen) == 5 and len(set(seen)) == 5
