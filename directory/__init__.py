@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from directory.accounts.views import bp as accounts_bp
+    from directory.admin.views import bp as admin_bp
     from directory.api.views import bp as api_bp
     from directory.api.views import health_bp
     from directory.experts.views import bp as experts_bp
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(admin_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

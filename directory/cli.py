@@ -55,10 +55,13 @@ def db_upgrade(revision: str) -> None:
 def seed_taxonomy() -> None:
     """Load the standard classification (categories, industries, regions, tags); idempotent."""
     from directory.taxonomy.services import load_taxonomy
+    from search.dictionary import load_defaults
 
     with commit_or_rollback(db.session):
         report = load_taxonomy()
+        words = load_defaults()
     click.echo(f"taxonomy: {report.created} created, {report.updated} updated")
+    click.echo(f"search synonyms and stop words: {words} added")
 
 
 @seed_cli.command("demo")

@@ -20,6 +20,7 @@ from directory.imports.services import ImportReport, import_rows
 from directory.institutions.models import Institution
 from directory.settings import PROJECT_ROOT
 from directory.taxonomy.services import LoadReport, Vocabulary, load_taxonomy
+from search.dictionary import load_defaults as load_search_defaults
 
 DEMO_DIR = PROJECT_ROOT / "seeds" / "demo"
 DEMO_PASSWORD = "demo-2026"
@@ -58,6 +59,7 @@ def _rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
     """Load taxonomy, institutions, experts, enterprises and demo accounts. Idempotent. Flushes only."""
     taxonomy = load_taxonomy()
+    load_search_defaults()
     inst_report = import_rows("institutions", _rows(_load("institutions.json", directory)), admit=True)
     expert_report = import_rows("experts", _rows(_load("experts.json", directory)), admit=True)
     for checked in (inst_report, expert_report):

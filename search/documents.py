@@ -11,6 +11,7 @@ from typing import Any
 
 from directory.experts.models import Expert
 from directory.institutions.models import Institution, Offering
+from search.analysis import ngrams
 
 GRADE_POINTS = {"A": 4, "B": 3, "C": 2, "D": 0}
 
@@ -65,6 +66,8 @@ def institution_document(inst: Institution) -> dict[str, Any] | None:
         "founded_year": inst.founded_year,
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
+        "ngrams": ngrams([inst.name, *names, *(o.title for o in inst.offerings if o.active), *inst.qualifications,
+                          *inst.honors, inst.description]),
     }
 
 
@@ -93,6 +96,7 @@ def offering_document(offering: Offering) -> dict[str, Any] | None:
         "evaluation_score": inst.evaluation_score,
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
+        "ngrams": ngrams([offering.title, *names, inst.name, offering.description]),
     }
 
 
@@ -115,6 +119,7 @@ def expert_document(expert: Expert) -> dict[str, Any] | None:
         "rating_count": expert.rating_count,
         "admitted_at": _ts(expert.admitted_at),
         "quality_rank": quality_rank(expert.rating_value, expert.rating_count, None, None),
+        "ngrams": ngrams([*expert.expertise, *names, expert.title, expert.organization, expert.bio]),
     }
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, Text
+from sqlmodel import JSON, Field, SQLModel, Text
 
 from directory.core.time import utcnow
 
@@ -11,9 +11,29 @@ class SearchOutbox(SQLModel, table=True):
     __tablename__ = "search_outbox"
 
     id: int | None = Field(default=None, primary_key=True)
-    entity_type: str = Field(max_length=20)  # institution / expert / offering
+    entity_type: str = Field(max_length=20)  # institution / expert / offering / dictionary
     entity_id: int
     created_at: datetime = Field(default_factory=utcnow, index=True)
     attempts: int = 0
     available_at: datetime = Field(default_factory=utcnow, index=True)
     last_error: str = Field(default="", sa_type=Text)
+
+
+class SearchSynonym(SQLModel, table=True):
+    """A group of terms that mean the same to a searcher (专利, 知识产权); staff maintain them."""
+
+    __tablename__ = "search_synonym"
+
+    id: int | None = Field(default=None, primary_key=True)
+    terms: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SearchStopWord(SQLModel, table=True):
+    """A word that carries no meaning in a search (我们, 需要, 有限公司); ignored in records and queries."""
+
+    __tablename__ = "search_stop_word"
+
+    id: int | None = Field(default=None, primary_key=True)
+    word: str = Field(max_length=40, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)

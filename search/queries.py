@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from search.analysis import clean_query, matching_strategy
 from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES
 
 HIGHLIGHT_PRE = "\ue000"
@@ -22,8 +23,9 @@ SORTS = {
     "score": ["evaluation_score:desc"],
     "newest": ["admitted_at:desc"],
 }
-FILTER_PARAMS = ("category", "industry", "region", "grade")
-FILTER_ATTRIBUTE = {"category": "categories", "industry": "industries", "region": "region", "grade": "grade"}
+FILTER_PARAMS = ("category", "industry", "region", "grade", "tag")
+FILTER_ATTRIBUTE = {"category": "categories", "industry": "industries", "region": "region", "grade": "grade",
+                    "tag": "honors"}
 GRADES = ("A", "B", "C", "D")
 
 
@@ -113,8 +115,10 @@ def applicable(kind: str, filters: dict[str, str]) -> bool:
 
 
 def _common(kind: str, params: SearchParams) -> dict[str, Any]:
+    q = clean_query(params.q)
     body: dict[str, Any] = {
-        "q": params.q,
+        "q": q,
+        "matchingStrategy": matching_strategy(q),
         "filter": build_filter(kind, params.filters),
         "attributesToHighlight": ["*"],
         "highlightPreTag": HIGHLIGHT_PRE,

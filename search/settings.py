@@ -15,36 +15,45 @@ INDEX_NAMES = {"institution": "institutions", "offering": "offerings", "expert":
 _RANKING = ["words", "typo", "proximity", "attribute", "sort", "exactness", "quality_rank:desc"]
 
 FACETS = {
-    "institution": ["categories", "industries", "region", "grade", "badge"],
+    "institution": ["categories", "industries", "region", "grade", "badge", "honors"],
     "offering": ["categories", "industries", "region", "grade", "fee_model"],
     "expert": ["categories", "industries", "region"],
+}
+
+# What a hit carries back: everything but the n-gram field (search.analysis), which is only for matching.
+DISPLAYED = {
+    "institution": ["id", "name", "description", "categories", "category_codes", "industries", "region",
+                    "coverage", "qualifications", "honors", "offerings", "grade", "badge", "rating",
+                    "rating_count", "evaluation_score", "founded_year", "admitted_at"],
+    "offering": ["id", "title", "description", "categories", "category_codes", "institution_id",
+                 "institution_name", "industries", "region", "fee_model", "price_min", "price_max",
+                 "delivery_days", "public_interest", "grade", "rating", "evaluation_score", "admitted_at"],
+    "expert": ["id", "name", "title", "organization", "expertise", "bio", "categories", "category_codes",
+               "industries", "region", "rating", "rating_count", "admitted_at"],
 }
 
 INDEX_SETTINGS: dict[str, dict[str, Any]] = {
     "institution": {
         "searchableAttributes": ["name", "categories", "offerings", "industries", "description",
-                                 "qualifications", "honors", "region", "coverage"],
+                                 "qualifications", "honors", "region", "coverage", "ngrams"],
         "filterableAttributes": ["id", "categories", "category_codes", "industries", "region", "coverage", "grade",
-                                 "badge"],
+                                 "badge", "honors"],
         "sortableAttributes": ["rating", "evaluation_score", "admitted_at", "name"],
-        "displayedAttributes": ["*"],
         "rankingRules": _RANKING,
     },
     "offering": {
         "searchableAttributes": ["title", "categories", "institution_name", "description", "industries",
-                                 "region"],
+                                 "region", "ngrams"],
         "filterableAttributes": ["id", "categories", "category_codes", "industries", "region", "grade", "fee_model",
                                  "public_interest", "institution_id"],
         "sortableAttributes": ["rating", "evaluation_score", "admitted_at", "price_min"],
-        "displayedAttributes": ["*"],
         "rankingRules": _RANKING,
     },
     "expert": {
         "searchableAttributes": ["name", "expertise", "categories", "title", "organization", "industries",
-                                 "bio", "region"],
+                                 "bio", "region", "ngrams"],
         "filterableAttributes": ["id", "categories", "category_codes", "industries", "region"],
         "sortableAttributes": ["rating", "admitted_at", "name"],
-        "displayedAttributes": ["*"],
         "rankingRules": _RANKING,
     },
 }
@@ -52,15 +61,17 @@ INDEX_SETTINGS: dict[str, dict[str, Any]] = {
 # Chinese fields are segmented as Mandarin (jieba) rather than guessed per document.
 CHINESE_FIELDS = {
     "institution": ["name", "categories", "offerings", "industries", "description", "qualifications", "honors",
-                    "region", "coverage"],
-    "offering": ["title", "categories", "institution_name", "description", "industries", "region"],
-    "expert": ["name", "expertise", "categories", "title", "organization", "industries", "bio", "region"],
+                    "region", "coverage", "ngrams"],
+    "offering": ["title", "categories", "institution_name", "description", "industries", "region", "ngrams"],
+    "expert": ["name", "expertise", "categories", "title", "organization", "industries", "bio", "region",
+               "ngrams"],
 }
 
 
 def index_settings(kind: str) -> dict[str, Any]:
     """The full settings payload for one index type."""
     settings = dict(INDEX_SETTINGS[kind])
+    settings["displayedAttributes"] = DISPLAYED[kind]
     settings["localizedAttributes"] = [{"attributePatterns": CHINESE_FIELDS[kind], "locales": ["cmn"]}]
     settings["faceting"] = {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}}
     settings["pagination"] = {"maxTotalHits": 10000}

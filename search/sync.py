@@ -38,6 +38,13 @@ from search.documents import BUILDERS
 from search.models import SearchOutbox
 from search.settings import INDEX_TYPES, index_settings
 
+
+def full_settings(kind: str) -> dict[str, Any]:
+    """Static index settings plus the staff-maintained synonyms and stop words."""
+    from search.dictionary import meili_settings
+
+    return {**index_settings(kind), **meili_settings()}
+
 log = logging.getLogger(__name__)
 
 TASK_TIMEOUT_MS = 60_000
@@ -132,8 +139,18 @@ def ensure_indexes(search: SearchBackend, client: Any) -> None:
         uid = search.index_uid(kind)
         if uid not in existing:
             _wait(client, client.create_index(uid, {"primaryKey": "id"}))
-            _wait(client, client.index(uid).update_settings(index_settings(kind)))
+            _wait(client, client.index(uid).update_settings(full_settings(kind)))
     search.indexes_ready = True
+
+
+def push_dictionary(search: SearchBackend, client: Any) -> None:
+    """Send the current synonyms and stop words to every live index."""
+    from search.dictionary import meili_settings
+
+    settings = meili_settings()
+    tasks = [client.index(search.index_uid(kind)).update_settings(settings) for kind in INDEX_TYPES]
+    for task in tasks:
+        _wait(client, task)
 
 
 def _wait(client: Any, task: Any) -> None:
@@ -183,9 +200,10 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
         rows = list(db.session.exec(query).all())
         if not rows:
             break
-        wanted: dict[str, set[int]] = {kind: set() for kind in INDEX_TYPES}
+        wanted: dict[str, set[int]] = {kind: set() for kind in (*INDEX_TYPES, "dictionary")}
         for row in rows:
             wanted[row.entity_type].add(row.entity_id)
+        dictionary_changed = bool(wanted.pop("dictionary"))
         if wanted["institution"]:
             # An institution's name, grade or status shows in its offerings' documents too.
             wanted["offering"].update(db.session.exec(
@@ -194,6 +212,8 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
         try:
             client = search.admin_client()
             ensure_indexes(search, client)
+            if dictionary_changed:
+                push_dictionary(search, client)
             for kind, ids in wanted.items():
                 if ids:
                     upserted, deleted = push(search, client, kind, ids)
@@ -251,7 +271,7 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
         live = search.index_uid(kind)
         fresh = f"{live}__build_{stamp}"
         _wait(client, client.create_index(fresh, {"primaryKey": "id"}))
-        _wait(client, client.index(fresh).update_settings(index_settings(kind)))
+        _wait(client, client.index(fresh).update_settings(full_settings(kind)))
         ids = _all_ids(kind)
         done = 0
         for start in range(0, len(ids), batch_size):

@@ -79,6 +79,15 @@ def make_test_app(backend: str, tmp: Path, meili: dict[str, str], prefix: str) -
         from directory.taxonomy.services import load_taxonomy
 
         load_taxonomy()
+        from search.dictionary import load_defaults
+
+        load_defaults()
+        # Indexes are created with the dictionary in their settings; tests start with an empty outbox.
+        from sqlalchemy import delete
+
+        from search.models import SearchOutbox
+
+        db.session.execute(delete(SearchOutbox))
         db.session.commit()
         app.extensions["search"].resolve_keys()
     return app, schema

@@ -3,10 +3,17 @@ it is added here with the status each role must get."""
 
 import pytest
 
+from search import dictionary
 from tests import factories
 
 ROLES = ["anonymous", "enterprise", "institution", "owner", "expert", "staff", "admin"]
-OK, REDIRECT, NOT_FOUND, BAD = 200, 302, 404, 400
+OK, REDIRECT, NOT_FOUND, BAD, FORBIDDEN, INVALID = 200, 302, 404, 400, 403, 422
+STAFF_ONLY = {"anonymous": REDIRECT, "staff": OK, "admin": OK, "*": FORBIDDEN}
+
+
+def staff_only(status):
+    return {"anonymous": REDIRECT, "staff": status, "admin": status, "*": FORBIDDEN}
+
 
 # (method, url template, {role: status}); "*" is the default for roles not named.
 MATRIX = [
@@ -30,6 +37,11 @@ MATRIX = [
     ("GET", "/api/v1/experts/{unpublished_expert}", {"*": NOT_FOUND}),
     ("GET", "/api/v1/openapi.json", {"*": OK}),
     ("GET", "/healthz", {"*": OK}),
+    ("GET", "/admin/search", STAFF_ONLY),
+    ("POST", "/admin/search/synonyms", staff_only(INVALID)),
+    ("POST", "/admin/search/synonyms/{synonyms}/delete", staff_only(REDIRECT)),
+    ("POST", "/admin/search/stopwords", staff_only(INVALID)),
+    ("POST", "/admin/search/stopwords/{stop_word}/delete", staff_only(REDIRECT)),
 ]
 
 
@@ -40,6 +52,8 @@ def records(db_session):
         "unpublished": factories.institution(admit=False).id,
         "expert": factories.expert().id,
         "unpublished_expert": factories.expert(admit=False).id,
+        "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
+        "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
 
 

@@ -69,6 +69,8 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Review queue"), _l("Applications and profile changes waiting for review.")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
+            Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),
+                    "/admin/search", _l("Edit")),
             Section(_l("Search index"), _l("Index health and pending changes."), "/healthz", _l("Health")),
         ]
     return page

@@ -23,8 +23,10 @@ FACET_TITLES = {
     "grade": _l("Grade"),
     "badge": _l("Badge"),
     "fee_model": _l("Fee model"),
+    "honors": _l("Titles"),
 }
-FACET_PARAM = {"categories": "category", "industries": "industry", "region": "region", "grade": "grade"}
+FACET_PARAM = {"categories": "category", "industries": "industry", "region": "region", "grade": "grade",
+               "honors": "tag"}
 
 
 @dataclass
@@ -67,7 +69,7 @@ def taxonomy_labels() -> dict[str, str]:
 def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[dict[str, Any]]:
     """Facets in display order with their titles, each value marked when it is the active filter."""
     out = []
-    for name in ("categories", "industries", "region", "grade"):
+    for name in ("categories", "industries", "region", "grade", "honors"):
         values = facets.get(name) or {}
         if not values:
             continue
@@ -80,3 +82,18 @@ def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[
 
 def search_error_message(exc: InvalidSearch) -> str:
     return _("The search parameter “%(param)s” is not valid.", param=exc.param)
+
+
+def suggestions(params: SearchParams) -> dict[str, Any]:
+    """What to offer when nothing matched: categories that share words with the query, and the same search
+    without its filters."""
+    from search.analysis import ngrams
+
+    grams = set(ngrams([params.q]).split()) | {params.q.strip()}
+    matches = []
+    if params.q.strip():
+        for category in db.session.exec(select(Category).order_by(col(Category.sort_order))).all():
+            name_grams = set(ngrams([category.name]).split())
+            if grams & name_grams or params.q.strip() in category.name:
+                matches.append(category)
+    return {"categories": matches[:6], "without_filters": bool(params.filters and params.q)}

@@ -27,6 +27,7 @@ def search_page() -> Any:
     except InvalidSearch as exc:
         params, error, status = SearchParams(), services.search_error_message(exc), 400
     result = search(params)
-    return render_template("public/search.html", params=params, result=result, error=error,
+    hints = services.suggestions(params) if not result.hits else None
+    return render_template("public/search.html", params=params, result=result, error=error, hints=hints,
                            facets=services.facet_view(result.facets, params),
                            labels=services.taxonomy_labels()), status

@@ -1,0 +1,78 @@
+"""The staff back office: search synonyms and stop words (more pages come with admission and evaluation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from directory.accounts.decorators import staff_required
+from directory.admin.forms import DeleteForm, StopWordForm, SynonymForm
+from directory.core.errors import DomainError
+from search import dictionary
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _render(synonym_form: SynonymForm | None = None, stop_form: StopWordForm | None = None, status: int = 200) -> Any:
+    return render_template("admin/search_dictionary.html", synonyms=dictionary.synonym_groups(),
+                           stop_words=dictionary.stop_words(), synonym_form=synonym_form or SynonymForm(),
+                           stop_form=stop_form or StopWordForm(), delete_form=DeleteForm()), status
+
+
+@bp.get("/search")
+@staff_required
+def search_dictionary() -> Any:
+    return _render()
+
+
+@bp.post("/search/synonyms")
+@staff_required
+def add_synonyms() -> Any:
+    form = SynonymForm()
+    if form.validate_on_submit():
+        try:
+            dictionary.add_synonyms(terms=form.term_list, actor_id=current_user.id)
+        except DomainError as exc:
+            form.terms.errors.append(str(exc.message))
+        else:
+            flash(_("Synonyms saved; search uses them within seconds."), "success")
+            return redirect(url_for("admin.search_dictionary"))
+    return _render(synonym_form=form, status=422)
+
+
+@bp.post("/search/synonyms/<int:group_id>/delete")
+@staff_required
+def delete_synonyms(group_id: int) -> Any:
+    if not DeleteForm().validate_on_submit():
+        return _render(status=400)
+    dictionary.delete_synonyms(group_id=group_id, actor_id=current_user.id)
+    flash(_("Synonym group removed."), "info")
+    return redirect(url_for("admin.search_dictionary"))
+
+
+@bp.post("/search/stopwords")
+@staff_required
+def add_stop_word() -> Any:
+    form = StopWordForm()
+    if form.validate_on_submit():
+        try:
+            dictionary.add_stop_word(word=form.word.data, actor_id=current_user.id)
+        except DomainError as exc:
+            form.word.errors.append(str(exc.message))
+        else:
+            flash(_("Stop word saved."), "success")
+            return redirect(url_for("admin.search_dictionary"))
+    return _render(stop_form=form, status=422)
+
+
+@bp.post("/search/stopwords/<int:word_id>/delete")
+@staff_required
+def delete_stop_word(word_id: int) -> Any:
+    if not DeleteForm().validate_on_submit():
+        return _render(status=400)
+    dictionary.delete_stop_word(word_id=word_id, actor_id=current_user.id)
+    flash(_("Stop word removed."), "info")
+    return redirect(url_for("admin.search_dictionary"))

@@ -1,0 +1,50 @@
+"""Text analysis that Meilisearch lacks for Chinese, as pure functions.
+
+Meilisearch segments Chinese with jieba and matches whole tokens (or a prefix of the last query word), so
+镁矿 does not find 菱镁矿 and 识产 does not find 知识产权. We add an ``ngrams`` field holding every run of 2 to 4
+Han characters of a record's key text as its own space-separated chunk: jieba cuts a chunk exactly as it cuts
+the same string typed as a query, so any 2–4 character part of a word now matches token for token. The field
+is searched last, so whole-word matches in real fields still rank first (Meilisearch's ``attribute`` rule).
+The effect is measured by the labelled relevance set in tests/search/test_relevance.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+NGRAM_SIZES = (2, 3, 4)
+MAX_NGRAM_CHUNKS = 1500  # bounds the field for long descriptions
+QUERY_PUNCTUATION = re.compile(r"[\s,.;:!?，。；：！？、（）()\[\]【】“”\"'‘’《》<>/\\|~`@#$%^&*+=_-]+")
+FREE_TEXT_LENGTH = 7  # Han characters; longer queries are treated as sentences
+
+
+def ngrams(texts: Iterable[str | None], sizes: tuple[int, ...] = NGRAM_SIZES) -> str:
+    """Every 2–4 character run of Han characters in ``texts``, deduplicated, space-separated."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for run in HAN_RUN.findall(text or ""):
+            for n in sizes:
+                for i in range(len(run) - n + 1):
+                    seen.setdefault(run[i:i + n])
+                    if len(seen) >= MAX_NGRAM_CHUNKS:
+                        return " ".join(seen)
+    return " ".join(seen)
+
+
+def clean_query(q: str) -> str:
+    """Punctuation to single spaces, so a pasted sentence tokenises like typed words."""
+    return QUERY_PUNCTUATION.sub(" ", q).strip()
+
+
+def is_free_text(q: str) -> bool:
+    """A need typed as a sentence (我们公司想申请发明专利，需要找代理机构) rather than a keyword or two."""
+    han = sum(len(run) for run in HAN_RUN.findall(q))
+    return han >= FREE_TEXT_LENGTH or len(q.split()) >= 3
+
+
+def matching_strategy(q: str) -> str:
+    """Keywords must all match (dropping from the end if nothing does); sentences drop their most common
+    words first, so the rare, meaningful ones (专利, 镁砂, HAZOP) decide."""
+    return "frequency" if is_free_text(q) else "last"
