@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
+
+import opencc
 
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 NGRAM_SIZES = (2, 3, 4)
@@ -33,9 +36,20 @@ def ngrams(texts: Iterable[str | None], sizes: tuple[int, ...] = NGRAM_SIZES) ->
     return " ".join(seen)
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional script to simplified (OpenCC). Meilisearch normalises single tokens itself, but jieba
+    segments traditional compounds (知識產權質押) badly before that, so the query is converted first."""
+    return str(_to_simplified().convert(text))
+
+
 def clean_query(q: str) -> str:
-    """Punctuation to single spaces, so a pasted sentence tokenises like typed words."""
-    return QUERY_PUNCTUATION.sub(" ", q).strip()
+    """Simplified script, punctuation to single spaces, so a pasted sentence tokenises like typed words."""
+    return QUERY_PUNCTUATION.sub(" ", to_simplified(q)).strip()
 
 
 def is_free_text(q: str) -> bool:

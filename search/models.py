@@ -17,6 +17,9 @@ class SearchOutbox(SQLModel, table=True):
     attempts: int = 0
     available_at: datetime = Field(default_factory=utcnow, index=True)
     last_error: str = Field(default="", sa_type=Text)
+    # Set once Meilisearch confirmed the change. Processed rows are kept for a day as the change log a
+    # reindex replays after its swap (changes drained into the old index during the build).
+    processed_at: datetime | None = Field(default=None, index=True)
 
 
 class SearchSynonym(SQLModel, table=True):

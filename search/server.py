@@ -62,7 +62,8 @@ def start(binary: str, *, data_dir: Path, master_key: str, port: int | None = No
     log = open(log_path or data_dir / "meilisearch.log", "ab")  # noqa: SIM115 (kept open by the child)
     proc = subprocess.Popen(
         [binary, "--db-path", str(data_dir / "data.ms"), "--http-addr", f"127.0.0.1:{port}",
-         "--master-key", master_key, "--no-analytics", "--env", "development",
+         # "=" form: a generated key may start with "-" and would be read as an option
+         f"--master-key={master_key}", "--no-analytics", "--env", "development",
          "--dump-dir", str(data_dir / "dumps"), "--snapshot-dir", str(data_dir / "snapshots")],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=detach,
     )

@@ -23,11 +23,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, event, func, insert
+from sqlalchemy import delete, event, func, insert, update
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from directory.core.db import commit_or_rollback
+from directory.core.db import commit_or_rollback, write_transaction
 from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -48,7 +48,10 @@ def full_settings(kind: str) -> dict[str, Any]:
 log = logging.getLogger(__name__)
 
 TASK_TIMEOUT_MS = 60_000
+REINDEX_TIMEOUT_MS = 60 * 60_000  # a queued batch of a large rebuild may wait behind many others
 MAX_BACKOFF_SECONDS = 300
+KEEP_PROCESSED = timedelta(days=1)
+REPLAY_MARGIN = timedelta(seconds=5)  # clock skew between app servers writing the outbox
 
 
 # -- 1. capture ----------------------------------------------------------------------------------------
@@ -153,14 +156,16 @@ def push_dictionary(search: SearchBackend, client: Any) -> None:
         _wait(client, task)
 
 
-def _wait(client: Any, task: Any) -> None:
-    done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
+def _wait(client: Any, task: Any, timeout_ms: int = TASK_TIMEOUT_MS) -> None:
+    done = client.wait_for_task(task.task_uid, timeout_in_ms=timeout_ms, interval_in_ms=20)
     if done.status != "succeeded":
         raise SearchUnavailable(f"Meilisearch task {task.task_uid} {done.status}: {done.error}")
 
 
-def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_uid: str | None = None) -> tuple[int, int]:
-    """Upsert the public documents of ``ids`` and delete the rest; wait until Meilisearch confirms."""
+def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_uid: str | None = None,
+         pending: list[Any] | None = None) -> tuple[int, int]:
+    """Upsert the public documents of ``ids`` and delete the rest; wait until Meilisearch confirms, or,
+    given a ``pending`` list, append the tasks to it for the caller to wait on (so batches pipeline)."""
     objects = _load(kind, ids)
     docs, gone = [], []
     for entity_id in sorted(ids):
@@ -176,8 +181,11 @@ def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_
         tasks.append(index.add_documents(docs, primary_key="id"))
     if gone:
         tasks.append(index.delete_documents(filter=f"id IN [{', '.join(str(i) for i in gone)}]"))
-    for task in tasks:
-        _wait(client, task)
+    if pending is not None:
+        pending.extend(tasks)
+    else:
+        for task in tasks:
+            _wait(client, task)
     return len(docs), len(gone)
 
 
@@ -187,14 +195,16 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
     On failure the batch's rows stay, with their attempt count raised and a backoff before the next try.
     """
     search = search or backend()
+    write_transaction(db.session)
     result = DrainResult()
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
         db.session.flush()  # pending changes write their outbox rows before we look
         now = utcnow()
-        query = (select(SearchOutbox).where(SearchOutbox.available_at <= now)
-                 .order_by(SearchOutbox.id).limit(batch_size))  # type: ignore[arg-type]
+        query = (select(SearchOutbox)
+                 .where(col(SearchOutbox.processed_at).is_(None), SearchOutbox.available_at <= now)
+                 .order_by(col(SearchOutbox.id)).limit(batch_size))
         if db.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(db.session.exec(query).all())
@@ -231,17 +241,22 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
             result.failed += len(rows)
             result.errors.append(message)
             break
-        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))  # type: ignore[union-attr]
+        db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows]))
+                           .values(processed_at=utcnow()))
         db.session.flush()
         result.rows += len(rows)
+    if result.rows:
+        db.session.execute(delete(SearchOutbox).where(col(SearchOutbox.processed_at) < utcnow() - KEEP_PROCESSED))
     return result
 
 
 def outbox_status() -> dict[str, Any]:
     """Backlog size and the oldest pending change, for /healthz and `flask search status`."""
-    count, oldest = db.session.exec(select(func.count(), func.min(SearchOutbox.created_at))).one()
+    pending = col(SearchOutbox.processed_at).is_(None)
+    count, oldest = db.session.exec(select(func.count(), func.min(SearchOutbox.created_at)).where(pending)).one()
     errors = db.session.exec(
-        select(SearchOutbox.last_error).where(SearchOutbox.attempts > 0).order_by(SearchOutbox.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(SearchOutbox.last_error).where(pending, SearchOutbox.attempts > 0)
+        .order_by(col(SearchOutbox.id).desc()).limit(1)
     ).first()
     return {"pending": int(count or 0), "oldest": oldest, "last_error": errors or ""}
 
@@ -274,22 +289,24 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
         _wait(client, client.index(fresh).update_settings(full_settings(kind)))
         ids = _all_ids(kind)
         done = 0
+        pending: list[Any] = []
         for start in range(0, len(ids), batch_size):
             chunk = set(ids[start:start + batch_size])
-            upserted, _deleted = push(search, client, kind, chunk, index_uid=fresh)
+            # Meilisearch indexes one batch while we build the next: tasks are awaited at the end.
+            upserted, _deleted = push(search, client, kind, chunk, index_uid=fresh, pending=pending)
             done += len(chunk)
             counts[kind] = counts.get(kind, 0) + upserted
             db.session.expunge_all()  # keep memory flat on large directories
             if progress:
                 progress(kind, done, len(ids))
+        for task in pending:
+            _wait(client, task, REINDEX_TIMEOUT_MS)
         counts.setdefault(kind, 0)
         _wait(client, client.swap_indexes([{"indexes": [live, fresh]}]))
         _wait(client, client.delete_index(fresh))
-    # Rows written while building may have been drained into the old index: replay them.
-    db.session.execute(
-        SearchOutbox.__table__.update()  # type: ignore[attr-defined]
-        .where(SearchOutbox.created_at >= started).values(available_at=utcnow())
-    )
+    # Changes committed while building may have been drained into the old index only: replay them.
+    db.session.execute(update(SearchOutbox).where(col(SearchOutbox.created_at) >= started - REPLAY_MARGIN)
+                       .values(processed_at=None, available_at=utcnow()))
     return counts
 
 

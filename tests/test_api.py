@@ -62,3 +62,46 @@ def test_paging_is_exact_and_stable(client, db_session, search_backend):
         assert body["total"] == 5 and body["page"] == page
         seen += [h["id"] for h in body["hits"]]
     assert len(seen) == 5 and len(set(seen)) == 5
+
+
+@pytest.fixture
+def meili_down(app):
+    from search.client import SearchBackend
+
+    settings = app.config["SETTINGS"]
+    saved = app.extensions["search"]
+    app.extensions["search"] = SearchBackend(settings.__class__(**{**settings.__dict__, "meili_url": "http://127.0.0.1:9"}))
+    yield
+    app.extensions["search"] = saved
+
+
+def test_api_degrades_instead_of_failing(client, db_session, meili_down):
+    factories.institution(name="营口降级接口测试有限公司")
+    response = client.get("/api/v1/search?q=降级接口")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["degraded"] is True and [h["name"] for h in body["hits"]] == ["营口降级接口测试有限公司"]
+    page = client.get("/search?q=降级接口")
+    assert page.status_code == 200 and 'id="degraded-notice"' in page.get_data(as_text=True)
+    health = client.get("/healthz").get_json()
+    assert health["search"] == "degraded" and health["outbox_pending"] >= 1
+
+
+@pytest.mark.parametrize("evil", [
+    '融资服务" OR categories = "财税服务',
+    "融资服务' OR '1'='1",
+    '融资服务\\" OR categories EXISTS OR "',
+    "(融资服务) OR (财税服务)",
+    "NOT 融资服务",
+    "融资服务 OR 财税服务",
+])
+def test_filter_injection_matches_literally(client, db_session, search_backend, evil):
+    factories.institution(name="营口融资甲有限公司", categories=("融资担保",))
+    factories.institution(name="营口财税乙有限公司", categories=("代理记账",))
+    drain(search=search_backend)
+    for kind in ("institution", "all"):
+        response = client.get("/api/v1/search", query_string={"type": kind, "category": evil})
+        assert response.status_code == 200
+        assert response.get_json()["hits"] == []  # a literal category of that name does not exist
+    control = client.get("/api/v1/search", query_string={"type": "institution", "category": "融资服务"}).get_json()
+    assert [h["name"] for h in control["hits"]] == ["营口融资甲有限公司"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask.globals import app_ctx
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import scoped_session
@@ -37,6 +37,9 @@ class ScopedSession(scoped_session[Session]):
     def exec(self, *args: Any, **kwargs: Any) -> Any:
         return self.registry().exec(*args, **kwargs)
 
+    def in_transaction(self) -> bool:
+        return self.registry().in_transaction()
+
 
 class Database:
     """A context-scoped SQLModel session bound to the current app's engine; no state of its own, so
@@ -53,6 +56,11 @@ class Database:
         engine = make_engine(url, **engine_options)
         app.extensions["database_engine"] = engine
         app.extensions["database_session_options"] = {"bind": engine}
+
+        @app.before_request
+        def writes_take_the_lock_first() -> None:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                write_transaction(self.session)
 
         @app.after_request
         def commit_successful_request(response: Response) -> Response:
@@ -84,16 +92,29 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # Writers say so up front (see write_transaction): a transaction that starts reading and later
+            # writes fails at once in WAL mode if another writer committed in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
 
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
 
 
+def write_transaction(session: Any) -> None:
+    """Begin the session's transaction as a write transaction (SQLite ``BEGIN IMMEDIATE``, which waits its
+    turn under the busy timeout); a no-op on other databases or when a transaction is already open."""
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_immediate": True})
+
+
 @contextmanager
 def commit_or_rollback(session: Any) -> Iterator[None]:
-    """The single commit of a CLI command or background job: all of the block, or nothing."""
+    """The single commit of a CLI command or background job: all of the block, or nothing. The block is a
+    write transaction from its first statement (see :func:`write_transaction`)."""
+    write_transaction(session)
     try:
         yield
         session.commit()

@@ -15,7 +15,8 @@ from tests import factories
 
 
 def pending(session):
-    return session.exec(select(func.count()).select_from(SearchOutbox)).one()
+    unprocessed = SearchOutbox.processed_at.is_(None)
+    return session.exec(select(func.count()).select_from(SearchOutbox).where(unprocessed)).one()
 
 
 def ids_in(search_backend, kind, q=""):
@@ -149,3 +150,54 @@ def test_the_running_app_drains_by_itself_within_two_seconds(tmp_path, meili):
     finally:
         worker.stop()
         app.extensions["database_engine"].dispose()
+
+
+def test_changes_drained_during_a_reindex_are_replayed_into_the_new_index(db_session, search_backend):
+    inst = factories.institution(name="营口重建前名称有限公司")
+    drain(search=search_backend)
+    renamed = []
+
+    def progress(kind, done, total):
+        if kind == "institution" and not renamed:
+            # a user edits the record while the build runs; the web worker drains it into the live index
+            from directory.institutions.models import Institution
+
+            record = db_session.get(Institution, inst.id)
+            record.name = "营口重建期间改名有限公司"
+            db_session.flush()
+            assert drain(search=search_backend).failed == 0
+            renamed.append(True)
+
+    reindex(search=search_backend, progress=progress)
+    assert pending(db_session) >= 1  # the rename is queued again for the new index
+    assert drain(search=search_backend).failed == 0
+    names = [h["name"] for h in search(SearchParams(q="改名", type="institution")).hits]
+    assert names == ["营口重建期间改名有限公司"]
+
+
+def test_processed_rows_are_kept_as_a_change_log_then_purged(db_session, search_backend):
+    from datetime import timedelta
+
+    from directory.core.time import utcnow
+
+    factories.institution()
+    drain(search=search_backend)
+    rows = db_session.exec(select(SearchOutbox)).all()
+    assert rows and all(r.processed_at is not None for r in rows)
+    for r in rows:
+        r.processed_at = utcnow() - timedelta(days=2)
+    db_session.flush()
+    factories.expert()
+    drain(search=search_backend)
+    assert all(r.entity_type == "expert" for r in db_session.exec(select(SearchOutbox)).all())
+
+
+def test_equal_relevance_ranks_better_rated_and_graded_first(db_session, search_backend):
+    weak = factories.institution(name="营口同名检测甲有限公司", description="金属材料检测", offerings=())
+    strong = factories.institution(name="营口同名检测乙有限公司", description="金属材料检测", offerings=())
+    weak.rating_value, weak.rating_count, weak.grade = 3.1, 30, "C"
+    strong.rating_value, strong.rating_count, strong.grade = 4.8, 30, "A"
+    db_session.flush()
+    drain(search=search_backend)
+    names = [h["name"] for h in search(SearchParams(q="金属材料检测", type="institution")).hits]
+    assert names == ["营口同名检测乙有限公司", "营口同名检测甲有限公司"]

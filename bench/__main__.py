@@ -1,0 +1,17 @@
+"""`python -m bench [name …]`: run the named benchmarks (all by default)."""
+
+import sys
+
+from bench import search as search_bench
+
+BENCHES = {"search": search_bench.main}
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(BENCHES)
+    for name in names:
+        BENCHES[name]()
+
+
+if __name__ == "__main__":
+    main()

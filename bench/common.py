@@ -1,0 +1,75 @@
+"""Shared set-up for benchmarks: a private Meilisearch, a migrated database, timing helpers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from directory import create_app
+from directory.core.db import commit_or_rollback
+from directory.extensions import db
+from directory.settings import Settings
+from search import server
+
+
+def scale() -> float:
+    """BENCH_SCALE shrinks the generated data for a quick run (1.0 = the sizes the issues name)."""
+    return float(os.environ.get("BENCH_SCALE", "1"))
+
+
+@contextmanager
+def environment(name: str, database_url: str | None = None) -> Iterator[tuple[Flask, Path]]:
+    """A temporary instance: its own Meilisearch and database (SQLite unless ``database_url``)."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        root = Path(tmp)
+        master_key = secrets.token_urlsafe(24)
+        settings = Settings.from_env({"MEILI_URL": "http://unused", "SECRET_KEY": "x"}, instance_path=root)
+        info, proc = server.start(server.find_binary(settings), data_dir=root / "meili", master_key=master_key,
+                                  detach=False)
+        try:
+            settings = Settings(instance_path=root / "instance", database_url=database_url or f"sqlite:///{root / 'bench.sqlite3'}",
+                                secret_key="bench", meili_url=info.url, meili_master_key=master_key,
+                                meili_index_prefix="bench_", search_sync_thread=False)
+            app = create_app(settings)
+            from alembic import command
+
+            from directory.cli import alembic_config
+
+            with app.app_context():
+                command.upgrade(alembic_config(settings.database_url), "head")  # type: ignore[arg-type]
+                from directory.taxonomy.services import load_taxonomy
+                from search.dictionary import load_defaults
+
+                with commit_or_rollback(db.session):
+                    load_taxonomy()
+                    load_defaults()
+                app.extensions["search"].resolve_keys()
+            yield app, root
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "mean": statistics.fmean(values),
+            "n": len(values)}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"

@@ -1,0 +1,93 @@
+"""The labelled relevance set (tests/search/relevance.json) against the real Meilisearch and the demo
+directory, through the app's own search path. Prints the hit rate per kind of query, with and without the
+n-gram field, so the effect of search.analysis is measured on every `make test`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from directory.core.db import commit_or_rollback
+from directory.extensions import db
+from search.queries import SearchParams
+from search.service import search
+from tests.conftest import make_test_app
+
+CASES = json.loads((Path(__file__).parent / "relevance.json").read_text(encoding="utf-8"))
+MIN_HIT_RATE = 0.9
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Any:
+    from directory.seeding import seed_demo
+    from search.sync import drain
+
+    app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("relevance"), meili, f"r{uuid.uuid4().hex[:8]}_")
+    with app.app_context():
+        with commit_or_rollback(db.session):
+            seed_demo()
+        with commit_or_rollback(db.session):
+            result = drain(search=app.extensions["search"])
+        assert result.failed == 0
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
+def _hit(case: dict[str, Any], hits: list[dict[str, Any]]) -> bool:
+    wanted = {(e["type"], e["name"]) for e in case["expect"]}
+    return any((h["type"], h["name"]) in wanted for h in hits[: case.get("k", 5)])
+
+
+def _run(app: Any, exclude_ngrams: bool) -> tuple[dict[str, list[bool]], list[str]]:
+    import search.queries as queries
+
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    misses = []
+    original = queries._common
+
+    def without_ngrams(kind: str, params: SearchParams) -> dict[str, Any]:
+        body = original(kind, params)
+        from search.settings import INDEX_SETTINGS
+
+        body["attributesToSearchOn"] = [a for a in INDEX_SETTINGS[kind]["searchableAttributes"] if a != "ngrams"]
+        return body
+
+    if exclude_ngrams:
+        queries._common = without_ngrams  # type: ignore[assignment]
+    try:
+        with app.test_request_context():
+            for case in CASES:
+                result = search(SearchParams(q=case["query"], type=case.get("type", "all"), per_page=10))
+                assert not result.degraded
+                ok = _hit(case, result.hits)
+                by_kind[case["kind"]].append(ok)
+                if not ok:
+                    misses.append(f"{case['kind']}: {case['query']} -> {[h['name'] for h in result.hits[:5]]}")
+    finally:
+        queries._common = original  # type: ignore[assignment]
+    return by_kind, misses
+
+
+def _rate(results: list[bool]) -> float:
+    return sum(results) / len(results) if results else 0.0
+
+
+def test_relevance_set(demo_app: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(CASES) >= 60
+    with_ngrams, misses = _run(demo_app, exclude_ngrams=False)
+    without, _ = _run(demo_app, exclude_ngrams=True)
+    overall = _rate([ok for v in with_ngrams.values() for ok in v])
+    baseline = _rate([ok for v in without.values() for ok in v])
+    with capsys.disabled():
+        print(f"\nrelevance set: {len(CASES)} queries, hit rate {overall:.1%} (without n-grams {baseline:.1%})")
+        for kind in sorted(with_ngrams):
+            print(f"  {kind:12} {_rate(with_ngrams[kind]):6.1%}  (without n-grams {_rate(without[kind]):6.1%})"
+                  f"  n={len(with_ngrams[kind])}")
+        for miss in misses:
+            print(f"  miss  {miss}")
+    assert overall >= MIN_HIT_RATE, f"hit rate {overall:.1%} below {MIN_HIT_RATE:.0%}"
