@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from directory.accounts.views import bp as accounts_bp
     from directory.admin.views import bp as admin_bp
+    from directory.admission.views import bp as admission_bp
     from directory.api.views import bp as api_bp
     from directory.api.views import health_bp
     from directory.experts.views import bp as experts_bp
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admission_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

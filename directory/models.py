@@ -1,6 +1,7 @@
 """Imports every model so SQLModel.metadata is complete (for Alembic and for tests)."""
 
 from directory.accounts.models import User  # noqa: F401
+from directory.admission.models import Application  # noqa: F401
 from directory.audit.models import AuditLog  # noqa: F401
 from directory.demands.models import Demand  # noqa: F401
 from directory.engagements.models import Engagement  # noqa: F401

@@ -11,6 +11,10 @@ OK, REDIRECT, NOT_FOUND, BAD, FORBIDDEN, INVALID = 200, 302, 404, 400, 403, 422
 STAFF_ONLY = {"anonymous": REDIRECT, "staff": OK, "admin": OK, "*": FORBIDDEN}
 
 
+def applicant(without_record, owner):
+    return {"anonymous": REDIRECT, "institution": without_record, "owner": owner, "*": FORBIDDEN}
+
+
 def staff_only(status):
     return {"anonymous": REDIRECT, "staff": status, "admin": status, "*": FORBIDDEN}
 
@@ -42,14 +46,36 @@ MATRIX = [
     ("POST", "/admin/search/synonyms/{synonyms}/delete", staff_only(REDIRECT)),
     ("POST", "/admin/search/stopwords", staff_only(INVALID)),
     ("POST", "/admin/search/stopwords/{stop_word}/delete", staff_only(REDIRECT)),
+    # admission: "institution" has no record yet, "owner" has a draft
+    ("GET", "/apply", applicant(REDIRECT, REDIRECT)),
+    ("GET", "/apply/identity", applicant(OK, OK)),
+    ("POST", "/apply/identity", applicant(INVALID, INVALID)),
+    ("GET", "/apply/services", applicant(REDIRECT, OK)),
+    ("GET", "/apply/offerings", applicant(REDIRECT, OK)),
+    ("GET", "/apply/contacts", applicant(REDIRECT, OK)),
+    ("GET", "/apply/review", applicant(REDIRECT, OK)),
+    ("POST", "/apply/review", applicant(REDIRECT, INVALID)),
+    ("POST", "/apply/offerings/{offering}/delete", applicant(NOT_FOUND, REDIRECT)),
+    ("GET", "/admin/applications", STAFF_ONLY),
+    ("GET", "/admin/applications/{application}", STAFF_ONLY),
+    ("POST", "/admin/applications/{application}/approve", staff_only(REDIRECT)),
 ]
 
 
 @pytest.fixture
 def records(db_session):
+    from directory.admission.models import Application
+
+    draft = factories.institution(admit=False)
+    application = Application(kind="institution", institution_id=draft.id, status="submitted",
+                              applicant_id=factories.user(role="institution").id)
+    db_session.add(application)
+    db_session.flush()
     return {
         "published": factories.institution().id,
-        "unpublished": factories.institution(admit=False).id,
+        "unpublished": draft.id,
+        "offering": draft.offerings[0].id,
+        "application": application.id,
         "expert": factories.expert().id,
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,

@@ -25,6 +25,7 @@ class MyPage:
     role_label: Any
     profile: Any = None
     sections: list[Section] = field(default_factory=list)
+    inbox: list[Any] = field(default_factory=list)
 
 
 ROLE_LABELS = {
@@ -43,7 +44,9 @@ def my_page(user: Any) -> MyPage:
     from directory.institutions.models import Institution
 
     role = Role(user.role)
-    page = MyPage(role=role.value, role_label=ROLE_LABELS[role])
+    from directory.notifications.services import inbox
+
+    page = MyPage(role=role.value, role_label=ROLE_LABELS[role], inbox=inbox(user, limit=10))
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [
@@ -54,7 +57,8 @@ def my_page(user: Any) -> MyPage:
     elif role == Role.INSTITUTION:
         page.profile = db.session.get(Institution, user.institution_id) if user.institution_id else None
         page.sections = [
-            Section(_l("Admission"), _l("Apply for admission to the service-institution database.")),
+            Section(_l("Admission"), _l("Apply for admission to the service-institution database."), "/apply",
+                    _l("Application")),
             Section(_l("Service requests"), _l("Answer requests from enterprises.")),
             Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade.")),
         ]
@@ -66,7 +70,8 @@ def my_page(user: Any) -> MyPage:
         ]
     else:
         page.sections = [
-            Section(_l("Review queue"), _l("Applications and profile changes waiting for review.")),
+            Section(_l("Review queue"), _l("Applications and profile changes waiting for review."),
+                    "/admin/applications", _l("Open the queue")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),

@@ -45,13 +45,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
             factories.institution(name="营口鲅鱼圈检验检测有限公司", categories=("产品检验检测",),
                                   region="鲅鱼圈区", description="CMA资质认定的第三方检测机构。")
             factories.expert(name="刘知远", expertise=("知识产权贯标", "专利布局"), phone="13911112222")
+            factories.user(role="institution", email="applicant@example.cn")
+            factories.user(role="staff", email="reviewer@example.cn")
         with commit_or_rollback(db.session):
             drain(search=app.extensions["search"])
+    from search.sync import SyncWorker
+
+    worker = SyncWorker(app)  # as in the running app: changes reach the index by themselves
+    worker.start()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    worker.stop()
     app.extensions["database_engine"].dispose()
 
 

@@ -50,3 +50,60 @@ def test_expert_contact_is_not_on_the_public_page(live_server, page):
     page.wait_for_url("**/experts/*")
     assert "刘知远" in page.content()
     assert "13911112222" not in page.content()
+
+
+def _login(page, base, email):
+    from tests.factories import PASSWORD
+
+    page.goto(base + "/login")
+    page.fill("#login", email)
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/my")
+
+
+@pytest.mark.browser
+def test_apply_then_staff_approve_then_found_in_search(live_server, page):
+    from tests.factories import credit_code
+
+    _login(page, live_server, "applicant@example.cn")
+    page.click("a[href='/apply']")
+    page.fill("#name", "营口浏览器申请咨询有限公司")
+    page.fill("#credit_code", credit_code())
+    page.select_option("#region", label="老边区")
+    page.fill("#description", "为汽保设备企业提供质量管理体系咨询和精益生产改善服务。")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/apply/services")
+    page.select_option("#categories", label="质量与精益管理")
+    page.select_option("#industries", label="汽保设备")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/apply/offerings")
+    page.fill("#title", "精益生产诊断")
+    page.select_option("#category", label="质量与精益管理")
+    page.click("text=添加服务产品")
+    page.wait_for_url("**/apply/offerings")
+    assert "精益生产诊断" in page.locator("#offering-list").inner_text()
+    page.goto(live_server + "/apply/contacts")
+    page.fill("#contact_name", "周经理")
+    page.fill("#contact_phone", "0417-3300000")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/apply/review")
+    page.click("#submit-application")
+    page.wait_for_url("**/apply/review")
+    assert "等待审核" in page.locator("#application-status").inner_text()
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "reviewer@example.cn")
+    page.goto(live_server + "/admin/applications")
+    page.locator("#queue tr", has_text="营口浏览器申请咨询有限公司").locator("a").click()
+    page.click("#approve")
+    page.wait_for_url("**/admin/applications")
+
+    # the web app's sync worker pushes the admission to Meilisearch by itself
+    for _ in range(50):
+        page.goto(live_server + "/search?q=浏览器申请")
+        if page.locator("article.hit").count():
+            break
+        page.wait_for_timeout(100)
+    assert "营口浏览器申请咨询有限公司" in page.locator("article.hit").first.inner_text()
+    assert page.locator("#degraded-notice").count() == 0

@@ -1,0 +1,34 @@
+"""Admission (入库): an application to the institution or expert database and the staff decision on it."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Relationship, Text
+
+from directory.core.models import Timestamps
+from directory.institutions.models import Institution
+
+
+class ApplicationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Application(Timestamps, table=True):
+    """One application; the data itself lives on the (not yet published) institution or expert record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # institution / expert
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
+    applicant_id: int = Field(foreign_key="user_account.id", index=True)
+    status: str = Field(default=ApplicationStatus.DRAFT, max_length=20, index=True)
+    submitted_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decision_reason: str = Field(default="", sa_type=Text)
+
+    institution: Institution | None = Relationship()

@@ -1,0 +1,259 @@
+"""Admission (入库) of institutions: the applicant fills the record section by section, submits it, and staff
+approve it (published and indexed), reject it with a reason, or send it back for changes with comments.
+
+The record itself is the institution row, unpublished (draft → pending → admitted); an Application row keeps
+the workflow state and its timestamps for the review queue. Every step is audited and both sides are told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import col, select
+
+from directory.accounts import permissions
+from directory.accounts.models import Role, User
+from directory.admission.models import Application, ApplicationStatus
+from directory.audit import services as audit
+from directory.core.creditcode import InvalidCreditCode, validate_credit_code
+from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.time import utcnow
+from directory.extensions import db
+from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
+from directory.institutions.services import OfferingInput, snapshot
+from directory.notifications import services as notifications
+from directory.taxonomy.models import Category, Industry, Region
+
+EDITABLE = (RecordStatus.DRAFT, RecordStatus.CHANGES_REQUESTED, RecordStatus.REJECTED)
+
+
+@dataclass
+class Missing:
+    section: str
+    message: str
+
+
+def my_institution(user: Any) -> Institution | None:
+    """The institution record this institution user works on, if any."""
+    return db.session.get(Institution, user.institution_id) if user.institution_id else None
+
+
+def current_application(institution: Institution) -> Application | None:
+    return db.session.exec(select(Application).where(Application.institution_id == institution.id)
+                           .order_by(col(Application.id).desc())).first()
+
+
+def _editable(user: Any) -> Institution:
+    if str(user.role) != Role.INSTITUTION:
+        raise NotAllowed(_l("Only institution accounts apply for the institution database."))
+    inst = my_institution(user)
+    if inst is None:
+        raise NotFound(_l("Start with the identity section."))
+    if inst.status not in EDITABLE:
+        raise NotAllowed(_l("The application has been submitted; it can be edited again if staff ask for changes."))
+    return inst
+
+
+def save_identity(*, user: Any, name: str, credit_code: str, region: Region, description: str,
+                  founded_year: int | None = None, staff_count: int | None = None, website: str = "") -> Institution:
+    """Create the draft record (first call) or update its identity. Raises :class:`InvalidInput` for a bad
+    credit code, :class:`AlreadyExists` when another record has it, :class:`NotAllowed` once submitted."""
+    try:
+        code = validate_credit_code(credit_code)
+    except InvalidCreditCode:
+        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
+                           field="credit_code") from None
+    inst = my_institution(user)
+    other = db.session.exec(select(Institution).where(Institution.credit_code == code)).first()
+    if other is not None and (inst is None or other.id != inst.id):
+        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
+                               "center to be linked to it."), field="credit_code")
+    if inst is None:
+        if str(user.role) != Role.INSTITUTION:
+            raise NotAllowed(_l("Only institution accounts apply for the institution database."))
+        inst = Institution(name=name, credit_code=code, region_id=region.id, status=RecordStatus.DRAFT)  # type: ignore[arg-type]
+        db.session.add(inst)
+        db.session.flush()
+        user.institution_id = inst.id
+        db.session.add(user)
+        db.session.add(Application(kind="institution", institution_id=inst.id, applicant_id=user.id))
+        audit.record(actor_id=user.id, action="application.start", entity_type="institution", entity_id=inst.id)
+    else:
+        inst = _editable(user)
+    before = snapshot(inst)
+    inst.name, inst.credit_code, inst.region = name.strip(), code, region
+    inst.description, inst.founded_year, inst.staff_count, inst.website = description.strip(), founded_year, staff_count, website
+    db.session.add(inst)
+    db.session.flush()
+    _audit_edit(user, inst, before)
+    return inst
+
+
+def save_services(*, user: Any, categories: list[Category], industries: list[Industry], coverage: list[Region],
+                  qualifications: list[str]) -> Institution:
+    """Categories, industries served, regions covered and qualifications of the draft."""
+    inst = _editable(user)
+    if not categories:
+        raise InvalidInput(_l("Choose at least one service category."), field="categories")
+    before = snapshot(inst)
+    inst.categories, inst.industries, inst.coverage = categories, industries, coverage
+    inst.qualifications = [q.strip() for q in qualifications if q.strip()]
+    db.session.add(inst)
+    db.session.flush()
+    _audit_edit(user, inst, before)
+    return inst
+
+
+def save_contacts(*, user: Any, contact_name: str, contact_phone: str, email: str) -> Institution:
+    inst = _editable(user)
+    before = snapshot(inst)
+    inst.contact_name, inst.contact_phone, inst.email = contact_name.strip(), contact_phone.strip(), email.strip().lower()
+    db.session.add(inst)
+    db.session.flush()
+    _audit_edit(user, inst, before)
+    return inst
+
+
+def add_offering(*, user: Any, data: OfferingInput) -> Offering:
+    """Add a service product to the draft. Raises :class:`InvalidInput` for an inverted price range."""
+    inst = _editable(user)
+    if data.price_min is not None and data.price_max is not None and data.price_max < data.price_min:
+        raise InvalidInput(_l("The highest price is below the lowest."), field="price_max")
+    offering = Offering(institution_id=inst.id, title=data.title.strip(), category=data.category,  # type: ignore[arg-type]
+                        description=data.description, fee_model=data.fee_model, price_min=data.price_min,
+                        price_max=data.price_max, delivery_days=data.delivery_days,
+                        public_interest=data.public_interest)
+    inst.offerings.append(offering)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="offering.create", entity_type="offering", entity_id=offering.id,
+                 changes={"title": [None, offering.title]})
+    return offering
+
+
+def remove_offering(*, user: Any, offering_id: int) -> None:
+    inst = _editable(user)
+    offering = db.session.get(Offering, offering_id)
+    if offering is None or offering.institution_id != inst.id:
+        raise NotFound()
+    audit.record(actor_id=user.id, action="offering.delete", entity_type="offering", entity_id=offering.id,
+                 changes={"title": [offering.title, None]})
+    inst.offerings.remove(offering)
+    db.session.delete(offering)
+    db.session.flush()
+
+
+def _audit_edit(user: Any, inst: Institution, before: dict[str, Any]) -> None:
+    changes = audit.diff(before, snapshot(inst))
+    if changes:
+        audit.record(actor_id=user.id, action="application.edit", entity_type="institution", entity_id=inst.id,
+                     changes=changes)
+
+
+def missing(inst: Institution) -> list[Missing]:
+    """What must still be filled in before the application can be submitted."""
+    out = []
+    if len(inst.description.strip()) < 20:
+        out.append(Missing("identity", _("Describe the institution in at least 20 characters.")))
+    if not inst.categories:
+        out.append(Missing("services", _("Choose at least one service category.")))
+    if not any(o.active for o in inst.offerings):
+        out.append(Missing("offerings", _("List at least one service product.")))
+    if not inst.contact_name or not inst.contact_phone:
+        out.append(Missing("contacts", _("Give a contact person and phone number.")))
+    return out
+
+
+def submit(*, user: Any) -> Application:
+    """Send the application to the staff review queue. Raises :class:`InvalidInput` while incomplete."""
+    inst = _editable(user)
+    gaps = missing(inst)
+    if gaps:
+        raise InvalidInput(gaps[0].message)
+    inst.status = RecordStatus.PENDING
+    application = current_application(inst)
+    if application is None or application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
+        application = Application(kind="institution", institution_id=inst.id, applicant_id=user.id)
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = utcnow()
+    db.session.add_all([inst, application])
+    db.session.flush()
+    audit.record(actor_id=user.id, action="application.submit", entity_type="institution", entity_id=inst.id)
+    notifications.notify(users=notifications.staff_users(), kind="application.submitted",
+                         title=_("New admission application: %(name)s", name=inst.name),
+                         link=f"/admin/applications/{application.id}")
+    return application
+
+
+# -- staff ----------------------------------------------------------------------------------------------
+
+def review_queue(*, category_id: int | None = None, older_than_days: int | None = None) -> list[Application]:
+    """Submitted applications, oldest first, optionally in one category (or its sub-categories) or older
+    than some days."""
+    query = (select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
+             .order_by(col(Application.submitted_at)))
+    if category_id is not None:
+        ids = [category_id, *db.session.exec(select(Category.id).where(Category.parent_id == category_id)).all()]
+        query = query.where(col(Application.institution_id).in_(
+            select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))))
+    if older_than_days:
+        query = query.where(col(Application.submitted_at) <= utcnow() - timedelta(days=older_than_days))
+    return list(db.session.exec(query).all())
+
+
+def get_application(application_id: int, *, user: Any) -> Application:
+    """An application staff may review. Raises :class:`NotFound` / :class:`NotAllowed`."""
+    if not permissions.is_staff(user):
+        raise NotAllowed()
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise NotFound()
+    return application
+
+
+def _decide(application: Application, *, actor: Any, status: str, record_status: str, reason: str,
+            title: str) -> Application:
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidInput(_l("This application has already been decided."))
+    inst = db.session.get(Institution, application.institution_id)
+    assert inst is not None
+    application.status, application.decided_at, application.decided_by_id = status, utcnow(), actor.id
+    application.decision_reason = reason.strip()
+    inst.status = record_status
+    if record_status == RecordStatus.ADMITTED:
+        inst.admitted_at = inst.admitted_at or utcnow()
+        inst.confirmed_at = utcnow()
+    db.session.add_all([application, inst])
+    db.session.flush()
+    audit.record(actor_id=actor.id, action=f"application.{status}", entity_type="institution", entity_id=inst.id,
+                 changes={"status": [RecordStatus.PENDING, record_status], "reason": reason.strip()})
+    applicants = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
+    notifications.notify(users=applicants, kind=f"application.{status}", title=title,
+                         body=reason.strip(), link="/apply")
+    return application
+
+
+def approve(*, application: Application, actor: Any, note: str = "") -> Application:
+    """Admit the institution: it is published and indexed (through the search outbox)."""
+    return _decide(application, actor=actor, status=ApplicationStatus.APPROVED, record_status=RecordStatus.ADMITTED,
+                   reason=note, title=_("Your institution has been admitted to the directory."))
+
+
+def reject(*, application: Application, actor: Any, reason: str) -> Application:
+    """Reject with a reason the applicant sees. Raises :class:`InvalidInput` without a reason."""
+    if not reason.strip():
+        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
+    return _decide(application, actor=actor, status=ApplicationStatus.REJECTED, record_status=RecordStatus.REJECTED,
+                   reason=reason, title=_("Your admission application was not approved."))
+
+
+def request_changes(*, application: Application, actor: Any, comments: str) -> Application:
+    """Send the application back with comments; the applicant edits and submits again."""
+    if not comments.strip():
+        raise InvalidInput(_l("Say what should be changed."), field="reason")
+    return _decide(application, actor=actor, status=ApplicationStatus.CHANGES_REQUESTED,
+                   record_status=RecordStatus.CHANGES_REQUESTED, reason=comments,
+                   title=_("Staff ask for changes to your admission application."))

@@ -1,0 +1,210 @@
+"""Admission pages: the applicant's sections and the staff review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts.decorators import staff_required
+from directory.accounts.models import Role
+from directory.admission import forms, services
+from directory.core.errors import DomainError
+from directory.extensions import db
+from directory.institutions.models import Institution
+from directory.institutions.services import OfferingInput
+from directory.taxonomy.models import Category, Industry, Region
+
+bp = Blueprint("admission", __name__)
+SECTIONS = ("identity", "services", "offerings", "contacts", "review")
+
+
+def _institution_user() -> None:
+    if str(current_user.role) != Role.INSTITUTION:
+        abort(403)
+
+
+def _ids(model: Any, values: list[str]) -> list[Any]:
+    ids = [int(v) for v in values if v.isdigit()]
+    return [db.session.get(model, i) for i in ids if db.session.get(model, i) is not None]
+
+
+def _page(section: str, form: Any = None, status: int = 200) -> Any:
+    inst = services.my_institution(current_user)
+    return render_template("admission/apply.html", section=section, sections=SECTIONS, form=form, institution=inst,
+                           application=services.current_application(inst) if inst else None,
+                           missing=services.missing(inst) if inst else [],
+                           offering_form=forms.OfferingForm() if section == "offerings" else None), status
+
+
+@bp.get("/apply")
+@login_required
+def start() -> Any:
+    _institution_user()
+    inst = services.my_institution(current_user)
+    if inst is None:
+        return redirect(url_for("admission.identity"))
+    return redirect(url_for("admission.review"))
+
+
+@bp.route("/apply/identity", methods=["GET", "POST"])
+@login_required
+def identity() -> Any:
+    _institution_user()
+    inst = services.my_institution(current_user)
+    form = forms.IdentityForm(obj=inst, region=str(inst.region_id) if inst else None)
+    if form.validate_on_submit():
+        try:
+            services.save_identity(user=current_user, name=form.name.data, credit_code=form.credit_code.data,
+                                   region=db.session.get_one(Region, int(form.region.data)),
+                                   description=form.description.data, founded_year=form.founded_year.data,
+                                   staff_count=form.staff_count.data, website=form.website.data or "")
+        except DomainError as exc:
+            getattr(form, exc.field or "name").errors.append(str(exc.message))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admission.services_section"))
+    return _page("identity", form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/apply/services", methods=["GET", "POST"])
+@login_required
+def services_section() -> Any:
+    _institution_user()
+    inst = services.my_institution(current_user)
+    if inst is None:
+        return redirect(url_for("admission.identity"))
+    form = forms.ServicesForm(
+        categories=[str(c.id) for c in inst.categories], industries=[str(i.id) for i in inst.industries],
+        coverage=[str(r.id) for r in inst.coverage], qualifications="\n".join(inst.qualifications))
+    if form.validate_on_submit():
+        try:
+            services.save_services(user=current_user, categories=_ids(Category, form.categories.data),
+                                   industries=_ids(Industry, form.industries.data),
+                                   coverage=_ids(Region, form.coverage.data),
+                                   qualifications=(form.qualifications.data or "").splitlines())
+        except DomainError as exc:
+            form.categories.errors = [*form.categories.errors, str(exc.message)]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admission.offerings"))
+    return _page("services", form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/apply/offerings", methods=["GET", "POST"])
+@login_required
+def offerings() -> Any:
+    _institution_user()
+    if services.my_institution(current_user) is None:
+        return redirect(url_for("admission.identity"))
+    if request.method == "POST":
+        form = forms.OfferingForm()
+        if form.validate_on_submit():
+            try:
+                services.add_offering(user=current_user, data=OfferingInput(
+                    title=form.title.data, category=db.session.get(Category, int(form.category.data)),
+                    description=form.description.data or "", fee_model=form.fee_model.data,
+                    price_min=form.price_min.data, price_max=form.price_max.data,
+                    delivery_days=form.delivery_days.data, public_interest=form.public_interest.data))
+            except DomainError as exc:
+                form.title.errors = [*form.title.errors, str(exc.message)]
+            else:
+                flash(_("Service product added."), "success")
+                return redirect(url_for("admission.offerings"))
+        inst = services.my_institution(current_user)
+        assert inst is not None
+        return render_template("admission/apply.html", section="offerings", sections=SECTIONS, form=None,
+                               institution=inst, application=services.current_application(inst),
+                               missing=services.missing(inst), offering_form=form), 422
+    return _page("offerings")
+
+
+@bp.post("/apply/offerings/<int:offering_id>/delete")
+@login_required
+def delete_offering(offering_id: int) -> Any:
+    _institution_user()
+    services.remove_offering(user=current_user, offering_id=offering_id)
+    flash(_("Service product removed."), "info")
+    return redirect(url_for("admission.offerings"))
+
+
+@bp.route("/apply/contacts", methods=["GET", "POST"])
+@login_required
+def contacts() -> Any:
+    _institution_user()
+    inst = services.my_institution(current_user)
+    if inst is None:
+        return redirect(url_for("admission.identity"))
+    form = forms.ContactsForm(obj=inst)
+    if form.validate_on_submit():
+        services.save_contacts(user=current_user, contact_name=form.contact_name.data,
+                               contact_phone=form.contact_phone.data, email=form.email.data or "")
+        flash(_("Saved."), "success")
+        return redirect(url_for("admission.review"))
+    return _page("contacts", form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/apply/review", methods=["GET", "POST"])
+@login_required
+def review() -> Any:
+    _institution_user()
+    if services.my_institution(current_user) is None:
+        return redirect(url_for("admission.identity"))
+    if request.method == "POST":
+        try:
+            services.submit(user=current_user)
+        except DomainError as exc:
+            flash(str(exc.message), "danger")
+            return _page("review", status=exc.status)
+        flash(_("Your application has been submitted. The service center will review it."), "success")
+        return redirect(url_for("admission.review"))
+    return _page("review")
+
+
+# -- staff ----------------------------------------------------------------------------------------------
+
+@bp.get("/admin/applications")
+@staff_required
+def queue() -> Any:
+    category = request.args.get("category", type=int)
+    older = request.args.get("older_than", type=int)
+    from directory.taxonomy.services import top_categories
+
+    return render_template("admission/queue.html", applications=services.review_queue(
+        category_id=category, older_than_days=older), categories=top_categories(), category=category, older=older)
+
+
+@bp.get("/admin/applications/<int:application_id>")
+@staff_required
+def application_detail(application_id: int) -> Any:
+    application = services.get_application(application_id, user=current_user)
+    return render_template("admission/decide.html", application=application,
+                           institution=db.session.get(Institution, application.institution_id),
+                           form=forms.DecisionForm())
+
+
+@bp.post("/admin/applications/<int:application_id>/<any(approve, reject, changes):decision>")
+@staff_required
+def decide(application_id: int, decision: str) -> Any:
+    application = services.get_application(application_id, user=current_user)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    reason = form.reason.data or ""
+    try:
+        if decision == "approve":
+            services.approve(application=application, actor=current_user, note=reason)
+            flash(_("Approved: the institution is now published."), "success")
+        elif decision == "reject":
+            services.reject(application=application, actor=current_user, reason=reason)
+            flash(_("Rejected; the applicant has been told why."), "info")
+        else:
+            services.request_changes(application=application, actor=current_user, comments=reason)
+            flash(_("Sent back to the applicant for changes."), "info")
+    except DomainError as exc:
+        form.reason.errors = [str(exc.message)]
+        return render_template("admission/decide.html", application=application,
+                               institution=db.session.get(Institution, application.institution_id), form=form), exc.status
+    return redirect(url_for("admission.queue"))
