@@ -2,9 +2,10 @@
 
 import sys
 
+from bench import scheduling as scheduling_bench
 from bench import search as search_bench
 
-BENCHES = {"search": search_bench.main}
+BENCHES = {"search": search_bench.main, "scheduling": scheduling_bench.main}
 
 
 def main() -> None:
