@@ -52,6 +52,16 @@ def clean_query(q: str) -> str:
     return QUERY_PUNCTUATION.sub(" ", to_simplified(q)).strip()
 
 
+def clauses(q: str) -> list[str]:
+    """The parts of a free-text need between punctuation and spaces, when there are several: each is searched
+    on its own too, because a sentence that names one thing nobody offers (替代人工) would otherwise match
+    nothing under any matching strategy."""
+    if not is_free_text(q):
+        return []
+    parts = [p for p in QUERY_PUNCTUATION.split(to_simplified(q)) if len(p.strip()) >= 2]
+    return parts if len(parts) > 1 else []
+
+
 def is_free_text(q: str) -> bool:
     """A need typed as a sentence (我们公司想申请发明专利，需要找代理机构) rather than a keyword or two."""
     han = sum(len(run) for run in HAN_RUN.findall(q))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.analysis import clean_query, matching_strategy
+from search.analysis import clauses, clean_query, matching_strategy
 from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES
 
 HIGHLIGHT_PRE = "\ue000"
@@ -114,11 +114,15 @@ def applicable(kind: str, filters: dict[str, str]) -> bool:
     return all(FILTER_ATTRIBUTE[n] in INDEX_SETTINGS[kind]["filterableAttributes"] for n in filters)
 
 
-def _common(kind: str, params: SearchParams) -> dict[str, Any]:
-    q = clean_query(params.q)
+LAST_WEIGHT = 0.5  # the whole sentence with words dropped from its end: a last resort
+CLAUSE_WEIGHT = 0.9  # a hit on one part of a sentence ranks below a hit on the whole
+
+
+def _common(kind: str, params: SearchParams, q: str | None = None, strategy: str | None = None) -> dict[str, Any]:
+    q = clean_query(params.q if q is None else q)
     body: dict[str, Any] = {
         "q": q,
-        "matchingStrategy": matching_strategy(q),
+        "matchingStrategy": strategy or matching_strategy(q),
         "filter": build_filter(kind, params.filters),
         "attributesToHighlight": ["*"],
         "highlightPreTag": HIGHLIGHT_PRE,
@@ -140,15 +144,31 @@ def single_index_query(kind: str, index_uid: str, params: SearchParams) -> dict[
     return body
 
 
+def needs_federation(params: SearchParams) -> bool:
+    """Several indexes, or a free-text need whose clauses are searched alongside it (relevance order only)."""
+    return params.type == "all" or (params.sort == "relevance" and bool(clauses(params.q)))
+
+
 def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Queries and the federation object for searching every applicable index in one ranked list."""
-    kinds = [k for k in INDEX_TYPES if applicable(k, params.filters)]
+    """Queries and the federation object for one ranked list over every applicable index (or the one chosen),
+    the whole query plus, for a sentence, each of its clauses at a lower weight. Meilisearch merges the
+    lists by ranking score and keeps each document once."""
+    kinds = [k for k in INDEX_TYPES if applicable(k, params.filters)] if params.type == "all" else [params.type]
+    parts = clauses(params.q)
+    # "frequency" lets a sentence's rare words decide, but matches nothing when one word is in no record at
+    # all (引入 in 生产线想引入机器人焊接); "last" (drop words from the end) still finds something then.
+    variants: list[tuple[str, str | None, float]] = [(params.q, None, 1.0)]
+    variants.extend((part, None, CLAUSE_WEIGHT) for part in parts)
+    if parts:
+        variants.append((params.q, "last", LAST_WEIGHT))
     queries = []
     for kind in kinds:
-        body = _common(kind, params)
-        body.pop("sort", None)  # a federated list is merged by relevance only
-        body["indexUid"] = index_uids[kind]
-        queries.append(body)
+        for q, strategy, weight in variants:
+            body = _common(kind, params, q, strategy)
+            body.pop("sort", None)  # a federated list is merged by relevance only
+            body["indexUid"] = index_uids[kind]
+            body["federationOptions"] = {"weight": weight}
+            queries.append(body)
     federation = {
         # Federated search pages by offset/limit; its total is an estimate (estimatedTotalHits).
         "offset": (params.page - 1) * params.per_page,

@@ -12,7 +12,14 @@ from typing import Any
 
 from search import fallback
 from search.client import SearchErrors, SearchUnavailable, backend
-from search.queries import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchParams, federated_query, single_index_query
+from search.queries import (
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    SearchParams,
+    federated_query,
+    needs_federation,
+    single_index_query,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +95,7 @@ def search(params: SearchParams) -> SearchResult:
     try:
         client = search_backend.search_client()
         uids = search_backend.index_uids()
-        if params.type == "all":
+        if needs_federation(params):
             queries, federation = federated_query(uids, params)
             if not queries:
                 return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)

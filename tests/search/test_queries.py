@@ -71,3 +71,26 @@ def test_federated_query_skips_indexes_that_cannot_match_a_filter():
 def test_sort_ignored_where_index_cannot_sort_by_it():
     body = single_index_query("expert", UIDS["expert"], SearchParams(type="expert", sort="score"))
     assert "sort" not in body
+
+
+def test_sentences_are_also_searched_clause_by_clause():
+    params = SearchParams(q="生产线想引入机器人焊接，替代人工提高效率", type="institution")
+    queries, federation = federated_query(UIDS, params)
+    assert [q["q"] for q in queries] == ["生产线想引入机器人焊接 替代人工提高效率", "生产线想引入机器人焊接", "替代人工提高效率",
+                                         "生产线想引入机器人焊接 替代人工提高效率"]
+    assert [q["matchingStrategy"] for q in queries] == ["frequency", "frequency", "frequency", "last"]
+    assert [q["federationOptions"]["weight"] for q in queries] == [1.0, 0.9, 0.9, 0.5]
+    assert {q["indexUid"] for q in queries} == {"p_institutions"}
+
+
+def test_keywords_stay_a_single_index_query():
+    from search.queries import needs_federation
+
+    assert not needs_federation(SearchParams(q="知识产权", type="institution"))
+    assert needs_federation(SearchParams(q="知识产权"))
+    assert not needs_federation(SearchParams(q="我们想申请发明专利，需要代理", type="expert", sort="rating"))
+
+
+def test_traditional_script_is_converted():
+    body = single_index_query("institution", "x", SearchParams(q="知識產權", type="institution"))
+    assert body["q"] == "知识产权" and body["matchingStrategy"] == "last"

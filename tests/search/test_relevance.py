@@ -50,8 +50,8 @@ def _run(app: Any, exclude_ngrams: bool) -> tuple[dict[str, list[bool]], list[st
     misses = []
     original = queries._common
 
-    def without_ngrams(kind: str, params: SearchParams) -> dict[str, Any]:
-        body = original(kind, params)
+    def without_ngrams(kind: str, params: SearchParams, q: str | None = None, strategy: str | None = None) -> dict[str, Any]:
+        body = original(kind, params, q, strategy)
         from search.settings import INDEX_SETTINGS
 
         body["attributesToSearchOn"] = [a for a in INDEX_SETTINGS[kind]["searchableAttributes"] if a != "ngrams"]
