@@ -16,12 +16,13 @@ users_cli = AppGroup("users", help="Manage accounts.")
 import_cli = AppGroup("import", help="Bulk import from .xlsx or .csv.")
 export_cli = AppGroup("export", help="Export the published records to .xlsx or .csv.")
 db_cli = AppGroup("db", help="Database schema (Alembic).")
+records_cli = AppGroup("records", help="Upkeep of the published records.")
 
 
 def register(app: Flask) -> None:
     from search.cli import search_cli
 
-    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, search_cli):
+    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli):
         app.cli.add_command(group)
 
 
@@ -170,3 +171,13 @@ def export_experts(file: Path) -> None:
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{count} experts written to {file}")
+
+
+@records_cli.command("remind-stale")
+def remind_stale() -> None:
+    """Remind the users of institutions not confirmed for twelve months (at most monthly); run it from cron."""
+    from directory.admission.services import remind_stale as remind
+
+    with commit_or_rollback(db.session):
+        count = remind()
+    click.echo(f"{count} institutions reminded")

@@ -59,6 +59,9 @@ MATRIX = [
     ("GET", "/admin/applications", STAFF_ONLY),
     ("GET", "/admin/applications/{application}", STAFF_ONLY),
     ("POST", "/admin/applications/{application}/approve", staff_only(REDIRECT)),
+    ("POST", "/admin/institutions/{published}/status", staff_only(303)),  # no action chosen: back to the page
+    ("POST", "/institutions/{published}/confirm", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),
+    ("GET", "/admin/stale", STAFF_ONLY),
 ]
 
 

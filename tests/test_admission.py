@@ -135,3 +135,64 @@ def test_apply_through_the_pages(client, auth, db_session, search_backend):
     drain(search=search_backend)
     names = [h["name"] for h in search(SearchParams(q="页面申请", type="institution")).hits]
     assert names == ["营口页面申请检测有限公司"]
+
+
+def test_suspend_reinstate_remove_with_reasons(db_session, search_backend):
+    from directory.evaluation.models import ScreeningAction
+    from search.queries import SearchParams
+    from search.service import search
+    from search.sync import drain
+
+    staff = factories.user(role="staff")
+    inst = factories.institution(name="营口暂停测试有限公司")
+    owner = factories.user(role="institution", institution_id=inst.id)
+    drain(search=search_backend)
+    with pytest.raises(InvalidInput):
+        services.change_status(institution=inst, action="suspend", reason=" ", actor=staff)
+    with pytest.raises(InvalidInput):
+        services.change_status(institution=inst, action="reinstate", reason="x", actor=staff)
+    with pytest.raises(NotAllowed):
+        services.change_status(institution=inst, action="suspend", reason="x", actor=owner)
+    services.change_status(institution=inst, action="suspend", reason="投诉核查中", actor=staff)
+    drain(search=search_backend)
+    assert search(SearchParams(q="暂停测试")).hits == []
+    services.change_status(institution=inst, action="reinstate", reason="核查完毕", actor=staff)
+    services.change_status(institution=inst, action="remove", reason="不再经营", actor=staff)
+    assert inst.status == RecordStatus.REMOVED
+    assert db_session.get(Institution, inst.id) is not None  # kept in the database
+    kinds = [a.kind for a in db_session.exec(select(ScreeningAction).where(ScreeningAction.institution_id == inst.id))]
+    assert kinds == ["suspend", "reinstate", "remove"]
+    told = [n.kind for n in db_session.exec(select(Notification).where(Notification.user_id == owner.id))]
+    assert told == ["institution.suspend", "institution.reinstate", "institution.remove"]
+
+
+def test_stale_records_and_monthly_reminders(db_session):
+    from datetime import timedelta
+
+    from directory.core.time import utcnow
+
+    old = factories.institution(name="营口陈旧信息有限公司")
+    fresh = factories.institution()
+    owner = factories.user(role="institution", institution_id=old.id)
+    old.confirmed_at = utcnow() - timedelta(days=400)
+    db_session.flush()
+    assert services.stale_institutions() == [old]
+    assert fresh not in services.stale_institutions()
+    assert services.remind_stale() == 1
+    assert services.remind_stale() == 0  # not again within a month
+    assert services.remind_stale(now=utcnow() + timedelta(days=31)) == 1
+    services.confirm_current(institution=old, user=owner)
+    assert services.stale_institutions() == []
+    with pytest.raises(NotAllowed):
+        services.confirm_current(institution=fresh, user=owner)
+
+
+def test_staff_change_status_from_the_detail_page(client, auth, db_session):
+    inst = factories.institution()
+    auth.login("staff")
+    page = client.get(f"/institutions/{inst.id}").get_data(as_text=True)
+    assert 'id="status-form"' in page
+    r = client.post(f"/admin/institutions/{inst.id}/status", data={"action": "suspend", "reason": "资料过期"})
+    assert r.status_code == 302
+    auth.logout()
+    assert client.get(f"/institutions/{inst.id}").status_code == 404  # off the public site

@@ -72,6 +72,7 @@ def my_page(user: Any) -> MyPage:
         page.sections = [
             Section(_l("Review queue"), _l("Applications and profile changes waiting for review."),
                     "/admin/applications", _l("Open the queue")),
+            Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),

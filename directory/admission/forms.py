@@ -97,5 +97,13 @@ class ContactsForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
 
 
+class StatusForm(FlaskForm):
+    action = SelectField(_l("Action"), choices=[SelectChoice("suspend", _l("Suspend")),
+                                                SelectChoice("reinstate", _l("Reinstate")),
+                                                SelectChoice("remove", _l("Remove from the directory"))],
+                         validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[DataRequired(), Length(max=2000)])
+
+
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason or comments (the applicant sees them)"), validators=[Optional(), Length(max=2000)])

@@ -257,3 +257,94 @@ def request_changes(*, application: Application, actor: Any, comments: str) -> A
     return _decide(application, actor=actor, status=ApplicationStatus.CHANGES_REQUESTED,
                    record_status=RecordStatus.CHANGES_REQUESTED, reason=comments,
                    title=_("Staff ask for changes to your admission application."))
+
+
+# -- after admission: suspend, reinstate, remove; freshness -----------------------------------------------
+
+STATUS_ACTIONS = {
+    "suspend": (RecordStatus.ADMITTED,),
+    "reinstate": (RecordStatus.SUSPENDED, RecordStatus.REMOVED),
+    "remove": (RecordStatus.ADMITTED, RecordStatus.SUSPENDED),
+}
+STATUS_AFTER = {"suspend": RecordStatus.SUSPENDED, "reinstate": RecordStatus.ADMITTED, "remove": RecordStatus.REMOVED}
+
+
+def change_status(*, institution: Institution, action: str, reason: str, actor: Any) -> Any:
+    """Suspend, reinstate or remove an institution, always with a reason; recorded as a confirmed screening
+    action (动态筛选), audited and told to the institution's users. Suspended and removed records leave the
+    public site and the index (through the outbox) but stay in the database.
+
+    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason or for an action the
+    current status does not allow.
+    """
+    from directory.evaluation.models import ScreeningAction
+
+    if not permissions.is_staff(actor):
+        raise NotAllowed()
+    if action not in STATUS_ACTIONS:
+        raise InvalidInput(_l("Unknown action."), field="action")
+    if not reason.strip():
+        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
+    if institution.status not in STATUS_ACTIONS[action]:
+        raise InvalidInput(_l("This action is not possible in the record's current status."), field="action")
+    before = institution.status
+    institution.status = STATUS_AFTER[action]
+    now = utcnow()
+    record = ScreeningAction(institution_id=institution.id, kind=action, status="confirmed", reason=reason.strip(),  # type: ignore[arg-type]
+                             decision_reason=reason.strip(), proposed_by_id=actor.id, decided_by_id=actor.id,
+                             decided_at=now)
+    db.session.add_all([institution, record])
+    db.session.flush()
+    audit.record(actor_id=actor.id, action=f"institution.{action}", entity_type="institution",
+                 entity_id=institution.id, changes={"status": [before, institution.status], "reason": reason.strip()})
+    titles = {"suspend": _("Your institution's listing has been suspended."),
+              "reinstate": _("Your institution's listing has been reinstated."),
+              "remove": _("Your institution has been removed from the directory.")}
+    notifications.notify(users=list(db.session.exec(select(User).where(User.institution_id == institution.id)).all()),
+                         kind=f"institution.{action}", title=titles[action], body=reason.strip())
+    return record
+
+
+STALE_AFTER = timedelta(days=365)
+
+
+def stale_institutions(*, now: Any = None) -> list[Institution]:
+    """Admitted institutions whose data nobody confirmed for twelve months, oldest first."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    return list(db.session.exec(
+        select(Institution).where(Institution.status == RecordStatus.ADMITTED,
+                                  col(Institution.confirmed_at) < cutoff)
+        .order_by(col(Institution.confirmed_at))).all())
+
+
+def remind_stale(*, now: Any = None) -> int:
+    """Remind the users of every stale institution to confirm or update it (at most once a month each);
+    returns how many institutions were reminded."""
+    from directory.notifications.models import Notification
+
+    now = now or utcnow()
+    reminded = 0
+    for inst in stale_institutions(now=now):
+        users = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
+        if not users:
+            continue
+        recent = db.session.exec(select(Notification).where(
+            col(Notification.user_id).in_([u.id for u in users]), Notification.kind == "institution.stale",
+            col(Notification.created_at) > now - timedelta(days=30))).first()
+        if recent is not None:
+            continue
+        notifications.notify(users=users, kind="institution.stale",
+                             title=_("Please confirm that your institution's information is still current."),
+                             link=f"/institutions/{inst.id}")
+        reminded += 1
+    return reminded
+
+
+def confirm_current(*, institution: Institution, user: Any) -> None:
+    """The owner (or staff) confirms the record is current: it is no longer stale."""
+    if not permissions.can_edit_institution(user, institution):
+        raise NotAllowed()
+    institution.confirmed_at = utcnow()
+    db.session.add(institution)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="institution.confirm", entity_type="institution", entity_id=institution.id)

@@ -185,6 +185,43 @@ def application_detail(application_id: int) -> Any:
                            form=forms.DecisionForm())
 
 
+@bp.post("/admin/institutions/<int:institution_id>/status")
+@staff_required
+def change_status(institution_id: int) -> Any:
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        abort(404)
+    form = forms.StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an action and give the reason."), "danger")
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    try:
+        services.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
+                               actor=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    flash(_("Status changed; the institution has been told."), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.post("/institutions/<int:institution_id>/confirm")
+@login_required
+def confirm_current(institution_id: int) -> Any:
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        abort(404)
+    services.confirm_current(institution=institution, user=current_user)
+    flash(_("Thank you: the information is marked as current."), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.get("/admin/stale")
+@staff_required
+def stale() -> Any:
+    return render_template("admission/stale.html", institutions=services.stale_institutions())
+
+
 @bp.post("/admin/applications/<int:application_id>/<any(approve, reject, changes):decision>")
 @staff_required
 def decide(application_id: int, decision: str) -> Any:

@@ -15,5 +15,10 @@ bp = Blueprint("institutions", __name__, url_prefix="/institutions")
 @bp.route("/<int:institution_id>")
 def detail(institution_id: int) -> Any:
     institution = services.get_institution(institution_id, user=current_user)
+    from directory.accounts.permissions import can_edit_institution, is_staff
+    from directory.admission.forms import StatusForm
+
     return render_template("institutions/detail.html", institution=institution,
-                           experts=services.linked_experts(institution))
+                           experts=services.linked_experts(institution),
+                           status_form=StatusForm() if is_staff(current_user) else None,
+                           can_confirm=can_edit_institution(current_user, institution) and institution.is_published)
