@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.experts.views import bp as experts_bp
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
+    from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admission_bp)
+    app.register_blueprint(opendata_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

@@ -160,6 +160,17 @@ def export_institutions(file: Path) -> None:
     click.echo(f"{count} institutions written to {file}")
 
 
+@export_cli.command("open-data")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url", default="", help="Public address of the site, for links in the data.")
+def export_open_data(file: Path, base_url: str) -> None:
+    """The published directory as an Open Referral HSDS 3.0 tabular data package (.zip)."""
+    from directory.opendata.services import export_zip
+
+    file.write_bytes(export_zip(base_url=base_url.rstrip("/")))
+    click.echo(f"open data package written to {file}")
+
+
 @export_cli.command("experts")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_experts(file: Path) -> None:

@@ -62,6 +62,7 @@ MATRIX = [
     ("POST", "/admin/institutions/{published}/status", staff_only(303)),  # no action chosen: back to the page
     ("POST", "/institutions/{published}/confirm", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/admin/stale", STAFF_ONLY),
+    ("GET", "/opendata/hsds.zip", {"*": OK}),
 ]
 
 
