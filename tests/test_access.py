@@ -63,6 +63,9 @@ MATRIX = [
     ("POST", "/institutions/{published}/confirm", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/admin/stale", STAFF_ONLY),
     ("GET", "/opendata/hsds.zip", {"*": OK}),
+    ("GET", "/admin/import", STAFF_ONLY),
+    ("POST", "/admin/import", staff_only(INVALID)),
+    ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
 ]
 
 
@@ -80,6 +83,7 @@ def records(db_session):
         "unpublished": draft.id,
         "offering": draft.offerings[0].id,
         "application": application.id,
+        "upload_token": "x" * 32,
         "expert": factories.expert().id,
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,

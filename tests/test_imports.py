@@ -131,3 +131,39 @@ def test_export_roundtrip(db_session, tmp_path, fmt):
 
 def test_split_list_separators():
     assert split_list("专利；商标;版权、软著,专利，标准") == ["专利", "商标", "版权", "软著", "标准"]
+
+
+def test_back_office_upload_previews_then_imports(client, auth, db_session, tmp_path):
+    import io
+    import re
+
+    auth.login("staff")
+    bad = list(ROW_B)
+    bad[2] = "算命服务"
+    data = write_csv(tmp_path / "u.csv", ZH_HEADER, [ROW_A, bad]).read_bytes()
+    preview = client.post("/admin/import", data={"kind": "institutions", "admit": "y",
+                                                 "file": (io.BytesIO(data), "机构.csv")},
+                          content_type="multipart/form-data")
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert "算命服务" in page and 'id="import-report"' in page
+    assert count(db_session, Institution) == 0  # nothing written by the preview
+    token = re.search(r'/admin/import/([A-Za-z0-9_-]+)"', page).group(1)
+    refused = client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1"})
+    assert refused.status_code == 422 and count(db_session, Institution) == 0
+    done = client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1", "skip_invalid": "y"})
+    assert done.status_code == 302
+    inst = db_session.exec(select(Institution)).one()
+    assert inst.credit_code == CODE_A and inst.status == RecordStatus.ADMITTED
+    again = client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1"})
+    assert again.status_code == 302 and again.location.endswith("/admin/import")  # the upload is gone
+
+
+def test_back_office_upload_rejects_other_files(client, auth, db_session):
+    import io
+
+    auth.login("staff")
+    response = client.post("/admin/import", data={"kind": "institutions", "file": (io.BytesIO(b"x"), "a.exe")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert client.post("/admin/import/../../etc", data={}).status_code in (302, 404)

@@ -72,6 +72,8 @@ def my_page(user: Any) -> MyPage:
         page.sections = [
             Section(_l("Review queue"), _l("Applications and profile changes waiting for review."),
                     "/admin/applications", _l("Open the queue")),
+            Section(_l("Bulk import"), _l("Load institutions or experts from Excel or CSV, with a report first."),
+                    "/admin/import", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from directory.imports.columns import split_list
@@ -25,3 +26,17 @@ class StopWordForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     """An empty form: it carries the CSRF token of a delete button."""
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("Records"), choices=[SelectChoice("institutions", _l("Service institutions")),
+                                               SelectChoice("experts", _l("Experts"))], validators=[DataRequired()])
+    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(), FileAllowed(["xlsx", "csv"],
+                                                                                      _l("Only .xlsx and .csv files."))])
+    admit = BooleanField(_l("Admit (publish) the imported records"))
+
+
+class ConfirmImportForm(FlaskForm):
+    kind = HiddenField()
+    admit = HiddenField()
+    skip_invalid = BooleanField(_l("Import the valid rows and skip the invalid ones"))

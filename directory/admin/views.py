@@ -76,3 +76,56 @@ def delete_stop_word(word_id: int) -> Any:
     dictionary.delete_stop_word(word_id=word_id, actor_id=current_user.id)
     flash(_("Stop word removed."), "info")
     return redirect(url_for("admin.search_dictionary"))
+
+
+# -- bulk import from the back office ---------------------------------------------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required
+def import_upload() -> Any:
+    """Upload a file and see the per-row report before anything is written."""
+    from pathlib import Path
+
+    from directory.admin.forms import ConfirmImportForm, ImportForm
+    from directory.imports import uploads
+    from directory.imports.services import ImportFileError, import_file
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        suffix = Path(form.file.data.filename or "").suffix.lower()
+        token = uploads.store(form.file.data.read(), suffix)
+        try:
+            report = import_file(form.kind.data, uploads.path_for(token), dry_run=True)  # type: ignore[arg-type]
+        except ImportFileError as exc:
+            uploads.discard(token)
+            form.file.errors = [str(exc)]
+        else:
+            confirm = ConfirmImportForm(kind=form.kind.data, admit="1" if form.admit.data else "")
+            return render_template("admin/import_preview.html", report=report, token=token, confirm=confirm,
+                                   admit=form.admit.data)
+    return render_template("admin/import.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.post("/import/<token>")
+@staff_required
+def import_apply(token: str) -> Any:
+    from directory.admin.forms import ConfirmImportForm
+    from directory.imports import uploads
+    from directory.imports.services import import_file
+
+    form = ConfirmImportForm()
+    path = uploads.path_for(token)
+    if path is None or not form.validate_on_submit() or form.kind.data not in ("institutions", "experts"):
+        flash(_("The upload has expired; please upload the file again."), "warning")
+        return redirect(url_for("admin.import_upload"))
+    report = import_file(form.kind.data, path, admit=bool(form.admit.data), skip_invalid=form.skip_invalid.data,
+                         actor_id=current_user.id)
+    if not report.applied:
+        flash(_("Nothing was imported: the file has invalid rows."), "danger")
+        return render_template("admin/import_preview.html", report=report, token=token, confirm=form,
+                               admit=bool(form.admit.data)), 422
+    uploads.discard(token)
+    flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped.",
+            created=report.count("created"), updated=report.count("updated"),
+            unchanged=report.count("unchanged"), skipped=report.count("skipped")), "success")
+    return redirect(url_for("admin.import_upload"))

@@ -286,10 +286,13 @@ def check_expert(row: dict[str, Any], headers: dict[str, str], vocab: Vocabulary
 # -- applying -----------------------------------------------------------------------------------------
 
 def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, str] | None = None, *,
-                admit: bool = False, skip_invalid: bool = False, actor_id: int | None = None) -> ImportReport:
+                admit: bool = False, skip_invalid: bool = False, actor_id: int | None = None,
+                dry_run: bool = False) -> ImportReport:
     """Validate all rows, then write them (only when none is invalid, unless ``skip_invalid``).
 
-    Flushes; the caller commits. Duplicate keys inside one file are errors on the later row.
+    With ``dry_run`` nothing is written: each valid row says whether it would be created or would update
+    an existing record (the preview of the back-office upload). Flushes; the caller commits. Duplicate keys
+    inside one file are errors on the later row.
     """
     if kind not in COLUMNS:
         raise ImportFileError(_("Unknown import kind."))
@@ -316,6 +319,13 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
             seen[key] = result.row
         report.rows.append(result)
         checked.append((result, data))
+    if dry_run:
+        for result, data in checked:
+            if data is not None:
+                exists = (institutions.find_by_credit_code(data.credit_code) if kind == "institutions" else
+                          experts.find_match(name=data.name, organization=data.organization, phone=data.phone))
+                result.action = "would_update" if exists else "would_create"
+        return report
     if report.errors and not skip_invalid:
         return report
     for result, data in checked:
@@ -332,10 +342,11 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
 
 
 def import_file(kind: str, path: Path, *, admit: bool = False, skip_invalid: bool = False,
-                actor_id: int | None = None) -> ImportReport:
+                actor_id: int | None = None, dry_run: bool = False) -> ImportReport:
     """Read ``path`` (.xlsx or .csv) and import it; see :func:`import_rows`."""
     rows, headers, warnings = read_table(path, COLUMNS[kind])
-    report = import_rows(kind, rows, headers, admit=admit, skip_invalid=skip_invalid, actor_id=actor_id)
+    report = import_rows(kind, rows, headers, admit=admit, skip_invalid=skip_invalid, actor_id=actor_id,
+                         dry_run=dry_run)
     report.warnings = warnings + report.warnings
     return report
 
