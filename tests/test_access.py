@@ -66,6 +66,8 @@ MATRIX = [
     ("GET", "/admin/import", STAFF_ONLY),
     ("POST", "/admin/import", staff_only(INVALID)),
     ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
+    ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
+    ("POST", "/admin/users/{other_user}", {"anonymous": REDIRECT, "admin": 303, "*": FORBIDDEN}),
 ]
 
 
@@ -84,6 +86,7 @@ def records(db_session):
         "offering": draft.offerings[0].id,
         "application": application.id,
         "upload_token": "x" * 32,
+        "other_user": factories.user(role="enterprise").id,
         "expert": factories.expert().id,
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,

@@ -64,3 +64,36 @@ def test_invalid_input(db_session, kwargs, field):
 def test_staff_roles_cannot_self_register(db_session, role):
     with pytest.raises(NotAllowed):
         services.register(role=role, password="secret-123", display_name="x", email="x@example.cn")
+
+
+def test_admin_changes_roles_but_never_locks_themself_out(db_session):
+    from tests import factories
+
+    admin = factories.user(role="admin")
+    staff = factories.user(role="staff")
+    other = factories.user(role="enterprise")
+    services.update_user(user=other, role="staff", active=True, actor=admin)
+    assert other.role == "staff"
+    services.update_user(user=other, role="staff", active=False, actor=admin)
+    assert services.authenticate(login=other.email, password=factories.PASSWORD) is None
+    with pytest.raises(NotAllowed):
+        services.update_user(user=other, role="admin", active=True, actor=staff)
+    with pytest.raises(InvalidInput):
+        services.update_user(user=admin, role="staff", active=True, actor=admin)
+    with pytest.raises(InvalidInput):
+        services.update_user(user=other, role="root", active=True, actor=admin)
+    assert {u.id for u in services.list_users(role="staff")} == {staff.id, other.id}
+    assert [u.id for u in services.list_users(query=other.email.upper())] == [other.id]
+
+
+def test_admin_users_page(client, auth, db_session):
+    from tests import factories
+
+    auth.login("admin")
+    other = factories.user(role="enterprise", email="someone@example.cn")
+    page = client.get("/admin/users?q=someone").get_data(as_text=True)
+    assert "someone@example.cn" in page
+    response = client.post(f"/admin/users/{other.id}", data={f"u{other.id}-role": "staff", f"u{other.id}-active": "y"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, other.id).role == "staff"

@@ -70,6 +70,8 @@ def my_page(user: Any) -> MyPage:
         ]
     else:
         page.sections = [
+            *([Section(_l("Accounts"), _l("Roles and access of every account."), "/admin/users", _l("Open"))]
+              if role == Role.ADMIN else []),
             Section(_l("Review queue"), _l("Applications and profile changes waiting for review."),
                     "/admin/applications", _l("Open the queue")),
             Section(_l("Bulk import"), _l("Load institutions or experts from Excel or CSV, with a report first."),

@@ -119,3 +119,39 @@ def set_locale(user: User, locale: str) -> None:
     """Remember the user's UI language on the account."""
     user.locale = locale
     db.session.add(user)
+
+
+def list_users(*, role: str | None = None, query: str = "", limit: int = 200) -> list[User]:
+    """Accounts for the admin page, newest first, optionally one role or matching name, e-mail or phone."""
+    from sqlmodel import col, or_
+
+    statement = select(User).order_by(col(User.id).desc()).limit(limit)
+    if role:
+        statement = statement.where(User.role == role)
+    if query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(or_(func.lower(User.email).like(pattern), col(User.phone).like(pattern),
+                                        func.lower(User.display_name).like(pattern)))
+    return list(db.session.exec(statement).all())
+
+
+def update_user(*, user: User, role: str, active: bool, actor: User) -> User:
+    """Change an account's role or lock it. Only admins may; an admin cannot demote or lock themself
+    (the platform must keep an administrator). Raises :class:`NotAllowed` or :class:`InvalidInput`."""
+    from directory.accounts.permissions import is_admin
+
+    if not is_admin(actor):
+        raise NotAllowed()
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise InvalidInput(_l("Unknown role."), field="role") from None
+    if user.id == actor.id and (new_role != Role.ADMIN or not active):
+        raise InvalidInput(_l("You cannot remove your own administrator rights."), field="role")
+    changes = audit.diff({"role": str(user.role), "active": user.active}, {"role": str(new_role), "active": active})
+    user.role, user.active = new_role, active
+    db.session.add(user)
+    db.session.flush()
+    if changes:
+        audit.record(actor_id=actor.id, action="user.update", entity_type="user", entity_id=user.id, changes=changes)
+    return user

@@ -40,3 +40,14 @@ class ConfirmImportForm(FlaskForm):
     kind = HiddenField()
     admit = HiddenField()
     skip_invalid = BooleanField(_l("Import the valid rows and skip the invalid ones"))
+
+
+class UserForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    active = BooleanField(_l("Active"))
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        from directory.accounts.dashboard import ROLE_LABELS
+
+        self.role.choices = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]

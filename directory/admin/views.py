@@ -129,3 +129,60 @@ def import_apply(token: str) -> Any:
             created=report.count("created"), updated=report.count("updated"),
             unchanged=report.count("unchanged"), skipped=report.count("skipped")), "success")
     return redirect(url_for("admin.import_upload"))
+
+
+# -- users (admin only) ----------------------------------------------------------------------------------
+
+def _admin_only() -> None:
+    from flask import abort
+
+    from directory.accounts.permissions import is_admin
+
+    if not is_admin(current_user):
+        abort(403)
+
+
+@bp.get("/users")
+@staff_required
+def users() -> Any:
+    from flask import request
+
+    from directory.accounts.dashboard import ROLE_LABELS
+    from directory.accounts.services import list_users
+    from directory.admin.forms import UserForm
+
+    _admin_only()
+    role = request.args.get("role") or None
+    if role not in (None, *[r.value for r in ROLE_LABELS]):
+        role = None
+    accounts = list_users(role=role, query=request.args.get("q", ""))
+    forms = {u.id: UserForm(prefix=f"u{u.id}", role=str(u.role), active=u.active) for u in accounts}
+    return render_template("admin/users.html", accounts=accounts, forms=forms, roles=ROLE_LABELS, role=role,
+                           q=request.args.get("q", ""))
+
+
+@bp.post("/users/<int:user_id>")
+@staff_required
+def update_user(user_id: int) -> Any:
+    from flask import abort
+
+    from directory.accounts.models import User
+    from directory.accounts.services import update_user as update
+    from directory.admin.forms import UserForm
+    from directory.extensions import db
+
+    _admin_only()
+    account = db.session.get(User, user_id)
+    if account is None:
+        abort(404)
+    form = UserForm(prefix=f"u{user_id}")
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "danger")
+        return redirect(url_for("admin.users")), 303
+    try:
+        update(user=account, role=form.role.data, active=form.active.data, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("admin.users")), 303
+    flash(_("Account updated."), "success")
+    return redirect(url_for("admin.users"))
