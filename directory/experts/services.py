@@ -72,12 +72,12 @@ def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | Non
     if admit and expert.status != RecordStatus.ADMITTED:
         expert.status = RecordStatus.ADMITTED
         expert.admitted_at = expert.admitted_at or utcnow()
-    db.session.add(expert)
-    db.session.flush()
-    changes = audit.diff(before, snapshot(expert))
+    changes = audit.diff(before, snapshot(expert))  # compared in memory: one flush per record, not two
     if changes:
         expert.confirmed_at = utcnow()
-        db.session.flush()
+    db.session.add(expert)
+    db.session.flush()
+    if changes:
         audit.record(actor_id=actor_id, action="expert.create" if created else "expert.update",
                      entity_type="expert", entity_id=expert.id, changes=changes)
     return expert, "created" if created else ("updated" if changes else "unchanged")

@@ -107,12 +107,12 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
     if admit and inst.status != RecordStatus.ADMITTED:
         inst.status = RecordStatus.ADMITTED
         inst.admitted_at = inst.admitted_at or utcnow()
-    db.session.add(inst)
-    db.session.flush()
-    changes = audit.diff(before, snapshot(inst))
+    changes = audit.diff(before, snapshot(inst))  # compared in memory: one flush per record, not two
     if changes:
         inst.confirmed_at = utcnow()
-        db.session.flush()
+    db.session.add(inst)
+    db.session.flush()
+    if changes:
         audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
                      entity_type="institution", entity_id=inst.id, changes=changes)
     return inst, "created" if created else ("updated" if changes else "unchanged")
