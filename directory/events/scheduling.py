@@ -351,16 +351,7 @@ class _Board:
     def _path(self, x: int, a: int, b: int) -> tuple[list[int], int, int]:
         """The a/b-alternating path from ``x`` (starting with its a-edge); also its far end and the colour
         that end's last edge would take after a flip."""
-        path: list[int] = []
-        cur, col = x, a
-        at, eu, ev = self.at, self.eu, self.ev
-        while True:
-            f = at[cur].get(col)
-            if f is None:
-                return path, cur, col
-            path.append(f)
-            cur = eu[f] if ev[f] == cur else ev[f]
-            col = b if col == a else a
+        return self._chain(x, a, b, avoid=None, max_length=None)
 
     def _flip(self, path: list[int], a: int, b: int) -> None:
         old = [self.colour[f] for f in path]
@@ -395,9 +386,10 @@ class _Board:
                     return True
         return False
 
-    def _chain(self, x: int, a: int, b: int, avoid: int) -> tuple[list[int], int, int]:
+    def _chain(self, x: int, a: int, b: int, avoid: int | None,
+               max_length: int | None = _KEMPE_MAX_PATH) -> tuple[list[int], int, int]:
         """Like `_path`, but empty when the path reaches ``avoid`` (possible only off a bipartite graph) or is
-        too long to be worth flipping."""
+        longer than ``max_length`` (too long to be worth flipping)."""
         path: list[int] = []
         cur, col = x, a
         at, eu, ev = self.at, self.eu, self.ev
@@ -407,7 +399,7 @@ class _Board:
                 return path, cur, col
             path.append(f)
             cur = eu[f] if ev[f] == cur else ev[f]
-            if cur == avoid or len(path) > _KEMPE_MAX_PATH:
+            if cur == avoid or (max_length is not None and len(path) > max_length):
                 return [], cur, col
             col = b if col == a else a
 
