@@ -67,6 +67,10 @@ MATRIX = [
     ("POST", "/admin/import", staff_only(INVALID)),
     ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
+    ("GET", "/my/institution", applicant(REDIRECT, REDIRECT)),  # no admitted record: to the application
+    ("GET", "/admin/changes", STAFF_ONLY),
+    ("GET", "/admin/changes/{change}", STAFF_ONLY),
+    ("POST", "/admin/changes/{change}", staff_only(INVALID)),  # rejection without a reason
     ("POST", "/admin/users/{other_user}", {"anonymous": REDIRECT, "admin": 303, "*": FORBIDDEN}),
 ]
 
@@ -87,11 +91,23 @@ def records(db_session):
         "application": application.id,
         "upload_token": "x" * 32,
         "other_user": factories.user(role="enterprise").id,
+        "change": _change_request(db_session),
         "expert": factories.expert().id,
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _change_request(session):
+    from directory.admission.models import ChangeRequest
+
+    inst = factories.institution()
+    change = ChangeRequest(institution_id=inst.id, requested_by_id=factories.user(role="institution").id,
+                           before={"name": inst.name}, proposed={"name": "营口新名字有限公司"})
+    session.add(change)
+    session.flush()
+    return change.id
 
 
 def login_as(auth, role, records):

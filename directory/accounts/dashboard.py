@@ -59,6 +59,8 @@ def my_page(user: Any) -> MyPage:
         page.sections = [
             Section(_l("Admission"), _l("Apply for admission to the service-institution database."), "/apply",
                     _l("Application")),
+            Section(_l("Institution profile"), _l("Keep your published information current."), "/my/institution",
+                    _l("Edit")),
             Section(_l("Service requests"), _l("Answer requests from enterprises.")),
             Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade.")),
         ]
@@ -76,6 +78,8 @@ def my_page(user: Any) -> MyPage:
                     "/admin/applications", _l("Open the queue")),
             Section(_l("Bulk import"), _l("Load institutions or experts from Excel or CSV, with a report first."),
                     "/admin/import", _l("Open")),
+            Section(_l("Profile changes to review"), _l("Key-field edits of admitted institutions, with the differences."),
+                    "/admin/changes", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),

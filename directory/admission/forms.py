@@ -105,5 +105,10 @@ class StatusForm(FlaskForm):
     reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[DataRequired(), Length(max=2000)])
 
 
+class ProfileForm(IdentityForm, ServicesForm, ContactsForm):
+    """An admitted institution's profile in one form (name, credit code, categories and qualifications go to
+    staff review; the rest is published at once)."""
+
+
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason or comments (the applicant sees them)"), validators=[Optional(), Length(max=2000)])

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlmodel import Field, Relationship, Text
+from sqlmodel import JSON, Field, Relationship, Text
 
 from directory.core.models import Timestamps
 from directory.institutions.models import Institution
@@ -30,5 +31,22 @@ class Application(Timestamps, table=True):
     decided_at: datetime | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     decision_reason: str = Field(default="", sa_type=Text)
+
+    institution: Institution | None = Relationship()
+
+
+class ChangeRequest(Timestamps, table=True):
+    """Edits to the key fields of an admitted institution (name, credit code, categories, qualifications),
+    waiting for staff review; the public keeps seeing the approved values meanwhile."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    requested_by_id: int = Field(foreign_key="user_account.id")
+    status: str = Field(default="pending", max_length=20, index=True)  # pending / approved / rejected
+    before: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    proposed: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", sa_type=Text)
 
     institution: Institution | None = Relationship()

@@ -348,3 +348,163 @@ def confirm_current(*, institution: Institution, user: Any) -> None:
     db.session.add(institution)
     db.session.flush()
     audit.record(actor_id=user.id, action="institution.confirm", entity_type="institution", entity_id=institution.id)
+
+
+# -- edits after admission: descriptive fields live, key fields reviewed ----------------------------------
+
+KEY_FIELDS = ("name", "credit_code", "categories", "qualifications")
+
+
+@dataclass
+class ProfileEdit:
+    """What an institution user may change on an admitted record; key fields go to review."""
+
+    name: str
+    credit_code: str
+    categories: list[Category]
+    qualifications: list[str]
+    description: str
+    region: Region
+    industries: list[Industry]
+    coverage: list[Region]
+    contact_name: str
+    contact_phone: str
+    email: str
+    website: str = ""
+    founded_year: int | None = None
+    staff_count: int | None = None
+
+
+def _key_values(name: str, credit_code: str, categories: list[Category], qualifications: list[str]) -> dict[str, Any]:
+    return {"name": name.strip(), "credit_code": credit_code, "categories": sorted(c.id for c in categories),  # type: ignore[type-var]
+            "qualifications": [q.strip() for q in qualifications if q.strip()]}
+
+
+def pending_change(institution: Institution) -> Any:
+    from directory.admission.models import ChangeRequest
+
+    return db.session.exec(select(ChangeRequest).where(ChangeRequest.institution_id == institution.id,
+                                                       ChangeRequest.status == "pending")).first()
+
+
+def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> Any:
+    """Apply descriptive edits at once and send key-field edits to staff review (one pending request per
+    institution, replaced by a newer edit). Returns the pending change request, if any.
+
+    Raises :class:`NotAllowed` for someone who may not edit this record, :class:`InvalidInput` for a bad
+    credit code or no category, :class:`AlreadyExists` for another record's credit code.
+    """
+    from directory.admission.models import ChangeRequest
+
+    if not permissions.can_edit_institution(user, institution) or institution.status != RecordStatus.ADMITTED:
+        raise NotAllowed()
+    try:
+        code = validate_credit_code(data.credit_code)
+    except InvalidCreditCode:
+        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
+                           field="credit_code") from None
+    if not data.categories:
+        raise InvalidInput(_l("Choose at least one service category."), field="categories")
+    other = db.session.exec(select(Institution).where(Institution.credit_code == code,
+                                                      Institution.id != institution.id)).first()
+    if other is not None:
+        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
+                               "center to be linked to it."), field="credit_code")
+    before = snapshot(institution)
+    institution.description, institution.website = data.description.strip(), data.website.strip()
+    institution.region = data.region
+    institution.founded_year, institution.staff_count = data.founded_year, data.staff_count
+    institution.industries, institution.coverage = data.industries, data.coverage
+    institution.contact_name, institution.contact_phone = data.contact_name.strip(), data.contact_phone.strip()
+    institution.email = data.email.strip().lower()
+    institution.confirmed_at = utcnow()
+    db.session.add(institution)
+    db.session.flush()
+    _audit_edit(user, institution, before)
+
+    current = _key_values(institution.name, institution.credit_code, institution.categories, institution.qualifications)
+    proposed = _key_values(data.name, code, data.categories, data.qualifications)
+    changed = {k: v for k, v in proposed.items() if v != current[k]}
+    request = pending_change(institution)
+    if not changed:
+        if request is not None:  # the edit takes back an earlier proposal
+            db.session.delete(request)
+            db.session.flush()
+        return None
+    if request is None:
+        request = ChangeRequest(institution_id=institution.id, requested_by_id=user.id)  # type: ignore[arg-type]
+    request.before = {k: current[k] for k in changed}
+    request.proposed = changed
+    request.requested_by_id = user.id
+    db.session.add(request)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="institution.change_requested", entity_type="institution",
+                 entity_id=institution.id, changes={k: [current[k], v] for k, v in changed.items()})
+    notifications.notify(users=notifications.staff_users(), kind="change.submitted",
+                         title=_("Changes to review: %(name)s", name=institution.name),
+                         link=f"/admin/changes/{request.id}")
+    return request
+
+
+def change_diff(request: Any) -> list[tuple[str, str, str]]:
+    """Field-by-field ``(field, approved value, proposed value)`` in words, for the review page."""
+    def show(field: str, value: Any) -> str:
+        if field == "categories":
+            return "、".join(c.name for c in (db.session.get(Category, i) for i in value) if c is not None)
+        if field == "qualifications":
+            return "、".join(value)
+        return str(value)
+
+    return [(field, show(field, request.before.get(field)), show(field, value))
+            for field, value in request.proposed.items()]
+
+
+def pending_changes() -> list[Any]:
+    from directory.admission.models import ChangeRequest
+
+    return list(db.session.exec(select(ChangeRequest).where(ChangeRequest.status == "pending")
+                                .order_by(col(ChangeRequest.created_at))).all())
+
+
+def decide_change(*, request: Any, actor: Any, approve: bool, reason: str = "") -> Any:
+    """Apply (approve) or discard (reject, with a reason) a key-field change; audited and told to the
+    institution's users. Raises :class:`NotAllowed`, or :class:`InvalidInput` when already decided, without a
+    rejection reason, or when the credit code has been taken meanwhile."""
+    if not permissions.is_staff(actor):
+        raise NotAllowed()
+    if request.status != "pending":
+        raise InvalidInput(_l("This change has already been decided."))
+    if not approve and not reason.strip():
+        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
+    inst = db.session.get(Institution, request.institution_id)
+    assert inst is not None
+    if approve:
+        before = snapshot(inst)
+        proposed = request.proposed
+        if "credit_code" in proposed and db.session.exec(select(Institution).where(
+                Institution.credit_code == proposed["credit_code"], Institution.id != inst.id)).first():
+            raise InvalidInput(_l("Another record now has this credit code."), field="reason")
+        if "name" in proposed:
+            inst.name = proposed["name"]
+        if "credit_code" in proposed:
+            inst.credit_code = proposed["credit_code"]
+        if "categories" in proposed:
+            inst.categories = [c for c in (db.session.get(Category, i) for i in proposed["categories"]) if c is not None]
+        if "qualifications" in proposed:
+            inst.qualifications = list(proposed["qualifications"])
+        db.session.add(inst)
+        db.session.flush()
+        audit.record(actor_id=actor.id, action="institution.change_approved", entity_type="institution",
+                     entity_id=inst.id, changes=audit.diff(before, snapshot(inst)))
+    else:
+        audit.record(actor_id=actor.id, action="institution.change_rejected", entity_type="institution",
+                     entity_id=inst.id, changes={"reason": reason.strip()})
+    request.status = "approved" if approve else "rejected"
+    request.decided_by_id, request.decided_at, request.reason = actor.id, utcnow(), reason.strip()
+    db.session.add(request)
+    db.session.flush()
+    notifications.notify(
+        users=list(db.session.exec(select(User).where(User.institution_id == inst.id)).all()),
+        kind=f"change.{request.status}", body=reason.strip(), link=f"/institutions/{inst.id}",
+        title=_("Your changes were approved.") if approve else _("Your changes were not approved."))
+    return request

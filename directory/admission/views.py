@@ -216,6 +216,70 @@ def confirm_current(institution_id: int) -> Any:
     return redirect(url_for("institutions.detail", institution_id=institution_id))
 
 
+@bp.route("/my/institution", methods=["GET", "POST"])
+@login_required
+def edit_profile() -> Any:
+    _institution_user()
+    inst = services.my_institution(current_user)
+    if inst is None or inst.status != "admitted":
+        return redirect(url_for("admission.start"))
+    form = forms.ProfileForm(
+        obj=inst, region=str(inst.region_id), categories=[str(c.id) for c in inst.categories],
+        industries=[str(i.id) for i in inst.industries], coverage=[str(r.id) for r in inst.coverage],
+        qualifications="\n".join(inst.qualifications))
+    if form.validate_on_submit():
+        try:
+            request_ = services.edit_profile(institution=inst, user=current_user, data=services.ProfileEdit(
+                name=form.name.data, credit_code=form.credit_code.data,
+                categories=_ids(Category, form.categories.data),
+                qualifications=(form.qualifications.data or "").splitlines(), description=form.description.data,
+                region=db.session.get_one(Region, int(form.region.data)),
+                industries=_ids(Industry, form.industries.data), coverage=_ids(Region, form.coverage.data),
+                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+                email=form.email.data or "", website=form.website.data or "", founded_year=form.founded_year.data,
+                staff_count=form.staff_count.data))
+        except DomainError as exc:
+            getattr(form, exc.field or "name").errors.append(str(exc.message))
+        else:
+            if request_ is not None:
+                flash(_("Saved. Changes to the name, credit code, categories or qualifications are published "
+                        "after staff review."), "info")
+            else:
+                flash(_("Saved and published."), "success")
+            return redirect(url_for("admission.edit_profile"))
+    return render_template("admission/profile.html", form=form, institution=inst,
+                           pending=services.pending_change(inst)), 422 if form.is_submitted() else 200
+
+
+@bp.get("/admin/changes")
+@staff_required
+def changes() -> Any:
+    return render_template("admission/changes.html", requests=services.pending_changes())
+
+
+@bp.route("/admin/changes/<int:request_id>", methods=["GET", "POST"])
+@staff_required
+def change_detail(request_id: int) -> Any:
+    from directory.admission.models import ChangeRequest
+
+    change = db.session.get(ChangeRequest, request_id)
+    if change is None:
+        abort(404)
+    form = forms.DecisionForm()
+    if form.validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            services.decide_change(request=change, actor=current_user, approve=approve, reason=form.reason.data or "")
+        except DomainError as exc:
+            form.reason.errors = [str(exc.message)]
+        else:
+            flash(_("Change approved and published.") if approve else _("Change rejected; the institution has been told."),
+                  "success")
+            return redirect(url_for("admission.changes"))
+    return render_template("admission/change.html", change=change, diff=services.change_diff(change),
+                           form=form), 422 if form.is_submitted() else 200
+
+
 @bp.get("/admin/stale")
 @staff_required
 def stale() -> Any:
