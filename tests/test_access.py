@@ -47,7 +47,10 @@ MATRIX = [
     ("POST", "/admin/search/stopwords", staff_only(INVALID)),
     ("POST", "/admin/search/stopwords/{stop_word}/delete", staff_only(REDIRECT)),
     # admission: "institution" has no record yet, "owner" has a draft
-    ("GET", "/apply", applicant(REDIRECT, REDIRECT)),
+    ("GET", "/apply", {**applicant(REDIRECT, REDIRECT), "expert": REDIRECT}),
+    ("GET", "/apply/expert", {"anonymous": REDIRECT, "expert": OK, "*": FORBIDDEN}),
+    ("POST", "/apply/expert", {"anonymous": REDIRECT, "expert": INVALID, "*": FORBIDDEN}),
+    ("POST", "/apply/expert/submit", {"anonymous": REDIRECT, "expert": 303, "*": FORBIDDEN}),
     ("GET", "/apply/identity", applicant(OK, OK)),
     ("POST", "/apply/identity", applicant(INVALID, INVALID)),
     ("GET", "/apply/services", applicant(REDIRECT, OK)),

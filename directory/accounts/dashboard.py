@@ -67,7 +67,8 @@ def my_page(user: Any) -> MyPage:
     elif role == Role.EXPERT:
         page.profile = db.session.get(Expert, user.expert_id) if user.expert_id else None
         page.sections = [
-            Section(_l("Admission"), _l("Apply for admission to the expert database.")),
+            Section(_l("Admission"), _l("Apply for admission to the expert database."), "/apply/expert",
+                    _l("Application")),
             Section(_l("Consultations"), _l("Accept consultations from enterprises.")),
         ]
     else:

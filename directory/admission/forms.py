@@ -110,5 +110,25 @@ class ProfileForm(IdentityForm, ServicesForm, ContactsForm):
     staff review; the rest is published at once)."""
 
 
+class ExpertProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
+    title = StringField(_l("Professional title"), validators=[Optional(), Length(max=60)])
+    organization = StringField(_l("Work unit"), validators=[Optional(), Length(max=200)])
+    region = SelectField(_l("Region"), validators=[Optional()])
+    expertise = TextAreaField(_l("Fields of expertise (separate with 、 or new lines)"),
+                              validators=[DataRequired(), Length(max=500)])
+    categories = SelectMultipleField(_l("Service categories"), validators=[DataRequired()])
+    industries = SelectMultipleField(_l("Industries served"), validators=[Optional()])
+    bio = TextAreaField(_l("Introduction"), validators=[DataRequired(), Length(min=20, max=2000)])
+    phone = StringField(_l("Contact phone (never public)"), validators=[DataRequired(), PHONE])
+    email = EmailField(_l("E-mail (never public)"), validators=[Optional(), Email(), Length(max=254)])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [SelectChoice("", "—"), *(SelectChoice(str(r.id), r.label) for r in taxonomy.regions())]
+        self.categories.choices = category_choices()
+        self.industries.choices = [SelectChoice(str(i.id), i.label) for i in taxonomy.industries()]
+
+
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason or comments (the applicant sees them)"), validators=[Optional(), Length(max=2000)])

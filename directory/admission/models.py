@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import JSON, Field, Relationship, Text
 
 from directory.core.models import Timestamps
+from directory.experts.models import Expert
 from directory.institutions.models import Institution
 
 
@@ -33,6 +34,7 @@ class Application(Timestamps, table=True):
     decision_reason: str = Field(default="", sa_type=Text)
 
     institution: Institution | None = Relationship()
+    expert: Expert | None = Relationship()
 
 
 class ChangeRequest(Timestamps, table=True):

@@ -196,9 +196,16 @@ def review_queue(*, category_id: int | None = None, older_than_days: int | None 
     query = (select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
              .order_by(col(Application.submitted_at)))
     if category_id is not None:
+        from sqlalchemy import or_
+
+        from directory.experts.models import ExpertCategory
+
         ids = [category_id, *db.session.exec(select(Category.id).where(Category.parent_id == category_id)).all()]
-        query = query.where(col(Application.institution_id).in_(
-            select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))))
+        query = query.where(or_(
+            col(Application.institution_id).in_(
+                select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))),
+            col(Application.expert_id).in_(
+                select(ExpertCategory.expert_id).where(col(ExpertCategory.category_id).in_(ids)))))
     if older_than_days:
         query = query.where(col(Application.submitted_at) <= utcnow() - timedelta(days=older_than_days))
     return list(db.session.exec(query).all())
@@ -218,19 +225,24 @@ def _decide(application: Application, *, actor: Any, status: str, record_status:
             title: str) -> Application:
     if application.status != ApplicationStatus.SUBMITTED:
         raise InvalidInput(_l("This application has already been decided."))
-    inst = db.session.get(Institution, application.institution_id)
-    assert inst is not None
+    from directory.experts.models import Expert
+
+    # The same decision for both databases: the record is the institution or the expert applied for.
+    record: Any = (db.session.get(Institution, application.institution_id) if application.kind == "institution"
+                   else db.session.get(Expert, application.expert_id))
+    assert record is not None
     application.status, application.decided_at, application.decided_by_id = status, utcnow(), actor.id
     application.decision_reason = reason.strip()
-    inst.status = record_status
+    record.status = record_status
     if record_status == RecordStatus.ADMITTED:
-        inst.admitted_at = inst.admitted_at or utcnow()
-        inst.confirmed_at = utcnow()
-    db.session.add_all([application, inst])
+        record.admitted_at = record.admitted_at or utcnow()
+        record.confirmed_at = utcnow()
+    db.session.add_all([application, record])
     db.session.flush()
-    audit.record(actor_id=actor.id, action=f"application.{status}", entity_type="institution", entity_id=inst.id,
-                 changes={"status": [RecordStatus.PENDING, record_status], "reason": reason.strip()})
-    applicants = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
+    audit.record(actor_id=actor.id, action=f"application.{status}", entity_type=application.kind,
+                 entity_id=record.id, changes={"status": [RecordStatus.PENDING, record_status], "reason": reason.strip()})
+    link_column = User.institution_id if application.kind == "institution" else User.expert_id
+    applicants = list(db.session.exec(select(User).where(link_column == record.id)).all())
     notifications.notify(users=applicants, kind=f"application.{status}", title=title,
                          body=reason.strip(), link="/apply")
     return application
@@ -239,7 +251,7 @@ def _decide(application: Application, *, actor: Any, status: str, record_status:
 def approve(*, application: Application, actor: Any, note: str = "") -> Application:
     """Admit the institution: it is published and indexed (through the search outbox)."""
     return _decide(application, actor=actor, status=ApplicationStatus.APPROVED, record_status=RecordStatus.ADMITTED,
-                   reason=note, title=_("Your institution has been admitted to the directory."))
+                   reason=note, title=_("Your application has been approved: you are now in the directory."))
 
 
 def reject(*, application: Application, actor: Any, reason: str) -> Application:

@@ -42,6 +42,8 @@ def _page(section: str, form: Any = None, status: int = 200) -> Any:
 @bp.get("/apply")
 @login_required
 def start() -> Any:
+    if str(current_user.role) == Role.EXPERT:
+        return redirect(url_for("admission.expert_profile"))
     _institution_user()
     inst = services.my_institution(current_user)
     if inst is None:
@@ -163,6 +165,55 @@ def review() -> Any:
     return _page("review")
 
 
+@bp.route("/apply/expert", methods=["GET", "POST"])
+@login_required
+def expert_profile() -> Any:
+    from directory.admission import experts
+    from directory.imports.columns import split_list
+
+    if str(current_user.role) != Role.EXPERT:
+        abort(403)
+    expert = experts.my_expert(current_user)
+    form = forms.ExpertProfileForm(
+        obj=expert, region=str(expert.region_id or "") if expert else None,
+        expertise="、".join(expert.expertise) if expert else None,
+        categories=[str(c.id) for c in expert.categories] if expert else None,
+        industries=[str(i.id) for i in expert.industries] if expert else None)
+    if form.validate_on_submit():
+        try:
+            experts.save_profile(
+                user=current_user, name=form.name.data, title=form.title.data or "",
+                organization=form.organization.data or "",
+                region=db.session.get(Region, int(form.region.data)) if form.region.data else None,
+                bio=form.bio.data, expertise=split_list((form.expertise.data or "").replace("\n", "、")),
+                categories=_ids(Category, form.categories.data), industries=_ids(Industry, form.industries.data),
+                phone=form.phone.data, email=form.email.data or "")
+        except DomainError as exc:
+            getattr(form, exc.field or "name").errors.append(str(exc.message))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admission.expert_profile"))
+    return render_template("admission/expert.html", form=form, expert=expert,
+                           application=experts.current_application(expert) if expert else None,
+                           missing=experts.missing(expert) if expert else []), 422 if form.is_submitted() else 200
+
+
+@bp.post("/apply/expert/submit")
+@login_required
+def expert_submit() -> Any:
+    from directory.admission import experts
+
+    if str(current_user.role) != Role.EXPERT:
+        abort(403)
+    try:
+        experts.submit(user=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(url_for("admission.expert_profile")), 303
+    flash(_("Your application has been submitted. The service center will review it."), "success")
+    return redirect(url_for("admission.expert_profile"))
+
+
 # -- staff ----------------------------------------------------------------------------------------------
 
 @bp.get("/admin/applications")
@@ -180,9 +231,8 @@ def queue() -> Any:
 @staff_required
 def application_detail(application_id: int) -> Any:
     application = services.get_application(application_id, user=current_user)
-    return render_template("admission/decide.html", application=application,
-                           institution=db.session.get(Institution, application.institution_id),
-                           form=forms.DecisionForm())
+    return render_template("admission/decide.html", application=application, institution=application.institution,
+                           expert=application.expert, form=forms.DecisionForm())
 
 
 @bp.post("/admin/institutions/<int:institution_id>/status")
@@ -306,6 +356,6 @@ def decide(application_id: int, decision: str) -> Any:
             flash(_("Sent back to the applicant for changes."), "info")
     except DomainError as exc:
         form.reason.errors = [str(exc.message)]
-        return render_template("admission/decide.html", application=application,
-                               institution=db.session.get(Institution, application.institution_id), form=form), exc.status
+        return render_template("admission/decide.html", application=application, institution=application.institution,
+                               expert=application.expert, form=form), exc.status
     return redirect(url_for("admission.queue"))
