@@ -250,6 +250,14 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
     return result
 
 
+def _due_rows() -> bool:
+    """A read-only look before taking the write lock (SQLite has one): most polls find nothing to do."""
+    due = db.session.exec(select(SearchOutbox.id).where(
+        col(SearchOutbox.processed_at).is_(None), SearchOutbox.available_at <= utcnow()).limit(1)).first()
+    db.session.rollback()  # end the read so the drain starts a fresh write transaction
+    return due is not None
+
+
 def outbox_status() -> dict[str, Any]:
     """Backlog size and the oldest pending change, for /healthz and `flask search status`."""
     pending = col(SearchOutbox.processed_at).is_(None)
@@ -356,8 +364,9 @@ class SyncWorker:
 
                         server.ensure_running(search.settings)
                     search.resolve_keys()
-                    with commit_or_rollback(db.session):
-                        drain(search=search)
+                    if _due_rows():
+                        with commit_or_rollback(db.session):
+                            drain(search=search)
             except Exception:  # the worker must survive anything; the rows stay queued
                 log.exception("search sync failed; will retry")
                 time.sleep(min(self.poll_seconds * 5, 10))
