@@ -70,6 +70,7 @@ MATRIX = [
     ("POST", "/admin/import", staff_only(INVALID)),
     ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
+    ("GET", "/admin/export/experts.csv", STAFF_ONLY),  # carries expert contact details
     ("GET", "/my/institution", applicant(REDIRECT, REDIRECT)),  # no admitted record: to the application
     ("GET", "/admin/changes", STAFF_ONLY),
     ("GET", "/admin/changes/{change}", STAFF_ONLY),

@@ -167,3 +167,15 @@ def test_back_office_upload_rejects_other_files(client, auth, db_session):
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert client.post("/admin/import/../../etc", data={}).status_code in (302, 404)
+
+
+def test_back_office_export_roundtrips(client, auth, db_session, tmp_path):
+    factories.institution(name="营口后台导出有限公司")
+    auth.login("staff")
+    response = client.get("/admin/export/institutions.xlsx")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].endswith("institutions.xlsx")
+    path = tmp_path / "back.xlsx"
+    path.write_bytes(response.data)
+    report = import_file("institutions", path)
+    assert report.applied and report.count("unchanged") == 1
+    assert client.get("/admin/export/experts.csv").data.decode("utf-8-sig").startswith("姓名,")

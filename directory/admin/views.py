@@ -186,3 +186,23 @@ def update_user(user_id: int) -> Any:
         return redirect(url_for("admin.users")), 303
     flash(_("Account updated."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/export/<any(institutions, experts):kind>.<any(xlsx, csv):fmt>")
+@staff_required
+def export(kind: str, fmt: str) -> Any:
+    """The published records with the import columns (experts with their contact details: staff only)."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from flask import send_file
+
+    from directory.imports.services import export_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.{fmt}"
+        export_file(kind, path)
+        data = path.read_bytes()
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{kind}.{fmt}")
