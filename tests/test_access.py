@@ -71,6 +71,10 @@ MATRIX = [
     ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
     ("GET", "/admin/export/experts.csv", STAFF_ONLY),  # carries expert contact details
+    ("GET", "/admin/taxonomy", STAFF_ONLY),
+    ("POST", "/admin/taxonomy/tag", staff_only(INVALID)),  # no name
+    ("POST", "/admin/taxonomy/tag/{tag}", staff_only(INVALID)),
+    ("POST", "/admin/taxonomy/tag/{tag}/delete", staff_only(REDIRECT)),
     ("GET", "/my/institution", applicant(REDIRECT, REDIRECT)),  # no admitted record: to the application
     ("GET", "/admin/changes", STAFF_ONLY),
     ("GET", "/admin/changes/{change}", STAFF_ONLY),
@@ -94,6 +98,7 @@ def records(db_session):
         "offering": draft.offerings[0].id,
         "application": application.id,
         "upload_token": "x" * 32,
+        "tag": _unused_tag(),
         "other_user": factories.user(role="enterprise").id,
         "change": _change_request(db_session),
         "expert": factories.expert().id,
@@ -101,6 +106,12 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _unused_tag():
+    from directory.taxonomy.services import add_term
+
+    return add_term(kind="tag", name="测试标签").id
 
 
 def _change_request(session):

@@ -84,6 +84,7 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
+            Section(_l("Classification"), _l("Categories, industries, regions and tags."), "/admin/taxonomy", _l("Edit")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),
                     "/admin/search", _l("Edit")),
             Section(_l("Search index"), _l("Index health and pending changes."), "/healthz", _l("Health")),

@@ -51,3 +51,9 @@ class UserForm(FlaskForm):
         from directory.accounts.dashboard import ROLE_LABELS
 
         self.role.choices = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class TermForm(FlaskForm):
+    name = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("English name"), validators=[Length(max=120)])
+    parent = HiddenField()

@@ -206,3 +206,77 @@ def export(kind: str, fmt: str) -> Any:
         data = path.read_bytes()
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{kind}.{fmt}")
+
+
+# -- classification (分类管理) -----------------------------------------------------------------------------
+
+def _taxonomy_page(status: int = 200) -> Any:
+    from directory.admin.forms import TermForm
+    from directory.taxonomy import services as taxonomy
+
+    return render_template("admin/taxonomy.html", categories=taxonomy.top_categories(),
+                           industries=taxonomy.industries(), regions=taxonomy.regions(kind=None),
+                           tags=taxonomy.tags(), form=TermForm(), delete_form=DeleteForm()), status
+
+
+@bp.get("/taxonomy")
+@staff_required
+def taxonomy_page() -> Any:
+    return _taxonomy_page()
+
+
+@bp.post("/taxonomy/<any(category, industry, region, tag):kind>")
+@staff_required
+def add_term(kind: str) -> Any:
+    from directory.admin.forms import TermForm
+    from directory.taxonomy import services as taxonomy
+
+    form = TermForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a name."), "danger")
+        return _taxonomy_page(422)
+    try:
+        taxonomy.add_term(kind=kind, name=form.name.data, name_en=form.name_en.data or "",
+                          parent_id=int(form.parent.data) if (form.parent.data or "").isdigit() else None,
+                          actor_id=current_user.id)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return _taxonomy_page(exc.status)
+    flash(_("Added."), "success")
+    return redirect(url_for("admin.taxonomy_page"))
+
+
+@bp.post("/taxonomy/<any(category, industry, region, tag):kind>/<int:term_id>")
+@staff_required
+def rename_term(kind: str, term_id: int) -> Any:
+    from directory.admin.forms import TermForm
+    from directory.taxonomy import services as taxonomy
+
+    form = TermForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a name."), "danger")
+        return _taxonomy_page(422)
+    try:
+        taxonomy.rename_term(kind=kind, term_id=term_id, name=form.name.data, name_en=form.name_en.data or "",
+                             actor_id=current_user.id)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return _taxonomy_page(exc.status)
+    flash(_("Renamed; search results follow within seconds."), "success")
+    return redirect(url_for("admin.taxonomy_page"))
+
+
+@bp.post("/taxonomy/<any(category, industry, region, tag):kind>/<int:term_id>/delete")
+@staff_required
+def delete_term(kind: str, term_id: int) -> Any:
+    from directory.taxonomy import services as taxonomy
+
+    if not DeleteForm().validate_on_submit():
+        return _taxonomy_page(400)
+    try:
+        taxonomy.delete_term(kind=kind, term_id=term_id, actor_id=current_user.id)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return _taxonomy_page(exc.status)
+    flash(_("Deleted."), "info")
+    return redirect(url_for("admin.taxonomy_page"))
