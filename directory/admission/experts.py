@@ -10,16 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts.models import Role
-from directory.admission.models import Application, ApplicationStatus
-from directory.admission.services import EDITABLE, Missing
+from directory.admission.models import Application
+from directory.admission.services import EDITABLE, Missing, send_to_review
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed
-from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.experts.services import snapshot
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
-from directory.notifications import services as notifications
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -87,15 +85,4 @@ def submit(*, user: Any) -> Application:
     gaps = missing(expert)
     if gaps:
         raise InvalidInput(gaps[0].message)
-    expert.status = RecordStatus.PENDING
-    application = current_application(expert)
-    if application is None or application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
-        application = Application(kind="expert", expert_id=expert.id, applicant_id=user.id)
-    application.status, application.submitted_at = ApplicationStatus.SUBMITTED, utcnow()
-    db.session.add_all([expert, application])
-    db.session.flush()
-    audit.record(actor_id=user.id, action="application.submit", entity_type="expert", entity_id=expert.id)
-    notifications.notify(users=notifications.staff_users(), kind="application.submitted",
-                         title=_("New admission application: %(name)s", name=expert.name),
-                         link=f"/admin/applications/{application.id}")
-    return application
+    return send_to_review(kind="expert", record=expert, application=current_application(expert), user=user)

@@ -173,17 +173,21 @@ def submit(*, user: Any) -> Application:
     gaps = missing(inst)
     if gaps:
         raise InvalidInput(gaps[0].message)
-    inst.status = RecordStatus.PENDING
-    application = current_application(inst)
+    return send_to_review(kind="institution", record=inst, application=current_application(inst), user=user)
+
+
+def send_to_review(*, kind: str, record: Any, application: Application | None, user: Any) -> Application:
+    """Put a complete institution or expert record in the review queue: the open application (a new one
+    after an earlier decision), audited, and staff told."""
+    record.status = RecordStatus.PENDING
     if application is None or application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
-        application = Application(kind="institution", institution_id=inst.id, applicant_id=user.id)
-    application.status = ApplicationStatus.SUBMITTED
-    application.submitted_at = utcnow()
-    db.session.add_all([inst, application])
+        application = Application(kind=kind, applicant_id=user.id, **{f"{kind}_id": record.id})
+    application.status, application.submitted_at = ApplicationStatus.SUBMITTED, utcnow()
+    db.session.add_all([record, application])
     db.session.flush()
-    audit.record(actor_id=user.id, action="application.submit", entity_type="institution", entity_id=inst.id)
+    audit.record(actor_id=user.id, action="application.submit", entity_type=kind, entity_id=record.id)
     notifications.notify(users=notifications.staff_users(), kind="application.submitted",
-                         title=_("New admission application: %(name)s", name=inst.name),
+                         title=_("New admission application: %(name)s", name=record.name),
                          link=f"/admin/applications/{application.id}")
     return application
 
