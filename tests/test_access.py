@@ -72,6 +72,11 @@ MATRIX = [
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
     ("GET", "/admin/export/experts.csv", STAFF_ONLY),  # carries expert contact details
     ("GET", "/admin/taxonomy", STAFF_ONLY),
+    ("POST", "/institutions/{unpublished}/attachments",  # no file chosen: back with a message
+     {"anonymous": REDIRECT, "owner": 303, "staff": 303, "admin": 303, "*": FORBIDDEN}),
+    ("GET", "/attachments/{attachment}", {"anonymous": REDIRECT, "owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
+    ("POST", "/attachments/{attachment}/delete",
+     {"anonymous": REDIRECT, "owner": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": NOT_FOUND}),
     ("POST", "/admin/taxonomy/tag", staff_only(INVALID)),  # no name
     ("POST", "/admin/taxonomy/tag/{tag}", staff_only(INVALID)),
     ("POST", "/admin/taxonomy/tag/{tag}/delete", staff_only(REDIRECT)),
@@ -99,6 +104,7 @@ def records(db_session):
         "application": application.id,
         "upload_token": "x" * 32,
         "tag": _unused_tag(),
+        "attachment": _attachment(draft),
         "other_user": factories.user(role="enterprise").id,
         "change": _change_request(db_session),
         "expert": factories.expert().id,
@@ -106,6 +112,13 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _attachment(institution):
+    from directory.admission import attachments
+
+    owner = factories.user(role="staff")
+    return attachments.add(institution=institution, user=owner, filename="证书.pdf", data=b"%PDF-1.4 test").id
 
 
 def _unused_tag():

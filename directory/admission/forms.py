@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -132,3 +133,9 @@ class ExpertProfileForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason or comments (the applicant sees them)"), validators=[Optional(), Length(max=2000)])
+
+
+class AttachmentForm(FlaskForm):
+    certificate = FileField(_l("Certificate (PDF, PNG or JPEG, at most 5 MB)"),
+                            validators=[FileRequired(), FileAllowed(["pdf", "png", "jpg", "jpeg"],
+                                                                    _l("Upload certificates as PDF, PNG or JPEG files."))])

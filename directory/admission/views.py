@@ -33,7 +33,10 @@ def _ids(model: Any, values: list[str]) -> list[Any]:
 
 def _page(section: str, form: Any = None, status: int = 200) -> Any:
     inst = services.my_institution(current_user)
+    from directory.admission.attachments import for_institution
+
     return render_template("admission/apply.html", section=section, sections=SECTIONS, form=form, institution=inst,
+                           attachments=for_institution(inst) if inst else [],
                            application=services.current_application(inst) if inst else None,
                            missing=services.missing(inst) if inst else [],
                            offering_form=forms.OfferingForm() if section == "offerings" else None), status
@@ -231,8 +234,11 @@ def queue() -> Any:
 @staff_required
 def application_detail(application_id: int) -> Any:
     application = services.get_application(application_id, user=current_user)
+    from directory.admission.attachments import for_institution
+
     return render_template("admission/decide.html", application=application, institution=application.institution,
-                           expert=application.expert, form=forms.DecisionForm())
+                           expert=application.expert, form=forms.DecisionForm(),
+                           attachments=for_institution(application.institution) if application.institution else [])
 
 
 @bp.post("/admin/institutions/<int:institution_id>/status")
@@ -297,7 +303,9 @@ def edit_profile() -> Any:
             else:
                 flash(_("Saved and published."), "success")
             return redirect(url_for("admission.edit_profile"))
-    return render_template("admission/profile.html", form=form, institution=inst,
+    from directory.admission.attachments import for_institution
+
+    return render_template("admission/profile.html", form=form, institution=inst, attachments=for_institution(inst),
                            pending=services.pending_change(inst)), 422 if form.is_submitted() else 200
 
 
@@ -359,3 +367,58 @@ def decide(application_id: int, decision: str) -> Any:
         return render_template("admission/decide.html", application=application, institution=application.institution,
                                expert=application.expert, form=form), exc.status
     return redirect(url_for("admission.queue"))
+
+
+# -- qualification certificates --------------------------------------------------------------------------
+
+@bp.post("/institutions/<int:institution_id>/attachments")
+@login_required
+def upload_attachment(institution_id: int) -> Any:
+    from directory.accounts.permissions import can_edit_institution
+    from directory.admission import attachments
+    from directory.core.urls import safe_next
+
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        abort(404)
+    if not can_edit_institution(current_user, institution):
+        abort(403)  # before looking at the form: who may upload does not depend on what they sent
+    form = forms.AttachmentForm()
+    back = safe_next(request.form.get("next"), url_for("institutions.detail", institution_id=institution_id))
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "danger")
+        return redirect(back), 303
+    try:
+        attachments.add(institution=institution, user=current_user, filename=form.certificate.data.filename or "",
+                        data=form.certificate.data.read())
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        return redirect(back), 303
+    flash(_("Certificate uploaded."), "success")
+    return redirect(back)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(attachment_id: int) -> Any:
+    import io
+
+    from flask import send_file
+
+    from directory.admission import attachments
+
+    attachment, path = attachments.readable(attachment_id=attachment_id, user=current_user)
+    # Certificates are small (≤ 5 MB): read them whole rather than leave a file handle to the WSGI server.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type,
+                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(attachment_id: int) -> Any:
+    from directory.admission import attachments
+    from directory.core.urls import safe_next
+
+    attachments.remove(attachment_id=attachment_id, user=current_user)
+    flash(_("Certificate removed."), "info")
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.my")))
