@@ -72,6 +72,10 @@ MATRIX = [
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
     ("GET", "/admin/export/experts.csv", STAFF_ONLY),  # carries expert contact details
     ("GET", "/admin/taxonomy", STAFF_ONLY),
+    ("POST", "/institutions/{published}/invitations",  # no e-mail given: back with a message
+     {"anonymous": REDIRECT, "staff": 303, "admin": 303, "*": FORBIDDEN}),
+    ("GET", "/invite/unknown-token", {"*": NOT_FOUND}),
+    ("POST", "/invite/unknown-token", {"*": NOT_FOUND}),
     ("POST", "/institutions/{unpublished}/attachments",  # no file chosen: back with a message
      {"anonymous": REDIRECT, "owner": 303, "staff": 303, "admin": 303, "*": FORBIDDEN}),
     ("GET", "/attachments/{attachment}", {"anonymous": REDIRECT, "owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),

@@ -61,3 +61,17 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation for a colleague to join an institution's accounts (several users per institution)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    email: str = Field(max_length=254)
+    token: str = Field(max_length=64, unique=True)
+    invited_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")

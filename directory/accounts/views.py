@@ -83,3 +83,42 @@ def set_language(code: str) -> Any:
     if current_user.is_authenticated:
         services.set_locale(current_user, code)
     return response
+
+
+@bp.post("/institutions/<int:institution_id>/invitations")
+@login_required
+def invite(institution_id: int) -> Any:
+    from directory.accounts import invitations
+    from directory.institutions.models import Institution
+
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        return render_template("error.html", status=404, message=_("The page or record was not found.")), 404
+    try:
+        invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
+                                        actor=current_user, base_url=request.host_url)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        flash(str(exc.message), "danger")
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    from directory.accounts import invitations
+
+    invitation = invitations.find(token)
+    if not current_user.is_authenticated:
+        flash(_("Log in or register as a service institution to accept the invitation."), "info")
+        return redirect(url_for("accounts.login", next=request.path))
+    if request.method == "POST":
+        institution = invitations.accept(token=token, user=current_user)
+        flash(_("You now work with %(name)s on this platform.", name=institution.name), "success")
+        return redirect(url_for("accounts.my"))
+    from directory.institutions.models import Institution
+
+    return render_template("accounts/invitation.html", invitation=invitation,
+                           institution=db.session.get(Institution, invitation.institution_id))
