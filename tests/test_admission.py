@@ -368,3 +368,19 @@ def test_certificate_size_limit(db_session):
     with pytest.raises(NotAllowed):
         attachments.add(institution=inst, user=factories.user(role="institution"), filename="x.pdf", data=PDF)
     assert attachments.sniff(b"\x89PNG\r\n\x1a\n....") == "image/png"
+
+
+def test_admitted_expert_keeps_the_profile_current(db_session, search_backend):
+    from directory.admission import experts
+    from search.queries import SearchParams
+    from search.service import search
+    from search.sync import drain
+
+    expert = factories.expert(name="周明", expertise=("跨境电商",), phone="13900009999")
+    user = factories.user(role="expert", expert_id=expert.id)
+    experts.save_profile(user=user, name="周明", title="高级经济师", organization="", region=None,
+                         bio="长期为外贸企业提供跨境电商和RCEP原产地规则咨询。", expertise=["跨境电商", "RCEP原产地规则"],
+                         categories=list(expert.categories), industries=[], phone="13900009999", email="")
+    assert expert.is_published and "RCEP原产地规则" in expert.expertise
+    drain(search=search_backend)
+    assert [h["name"] for h in search(SearchParams(q="原产地规则", type="expert")).hits] == ["周明"]

@@ -14,6 +14,7 @@ from directory.admission.models import Application
 from directory.admission.services import EDITABLE, Missing, send_to_review
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed
+from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.experts.services import snapshot
 from directory.extensions import db
@@ -48,7 +49,8 @@ def save_profile(*, user: Any, name: str, title: str, organization: str, region:
         user.expert_id = expert.id
         db.session.add_all([user, Application(kind="expert", expert_id=expert.id, applicant_id=user.id)])
         audit.record(actor_id=user.id, action="application.start", entity_type="expert", entity_id=expert.id)
-    elif expert.status not in EDITABLE:
+    elif expert.status not in (*EDITABLE, RecordStatus.ADMITTED):
+        # An admitted expert keeps the profile current (changes go live, audited); under review it is frozen.
         raise NotAllowed(_l("The application has been submitted; it can be edited again if staff ask for changes."))
     before = snapshot(expert)
     expert.name, expert.title, expert.organization = name.strip(), title.strip(), organization.strip()
@@ -61,8 +63,10 @@ def save_profile(*, user: Any, name: str, title: str, organization: str, region:
     db.session.flush()
     changes = audit.diff(before, snapshot(expert))
     if changes:
-        audit.record(actor_id=user.id, action="application.edit", entity_type="expert", entity_id=expert.id,
-                     changes=changes)
+        if expert.status == RecordStatus.ADMITTED:
+            expert.confirmed_at = utcnow()
+        audit.record(actor_id=user.id, action="expert.update" if expert.status == RecordStatus.ADMITTED
+                     else "application.edit", entity_type="expert", entity_id=expert.id, changes=changes)
     return expert
 
 
