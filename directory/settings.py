@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,6 @@ class Settings:
     meili_bin: str | None = None
     # The web process drains the search outbox in a background thread; tests drain explicitly.
     search_sync_thread: bool = True
-    extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:

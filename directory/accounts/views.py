@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -93,7 +93,7 @@ def invite(institution_id: int) -> Any:
 
     institution = db.session.get(Institution, institution_id)
     if institution is None:
-        return render_template("error.html", status=404, message=_("The page or record was not found.")), 404
+        abort(404)
     try:
         invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
                                         actor=current_user, base_url=request.host_url)

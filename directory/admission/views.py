@@ -27,8 +27,8 @@ def _institution_user() -> None:
 
 
 def _ids(model: Any, values: list[str]) -> list[Any]:
-    ids = [int(v) for v in values if v.isdigit()]
-    return [db.session.get(model, i) for i in ids if db.session.get(model, i) is not None]
+    records = (db.session.get(model, int(v)) for v in values if v.isdigit())
+    return [r for r in records if r is not None]
 
 
 def _page(section: str, form: Any = None, status: int = 200) -> Any:
