@@ -3,7 +3,7 @@
 from directory.accounts.models import User  # noqa: F401
 from directory.admission.models import Application  # noqa: F401
 from directory.audit.models import AuditLog  # noqa: F401
-from directory.demands.models import Demand  # noqa: F401
+from directory.demands.models import Demand, DemandSuggestion  # noqa: F401
 from directory.engagements.models import Engagement  # noqa: F401
 from directory.enterprises.models import Enterprise, EnterpriseTag  # noqa: F401
 from directory.evaluation.models import Evaluation, EvaluationPeriod, ScreeningAction  # noqa: F401

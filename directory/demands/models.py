@@ -1,11 +1,12 @@
 """Service needs (服务需求) posted by enterprises, or by staff on their behalf."""
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Text
+from sqlmodel import Field, SQLModel, Text
 
 from directory.core.models import Timestamps
+from directory.core.time import utcnow
 
 
 class DemandStatus(StrEnum):
@@ -33,3 +34,18 @@ class Demand(Timestamps, table=True):
     visibility: str = Field(default=Visibility.PUBLIC, max_length=10)
     status: str = Field(default=DemandStatus.OPEN, max_length=20, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # The first time a provider accepted a request made for this need: "time to first answer" for monitoring.
+    answered_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class DemandSuggestion(SQLModel, table=True):
+    """A provider that staff pushed to the enterprise for one need (推荐给企业)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    demand_id: int = Field(foreign_key="demand.id", index=True, ondelete="CASCADE")
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    expert_id: int | None = Field(default=None, foreign_key="expert.id")
+    note: str = Field(default="", sa_type=Text)
+    pushed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,6 +1,6 @@
 """Engagements (服务对接记录): one service relation from request to completion (服务情况跟踪)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
@@ -35,9 +35,13 @@ class Engagement(SQLModel, table=True):
     status: str = Field(default=EngagementStatus.REQUESTED, max_length=20, index=True)
     message: str = Field(default="", sa_type=Text)
     decline_reason: str = Field(default="", sa_type=Text)
+    cancel_reason: str = Field(default="", sa_type=Text)
+    # Agreed when accepting; "completed on time" in the evaluation compares completed_at with it.
+    due_date: date | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     requested_at: datetime = Field(default_factory=utcnow)
     responded_at: datetime | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    reminded_at: datetime | None = None

@@ -19,6 +19,23 @@ class Verdict(StrEnum):
     VERY_DISSATISFIED = "very_dissatisfied"  # 非常不满意
 
 
+BAD_VERDICTS = (Verdict.DISSATISFIED, Verdict.VERY_DISSATISFIED)
+
+
+class ReviewKind(StrEnum):
+    INITIAL = "initial"
+    FOLLOWUP = "followup"  # the enterprise's second say after a bad review was followed up
+
+
+class FollowUpStatus(StrEnum):
+    """The 差评整改 loop a bad review opens: the provider must respond, staff close it."""
+
+    NONE = "none"
+    OPEN = "open"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+
 class Review(SQLModel, table=True):
     __table_args__ = (
         # One initial review and at most one follow-up per engagement / meeting, enforced by the database.
@@ -34,7 +51,7 @@ class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int | None = Field(default=None, foreign_key="engagement.id")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
-    kind: str = Field(default="initial", max_length=10)
+    kind: str = Field(default=ReviewKind.INITIAL, max_length=10)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
     expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
@@ -45,8 +62,19 @@ class Review(SQLModel, table=True):
     price: int
     verdict: str = Field(max_length=24)
     comment: str = Field(default="", sa_type=Text)
+    recommend: bool | None = None  # would the enterprise recommend this provider (企业评价)
     hidden: bool = False
     hidden_reason: str = Field(default="", sa_type=Text)
+    # A hidden comment still counts in the rating; only a review proven invalid (e.g. not a real client) stops counting.
+    invalid: bool = False
+    invalid_reason: str = Field(default="", sa_type=Text)
+    moderated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    followup_status: str = Field(default=FollowUpStatus.NONE, max_length=10, index=True)
+    provider_response: str = Field(default="", sa_type=Text)
+    provider_responded_at: datetime | None = None
+    followup_note: str = Field(default="", sa_type=Text)
+    followup_closed_at: datetime | None = None
+    followup_closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     reply: str = Field(default="", sa_type=Text)
     replied_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

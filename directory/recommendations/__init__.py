@@ -1,0 +1,1 @@
+"""Recommendations (需求推荐): a need in, ranked providers with their reasons out."""

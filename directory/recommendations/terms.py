@@ -1,0 +1,106 @@
+"""The key terms of a need: what is worth sending to the search engine.
+
+An SME writes "我们是一家镁砂生产企业，想申请发明专利保护新工艺，需要找专利代理机构". Sent whole, the words every
+need shares (我们, 需要, 企业, 找, 机构) weigh as much as 镁砂 and 专利. We segment the sentence with jieba (the
+segmenter Meilisearch itself uses for Chinese, so a term we keep is a term the index knows), taught the
+classification's names and the staff's synonyms so 知识产权 or 镁质材料 stay whole, and drop the phrasing
+words of needs and the staff's stop words. What is left, in the order written, is the query.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+
+import jieba
+
+from search.analysis import to_simplified
+
+MAX_TERMS = 10
+
+# Words that say "I need something" rather than what: they are in almost every need.
+PHRASING = frozenset("""
+我 我们 我司 本公司 公司 企业 单位 厂 工厂 厂里 厂子 一家 一个 一些 有 有没有 没有 有无 是 的 了 和 与 及 或 或者 在 对 为
+把 被 给 让 向 从 到 也 都 还 就 又 要 想 想要 希望 打算 准备 计划 需 需要 急需 求 寻 寻找 找 找到 找个 找一家 请 请问
+帮 帮忙 帮助 协助 咨询一下 了解 看看 能 能够 可以 可否 能否 会 如何 怎么 怎样 哪里 哪家 哪些 什么 谁 推荐 推荐一下
+相关 方面 服务 机构 服务机构 专业 专业的 正规 靠谱 优质 一下 一点 问题 事情 情况 目前 现在 最近 今年 明年 近期 尽快
+马上 比较 非常 特别 很 太 更 大概 左右 多少 费用 价格 便宜 营口 本地 当地 附近 这个 那个 这些 那些 其他 等 等等
+做 搞 弄 办 办理 进行 开展 提供 支持 合作 对接 解决 处理 实现 完成 相关的 啥 吗 呢 吧 啊 嘛
+""".split())
+
+# Service words jieba's general dictionary cuts wrongly (新三板 → 新|三板, 律所 → 和律|所).
+DOMAIN_WORDS = """
+新三板 北交所 科创板 创业板 律所 律师事务所 会计师事务所 券商 专利代理 商标注册 版权登记 发明专利 实用新型 外观设计
+高新技术企业 高企认定 专精特新 小巨人 能源审计 节能改造 节能诊断 碳核查 碳足迹 环评 安评 能评 排污许可 清洁生产
+代理记账 税务筹划 研发费用 加计扣除 审计报告 股改 股权激励 尽职调查 合同审查 法律顾问 知识产权贯标 贯标
+检验检测 第三方检测 计量校准 体系认证 产品认证 等保测评 工业互联网 数字化转型 智能制造 上云 机器换人 工业机器人
+跨境电商 报关 清关 检验检疫 出口退税 海外仓 融资租赁 供应链金融 知识产权质押 应收账款 担保 贷款 银行贷款
+人才招聘 技能培训 劳务派遣 社保 股权融资 天使投资 风险投资 孵化器 众创空间 中试 中试基地 成果转化 技术转让
+""".split()
+
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.+-]*|\d+[A-Za-z][A-Za-z0-9.+-]*")
+
+_lock = threading.Lock()
+_taught: set[str] = set()
+jieba.setLogLevel(logging.WARNING)
+
+
+def teach(words: Iterable[str]) -> None:
+    """Add domain words to jieba's dictionary (once each), so they are never cut apart."""
+    with _lock:
+        for word in words:
+            word = to_simplified(word.strip())
+            if len(word) >= 2 and word not in _taught:
+                jieba.add_word(word, freq=200000)
+                _taught.add(word)
+
+
+def vocabulary_words() -> list[str]:
+    """The classification's names and the staff's synonyms: the words jieba should keep whole."""
+    from sqlmodel import select
+
+    from directory.extensions import db
+    from directory.taxonomy.models import Category, Industry, Region
+    from search.models import SearchSynonym
+
+    words: list[str] = []
+    for model in (Category, Industry, Region):
+        words.extend(db.session.exec(select(model.name)).all())  # type: ignore[attr-defined]
+    for group in db.session.exec(select(SearchSynonym)).all():
+        words.extend(group.terms)
+    # Names with a separator are whole phrases; their halves are the words.
+    parts = [part for word in words for part in re.split(r"[与和及、/（）()]", word) if part]
+    return DOMAIN_WORDS + parts
+
+
+def stop_words() -> set[str]:
+    from sqlmodel import select
+
+    from directory.extensions import db
+    from search.models import SearchStopWord
+
+    return set(db.session.exec(select(SearchStopWord.word)).all())
+
+
+def key_terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[str]:
+    """The words of ``text`` that say what is needed, in order, without repeats, at most :data:`MAX_TERMS`.
+
+    Latin tokens (ISO14001, HAZOP, CMA) are kept whole; single Han characters are dropped unless the
+    need is nothing else (镁)."""
+    text = to_simplified(text or "").strip()
+    if not text:
+        return []
+    stop = PHRASING | set(extra_stop_words)
+    terms: list[str] = []
+    for token in jieba.lcut(text):
+        token = token.strip()
+        if not token or token in stop or token in terms:
+            continue
+        if LATIN.fullmatch(token) or (len(token) >= 2 and any("\u3400" <= ch <= "\u9fff" for ch in token)):
+            terms.append(token)
+    if not terms:
+        singles = [t for t in jieba.lcut(text) if len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in stop]
+        terms = singles[:MAX_TERMS]
+    return terms[:MAX_TERMS]
