@@ -66,11 +66,14 @@ def _register_blueprints(app: Flask) -> None:
     from directory.admission.views import bp as admission_bp
     from directory.api.views import bp as api_bp
     from directory.api.views import health_bp
+    from directory.demands.views import bp as demands_bp
+    from directory.engagements.views import bp as engagements_bp
     from directory.experts.views import bp as experts_bp
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
+    from directory.reviews.views import bp as reviews_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
@@ -81,6 +84,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(admission_bp)
     app.register_blueprint(opendata_bp)
+    app.register_blueprint(demands_bp)
+    app.register_blueprint(engagements_bp)
+    app.register_blueprint(reviews_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

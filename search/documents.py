@@ -35,10 +35,10 @@ def _ts(value: datetime | None) -> int | None:
 def quality_rank(rating: float | None, rating_count: int, grade: str | None, badge: str | None) -> float:
     """A tie-breaker between equally relevant records: damped rating, then grade, then the 示范 badge.
 
-    Unrated records get the prior (3.5), so new institutions are not buried below poorly rated ones.
+    The stored rating is already damped and time-decayed (directory.reviews.services); unrated records get
+    the same prior (3.5), so new institutions are not buried below poorly rated ones.
     """
-    prior, weight = 3.5, 5
-    damped = (prior * weight + (rating or 0) * rating_count) / (weight + rating_count)
+    damped = rating if rating is not None and rating_count else 3.5
     return round(damped * 10 + GRADE_POINTS.get(grade or "", 1) * 5 + (10 if badge else 0), 3)
 
 

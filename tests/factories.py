@@ -58,3 +58,54 @@ def expert(*, name: str | None = None, expertise: tuple[str, ...] = ("发明专�
                        region=vocab.region(fields.pop("region", "西市区")), **fields)
     obj, _action = upsert_expert(data=data, admit=admit)
     return obj
+
+
+def enterprise(*, name: str | None = None, industry: str | None = "镁质材料", region: str | None = "西市区") -> Any:
+    from directory.enterprises.services import EnterpriseInput, upsert_enterprise
+
+    vocab = Vocabulary()
+    n = next(_seq)
+    obj, _created = upsert_enterprise(data=EnterpriseInput(
+        name=name or f"营口测试企业{n}有限公司", credit_code=credit_code(n),
+        industry=vocab.industry(industry) if industry else None, region=vocab.region(region) if region else None))
+    return obj
+
+
+def demand(*, enterprise_obj: Any = None, title: str = "申请发明专利", text: str = "我们想申请发明专利，需要代理机构",
+           visibility: str = "public", **fields: Any) -> Any:
+    from directory.demands.models import Demand
+
+    enterprise_obj = enterprise_obj or enterprise()
+    obj = Demand(enterprise_id=enterprise_obj.id, title=title, text=text, visibility=visibility, **fields)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def engagement(*, enterprise_obj: Any = None, institution_obj: Any = None, expert_obj: Any = None,
+               status: str = "requested", **fields: Any) -> Any:
+    """An engagement put straight into ``status`` (with the timestamps that status implies)."""
+    from datetime import timedelta
+
+    from directory.core.time import utcnow
+    from directory.engagements.models import Engagement
+
+    enterprise_obj = enterprise_obj or enterprise()
+    if expert_obj is None and institution_obj is None:
+        institution_obj = institution()
+    now = utcnow()
+    stamps: dict[str, Any] = {"requested_at": fields.pop("requested_at", now - timedelta(days=10))}
+    if status in ("accepted", "declined", "in_progress", "completed"):
+        stamps["responded_at"] = stamps["requested_at"] + timedelta(hours=20)
+    if status in ("in_progress", "completed"):
+        stamps["started_at"] = stamps["requested_at"] + timedelta(days=1)
+    if status == "completed":
+        stamps["completed_at"] = stamps["requested_at"] + timedelta(days=5)
+    if status == "cancelled":
+        stamps["cancelled_at"] = now
+    obj = Engagement(enterprise_id=enterprise_obj.id, institution_id=institution_obj.id if institution_obj else None,
+                     expert_id=expert_obj.id if expert_obj else None, status=status, message="请提供服务",
+                     **stamps, **fields)
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -89,6 +89,42 @@ MATRIX = [
     ("GET", "/admin/changes/{change}", STAFF_ONLY),
     ("POST", "/admin/changes/{change}", staff_only(INVALID)),  # rejection without a reason
     ("POST", "/admin/users/{other_user}", {"anonymous": REDIRECT, "admin": 303, "*": FORBIDDEN}),
+    # needs: "enterprise" is a user of the enterprise that posted {demand} and {private_demand}
+    ("GET", "/needs", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/needs/new", {"anonymous": REDIRECT, "enterprise": OK, "staff": OK, "admin": OK, "*": FORBIDDEN}),
+    ("POST", "/needs/new", {"anonymous": REDIRECT, "enterprise": INVALID, "staff": INVALID, "admin": INVALID,
+                            "*": FORBIDDEN}),
+    ("GET", "/needs/{demand}", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/needs/{private_demand}", {"anonymous": REDIRECT, "enterprise": OK, "staff": OK, "admin": OK,
+                                        "*": NOT_FOUND}),
+    ("GET", "/needs/{demand}/edit", {"anonymous": REDIRECT, "enterprise": OK, "staff": OK, "admin": OK,
+                                     "*": FORBIDDEN}),
+    ("POST", "/needs/{demand}/edit", {"anonymous": REDIRECT, "enterprise": INVALID, "staff": INVALID,
+                                      "admin": INVALID, "*": FORBIDDEN}),
+    ("POST", "/needs/{private_demand}/close", {"anonymous": REDIRECT, "enterprise": REDIRECT, "staff": REDIRECT,
+                                               "admin": REDIRECT, "*": NOT_FOUND}),
+    ("POST", "/needs/{demand}/suggest", staff_only(REDIRECT)),  # nothing ticked: back with a message
+    ("GET", "/admin/needs", STAFF_ONLY),
+    # engagements: {engagement} is requested by the "enterprise" user's enterprise
+    ("POST", "/engagements/request", {"anonymous": REDIRECT, "enterprise": REDIRECT, "*": FORBIDDEN}),
+    ("GET", "/engagements", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": OK}),
+    ("GET", "/engagements/{engagement}", {"anonymous": REDIRECT, "enterprise": OK, "staff": OK, "admin": OK,
+                                          "*": NOT_FOUND}),
+    ("POST", "/engagements/{engagement}/accept", {"anonymous": REDIRECT, "enterprise": FORBIDDEN,
+                                                  "staff": REDIRECT, "admin": REDIRECT, "*": NOT_FOUND}),
+    ("GET", "/admin/engagements", STAFF_ONLY),
+    ("GET", "/admin/engagements/new", STAFF_ONLY),
+    ("POST", "/admin/engagements/new", staff_only(INVALID)),
+    ("POST", "/engagements/{engagement}/review", {"anonymous": REDIRECT, "enterprise": 303, "staff": 303,
+                                                  "admin": 303, "*": NOT_FOUND}),  # empty form: back
+    ("POST", "/reviews/{review}/followup-review", {"anonymous": REDIRECT, "enterprise": REDIRECT,
+                                                   "staff": REDIRECT, "admin": REDIRECT, "*": NOT_FOUND}),
+    ("POST", "/reviews/{review}/respond", {"anonymous": REDIRECT, "enterprise": REDIRECT, "staff": REDIRECT,
+                                           "admin": REDIRECT, "*": NOT_FOUND}),
+    ("POST", "/reviews/{review}/moderate", staff_only(BAD)),
+    ("GET", "/admin/reviews", STAFF_ONLY),
+    ("GET", "/ratings", {"*": OK}),
+    ("POST", "/api/v1/recommendations", {"*": INVALID}),  # no body
 ]
 
 
@@ -101,8 +137,16 @@ def records(db_session):
                               applicant_id=factories.user(role="institution").id)
     db_session.add(application)
     db_session.flush()
+    published = factories.institution()
+    client = factories.enterprise()
+    completed = factories.engagement(enterprise_obj=client, institution_obj=published, status="completed")
     return {
-        "published": factories.institution().id,
+        "published": published.id,
+        "enterprise": client.id,
+        "demand": factories.demand(enterprise_obj=client).id,
+        "private_demand": factories.demand(enterprise_obj=client, visibility="staff").id,
+        "engagement": factories.engagement(enterprise_obj=client, institution_obj=published).id,
+        "review": _review(completed),
         "unpublished": draft.id,
         "offering": draft.offerings[0].id,
         "application": application.id,
@@ -116,6 +160,19 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _review(engagement):
+    from directory.reviews.models import Review
+
+    review = Review(engagement_id=engagement.id, enterprise_id=engagement.enterprise_id,
+                    institution_id=engagement.institution_id, quality=4, efficiency=4, expertise=4, attitude=4,
+                    price=4, verdict="satisfied")
+    from directory.extensions import db
+
+    db.session.add(review)
+    db.session.flush()
+    return review.id
 
 
 def _attachment(institution):
@@ -147,6 +204,8 @@ def login_as(auth, role, records):
         return
     if role == "owner":
         auth.login("institution", institution_id=records["unpublished"])
+    elif role == "enterprise" and "enterprise" in records:
+        auth.login("enterprise", enterprise_id=records["enterprise"])
     else:
         auth.login(role)
 

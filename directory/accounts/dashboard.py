@@ -50,8 +50,10 @@ def my_page(user: Any) -> MyPage:
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [
-            Section(_l("My service needs"), _l("Post a need and get ranked recommendations.")),
-            Section(_l("My service requests"), _l("Follow every request from start to completion.")),
+            Section(_l("My service needs"), _l("Post a need and get ranked recommendations."), "/needs",
+                    _l("Open")),
+            Section(_l("My service requests"), _l("Follow every request from start to completion."),
+                    "/engagements", _l("Open")),
             Section(_l("Matchmaking events"), _l("Register for events and book meetings.")),
         ]
     elif role == Role.INSTITUTION:
@@ -61,15 +63,18 @@ def my_page(user: Any) -> MyPage:
                     _l("Application")),
             Section(_l("Institution profile"), _l("Keep your published information current."), "/my/institution",
                     _l("Edit")),
-            Section(_l("Service requests"), _l("Answer requests from enterprises.")),
-            Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade.")),
+            Section(_l("Service requests"), _l("Answer requests from enterprises."), "/engagements", _l("Open")),
+            Section(_l("Open needs"), _l("Needs enterprises made public."), "/needs", _l("Open")),
+            Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade."),
+                    f"/institutions/{user.institution_id}" if user.institution_id else None, _l("Open")),
         ]
     elif role == Role.EXPERT:
         page.profile = db.session.get(Expert, user.expert_id) if user.expert_id else None
         page.sections = [
             Section(_l("Admission"), _l("Apply for admission to the expert database."), "/apply/expert",
                     _l("Application")),
-            Section(_l("Consultations"), _l("Accept consultations from enterprises.")),
+            Section(_l("Consultations"), _l("Accept consultations from enterprises."), "/engagements", _l("Open")),
+            Section(_l("Open needs"), _l("Needs enterprises made public."), "/needs", _l("Open")),
         ]
     else:
         page.sections = [
@@ -82,6 +87,11 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Profile changes to review"), _l("Key-field edits of admitted institutions, with the differences."),
                     "/admin/changes", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
+            Section(_l("Service needs"), _l("Every need, and the ones nobody answered."), "/admin/needs", _l("Open")),
+            Section(_l("Service pipeline"), _l("Every engagement by status; broker new ones."), "/admin/engagements",
+                    _l("Open")),
+            Section(_l("Reviews and follow-ups"), _l("Bad reviews to follow up; moderation."), "/admin/reviews",
+                    _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events.")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
             Section(_l("Classification"), _l("Categories, industries, regions and tags."), "/admin/taxonomy", _l("Edit")),

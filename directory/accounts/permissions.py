@@ -51,3 +51,53 @@ def can_edit_expert(user: Any, expert: Any) -> bool:
     if is_staff(user):
         return True
     return _role(user) == Role.EXPERT and user.expert_id == expert.id
+
+
+def is_engagement_client(user: Any, engagement: Any) -> bool:
+    """A user of the enterprise the engagement serves."""
+    return _role(user) == Role.ENTERPRISE and user.enterprise_id is not None and \
+        user.enterprise_id == engagement.enterprise_id
+
+
+def is_engagement_provider(user: Any, engagement: Any) -> bool:
+    """A user of the institution or the expert giving the service."""
+    role = _role(user)
+    if role == Role.INSTITUTION:
+        return engagement.institution_id is not None and user.institution_id == engagement.institution_id
+    if role == Role.EXPERT:
+        return engagement.expert_id is not None and user.expert_id == engagement.expert_id
+    return False
+
+
+def can_view_engagement(user: Any, engagement: Any) -> bool:
+    return is_staff(user) or is_engagement_client(user, engagement) or is_engagement_provider(user, engagement)
+
+
+def can_manage_demand(user: Any, demand: Any) -> bool:
+    """Staff, and the users of the enterprise that posted the need."""
+    if is_staff(user):
+        return True
+    return _role(user) == Role.ENTERPRISE and user.enterprise_id is not None and \
+        user.enterprise_id == demand.enterprise_id
+
+
+def can_view_demand(user: Any, demand: Any) -> bool:
+    """A public need is visible to every signed-in user (providers answer it); a staff-only one to staff and
+    its enterprise."""
+    if can_manage_demand(user, demand):
+        return True
+    return demand.visibility == "public" and _role(user) is not None
+
+
+def can_review(user: Any, engagement: Any) -> bool:
+    """Only the enterprise of a completed engagement reviews it (verified reviews)."""
+    return is_engagement_client(user, engagement) and engagement.status == "completed"
+
+
+def is_review_provider(user: Any, review: Any) -> bool:
+    role = _role(user)
+    if role == Role.INSTITUTION:
+        return review.institution_id is not None and user.institution_id == review.institution_id
+    if role == Role.EXPERT:
+        return review.expert_id is not None and user.expert_id == review.expert_id
+    return False

@@ -42,6 +42,15 @@ def expert_endpoint(expert_id: int) -> Any:
     return jsonify(experts.public_json(experts.get_expert(expert_id)))
 
 
+@bp.post("/recommendations")
+def recommendations_endpoint() -> Any:
+    from directory.recommendations.api import parse_need
+    from directory.recommendations.services import recommend
+
+    need, limit = parse_need(request.get_json(silent=True))
+    return jsonify(recommend(need, limit=limit).as_json())
+
+
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return jsonify(openapi_document())

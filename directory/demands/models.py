@@ -2,11 +2,18 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Optional
 
-from sqlmodel import Field, SQLModel, Text
+from sqlmodel import Field, Relationship, SQLModel, Text
 
 from directory.core.models import Timestamps
 from directory.core.time import utcnow
+
+if TYPE_CHECKING:
+    from directory.enterprises.models import Enterprise
+    from directory.experts.models import Expert
+    from directory.institutions.models import Institution
+    from directory.taxonomy.models import Category, Industry, Region
 
 
 class DemandStatus(StrEnum):
@@ -38,6 +45,11 @@ class Demand(Timestamps, table=True):
     answered_at: datetime | None = None
     closed_at: datetime | None = None
 
+    enterprise: "Enterprise" = Relationship()
+    category: Optional["Category"] = Relationship()
+    industry: Optional["Industry"] = Relationship()
+    region: Optional["Region"] = Relationship()
+
 
 class DemandSuggestion(SQLModel, table=True):
     """A provider that staff pushed to the enterprise for one need (推荐给企业)."""
@@ -49,3 +61,6 @@ class DemandSuggestion(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     pushed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+    institution: Optional["Institution"] = Relationship()
+    expert: Optional["Expert"] = Relationship()

@@ -2,11 +2,18 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import CheckConstraint
-from sqlmodel import Field, SQLModel, Text
+from sqlmodel import Field, Relationship, SQLModel, Text
 
 from directory.core.time import utcnow
+
+if TYPE_CHECKING:
+    from directory.demands.models import Demand
+    from directory.enterprises.models import Enterprise
+    from directory.experts.models import Expert
+    from directory.institutions.models import Institution, Offering
 
 
 class EngagementStatus(StrEnum):
@@ -45,3 +52,13 @@ class Engagement(SQLModel, table=True):
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
     reminded_at: datetime | None = None
+
+    enterprise: "Enterprise" = Relationship()
+    institution: Optional["Institution"] = Relationship()
+    expert: Optional["Expert"] = Relationship()
+    offering: Optional["Offering"] = Relationship()
+    demand: Optional["Demand"] = Relationship()
+
+    @property
+    def provider(self) -> "Institution | Expert":
+        return self.institution or self.expert  # type: ignore[return-value]

@@ -1,0 +1,147 @@
+"""Needs pages: post a need, see its recommendations, staff follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts import permissions
+from directory.accounts.decorators import staff_required
+from directory.core.errors import DomainError
+from directory.demands import services
+from directory.demands.forms import DemandForm, SuggestForm
+from directory.demands.models import Demand
+from directory.engagements.forms import RequestForm
+from directory.enterprises.models import Enterprise
+from directory.extensions import db
+from directory.taxonomy.models import Category, Industry, Region
+
+bp = Blueprint("demands", __name__)
+
+
+def _get(model: Any, value: str | None) -> Any:
+    return db.session.get(model, int(value)) if value and value.isdigit() else None
+
+
+def _input(form: DemandForm) -> services.DemandInput:
+    return services.DemandInput(
+        title=form.title.data or "", text=form.text.data or "", category=_get(Category, form.category.data),
+        industry=_get(Industry, form.industry.data), region=_get(Region, form.region.data),
+        budget_min=form.budget_min.data, budget_max=form.budget_max.data, deadline=form.deadline.data,
+        visibility=form.visibility.data or "public")
+
+
+@bp.get("/needs")
+@login_required
+def index() -> Any:
+    mine = services.my_demands(current_user) if current_user.role == "enterprise" else []
+    return render_template("demands/index.html", mine=mine, public=services.public_demands(),
+                           labels=services.STATUS_LABELS)
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    staff = permissions.is_staff(current_user)
+    if not staff and not (current_user.role == "enterprise" and current_user.enterprise_id):
+        abort(403)
+    form = DemandForm(staff=staff)
+    if form.validate_on_submit():
+        enterprise = _get(Enterprise, form.enterprise.data) if staff else \
+            db.session.get(Enterprise, current_user.enterprise_id)
+        if enterprise is None:
+            abort(400)
+        try:
+            demand = services.post_demand(user=current_user, enterprise=enterprise, data=_input(form))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title").errors.append(str(exc.message))
+        else:
+            flash(_("Your need is posted. Here are the providers we recommend."), "success")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("demands/form.html", form=form, demand=None), 422 if form.is_submitted() else 200
+
+
+@bp.route("/needs/<int:demand_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(demand_id: int) -> Any:
+    demand = services.get_demand(demand_id, user=current_user)
+    if not permissions.can_manage_demand(current_user, demand):
+        abort(403)
+    form = DemandForm(data={
+        "title": demand.title, "text": demand.text, "category": str(demand.category_id or ""),
+        "industry": str(demand.industry_id or ""), "region": str(demand.region_id or ""),
+        "budget_min": demand.budget_min, "budget_max": demand.budget_max, "deadline": demand.deadline,
+        "visibility": demand.visibility}) if request.method == "GET" else DemandForm()
+    if form.validate_on_submit():
+        try:
+            services.update_demand(user=current_user, demand=demand, data=_input(form))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title").errors.append(str(exc.message))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("demands/form.html", form=form, demand=demand), 422 if form.is_submitted() else 200
+
+
+@bp.get("/needs/<int:demand_id>")
+@login_required
+def detail(demand_id: int) -> Any:
+    demand = services.get_demand(demand_id, user=current_user)
+    manage = permissions.can_manage_demand(current_user, demand)
+    recs = services.recommendations_for(demand) if manage else None
+    from directory.engagements.services import STATUS_LABELS, for_demand
+
+    return render_template("demands/detail.html", demand=demand, manage=manage, recs=recs,
+                           labels=services.STATUS_LABELS, engagement_labels=STATUS_LABELS, suggestions=services.suggestions(demand) if manage else [],
+                           engagements=for_demand(demand) if manage else [], request_form=RequestForm(),
+                           suggest_form=SuggestForm() if permissions.is_staff(current_user) else None)
+
+
+@bp.post("/needs/<int:demand_id>/close")
+@login_required
+def close(demand_id: int) -> Any:
+    demand = services.get_demand(demand_id, user=current_user)
+    services.close_demand(user=current_user, demand=demand)
+    flash(_("The need is closed."), "success")
+    return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+def _id_list(value: str | None) -> list[int]:
+    return [int(v) for v in (value or "").replace("，", ",").split(",") if v.strip().isdigit()]
+
+
+@bp.post("/needs/<int:demand_id>/suggest")
+@staff_required
+def suggest(demand_id: int) -> Any:
+    demand = services.get_demand(demand_id, user=current_user)
+    form = SuggestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = request.form.getlist("institution") or _id_list(form.institutions.data)
+    expert_ids = request.form.getlist("expert") or _id_list(form.experts.data)
+    try:
+        services.push_suggestions(user=current_user, demand=demand, institution_ids=[int(i) for i in ids],
+                                  expert_ids=[int(i) for i in expert_ids], note=form.note.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("The enterprise has been sent your recommendations."), "success")
+    return redirect(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.get("/admin/needs")
+@staff_required
+def staff_list() -> Any:
+    unanswered = request.args.get("unanswered") == "1"
+    status = request.args.get("status") or None
+    if status not in (None, *services.STATUS_LABELS):
+        abort(400)
+    demands: list[Demand] = services.staff_demands(status=status, unanswered=unanswered)
+    return render_template("demands/staff.html", demands=demands, unanswered=unanswered, status=status,
+                           labels=services.STATUS_LABELS)

@@ -1,0 +1,136 @@
+"""Service requests: asking for service, each side's list, one request's page, the staff pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts import permissions
+from directory.accounts.decorators import staff_required
+from directory.core.errors import DomainError
+from directory.demands.models import Demand
+from directory.engagements import services
+from directory.engagements.forms import ActionForm, BrokerForm, RequestForm
+from directory.enterprises.models import Enterprise
+from directory.experts.models import Expert
+from directory.extensions import db
+from directory.institutions.models import Institution, Offering
+from directory.reviews import services as reviews
+from directory.reviews.forms import ModerateForm, ReviewForm, TextForm
+
+bp = Blueprint("engagements", __name__)
+
+
+def _get(model: Any, value: Any) -> Any:
+    value = str(value or "")
+    return db.session.get(model, int(value)) if value.isdigit() else None
+
+
+@bp.post("/engagements/request")
+@login_required
+def request_service() -> Any:
+    if current_user.role != "enterprise" or not current_user.enterprise_id:
+        abort(403)
+    form = RequestForm()
+    back = request.referrer or url_for("engagements.mine")
+    if not form.validate_on_submit():
+        flash(_("Write a short message to the provider."), "danger")
+        return redirect(back)
+    try:
+        engagement = services.request_service(
+            user=current_user, enterprise=db.session.get_one(Enterprise, current_user.enterprise_id),
+            institution=_get(Institution, form.institution_id.data), expert=_get(Expert, form.expert_id.data),
+            offering=_get(Offering, form.offering_id.data), demand=_get(Demand, form.demand_id.data),
+            message=form.message.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(back)
+    flash(_("Your request has been sent. You will be told when the provider answers."), "success")
+    return redirect(url_for("engagements.detail", engagement_id=engagement.id))
+
+
+@bp.get("/engagements")
+@login_required
+def mine() -> Any:
+    if permissions.is_staff(current_user):
+        return redirect(url_for("engagements.pipeline"))
+    return render_template("engagements/mine.html", engagements=services.for_user(current_user),
+                           labels=services.STATUS_LABELS, overdue=services.is_overdue)
+
+
+@bp.get("/engagements/<int:engagement_id>")
+@login_required
+def detail(engagement_id: int) -> Any:
+    engagement = services.get_engagement(engagement_id, user=current_user)
+    items = reviews.engagement_reviews(engagement)
+    initial = next((r for r in items if r.kind == "initial"), None)
+    followup = next((r for r in items if r.kind == "followup"), None)
+    client = permissions.is_engagement_client(current_user, engagement)
+    return render_template(
+        "engagements/detail.html", engagement=engagement, labels=services.STATUS_LABELS,
+        actions=services.allowed_actions(current_user, engagement), action_form=ActionForm(),
+        initial=initial, followup=followup,
+        review_form=ReviewForm() if permissions.can_review(current_user, engagement) and not initial else None,
+        followup_form=ReviewForm(prefix="f") if client and initial and not followup
+        and initial.followup_status in ("responded", "closed") else None,
+        text_form=TextForm(), moderate_form=ModerateForm() if permissions.is_staff(current_user) else None,
+        provider=permissions.is_engagement_provider(current_user, engagement),
+        verdicts=reviews.VERDICT_LABELS, followup_labels=reviews.FOLLOWUP_LABELS,
+        dimensions=reviews.DIMENSION_LABELS)
+
+
+@bp.post("/engagements/<int:engagement_id>/<any(accept, decline, start, complete, cancel):action>")
+@login_required
+def act(engagement_id: int, action: str) -> Any:
+    engagement = services.get_engagement(engagement_id, user=current_user)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.transition(engagement=engagement, action=action, user=current_user, reason=form.reason.data or "",
+                            due_date=form.due_date.data)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("engagements.detail", engagement_id=engagement_id))
+
+
+@bp.get("/admin/engagements")
+@staff_required
+def pipeline() -> Any:
+    status = request.args.get("status") or None
+    provider = request.args.get("provider") or None
+    if status not in (None, *services.STATUS_LABELS) or provider not in (None, "institution", "expert"):
+        abort(400)
+    filters = services.PipelineFilters(status=status, provider=provider, q=(request.args.get("q") or "")[:100],
+                                       overdue=request.args.get("overdue") == "1")
+    return render_template("engagements/pipeline.html", engagements=services.pipeline(filters), filters=filters,
+                           counts=services.status_counts(), labels=services.STATUS_LABELS,
+                           overdue=services.is_overdue)
+
+
+@bp.route("/admin/engagements/new", methods=["GET", "POST"])
+@staff_required
+def broker() -> Any:
+    form = BrokerForm()
+    if form.validate_on_submit():
+        try:
+            engagement = services.request_service(
+                user=current_user, enterprise=db.session.get_one(Enterprise, int(form.enterprise.data)),
+                institution=_get(Institution, form.institution_id.data), expert=_get(Expert, form.expert_id.data),
+                message=form.message.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form.message.errors = [*form.message.errors, str(exc.message)]
+        else:
+            flash(_("The engagement is recorded and both sides are told."), "success")
+            return redirect(url_for("engagements.detail", engagement_id=engagement.id))
+    return render_template("engagements/broker.html", form=form), 422 if form.is_submitted() else 200

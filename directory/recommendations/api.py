@@ -1,0 +1,48 @@
+"""Reading the body of ``POST /api/v1/recommendations`` (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import or_, select
+
+from directory.core.errors import InvalidInput
+from directory.extensions import db
+from directory.recommendations.services import MAX_LIMIT, Need
+from directory.taxonomy.models import Category, Industry, Region
+
+MAX_TEXT = 2000
+
+
+def _term(model: Any, value: Any, field: str) -> Any:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 100:
+        raise InvalidInput(_l("“%(field)s” must be a name from the classification.", field=field), field=field)
+    conditions = [model.name == value, model.code == value]
+    record = db.session.exec(select(model).where(or_(*conditions))).first()
+    if record is None and model is Region:
+        record = next((r for r in db.session.exec(select(Region)).all() if value in r.aliases), None)
+    if record is None:
+        raise InvalidInput(_l("Unknown %(field)s: “%(value)s”.", field=field, value=value), field=field)
+    return record
+
+
+def parse_need(body: Any) -> tuple[Need, int]:
+    """A :class:`Need` and the limit from a JSON body. Raises :class:`InvalidInput` (422) with a message
+    naming the field for anything malformed."""
+    if not isinstance(body, dict):
+        raise InvalidInput(_l("Send a JSON object with at least “text”."), field="text")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(_l("“text” is required: describe the need."), field="text")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(_l("“text” is too long (at most %(n)s characters).", n=MAX_TEXT), field="text")
+    limit = body.get("limit", 10)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(_l("“limit” must be a whole number from 1 to %(n)s.", n=MAX_LIMIT), field="limit")
+    need = Need(text=text.strip(), category=_term(Category, body.get("category"), "category"),
+                industry=_term(Industry, body.get("industry"), "industry"),
+                region=_term(Region, body.get("region"), "region"))
+    return need, limit

@@ -1,0 +1,112 @@
+"""Reviews: the enterprise's review and follow-up review, the provider's response and reply, staff
+moderation and follow-up tracking, and the public page explaining ratings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts.decorators import staff_required
+from directory.core.errors import DomainError
+from directory.engagements import services as engagements
+from directory.extensions import db
+from directory.reviews import services
+from directory.reviews.forms import ModerateForm, ReviewForm, TextForm
+
+bp = Blueprint("reviews", __name__)
+
+
+def _input(form: ReviewForm) -> services.ReviewInput:
+    return services.ReviewInput(
+        quality=form.quality.data, efficiency=form.efficiency.data, expertise=form.expertise.data,  # type: ignore[arg-type]
+        attitude=form.attitude.data, price=form.price.data, verdict=form.verdict.data or "",  # type: ignore[arg-type]
+        comment=form.comment.data or "", recommend={"yes": True, "no": False}.get(form.recommend.data or ""))
+
+
+def _back(review: Any) -> Any:
+    return redirect(url_for("engagements.detail", engagement_id=review.engagement_id))
+
+
+def _run(call: Any, success: str) -> None:
+    try:
+        call()
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(success, "success")
+
+
+@bp.post("/engagements/<int:engagement_id>/review")
+@login_required
+def submit(engagement_id: int) -> Any:
+    engagement = engagements.get_engagement(engagement_id, user=current_user)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("Rate every dimension and choose how satisfied you are."), "danger")
+        return redirect(url_for("engagements.detail", engagement_id=engagement_id)), 303
+    _run(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
+         _("Thank you: your review is published."))
+    return redirect(url_for("engagements.detail", engagement_id=engagement_id))
+
+
+@bp.post("/reviews/<int:review_id>/followup-review")
+@login_required
+def followup_review(review_id: int) -> Any:
+    review = services.get_review(review_id)
+    engagements.get_engagement(review.engagement_id or 0, user=current_user)
+    form = ReviewForm(prefix="f")
+    if not form.validate_on_submit():
+        flash(_("Rate every dimension and choose how satisfied you are."), "danger")
+        return _back(review)
+    _run(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
+         _("Thank you: your follow-up review is published."))
+    return _back(review)
+
+
+@bp.post("/reviews/<int:review_id>/<any(respond, reply, close):action>")
+@login_required
+def text_action(review_id: int, action: str) -> Any:
+    review = services.get_review(review_id)
+    engagements.get_engagement(review.engagement_id or 0, user=current_user)
+    form = TextForm()
+    if not form.validate_on_submit():
+        flash(_("Write something first."), "danger")
+        return _back(review)
+    text = form.text.data or ""
+    calls = {"respond": lambda: services.respond_to_followup(user=current_user, review=review, text=text),
+             "reply": lambda: services.reply(user=current_user, review=review, text=text),
+             "close": lambda: services.close_followup(user=current_user, review=review, note=text)}
+    _run(calls[action], _("Saved."))
+    return _back(review)
+
+
+@bp.post("/reviews/<int:review_id>/moderate")
+@staff_required
+def moderate(review_id: int) -> Any:
+    review = services.get_review(review_id)
+    form = ModerateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _run(lambda: services.moderate(user=current_user, review=review, action=form.action.data or "",
+                                   reason=form.reason.data or ""), _("Saved."))
+    return _back(review)
+
+
+@bp.get("/admin/reviews")
+@staff_required
+def staff_list() -> Any:
+    return render_template("reviews/staff.html", followups=services.open_followups(),
+                           recent=services.recent_reviews(limit=100), verdicts=services.VERDICT_LABELS,
+                           followup_labels=services.FOLLOWUP_LABELS)
+
+
+@bp.get("/ratings")
+def how_ratings_work() -> Any:
+    return render_template("reviews/how.html", prior=services.PRIOR_MEAN, weight=services.PRIOR_WEIGHT,
+                           half_life=int(services.HALF_LIFE_DAYS))
