@@ -40,7 +40,7 @@ from directory.notifications import services as notifications
 from directory.reviews.models import BAD_VERDICTS, FollowUpStatus, Review, ReviewKind, Verdict
 
 PRIOR_MEAN = 3.5
-PRIOR_WEIGHT = 3.0
+PRIOR_WEIGHT = 2.0
 HALF_LIFE_DAYS = 365.0
 DIMENSIONS = ("quality", "efficiency", "expertise", "attitude", "price")
 DIMENSION_LABELS = {"quality": _l("Service quality"), "efficiency": _l("Efficiency"),

@@ -1,0 +1,192 @@
+"""Verified reviews, the 差评 follow-up, moderation and the dynamic rating."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from directory.core.db import commit_or_rollback
+from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.core.time import utcnow
+from directory.extensions import db
+from directory.reviews import services
+from directory.reviews.models import Review
+from search.models import SearchOutbox
+from tests import factories
+from tests.conftest import BACKENDS, make_test_app
+
+GOOD = services.ReviewInput(quality=5, efficiency=5, expertise=5, attitude=5, price=5, verdict="very_satisfied",
+                            comment="很专业", recommend=True)
+BAD = services.ReviewInput(quality=1, efficiency=2, expertise=2, attitude=1, price=2, verdict="very_dissatisfied",
+                           comment="拖了两个月")
+
+
+def review(score, *, days_old=0, kind="initial", invalid=False, engagement_id=None):
+    return Review(engagement_id=engagement_id or 1, kind=kind, enterprise_id=1, institution_id=1, quality=score,
+                  efficiency=score, expertise=score, attitude=score, price=score, verdict="satisfied",
+                  invalid=invalid, created_at=utcnow() - timedelta(days=days_old))
+
+
+def test_rating_is_damped_towards_the_prior():
+    assert services.dynamic_rating([]) == (None, 0)
+    assert services.dynamic_rating([review(5)]) == (4.0, 1)  # not 5.0: one review cannot make a newcomer
+    value, count = services.dynamic_rating([review(5, engagement_id=i) for i in range(50)])
+    assert count == 50 and value > 4.9
+
+
+def test_old_reviews_weigh_less():
+    recent_good = services.dynamic_rating([review(5, engagement_id=1), review(1, days_old=730, engagement_id=2)])
+    recent_bad = services.dynamic_rating([review(5, days_old=730, engagement_id=1), review(1, engagement_id=2)])
+    assert recent_good[0] > recent_bad[0]
+
+
+def test_follow_up_replaces_the_first_review_and_invalid_ones_do_not_count():
+    first, second = review(1, engagement_id=7), review(5, kind="followup", engagement_id=7)
+    assert services.dynamic_rating([first, second]) == services.dynamic_rating([second])
+    assert services.dynamic_rating([review(1, invalid=True)]) == (None, 0)
+
+
+@pytest.fixture
+def done(db_session):
+    inst = factories.institution()
+    client = factories.enterprise()
+    engagement = factories.engagement(enterprise_obj=client, institution_obj=inst, status="completed")
+    return {"engagement": engagement, "institution": inst,
+            "client": factories.user(role="enterprise", enterprise_id=client.id),
+            "provider": factories.user(role="institution", institution_id=inst.id),
+            "staff": factories.user(role="staff")}
+
+
+def test_only_the_client_of_a_completed_engagement_reviews_once(db_session, done):
+    for user in (done["provider"], done["staff"], factories.user(role="enterprise",
+                                                                  enterprise_id=factories.enterprise().id)):
+        with pytest.raises(NotAllowed):
+            services.submit_review(user=user, engagement=done["engagement"], data=GOOD)
+    open_one = factories.engagement(enterprise_obj=done["engagement"].enterprise, status="in_progress")
+    with pytest.raises(NotAllowed):
+        services.submit_review(user=done["client"], engagement=open_one, data=GOOD)
+    services.submit_review(user=done["client"], engagement=done["engagement"], data=GOOD)
+    with pytest.raises(AlreadyExists):
+        services.submit_review(user=done["client"], engagement=done["engagement"], data=GOOD)
+
+
+def test_a_review_updates_the_rating_and_queues_the_index(db_session, done):
+    inst = done["institution"]
+    before = db_session.exec(select(func.count()).select_from(SearchOutbox)).one()
+    services.submit_review(user=done["client"], engagement=done["engagement"], data=GOOD)
+    assert (inst.rating_value, inst.rating_count) == (4.0, 1)
+    assert db_session.exec(select(func.count()).select_from(SearchOutbox)).one() > before
+
+
+def test_out_of_range_values_change_nothing(db_session, done):
+    bad = services.ReviewInput(**{**GOOD.__dict__, "quality": 6})
+    with pytest.raises(InvalidInput):
+        services.submit_review(user=done["client"], engagement=done["engagement"], data=bad)
+    assert services.engagement_reviews(done["engagement"]) == []
+
+
+def test_a_bad_review_is_followed_up_to_closure(db_session, done):
+    first = services.submit_review(user=done["client"], engagement=done["engagement"], data=BAD)
+    assert first.followup_status == "open"
+    with pytest.raises(InvalidInput):  # the provider has not responded yet
+        services.submit_followup_review(user=done["client"], review=first, data=GOOD)
+    with pytest.raises(NotAllowed):
+        services.respond_to_followup(user=done["client"], review=first, text="…")
+    services.respond_to_followup(user=done["provider"], review=first, text="已退还部分费用并重新交付")
+    assert first.followup_status == "responded"
+    second = services.submit_followup_review(user=done["client"], review=first, data=GOOD)
+    assert second.kind == "followup"
+    assert done["institution"].rating_value == 4.0  # the follow-up replaced the first review
+    with pytest.raises(AlreadyExists):
+        services.submit_followup_review(user=done["client"], review=first, data=GOOD)
+    with pytest.raises(NotAllowed):
+        services.close_followup(user=done["provider"], review=first, note="done")
+    services.close_followup(user=done["staff"], review=first, note="企业认可整改")
+    assert first.followup_status == "closed" and first.followup_closed_by_id == done["staff"].id
+
+
+def test_hidden_text_still_counts_invalid_reviews_do_not(db_session, done):
+    r = services.submit_review(user=done["client"], engagement=done["engagement"], data=BAD)
+    rating = done["institution"].rating_value
+    with pytest.raises(InvalidInput):
+        services.moderate(user=done["staff"], review=r, action="hide", reason="")
+    services.moderate(user=done["staff"], review=r, action="hide", reason="含辱骂内容")
+    assert r.hidden and done["institution"].rating_value == rating
+    services.moderate(user=done["staff"], review=r, action="invalidate", reason="非真实服务对象")
+    assert done["institution"].rating_value is None and done["institution"].rating_count == 0
+    with pytest.raises(NotAllowed):
+        services.moderate(user=done["provider"], review=r, action="validate", reason="x")
+
+
+def test_the_provider_replies_publicly(client, db_session, done):
+    r = services.submit_review(user=done["client"], engagement=done["engagement"], data=GOOD)
+    with pytest.raises(NotAllowed):
+        services.reply(user=done["client"], review=r, text="x")
+    services.reply(user=done["provider"], review=r, text="感谢认可")
+    page = client.get(f"/institutions/{done['institution'].id}").get_data(as_text=True)
+    assert "感谢认可" in page and "很专业" in page and 'id="rating-distribution"' in page
+
+
+def test_the_review_form_publishes_a_review(client, auth, db_session, done):
+    auth.login("enterprise", enterprise_id=done["engagement"].enterprise_id)
+    e = done["engagement"]
+    page = client.get(f"/engagements/{e.id}").get_data(as_text=True)
+    assert 'id="review-form"' in page
+    response = client.post(f"/engagements/{e.id}/review", data={
+        "quality": "5", "efficiency": "4", "expertise": "5", "attitude": "5", "price": "4",
+        "verdict": "satisfied", "recommend": "yes", "comment": "响应快"})
+    assert response.status_code == 302
+    [saved] = services.engagement_reviews(e)
+    assert (saved.efficiency, saved.verdict, saved.recommend) == (4, "satisfied", True)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili):
+    """Fifty browsers submit the same review at once: the database's unique constraint lets one through."""
+    app, schema = make_test_app(backend, tmp_path, meili, f"c{uuid.uuid4().hex[:8]}_")
+    try:
+        with app.app_context():
+            with commit_or_rollback(db.session):
+                inst = factories.institution()
+                client_ent = factories.enterprise()
+                engagement = factories.engagement(enterprise_obj=client_ent, institution_obj=inst,
+                                                  status="completed")
+                user = factories.user(role="enterprise", enterprise_id=client_ent.id)
+                engagement_id, email, inst_id = engagement.id, user.email, inst.id
+        login = app.test_client()
+        assert login.post("/login", data={"login": email, "password": factories.PASSWORD}).status_code == 302
+        cookie = login.get_cookie("session")
+        form = {"quality": "5", "efficiency": "5", "expertise": "5", "attitude": "5", "price": "5",
+                "verdict": "very_satisfied", "comment": "同时提交"}
+        barrier = threading.Barrier(50)
+        statuses: list[int] = []
+
+        def submit() -> None:
+            browser = app.test_client()
+            browser.set_cookie("session", cookie.value)
+            barrier.wait()
+            statuses.append(browser.post(f"/engagements/{engagement_id}/review", data=form).status_code)
+
+        threads = [threading.Thread(target=submit) for _ in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(statuses) == 50 and all(s < 500 for s in statuses), statuses
+        with app.app_context():
+            count = db.session.exec(select(func.count()).select_from(Review)
+                                    .where(Review.engagement_id == engagement_id)).one()
+            from directory.institutions.models import Institution
+
+            rating_count = db.session.get(Institution, inst_id).rating_count
+        assert count == 1 and rating_count == 1
+    finally:
+        engine = app.extensions["database_engine"]
+        if schema:
+            from sqlalchemy import text
+
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
