@@ -76,8 +76,12 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
             description=item.get("description", ""), contact_name=item.get("contact_name", ""),
             contact_phone=item.get("contact_phone", ""), email=item.get("email", "")))
         created += was_created
+    accounts_created = _demo_accounts()
+    from directory.demo_activity import seed_activity
+
+    seed_activity(_load("enterprises.json", directory))
     return DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
-                      enterprises_created=created, accounts_created=_demo_accounts())
+                      enterprises_created=created, accounts_created=accounts_created)
 
 
 def _demo_accounts() -> list[str]:

@@ -350,16 +350,20 @@ def _infer_category(terms: list[str], text: str, ranked: list[tuple[int, float]]
 
 
 def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int] = (),
-              exclude_experts: Iterable[int] = ()) -> Recommendations:
-    """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons."""
+              exclude_experts: Iterable[int] = (), use_search: bool = True) -> Recommendations:
+    """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons.
+    ``use_search=False`` finds candidates in the database only (the demo seed runs before Meilisearch)."""
     limit = max(1, min(limit, MAX_LIMIT))
     teach(vocabulary_words())
     terms = key_terms(need.text, extra_stop_words=stop_words())
     result = Recommendations(terms=terms)
     try:
+        if not use_search:
+            raise SearchUnavailable("database only")
         found = _meili_candidates(terms, need)
     except (SearchUnavailable, *SearchErrors) as exc:
-        log.warning("recommendations degraded to the database: %s", exc)
+        if use_search:
+            log.warning("recommendations degraded to the database: %s", exc)
         found = _database_candidates(terms, need)
         result.degraded = True
     ctx = _Context(need=need, terms=terms, idf=found.idf, synonyms=synonym_map())

@@ -1,0 +1,97 @@
+"""Recommendations against the real Meilisearch: key terms, ranking with reasons, the newcomer slot, the
+database fallback, and the API contract."""
+
+import pytest
+
+from directory.recommendations.services import Need, recommend
+from directory.recommendations.terms import key_terms
+from directory.taxonomy.services import Vocabulary
+from search.client import SearchBackend
+from search.sync import drain
+from tests import factories
+
+
+def test_key_terms_drop_the_phrasing_of_a_need():
+    terms = key_terms("我们是一家镁砂生产企业，想申请发明专利保护新工艺，需要找专利代理机构")
+    assert "镁砂" in terms and "发明专利" in terms
+    assert not {"我们", "需要", "找", "企业", "机构"} & set(terms)
+    assert key_terms("想找個做知識產權的") == ["知识产权"]  # traditional script
+    assert key_terms("ISO14001认证") == ["ISO14001", "认证"]
+
+
+@pytest.fixture
+def directory_(db_session, search_backend):
+    vocab = Vocabulary()
+    patent = factories.institution(name="营口镁城专利代理有限公司", categories=("专利代理",),
+                                   description="专注镁质材料行业发明专利申请。", offerings=("发明专利申请代理",))
+    patent.rating_value, patent.rating_count = 4.6, 12
+    other = factories.institution(name="营口诚信会计师事务所", categories=("代理记账",), industries=("钢铁",),
+                                  description="代理记账与纳税申报。", offerings=("代理记账",))
+    drain(search=search_backend)
+    return {"patent": patent, "other": other, "vocab": vocab}
+
+
+def test_the_relevant_institution_ranks_first_with_its_reasons(db_session, directory_):
+    result = recommend(Need(text="我们是镁砂企业，想申请发明专利", industry=directory_["vocab"].industry("镁质材料")))
+    assert not result.degraded
+    top = result.institutions[0]
+    assert top.id == directory_["patent"].id
+    assert any("发明专利" in r for r in top.reasons)
+    assert any("4.6" in r and "12" in r for r in top.reasons)
+    assert directory_["other"].id not in [r.id for r in result.institutions[:1]]
+    assert 0 < top.score <= 100
+
+
+def test_a_newcomer_gets_the_last_slot(db_session, search_backend):
+    rated = []
+    for n in range(3):
+        inst = factories.institution(name=f"营口老牌专利代理{n}有限公司", offerings=("发明专利申请代理",))
+        inst.rating_value, inst.rating_count, inst.grade = 4.9, 30, "A"
+        rated.append(inst)
+    newcomer = factories.institution(name="营口新锐专利代理有限公司", offerings=("发明专利申请代理",))
+    drain(search=search_backend)
+    result = recommend(Need(text="发明专利申请代理"), limit=3)
+    assert result.institutions[-1].id == newcomer.id and result.institutions[-1].new
+
+
+def test_recommendations_fall_back_to_the_database(app, db_session):
+    inst = factories.institution(name="营口降级推荐专利有限公司", description="发明专利申请代理服务。")
+    app.extensions["search"], saved = SearchBackend(app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"})), app.extensions["search"]
+    try:
+        result = recommend(Need(text="发明专利"))
+    finally:
+        app.extensions["search"] = saved
+    assert result.degraded and inst.id in [r.id for r in result.institutions]
+
+
+def test_api_contract(client, db_session, directory_):
+    response = client.post("/api/v1/recommendations", json={"text": "申请发明专利", "category": "知识产权",
+                                                            "limit": 3})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) >= {"institutions", "experts"}
+    first = body["institutions"][0]
+    assert set(first) >= {"id", "name", "score", "reasons"} and first["id"] == directory_["patent"].id
+
+
+@pytest.mark.parametrize("body, field", [
+    (None, "text"), ({"text": ""}, "text"), ({"text": "x" * 3000}, "text"), ({"text": "专利", "limit": 0}, "limit"),
+    ({"text": "专利", "limit": "5"}, "limit"), ({"text": "专利", "category": "不存在的类别"}, "category"),
+    ({"text": "专利", "region": ["站前区"]}, "region"),
+])
+def test_api_rejects_bad_input_with_a_message(client, db_session, body, field):
+    response = client.post("/api/v1/recommendations", json=body) if body is not None else \
+        client.post("/api/v1/recommendations", data="not json")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"]
+
+
+def test_posting_a_need_shows_its_recommendations(client, auth, db_session, directory_):
+    ent = factories.enterprise()
+    auth.login("enterprise", enterprise_id=ent.id)
+    response = client.post("/needs/new", data={"title": "发明专利申请", "text": "想为镁砂新工艺申请发明专利",
+                                               "visibility": "public"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "营口镁城专利代理有限公司" in page and 'id="rec-institutions"' in page
