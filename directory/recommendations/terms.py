@@ -3,8 +3,10 @@
 An SME writes "我们是一家镁砂生产企业，想申请发明专利保护新工艺，需要找专利代理机构". Sent whole, the words every
 need shares (我们, 需要, 企业, 找, 机构) weigh as much as 镁砂 and 专利. We segment the sentence with jieba (the
 segmenter Meilisearch itself uses for Chinese, so a term we keep is a term the index knows), taught the
-classification's names and the staff's synonyms so 知识产权 or 镁质材料 stay whole, and drop the phrasing
-words of needs and the staff's stop words. What is left, in the order written, is the query.
+classification's names and the staff's synonyms so 知识产权 or 镁质材料 stay whole, keep the parts of speech
+that name things and actions (nouns, verbs, abbreviations, Latin words) and drop numbers, pronouns, adverbs,
+conjunctions and the like (一年, 对方, 已经, 以及), then the phrasing words of needs and the staff's stop words.
+What is left, in the order written, is the query.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 from collections.abc import Iterable
 
 import jieba
+import jieba.posseg
 
 from search.analysis import to_simplified
 
@@ -26,9 +29,14 @@ PHRASING = frozenset("""
 把 被 给 让 向 从 到 也 都 还 就 又 要 想 想要 希望 打算 准备 计划 需 需要 急需 求 寻 寻找 找 找到 找个 找一家 请 请问
 帮 帮忙 帮助 协助 咨询一下 了解 看看 能 能够 可以 可否 能否 会 如何 怎么 怎样 哪里 哪家 哪些 什么 谁 推荐 推荐一下
 相关 方面 服务 机构 服务机构 专业 专业的 正规 靠谱 优质 一下 一点 问题 事情 情况 目前 现在 最近 今年 明年 近期 尽快
-马上 比较 非常 特别 很 太 更 大概 左右 多少 费用 价格 便宜 营口 本地 当地 附近 这个 那个 这些 那些 其他 等 等等
-做 搞 弄 办 办理 进行 开展 提供 支持 合作 对接 解决 处理 实现 完成 相关的 啥 吗 呢 吧 啊 嘛
+马上 比较 非常 特别 很 太 更 大概 左右 多少 已经 以及 因为 所以 以前 以后 费用 价格 便宜 营口 本地 当地 附近 这个 那个 这些 那些 其他 等 等等
+做 搞 弄 办 办理 进行 开展 提供 支持 合作 对接 解决 处理 实现 完成 相关的 啥 吗 呢 吧 啊 嘛 客户 对方 能来 做个 谁家 咋 要求 卖 买 用 上 招
 """.split())
+
+# jieba part-of-speech tags worth searching for: nouns, verbs, verbal nouns, abbreviations (石化),
+# fixed expressions, adjectival nouns (安全), Latin words. Taught words are tagged nz.
+KEEP_TAGS = ("n", "v", "j", "l", "eng")
+DROP_TAGS = ("vg", "ng")  # single-character morphemes
 
 # Service words jieba's general dictionary cuts wrongly (新三板 → 新|三板, 律所 → 和律|所).
 DOMAIN_WORDS = """
@@ -53,7 +61,7 @@ def teach(words: Iterable[str]) -> None:
         for word in words:
             word = to_simplified(word.strip())
             if len(word) >= 2 and word not in _taught:
-                jieba.add_word(word, freq=200000)
+                jieba.add_word(word, freq=200000, tag="nz")
                 _taught.add(word)
 
 
@@ -93,14 +101,17 @@ def key_terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[str]:
     if not text:
         return []
     stop = PHRASING | set(extra_stop_words)
+    tagged = [(pair.word.strip(), pair.flag) for pair in jieba.posseg.lcut(text)]
     terms: list[str] = []
-    for token in jieba.lcut(text):
-        token = token.strip()
+    for token, tag in tagged:
         if not token or token in stop or token in terms:
             continue
-        if LATIN.fullmatch(token) or (len(token) >= 2 and any("\u3400" <= ch <= "\u9fff" for ch in token)):
+        if LATIN.fullmatch(token):
+            terms.append(token)
+        elif (len(token) >= 2 and any("\u3400" <= ch <= "\u9fff" for ch in token)
+              and tag.startswith(KEEP_TAGS) and tag not in DROP_TAGS or tag == "an"):
             terms.append(token)
     if not terms:
-        singles = [t for t in jieba.lcut(text) if len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in stop]
+        singles = [t for t, _tag in tagged if len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in stop]
         terms = singles[:MAX_TERMS]
     return terms[:MAX_TERMS]
