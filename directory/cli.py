@@ -192,3 +192,23 @@ def remind_stale() -> None:
     with commit_or_rollback(db.session):
         count = remind()
     click.echo(f"{count} institutions reminded")
+
+
+@records_cli.command("remind-requests")
+def remind_requests() -> None:
+    """Remind providers of service requests unanswered for more than two working days; run it daily from cron."""
+    from directory.engagements.services import remind_waiting
+
+    with commit_or_rollback(db.session):
+        count = remind_waiting()
+    click.echo(f"{count} service requests reminded")
+
+
+@records_cli.command("recompute-ratings")
+def recompute_ratings() -> None:
+    """Recompute every provider's dynamic rating: reviews lose weight as they age, so run it nightly."""
+    from directory.reviews.services import recompute_all_ratings
+
+    with commit_or_rollback(db.session):
+        changed = recompute_all_ratings()
+    click.echo(f"{changed} ratings changed")

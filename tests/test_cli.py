@@ -112,6 +112,7 @@ def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
         assert top.id in used or any(c.id in used for c in top.children), top.name
     names = [i.name for i in db_session.exec(select(Institution)).all()]
     assert len(set(names)) == len(names) and not any(n.startswith("机构") and n[2:].isdigit() for n in names)
+    _demo_activity_is_believable(db_session)
     state = (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution))
     second = runner.invoke(args=["seed", "demo"])
     assert second.exit_code == 0, second.output
@@ -119,3 +120,41 @@ def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
     assert (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution)) == state
     assert runner.invoke(args=["users", "create", "--role", "admin", "--email", "admin@demo.yk",
                                "--password", "whatever-1"]).exit_code != 0  # the demo admin exists
+
+
+def _demo_activity_is_believable(session):
+    from directory.demands.models import Demand
+    from directory.engagements.models import Engagement
+    from directory.reviews.models import Review
+
+    assert count(session, Demand) >= 200
+    statuses = dict(session.exec(select(Engagement.status, func.count()).group_by(Engagement.status)).all())
+    assert set(statuses) == {"requested", "accepted", "declined", "in_progress", "completed", "cancelled"}
+    verdicts = dict(session.exec(select(Review.verdict, func.count()).group_by(Review.verdict)).all())
+    assert len(verdicts) == 5 and verdicts["very_satisfied"] > verdicts["dissatisfied"] > 0
+    rated = session.exec(select(Institution).where(Institution.rating_count > 0)).all()
+    assert len(rated) >= 40 and len({i.rating_value for i in rated}) > 10
+    # the demo accounts see activity on their pages
+    enterprise_id = session.exec(select(User.enterprise_id).where(User.email == "enterprise@demo.yk")).one()
+    assert session.exec(select(func.count()).select_from(Demand).where(Demand.enterprise_id == enterprise_id)).one()
+
+
+def test_reminders_and_rating_recompute_commands(runner, db_session):
+    from datetime import timedelta
+
+    from directory.core.time import utcnow
+
+    factories.engagement(requested_at=utcnow() - timedelta(days=6))
+    result = runner.invoke(args=["records", "remind-requests"])
+    assert result.exit_code == 0 and "1 service requests reminded" in result.output
+    assert "0 service requests reminded" in runner.invoke(args=["records", "remind-requests"]).output
+    done = factories.engagement(status="completed")
+    from directory.reviews.models import Review
+
+    db_session.add(Review(engagement_id=done.id, enterprise_id=done.enterprise_id, institution_id=done.institution_id,
+                          quality=5, efficiency=5, expertise=5, attitude=5, price=5, verdict="very_satisfied",
+                          created_at=utcnow() - timedelta(days=400)))
+    db_session.flush()
+    result = runner.invoke(args=["records", "recompute-ratings"])
+    assert result.exit_code == 0 and "1 ratings changed" in result.output
+    assert "0 ratings changed" in runner.invoke(args=["records", "recompute-ratings"]).output

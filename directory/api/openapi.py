@@ -55,6 +55,19 @@ def openapi_document() -> dict[str, Any]:
                         "$ref": "#/components/schemas/Expert"}}}},
                     "404": {"description": "Not found or not published",
                             "content": {"application/json": {"schema": _ERROR}}}}}},
+            "/api/v1/recommendations": {"post": {
+                "summary": "Ranked institutions, offerings and experts for a need, each with its reasons",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["text"], "properties": {
+                        "text": {"type": "string", "maxLength": 2000, "description": "The need in free text"},
+                        "category": {"type": "string", "description": "Service category name (服务类别)"},
+                        "industry": {"type": "string", "description": "Industry name (服务行业)"},
+                        "region": {"type": "string", "description": "Region name or alias (所在区域)"},
+                        "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}}}}}},
+                "responses": {
+                    "200": {"description": "Recommendations, best first", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Recommendations"}}}},
+                    "422": {"description": "Invalid body", "content": {"application/json": {"schema": _ERROR}}}}}},
             "/healthz": {"get": {"summary": "Database and search health, search backlog", "responses": {
                 "200": {"description": "Healthy or degraded", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {
@@ -83,6 +96,20 @@ def openapi_document() -> dict[str, Any]:
                     "period": {"type": "string"}, "composite": {"type": "number"}, "grade": {"type": "string"},
                     "dimensions": {"type": "object", "properties": {d: {"type": "number"} for d in (
                         "strength", "coverage", "quality", "efficiency", "satisfaction")}}}}}},
+            "Recommendation": {"type": "object", "required": ["id", "name", "score", "reasons"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "score": {"type": "number", "minimum": 0, "maximum": 100},
+                "reasons": {"type": "array", "items": {"type": "string"}},
+                "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
+                "institution_id": {"type": "integer", "description": "Offerings only"},
+                "institution_name": {"type": "string", "description": "Offerings only"}}},
+            "Recommendations": {"type": "object", "required": ["institutions", "experts"], "properties": {
+                "institutions": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+                "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+                "experts": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+                "terms": {"type": "array", "items": {"type": "string"},
+                          "description": "The key terms taken from the need"},
+                "degraded": {"type": "boolean"}}},
             "Expert": {"type": "object", "required": ["id", "name"], "properties": {
                 "id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
                 "expertise": {"type": "array", "items": {"type": "string"}}, "rating": rating}},

@@ -325,3 +325,17 @@ def recent_reviews(*, limit: int = 200) -> list[Review]:
 
 def is_pending_review(engagement: Engagement) -> bool:
     return engagement.status == EngagementStatus.COMPLETED and not engagement_reviews(engagement)
+
+
+def recompute_all_ratings() -> int:
+    """Recompute the rating of every reviewed provider (time decay moves them even without new reviews).
+    Returns how many changed; only those are written, so the index is only told about real changes."""
+    changed = 0
+    for column, kind in ((Review.institution_id, "institution_id"), (Review.expert_id, "expert_id")):
+        ids = db.session.exec(select(column).where(col(column).is_not(None)).distinct()).all()
+        for provider_id in ids:
+            record: Any = db.session.get_one(Institution if kind == "institution_id" else Expert, provider_id)
+            before = (record.rating_value, record.rating_count)
+            if recompute_rating(**{kind: provider_id}) != before:
+                changed += 1
+    return changed
