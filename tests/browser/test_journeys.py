@@ -107,3 +107,48 @@ def test_apply_then_staff_approve_then_found_in_search(live_server, page):
         page.wait_for_timeout(100)
     assert "营口浏览器申请咨询有限公司" in page.locator("article.hit").first.inner_text()
     assert page.locator("#degraded-notice").count() == 0
+
+
+@pytest.mark.browser
+def test_need_recommendation_request_accept_complete_review(live_server, page):
+    """An SME posts a need, requests the recommended institution, the institution serves it, the SME rates it,
+    and the rating is on the institution's page."""
+    _login(page, live_server, "sme@example.cn")
+    page.goto(live_server + "/needs/new")
+    page.fill("#title", "新工艺申请发明专利")
+    page.fill("#text", "我们是一家镁砂生产企业，想为新工艺申请发明专利，需要找专利代理机构")
+    page.click("#demand-form button[type=submit]")
+    page.wait_for_url("**/needs/*")
+    first = page.locator("#rec-institutions li").first
+    assert "营口智诚知识产权代理有限公司" in first.inner_text()
+    assert "匹配需求" in first.locator(".reasons").inner_text()  # the reasons, in Chinese
+    first.locator("summary").click()
+    first.locator("textarea[name=message]").fill("请联系我们报价")
+    first.locator("button[type=submit]").click()
+    page.wait_for_url("**/engagements/*")
+    engagement_url = page.url
+    assert "已请求" in page.locator("#engagement-status").inner_text()
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "provider@example.cn")
+    page.goto(engagement_url)
+    assert "请联系我们报价" in page.content()
+    for action in ("accept", "start", "complete"):
+        page.click(f"#action-{action} button[type=submit]")
+        page.wait_for_url(engagement_url)
+    assert "已完成" in page.locator("#engagement-status").inner_text()
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "sme@example.cn")
+    page.goto(engagement_url)
+    for name in ("quality", "efficiency", "expertise", "attitude", "price"):
+        page.check(f"#review-form input[name={name}][value='5']")
+    page.select_option("#verdict", value="very_satisfied")
+    page.fill("#comment", "专业高效，一周就提交了申请")
+    page.click("#review-form button[type=submit]")
+    page.wait_for_url(engagement_url)
+    assert "专业高效" in page.content()
+    page.click("text=营口智诚知识产权代理有限公司")
+    page.wait_for_url("**/institutions/*")
+    assert "4.0" in page.locator("#rating-distribution").inner_text()  # damped: one 5-star review
+    assert "专业高效" in page.locator("#reviews").inner_text()
