@@ -71,6 +71,15 @@ def test_declining_needs_a_reason_and_the_status_must_allow_it(db_session, parti
         services.transition(engagement=e, action="start", user=parties["provider"])
 
 
+def test_the_agreed_date_cannot_be_in_the_past(db_session, parties):
+    from datetime import date
+
+    e = factories.engagement(enterprise_obj=parties["enterprise"], institution_obj=parties["institution"])
+    with pytest.raises(InvalidInput):
+        services.transition(engagement=e, action="accept", user=parties["provider"], due_date=date(2020, 1, 1))
+    assert e.status == "requested"
+
+
 def test_a_second_open_request_to_the_same_provider_is_refused(db_session, parties):
     args = {"user": parties["client"], "enterprise": parties["enterprise"], "institution": parties["institution"]}
     services.request_service(**args, message="第一次")

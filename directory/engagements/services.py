@@ -160,6 +160,8 @@ def transition(*, engagement: Engagement, action: str, user: Any, reason: str = 
     if action in ("decline", "cancel") and not reason:
         raise InvalidInput(_l("Give the reason; the other side will see it."), field="reason")
     now = now or utcnow()
+    if due_date is not None and due_date < now.date():
+        raise InvalidInput(_l("The agreed completion date has passed."), field="due_date")
     before = engagement.status
     engagement.status = t.target
     if t.stamp:
