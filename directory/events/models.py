@@ -48,6 +48,11 @@ class Event(Timestamps, table=True):
     tables: int = 10
     max_meetings_per_participant: int | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # none → preliminary (staff adjust) → final (published to participants; later changes notify the two people)
+    schedule_status: str = Field(default="none", max_length=12)
+    schedule_published_at: datetime | None = None
+    cancel_reason: str = Field(default="", sa_type=Text)
+    followup_sent_at: datetime | None = None  # the 3-month follow-up of outcomes
 
 
 class EventSlot(SQLModel, table=True):
@@ -85,6 +90,7 @@ class EventParticipant(SQLModel, table=True):
     checkin_token: str = Field(max_length=64, unique=True)
     checked_in_at: datetime | None = None
     registered_at: datetime = Field(default_factory=utcnow)
+    promoted_at: datetime | None = None  # moved up from the waiting list
 
 
 class MeetingRequestStatus(StrEnum):
@@ -124,6 +130,8 @@ class Meeting(SQLModel, table=True):
     table_no: int | None = None
     locked: bool = False
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=20)
+    # Why the scheduler could not place it (a code of scheduling.REASON_MESSAGES); empty when placed.
+    unscheduled_reason: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -134,7 +142,9 @@ class MeetingOutcome(StrEnum):
 
 
 class MeetingFeedback(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("meeting_id", "participant_id", name="uq_meetingfeedback_pair"),)
+    """Each side's word on a held meeting: right after the event ("initial") and three months on ("followup")."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id", "kind", name="uq_meetingfeedback_pair"),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
@@ -143,4 +153,5 @@ class MeetingFeedback(SQLModel, table=True):
     outcome: str = Field(default=MeetingOutcome.NONE, max_length=20)
     amount: float | None = None
     comment: str = Field(default="", sa_type=Text)
+    kind: str = Field(default="initial", max_length=10)
     created_at: datetime = Field(default_factory=utcnow)

@@ -116,15 +116,20 @@ def _validate(data: ReviewInput) -> None:
         raise InvalidInput(_l("The comment is too long (at most 2,000 characters)."), field="comment")
 
 
-def _insert(review: Review) -> Review:
-    """Insert inside a savepoint: the database's unique constraint decides between concurrent submissions."""
+def _insert_unique(record: Any, message: Any) -> Any:
+    """Insert inside a savepoint: the database's unique constraint decides between concurrent submissions,
+    and the loser gets :class:`AlreadyExists` with ``message`` while the rest of the request stays intact."""
     try:
         with db.session.begin_nested():
-            db.session.add(review)
+            db.session.add(record)
             db.session.flush()
     except IntegrityError:
-        raise AlreadyExists(_l("This service has already been reviewed.")) from None
-    return review
+        raise AlreadyExists(message) from None
+    return record
+
+
+def _insert(review: Review) -> Review:
+    return _insert_unique(review, _l("This service has already been reviewed."))  # type: ignore[no-any-return]
 
 
 def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Review:
@@ -161,17 +166,38 @@ def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Re
     return review
 
 
+def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, institution_id: int | None,
+                          expert_id: int | None, data: ReviewInput) -> Review:
+    """The enterprise's review of the provider it met at a held event meeting (checked by the events area),
+    once; it counts in the rating like any other."""
+    _validate(data)
+    if db.session.exec(select(Review.id).where(Review.meeting_id == meeting.id,
+                                               Review.kind == ReviewKind.INITIAL)).first() is not None:
+        raise AlreadyExists(_l("This meeting has already been reviewed."))
+    bad = data.verdict in BAD_VERDICTS
+    review = _insert_unique(Review(
+        meeting_id=meeting.id, kind=ReviewKind.INITIAL, enterprise_id=enterprise_id, institution_id=institution_id,
+        expert_id=expert_id, quality=data.quality, efficiency=data.efficiency, expertise=data.expertise,
+        attitude=data.attitude, price=data.price, verdict=data.verdict, comment=data.comment.strip(),
+        recommend=data.recommend, followup_status=FollowUpStatus.OPEN if bad else FollowUpStatus.NONE),
+        _l("This meeting has already been reviewed."))
+    audit.record(actor_id=user.id, action="review.submit", entity_type="review", entity_id=review.id,
+                 changes={"meeting_id": meeting.id, "verdict": data.verdict})
+    recompute_rating(institution_id=institution_id, expert_id=expert_id)
+    return review  # type: ignore[no-any-return]
+
+
 def submit_followup_review(*, user: Any, review: Review, data: ReviewInput) -> Review:
     """After a bad review was responded to, the enterprise may review once more; it replaces the first in
     the rating. Raises :class:`NotAllowed` / :class:`InvalidInput` / :class:`AlreadyExists`."""
-    engagement = db.session.get_one(Engagement, review.engagement_id)
-    if not permissions.is_engagement_client(user, engagement) or review.kind != ReviewKind.INITIAL:
+    if not (getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id) \
+            or review.kind != ReviewKind.INITIAL:
         raise NotAllowed()
     if review.followup_status not in (FollowUpStatus.RESPONDED, FollowUpStatus.CLOSED):
         raise InvalidInput(_l("A follow-up review is possible once the provider has responded."), field="review")
     _validate(data)
     followup = _insert(Review(
-        engagement_id=engagement.id, kind=ReviewKind.FOLLOWUP, enterprise_id=review.enterprise_id,
+        engagement_id=review.engagement_id, meeting_id=review.meeting_id, kind=ReviewKind.FOLLOWUP, enterprise_id=review.enterprise_id,
         institution_id=review.institution_id, expert_id=review.expert_id, quality=data.quality,
         efficiency=data.efficiency, expertise=data.expertise, attitude=data.attitude, price=data.price,
         verdict=data.verdict, comment=data.comment.strip(), recommend=data.recommend))
@@ -271,6 +297,23 @@ def get_review(review_id: int) -> Review:
     if review is None:
         raise NotFound()
     return review
+
+
+def review_link(review: Review) -> str:
+    """Where a review is discussed: its engagement's page, or the agenda of the event of its meeting."""
+    if review.engagement_id:
+        return f"/engagements/{review.engagement_id}"
+    from directory.events.models import Meeting
+
+    meeting = db.session.get_one(Meeting, review.meeting_id)
+    return f"/events/{meeting.event_id}/agenda"
+
+
+def can_see_review(user: Any, review: Review) -> bool:
+    """Staff, the provider reviewed, and the enterprise that wrote it."""
+    if permissions.is_staff(user) or permissions.is_review_provider(user, review):
+        return True
+    return getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id
 
 
 def engagement_reviews(engagement: Engagement) -> list[Review]:

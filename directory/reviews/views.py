@@ -27,7 +27,13 @@ def _input(form: ReviewForm) -> services.ReviewInput:
 
 
 def _back(review: Any) -> Any:
-    return redirect(url_for("engagements.detail", engagement_id=review.engagement_id))
+    return redirect(services.review_link(review))
+
+
+def _visible(review: Any) -> None:
+    """Only people who may see the review's service or meeting may act on it (404 otherwise)."""
+    if not services.can_see_review(current_user, review):
+        abort(404)
 
 
 def _run(call: Any, success: str) -> None:
@@ -59,7 +65,7 @@ def submit(engagement_id: int) -> Any:
 @login_required
 def followup_review(review_id: int) -> Any:
     review = services.get_review(review_id)
-    engagements.get_engagement(review.engagement_id or 0, user=current_user)
+    _visible(review)
     form = ReviewForm(prefix="f")
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
@@ -73,7 +79,7 @@ def followup_review(review_id: int) -> Any:
 @login_required
 def text_action(review_id: int, action: str) -> Any:
     review = services.get_review(review_id)
-    engagements.get_engagement(review.engagement_id or 0, user=current_user)
+    _visible(review)
     form = TextForm()
     if not form.validate_on_submit():
         flash(_("Write something first."), "danger")
@@ -103,7 +109,7 @@ def moderate(review_id: int) -> Any:
 def staff_list() -> Any:
     return render_template("reviews/staff.html", followups=services.open_followups(),
                            recent=services.recent_reviews(limit=100), verdicts=services.VERDICT_LABELS,
-                           followup_labels=services.FOLLOWUP_LABELS)
+                           followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)
 
 
 @bp.get("/ratings")
