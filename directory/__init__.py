@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     sync.init_app(app, settings)
 
     _register_blueprints(app)
+    from directory.recommendations.terms import init_app as init_recommendations
+
+    init_recommendations(app)
     _register_cli(app)
     _register_template_helpers(app)
 

@@ -84,7 +84,8 @@ def _engagement(rng: random.Random, demand: Demand, kind: str, provider_id: int,
     requested = demand.created_at + timedelta(hours=rng.randint(2, 72))
     e = Engagement(enterprise_id=demand.enterprise_id, demand_id=demand.id, status=status,
                    message=f"您好，关于“{demand.title}”，希望贵方提供服务。", requested_at=requested,
-                   **{f"{kind}_id": provider_id})
+                   institution_id=provider_id if kind == "institution" else None,
+                   expert_id=provider_id if kind == "expert" else None)
     if requested > now - timedelta(days=3) and status != S.REQUESTED:
         status = e.status = S.REQUESTED
     if status != S.REQUESTED:
@@ -99,10 +100,10 @@ def _engagement(rng: random.Random, demand: Demand, kind: str, provider_id: int,
         if demand.answered_at is None or e.responded_at < demand.answered_at:  # type: ignore[operator]
             demand.answered_at = e.responded_at
         demand.status = DemandStatus.ANSWERED
-    if status in (S.IN_PROGRESS, S.COMPLETED):
-        e.started_at = e.responded_at + timedelta(days=1)  # type: ignore[operator]
-    if status == S.COMPLETED:
-        e.completed_at = min(now - timedelta(hours=1), e.started_at + timedelta(days=rng.randint(3, 50)))  # type: ignore[operator]
+    if status in (S.IN_PROGRESS, S.COMPLETED) and e.responded_at is not None:
+        e.started_at = e.responded_at + timedelta(days=1)
+    if status == S.COMPLETED and e.started_at is not None:
+        e.completed_at = min(now - timedelta(hours=1), e.started_at + timedelta(days=rng.randint(3, 50)))
     db.session.add_all([e, demand])
     db.session.flush()
     if status == S.COMPLETED and rng.random() < 0.85:
@@ -111,13 +112,16 @@ def _engagement(rng: random.Random, demand: Demand, kind: str, provider_id: int,
 
 def _review(rng: random.Random, e: Engagement) -> None:
     verdict, _p, base = VERDICTS[[v for v, _w, _b in VERDICTS].index(_pick(rng, [(v, p) for v, p, _b in VERDICTS]))]
-    dims = {d: max(1, min(5, base + rng.choice((-1, 0, 0, 0, 1)))) for d in
-            ("quality", "efficiency", "expertise", "attitude", "price")}
+    def dim() -> int:
+        return max(1, min(5, base + rng.choice((-1, 0, 0, 0, 1))))
+
     bad = base <= 2
+    assert e.completed_at is not None
     r = Review(engagement_id=e.id, enterprise_id=e.enterprise_id, institution_id=e.institution_id,
                expert_id=e.expert_id, verdict=verdict, comment=rng.choice(COMMENTS[base]),
                recommend=base >= 4 if rng.random() < 0.8 else None,
-               created_at=e.completed_at + timedelta(days=rng.randint(0, 5)), **dims)  # type: ignore[operator]
+               created_at=e.completed_at + timedelta(days=rng.randint(0, 5)),
+               quality=dim(), efficiency=dim(), expertise=dim(), attitude=dim(), price=dim())
     if bad:
         r.followup_status = rng.choice((FollowUpStatus.OPEN, FollowUpStatus.RESPONDED, FollowUpStatus.CLOSED))
         if r.followup_status != FollowUpStatus.OPEN:

@@ -87,7 +87,7 @@ def run(*, event: Event, user: Any = None) -> ScheduleReport:
             taken_tables[index_of[m.slot_position]] = taken_tables.get(index_of[m.slot_position], 0) + 1  # type: ignore[index]
     unavailable = {pid: {index_of[pos] for pos in p.unavailable_slots if pos in index_of} | busy.get(pid, set())
                    for pid, p in people.items()}
-    locked = {pair: index_of[meetings[r.id].slot_position]  # type: ignore[index]
+    locked: dict[Any, int] = {pair: index_of[meetings[r.id].slot_position]  # type: ignore[index]
               for pair, r in by_pair.items()
               if r.id in meetings and meetings[r.id].locked and meetings[r.id].slot_position in index_of}
     if taken_tables:

@@ -146,8 +146,11 @@ def _set_terms(event: Event, data: EventInput) -> None:
         for row in db.session.exec(select(model).where(model.event_id == event.id)).all():
             db.session.delete(row)
     db.session.flush()
-    db.session.add_all([EventCategory(event_id=event.id, category_id=c.id) for c in data.categories]  # type: ignore[arg-type]
-                       + [EventIndustry(event_id=event.id, industry_id=i.id) for i in data.industries])  # type: ignore[list-item]
+    assert event.id is not None
+    db.session.add_all([EventCategory(event_id=event.id, category_id=c.id) for c in data.categories  # type: ignore[arg-type]
+                        if c.id is not None])
+    db.session.add_all([EventIndustry(event_id=event.id, industry_id=i.id) for i in data.industries  # type: ignore[arg-type]
+                        if i.id is not None])
     db.session.flush()
 
 
@@ -462,7 +465,7 @@ def suggested_partners(event: Event, participant: EventParticipant, *, limit: in
         rank.update({("expert", r.id): i for i, r in enumerate(recs.experts)})
 
         def key(p: EventParticipant) -> int | None:
-            return rank.get(("institution", p.institution_id) if p.institution_id else ("expert", p.expert_id))
+            return rank.get(("institution", p.institution_id or 0) if p.institution_id else ("expert", p.expert_id or 0))
 
         ranked = sorted((p for p in others if key(p) is not None), key=lambda p: key(p))  # type: ignore[arg-type, return-value]
         return ranked[:limit]

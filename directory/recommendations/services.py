@@ -10,9 +10,11 @@ How a candidate is scored (0–100, the weights below sum to 1):
 ============  =======  =============================================================================
 part          weight   value in [0, 1]
 ============  =======  =============================================================================
-relevance     0.40     the candidate's Meilisearch ranking score over the best candidate's
+relevance     0.40     the idf-weighted share of the need's key terms the record contains, over the best
+                       candidate's share (0.85), plus Meilisearch's ranking score, relative (0.15)
 category      0.15     1 if it offers the need's category, 0.6 a sibling of it (same parent), else 0;
-                       without a stated category, the category the need names or its best hits share
+                       without a stated category, half that for the category the need names or its
+                       best hits share (a guess must not outweigh the need's own words)
 industry      0.10     1 if it serves the need's industry, else 0 (0.5 for all when the need has none)
 region        0.05     1 same district, 0.8 district in its coverage, 0.6 city/province-wide, else 0.2
 rating        0.12     (damped rating − 1) / 4; no reviews yet counts as the prior 3.5 (not buried)
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,7 +51,7 @@ from directory.extensions import db
 from directory.institutions.models import Institution, Offering, RecordStatus
 from directory.recommendations.terms import key_terms, stop_words, teach, vocabulary_words
 from directory.taxonomy.models import Category, Industry, Region
-from search.analysis import to_simplified
+from search.analysis import clean_query, to_simplified
 from search.client import SearchErrors, SearchUnavailable, backend
 from search.queries import quote
 
@@ -64,6 +67,8 @@ NEW_WITHIN = timedelta(days=365)
 CANDIDATES = 60
 OPEN_STATUSES = (EngagementStatus.REQUESTED, EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS)
 MAX_LIMIT = 50
+INFERRED = 0.5  # a category guessed from the text counts half as much as one the enterprise chose
+MAX_CANDIDATES = 120  # institutions scored per need: the best by Meilisearch's score
 
 
 @dataclass
@@ -158,6 +163,12 @@ def _meili_candidates(terms: list[str], need: Need) -> Candidates:
         if need.category is not None:
             queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": CANDIDATES,
                                    "filter": [f"category_codes = {quote(need.category.code)}"]}))
+    if terms and not any(q for _k, q in queries if "filter" not in q):
+        # None of the key terms is in any record: search the need as written and let Meilisearch drop words.
+        queries.extend((kind, {"indexUid": uids[kind], "showRankingScore": True, "limit": CANDIDATES // 2,
+                               "q": clean_query(need.text)[:200], "matchingStrategy": "last",
+                               "attributesToRetrieve": ["id", "institution_id"] if kind == "offering" else ["id"]})
+                       for kind in kinds)
     if not queries:
         return found
     results = client.multi_search([body for _kind, body in queries])["results"]
@@ -189,11 +200,20 @@ def matched_terms(terms: list[str], text: str, synonyms: dict[str, set[str]]) ->
     return [t for t in terms if any(v in blob for v in (synonyms.get(t.lower()) or {t.lower()}) | {t.lower()})]
 
 
-def term_relevance(matched: list[str], idf: dict[str, float], engine_score: float) -> float:
-    """The idf-weighted share of the key terms a record contains, with the engine's score breaking ties."""
+def term_share(matched: list[str], idf: dict[str, float]) -> float:
+    """The idf-weighted share of the key terms a record contains."""
     total = sum(idf.values())
-    share = sum(idf.get(t, 0.0) for t in matched) / total if total else 0.0
-    return 0.85 * share + 0.15 * engine_score
+    return sum(idf.get(t, 0.0) for t in matched) / total if total else 0.0
+
+
+def blend(shares: dict[int, float], engine: dict[int, float]) -> dict[int, float]:
+    """Relevance in [0, 1]: the term share relative to the best candidate's, with Meilisearch's own score
+    (relative too) breaking ties. A candidate matching no key term gets at most the tie-breaker's 0.15, even
+    when it is the best there is."""
+    best = max(shares.values(), default=0.0)
+    top = max(engine.values(), default=0.0)
+    return {i: 0.85 * (share / best if best > 0 else 0.0) + 0.15 * (engine.get(i, 0.0) / top if top > 0 else 0.0)
+            for i, share in shares.items()}
 
 
 def _like_any(columns: Iterable[Any], terms: list[str]) -> Any:
@@ -307,7 +327,7 @@ def _reasons(ctx: _Context, *, record: Any, parts: dict[str, float], matched: li
     reasons: list[str] = []
     if matched:
         reasons.append(_("Matches your need: %(terms)s", terms="、".join(matched[:4])))
-    if ctx.category is not None and parts["category"] >= 1:
+    if ctx.category is not None and parts["category"] >= (1.0 if need.category else INFERRED):
         reasons.append(_("Specialises in %(category)s", category=ctx.category.label))
     if need.industry is not None and parts["industry"] >= 1:
         reasons.append(_("Experienced in the %(industry)s industry", industry=need.industry.label))
@@ -354,8 +374,8 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons.
     ``use_search=False`` finds candidates in the database only (the demo seed runs before Meilisearch)."""
     limit = max(1, min(limit, MAX_LIMIT))
-    teach(vocabulary_words())
-    terms = key_terms(need.text, extra_stop_words=stop_words())
+    teach(_cached("vocabulary", vocabulary_words))
+    terms = key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words))
     result = Recommendations(terms=terms)
     try:
         if not use_search:
@@ -366,14 +386,31 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
             log.warning("recommendations degraded to the database: %s", exc)
         found = _database_candidates(terms, need)
         result.degraded = True
-    ctx = _Context(need=need, terms=terms, idf=found.idf, synonyms=synonym_map())
+    ctx = _Context(need=need, terms=terms, idf=found.idf, synonyms=_cached("synonyms", synonym_map))
     excluded_inst = set(exclude_institutions)
-    inst_scores = {i: s for i, s in found.scores["institution"].items() if i not in excluded_inst}
+    inst_scores = dict(sorted(((i, s) for i, s in found.scores["institution"].items() if i not in excluded_inst),
+                              key=lambda kv: -kv[1])[:MAX_CANDIDATES])
     expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
     result.institutions, result.offerings = _rank_institutions(ctx, inst_scores, found.scores["offering"], limit,
                                                                excluded_inst)
     result.experts = _rank_experts(ctx, expert_scores, limit)
     return result
+
+
+CACHE_SECONDS = 60.0
+
+
+def _cached(name: str, load: Any) -> Any:
+    """The classification, synonyms and stop words change rarely but were read on every call (a third of a
+    recommendation's time at scale): keep them a minute per app. A staff edit takes effect within it."""
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("recommendation_cache", {})
+    now = time.monotonic()
+    hit = cache.get(name)
+    if hit is None or hit[0] < now:
+        hit = cache[name] = (now + CACHE_SECONDS, load())
+    return hit[1]
 
 
 @dataclass
@@ -384,9 +421,10 @@ class _Context:
     synonyms: dict[str, set[str]]
     category: Category | None = None
 
-    def relevance(self, text: str, engine_score: float) -> tuple[float, list[str]]:
+    def fit(self, text: str) -> tuple[float, list[str]]:
+        """The record's term share and the key terms it matched."""
         matched = matched_terms(self.terms, text, self.synonyms)
-        return term_relevance(matched, self.idf, engine_score), matched
+        return term_share(matched, self.idf), matched
 
 
 def _category_members(category: Category) -> Any:
@@ -394,11 +432,6 @@ def _category_members(category: Category) -> Any:
 
     ids = [category.id, *[c.id for c in category.children]]
     return select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))
-
-
-def _relative(scores: dict[int, float]) -> dict[int, float]:
-    best = max(scores.values(), default=0.0)
-    return {i: (s / best if best > 0 else 0.0) for i, s in scores.items()}
 
 
 def _institution_text(inst: Institution) -> str:
@@ -418,9 +451,8 @@ def _rank_institutions(ctx: _Context, scores: dict[int, float], offering_scores:
         selectinload(Institution.industries), selectinload(Institution.coverage),  # type: ignore[arg-type]
         selectinload(Institution.region), selectinload(Institution.offerings))).all()  # type: ignore[arg-type]
     insts = {i.id: i for i in rows}
-    engine = _relative({i: s for i, s in scores.items() if i in insts})
-    text_fit = {i: ctx.relevance(_institution_text(inst), engine.get(i, 0.0)) for i, inst in insts.items()}
-    relevance = _relative({i: fit for i, (fit, _m) in text_fit.items()})
+    text_fit = {i: ctx.fit(_institution_text(inst)) for i, inst in insts.items()}
+    relevance = blend({i: share for i, (share, _m) in text_fit.items()}, scores)
     stats = provider_stats("institution", insts)  # type: ignore[arg-type]
     ranked_by_text = sorted(relevance.items(), key=lambda kv: -kv[1])
     ctx.category = need.category or _infer_category(
@@ -429,7 +461,7 @@ def _rank_institutions(ctx: _Context, scores: dict[int, float], offering_scores:
     for inst_id, inst in insts.items():
         parts = {
             "relevance": relevance.get(inst_id, 0.0),
-            "category": _category_fit(inst.categories, ctx.category),
+            "category": _category_fit(inst.categories, ctx.category) * (1.0 if need.category else INFERRED),
             "industry": _industry_fit(inst.industries, need.industry),
             "region": _region_fit(inst.region, inst.coverage, need.region),
             **_common_parts(inst, stats[inst_id], inst.grade),  # type: ignore[index]
@@ -451,15 +483,14 @@ def _rank_offerings(ctx: _Context, scores: dict[int, float], owners: dict[int, R
     rows = [o for o in db.session.exec(select(Offering).where(col(Offering.id).in_(list(scores)), Offering.active)
                                        .options(selectinload(Offering.category))).all()  # type: ignore[arg-type]
             if o.institution_id in owners and o.institution_id not in excluded]
-    engine = _relative({o.id: scores[o.id] for o in rows})  # type: ignore[index]
-    fits = {o.id: ctx.relevance(f"{o.title} {o.description}", engine.get(o.id, 0.0)) for o in rows}  # type: ignore[index]
-    relevance = _relative({i: fit for i, (fit, _m) in fits.items()})  # type: ignore[misc]
+    fits = {o.id: ctx.fit(f"{o.title} {o.description}") for o in rows}
+    relevance = blend({i: share for i, (share, _m) in fits.items()}, scores)  # type: ignore[misc]
     recs = []
     for off in rows:
         owner = owners[off.institution_id]
         parts = {**owner.parts, "relevance": relevance.get(off.id, 0.0)}  # type: ignore[arg-type]
         if off.category is not None:
-            parts["category"] = _category_fit([off.category], ctx.category)
+            parts["category"] = _category_fit([off.category], ctx.category) * (1.0 if ctx.need.category else INFERRED)
         recs.append(Recommendation(
             type="offering", id=off.id, name=off.title, score=_total(parts), parts=parts,  # type: ignore[arg-type]
             reasons=_reasons(ctx, record=owner.record, parts=parts, matched=fits[off.id][1],  # type: ignore[index]
@@ -504,11 +535,10 @@ def _rank_experts(ctx: _Context, scores: dict[int, float], limit: int) -> list[R
         selectinload(Expert.categories).selectinload(Category.parent),  # type: ignore[arg-type]
         selectinload(Expert.industries), selectinload(Expert.region))).all()  # type: ignore[arg-type]
     experts = {e.id: e for e in rows}
-    engine = _relative({i: s for i, s in scores.items() if i in experts})
-    fits = {i: ctx.relevance(" ".join([e.name, e.title, e.organization, e.bio, *e.expertise,
-                                       *(c.name for c in e.categories)]), engine.get(i, 0.0))  # type: ignore[arg-type]
+    fits = {i: ctx.fit(" ".join([e.name, e.title, e.organization, e.bio, *e.expertise,
+                                 *(c.name for c in e.categories)]))
             for i, e in experts.items()}
-    relevance = _relative({i: fit for i, (fit, _m) in fits.items()})  # type: ignore[misc]
+    relevance = blend({i: share for i, (share, _m) in fits.items()}, scores)  # type: ignore[misc]
     stats = provider_stats("expert", experts)  # type: ignore[arg-type]
     recs = []
     for expert_id, expert in experts.items():

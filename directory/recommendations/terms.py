@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 import jieba
 import jieba.posseg
@@ -115,3 +116,15 @@ def key_terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[str]:
         singles = [t for t, _tag in tagged if len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in stop]
         terms = singles[:MAX_TERMS]
     return terms[:MAX_TERMS]
+
+
+def init_app(app: Any) -> None:
+    """Load jieba's dictionary in the background at the first request, so the first need posted does not
+    wait the second it takes (CLI commands never load it unless they recommend)."""
+    started = threading.Event()
+
+    @app.before_request
+    def _warm_up() -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=jieba.initialize, name="jieba-warm-up", daemon=True).start()
