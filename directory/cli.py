@@ -22,7 +22,7 @@ records_cli = AppGroup("records", help="Upkeep of the published records.")
 def register(app: Flask) -> None:
     from search.cli import search_cli
 
-    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli):
+    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli, events_cli):
         app.cli.add_command(group)
 
 
@@ -212,3 +212,44 @@ def recompute_ratings() -> None:
     with commit_or_rollback(db.session):
         changed = recompute_all_ratings()
     click.echo(f"{changed} ratings changed")
+
+
+events_cli = AppGroup("events", help="Matchmaking events.")
+
+
+@events_cli.command("schedule")
+@click.argument("event_id", type=int)
+def events_schedule(event_id: int) -> None:
+    """Schedule an event's accepted meeting requests; prints how many were placed and why the rest were not."""
+    from directory.core.errors import DomainError
+    from directory.events.models import Event
+    from directory.events.schedule import reason_label, run
+    from directory.events.services import name_of
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"no event {event_id}")
+    try:
+        with commit_or_rollback(db.session):
+            report = run(event=event)
+            lines = []
+            for meeting, code in report.unscheduled:
+                from directory.events.schedule import _people
+
+                a, b = _people(meeting)
+                lines.append(f"  {name_of(a)} – {name_of(b)}: {reason_label(code)}")
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"{report.placed} of {report.requested} accepted meetings placed (upper bound {report.upper_bound})")
+    for line in lines:
+        click.echo(line)
+
+
+@events_cli.command("followup")
+def events_followup() -> None:
+    """Ask participants how their meetings turned out, three months after each event; run it daily."""
+    from directory.events.day import send_followups
+
+    with commit_or_rollback(db.session):
+        count = send_followups()
+    click.echo(f"{count} events followed up")

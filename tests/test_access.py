@@ -125,6 +125,41 @@ MATRIX = [
     ("GET", "/admin/reviews", STAFF_ONLY),
     ("GET", "/ratings", {"*": OK}),
     ("POST", "/api/v1/recommendations", {"*": INVALID}),  # no body
+    # events: {event} is open for registration; {draft_event} is a draft; nobody in the matrix is registered
+    ("GET", "/events", {"*": OK}),
+    ("GET", "/events/{event}", {"*": OK}),
+    ("GET", "/events/{draft_event}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),
+    ("POST", "/events/{event}/register", {"anonymous": REDIRECT, "enterprise": REDIRECT, "*": FORBIDDEN}),
+    # the "enterprise" user has just registered (the row above); the other roles could not
+    ("POST", "/events/{event}/participation", {"anonymous": REDIRECT, "enterprise": REDIRECT, "*": FORBIDDEN}),
+    ("POST", "/events/{event}/cancel-registration", {"anonymous": REDIRECT, "enterprise": REDIRECT,
+                                                     "*": FORBIDDEN}),
+    ("GET", "/events/{event}/participants", {"anonymous": REDIRECT, "staff": OK, "admin": OK, "*": FORBIDDEN}),
+    ("POST", "/events/{event}/requests", {"anonymous": REDIRECT, "*": FORBIDDEN}),
+    ("GET", "/events/{event}/requests", {"anonymous": REDIRECT, "*": FORBIDDEN}),
+    ("POST", "/events/{event}/requests/{meeting_request}/accept",
+     {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),  # staff may answer for the recipient
+    ("GET", "/events/{event}/agenda", {"anonymous": REDIRECT, "*": FORBIDDEN}),
+    ("GET", "/events/{event}/agenda.ics", {"anonymous": REDIRECT, "*": FORBIDDEN}),
+    ("POST", "/events/{event}/meetings/{meeting}/feedback", {"anonymous": REDIRECT, "*": REDIRECT}),  # empty form
+    ("POST", "/events/{event}/meetings/{meeting}/review", {"anonymous": REDIRECT, "*": REDIRECT}),  # empty form
+    ("GET", "/admin/events", STAFF_ONLY),
+    ("GET", "/admin/events/new", STAFF_ONLY),
+    ("POST", "/admin/events/new", staff_only(INVALID)),
+    ("GET", "/admin/events/{event}", STAFF_ONLY),
+    ("GET", "/admin/events/{event}/edit", STAFF_ONLY),
+    ("POST", "/admin/events/{event}/edit", staff_only(INVALID)),
+    ("POST", "/admin/events/{event}/slots", staff_only(REDIRECT)),  # nothing given: back with a message
+    ("POST", "/admin/events/{event}/close_registration", staff_only(REDIRECT)),
+    ("POST", "/admin/events/{event}/schedule", staff_only(REDIRECT)),
+    ("POST", "/admin/events/{event}/publish-schedule", staff_only(REDIRECT)),
+    ("GET", "/admin/events/{event}/plan", STAFF_ONLY),
+    ("POST", "/admin/events/{event}/meetings/{meeting}/lock", staff_only(REDIRECT)),
+    ("POST", "/admin/events/{event}/on-the-spot", staff_only(BAD)),  # nothing chosen
+    ("GET", "/admin/events/{event}/checkin/{checkin_token}", STAFF_ONLY),
+    ("POST", "/admin/events/{event}/checkin/{checkin_token}", staff_only(REDIRECT)),
+    ("GET", "/admin/events/{event}/report", STAFF_ONLY),
+    ("GET", "/admin/events/{event}/report.xlsx", STAFF_ONLY),
 ]
 
 
@@ -140,7 +175,10 @@ def records(db_session):
     published = factories.institution()
     client = factories.enterprise()
     completed = factories.engagement(enterprise_obj=client, institution_obj=published, status="completed")
+    event = _event(published)
     return {
+        **event,
+        "draft_event": _draft_event(),
         "published": published.id,
         "enterprise": client.id,
         "demand": factories.demand(enterprise_obj=client).id,
@@ -160,6 +198,45 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _draft_event():
+    from datetime import date
+
+    from directory.events import services
+
+    return services.create_event(user=factories.user(role="staff"), data=services.EventInput(
+        title="草稿活动", starts_on=date(2027, 3, 1))).id
+
+
+def _event(provider_institution):
+    """An event open for registration with one accepted, scheduled meeting between two other users."""
+    from datetime import UTC, date, datetime
+
+    from directory.events import schedule, services
+
+    staff = factories.user(role="staff")
+    event = services.create_event(user=staff, data=services.EventInput(title="测试对接会", starts_on=date(2027, 3, 1)))
+    services.set_slots(user=staff, event=event, first_start=datetime(2027, 3, 1, 1, 0, tzinfo=UTC), count=4)
+    services.change_status(user=staff, event=event, action="open_registration")
+    ent_user = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
+    prov_user = factories.user(role="institution", institution_id=provider_institution.id)
+    a = services.register(user=ent_user, event=event, seeks="专利")
+    b = services.register(user=prov_user, event=event, offers="专利代理")
+    request = services.request_meeting(user=ent_user, requester=a, recipient=b)
+    services.respond_to_request(user=prov_user, request=request, accept=True)
+    pending = services.request_meeting(user=ent_user, requester=a,
+                                       recipient=services.register(user=factories.user(
+                                           role="institution", institution_id=factories.institution().id),
+                                           event=event))
+    schedule.run(event=event, user=staff)
+    from sqlmodel import select
+
+    from directory.events.models import Meeting
+    from directory.extensions import db
+
+    meeting = db.session.exec(select(Meeting).where(Meeting.request_id == request.id)).one()
+    return {"event": event.id, "meeting": meeting.id, "meeting_request": pending.id, "checkin_token": a.checkin_token}
 
 
 def _review(engagement):

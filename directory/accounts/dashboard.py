@@ -54,7 +54,7 @@ def my_page(user: Any) -> MyPage:
                     _l("Open")),
             Section(_l("My service requests"), _l("Follow every request from start to completion."),
                     "/engagements", _l("Open")),
-            Section(_l("Matchmaking events"), _l("Register for events and book meetings.")),
+            Section(_l("Matchmaking events"), _l("Register for events and book meetings."), "/events", _l("Open")),
         ]
     elif role == Role.INSTITUTION:
         page.profile = db.session.get(Institution, user.institution_id) if user.institution_id else None
@@ -65,6 +65,7 @@ def my_page(user: Any) -> MyPage:
                     _l("Edit")),
             Section(_l("Service requests"), _l("Answer requests from enterprises."), "/engagements", _l("Open")),
             Section(_l("Open needs"), _l("Needs enterprises made public."), "/needs", _l("Open")),
+            Section(_l("Matchmaking events"), _l("Meet enterprises at the center's events."), "/events", _l("Open")),
             Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade."),
                     f"/institutions/{user.institution_id}" if user.institution_id else None, _l("Open")),
         ]
@@ -92,7 +93,7 @@ def my_page(user: Any) -> MyPage:
                     _l("Open")),
             Section(_l("Reviews and follow-ups"), _l("Bad reviews to follow up; moderation."), "/admin/reviews",
                     _l("Open")),
-            Section(_l("Matchmaking events"), _l("Create and run events.")),
+            Section(_l("Matchmaking events"), _l("Create and run events."), "/admin/events", _l("Open")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
             Section(_l("Classification"), _l("Categories, industries, regions and tags."), "/admin/taxonomy", _l("Edit")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),

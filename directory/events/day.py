@@ -92,15 +92,17 @@ def add_on_the_spot(*, user: Any, event: Event, first: EventParticipant, second:
         (col(MeetingRequest.requester_id) == second.id) & (col(MeetingRequest.recipient_id) == first.id)))).first()
     if existing is not None and existing.status == MeetingRequestStatus.ACCEPTED:
         raise AlreadyExists(_l("These two already have a meeting."))
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-    request = MeetingRequest(event_id=event.id, requester_id=first.id, recipient_id=second.id,  # type: ignore[arg-type]
-                             status=MeetingRequestStatus.ACCEPTED, responded_at=utcnow(),
-                             message=_("Added on the spot by the service center"))
+    # a pending, declined or cancelled request of the pair becomes the accepted one (one row per pair), and a
+    # cancelled meeting still pointing at it is reused
+    request = existing or MeetingRequest(event_id=event.id, requester_id=first.id, recipient_id=second.id)  # type: ignore[arg-type]
+    request.status, request.responded_at = MeetingRequestStatus.ACCEPTED, utcnow()
+    request.message = _("Added on the spot by the service center")
     db.session.add(request)
     db.session.flush()
-    meeting = Meeting(event_id=event.id, request_id=request.id)  # type: ignore[arg-type]
+    meeting = db.session.exec(select(Meeting).where(Meeting.request_id == request.id)).first() or \
+        Meeting(event_id=event.id, request_id=request.id)  # type: ignore[arg-type]
+    meeting.status, meeting.slot_position, meeting.table_no = MeetingStatus.SCHEDULED, None, None
+    meeting.locked, meeting.unscheduled_reason = False, ""
     db.session.add(meeting)
     db.session.flush()
     last_error: InvalidInput | None = None

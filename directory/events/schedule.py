@@ -24,7 +24,7 @@ from directory.events.models import (
     ParticipantStatus,
 )
 from directory.events.scheduling import REASON_MESSAGES, schedule_meetings
-from directory.events.services import ENTERPRISE, _require_staff, _user_of, name_of, slots
+from directory.events.services import ENTERPRISE, _require_staff, _user_of, local_time, name_of, slots
 from directory.extensions import db
 from directory.notifications import services as notifications
 
@@ -100,12 +100,13 @@ def run(*, event: Event, user: Any = None) -> ScheduleReport:
     final = event.schedule_status == "final"
     report = ScheduleReport(requested=len(open_requests), placed=len(result.assigned),
                             upper_bound=getattr(result, "upper_bound", len(result.assigned)))
+    tables = _keep_tables(result.assigned, by_pair, meetings, usable, event.tables, locked)
     for pair, request in by_pair.items():
         meeting = meetings.get(request.id) or Meeting(event_id=event.id, request_id=request.id)  # type: ignore[arg-type]
         before = (meeting.slot_position, meeting.table_no)
         if pair in result.assigned:
-            slot_index, table = result.assigned[pair]
-            meeting.slot_position, meeting.table_no = usable[slot_index].position, table + 1
+            slot_index, _table = result.assigned[pair]
+            meeting.slot_position, meeting.table_no = usable[slot_index].position, tables[pair]
             meeting.unscheduled_reason = ""
         else:
             meeting.slot_position = meeting.table_no = None
@@ -131,6 +132,29 @@ def run(*, event: Event, user: Any = None) -> ScheduleReport:
     return report
 
 
+def _keep_tables(assigned: dict[Any, tuple[int, int]], by_pair: dict[Any, MeetingRequest],
+                 meetings: dict[int, Meeting], usable: list[EventSlot], tables: int,
+                 locked: dict[Any, int]) -> dict[Any, int]:
+    """Table numbers (from 1) for the placed pairs. The scheduler numbers a slot's tables freely; here locked
+    meetings, then the others, keep the table they already had in that slot where they can, so a locked
+    meeting keeps its whole place and a re-run moves nobody to another table needlessly."""
+    by_slot: dict[int, list[Any]] = {}
+    for pair, (slot_index, _table) in assigned.items():
+        by_slot.setdefault(slot_index, []).append(pair)
+    out: dict[Any, int] = {}
+    for slot_index, pairs in by_slot.items():
+        position, free = usable[slot_index].position, list(range(1, tables + 1))
+        for pair in sorted(pairs, key=lambda p: p not in locked):
+            had = meetings.get(by_pair[pair].id)  # type: ignore[arg-type]
+            if had is not None and had.slot_position == position and had.table_no in free:
+                out[pair] = had.table_no  # type: ignore[assignment]
+                free.remove(had.table_no)  # type: ignore[arg-type]
+        for pair in pairs:
+            if pair not in out:
+                out[pair] = free.pop(0)  # the scheduler puts at most ``tables`` meetings in a slot
+    return out
+
+
 def reason_label(code: str) -> Any:
     return REASON_LABELS.get(code, code)
 
@@ -140,7 +164,7 @@ def _tell_the_two(event: Event, meeting: Meeting, request: MeetingRequest | None
     a = db.session.get_one(EventParticipant, request.requester_id)
     b = db.session.get_one(EventParticipant, request.recipient_id)
     slot = _slot(event, meeting.slot_position)
-    when = slot.starts_at.strftime("%m-%d %H:%M") if slot else _("not scheduled")
+    when = local_time(slot.starts_at) if slot else _("not scheduled")
     for me, other in ((a, b), (b, a)):
         notifications.notify(users=[_user_of(me)], kind="event.meeting_moved",
                              title=_("Your meeting with %(name)s has changed: %(when)s, table %(table)s",

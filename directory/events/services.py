@@ -193,6 +193,13 @@ def set_slots(*, user: Any, event: Event, first_start: datetime, count: int, gap
     return slots
 
 
+def local_time(value: datetime, pattern: str = "MM-dd HH:mm") -> str:
+    """A timestamp in the app's time zone (Asia/Shanghai), for labels and messages."""
+    from flask_babel import format_datetime
+
+    return str(format_datetime(value, pattern))
+
+
 def slots(event: Event, *, meetings_only: bool = False) -> list[EventSlot]:
     query = select(EventSlot).where(EventSlot.event_id == event.id)
     if meetings_only:
@@ -522,11 +529,12 @@ def request_meeting(*, user: Any, requester: EventParticipant, recipient: EventP
     ).first()
     if existing is not None and existing.status in (MeetingRequestStatus.PENDING, MeetingRequestStatus.ACCEPTED):
         raise AlreadyExists(_l("You already have a meeting request with this participant."))
-    if existing is not None:  # declined or cancelled earlier: ask again on the same row (one row per pair)
-        db.session.delete(existing)
-        db.session.flush()
-    request = MeetingRequest(event_id=event.id, requester_id=requester.id, recipient_id=recipient.id,  # type: ignore[arg-type]
-                             message=message.strip())
+    # declined or cancelled earlier: ask again on the same row (one row per pair; a cancelled meeting may still
+    # point at it, and the scheduler places that meeting again once the request is accepted)
+    request = existing or MeetingRequest(event_id=event.id)  # type: ignore[arg-type]
+    request.requester_id, request.recipient_id = requester.id, recipient.id  # type: ignore[assignment]
+    request.message, request.status = message.strip(), MeetingRequestStatus.PENDING
+    request.created_at, request.responded_at = utcnow(), None
     db.session.add(request)
     db.session.flush()
     notifications.notify(users=[_user_of(recipient)], kind="event.meeting_request",
@@ -544,12 +552,14 @@ def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> M
         raise InvalidInput(_l("This request has already been answered."), field="request")
     event = db.session.get_one(Event, request.event_id)
     if accept and event.max_meetings_per_participant is not None:
-        accepted = db.session.exec(select(func.count()).select_from(MeetingRequest).where(
-            or_(MeetingRequest.requester_id == recipient.id, MeetingRequest.recipient_id == recipient.id),
-            MeetingRequest.status == MeetingRequestStatus.ACCEPTED)).one()
-        if accepted >= event.max_meetings_per_participant:
-            raise InvalidInput(_l("You have reached the maximum of %(n)s meetings.",
-                                  n=event.max_meetings_per_participant), field="request")
+        for pid in (recipient.id, request.requester_id):  # the requester may have accepted others meanwhile
+            accepted = db.session.exec(select(func.count()).select_from(MeetingRequest).where(
+                or_(MeetingRequest.requester_id == pid, MeetingRequest.recipient_id == pid),
+                MeetingRequest.status == MeetingRequestStatus.ACCEPTED)).one()
+            if accepted >= event.max_meetings_per_participant:
+                raise InvalidInput(_l("You have reached the maximum of %(n)s meetings.",
+                                      n=event.max_meetings_per_participant) if pid == recipient.id else
+                                   _l("A participant has reached the maximum number of meetings."), field="request")
     request.status = MeetingRequestStatus.ACCEPTED if accept else MeetingRequestStatus.DECLINED
     request.responded_at = utcnow()
     db.session.add(request)

@@ -1,0 +1,492 @@
+"""Event pages: the public list and page, registration, the participant marketplace, meeting requests,
+agendas (page, print, iCalendar, QR code), feedback; and the staff's pages to run an event end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts import permissions
+from directory.accounts.decorators import staff_required
+from directory.core.errors import DomainError
+from directory.events import day, forms, report, schedule, services
+from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
+from directory.extensions import db
+from directory.reviews.forms import ReviewForm
+from directory.reviews.services import VERDICT_LABELS
+from directory.taxonomy.models import Category, Industry
+
+bp = Blueprint("events", __name__)
+STAFF_ACTIONS = "publish, open_registration, close_registration, start, complete, cancel"
+
+
+def _flash_error(exc: DomainError) -> None:
+    if exc.status in (403, 404):
+        raise exc
+    db.session.rollback()
+    flash(str(exc.message), "danger")
+
+
+def _run(call: Any, success: str) -> bool:
+    try:
+        call()
+    except DomainError as exc:
+        _flash_error(exc)
+        return False
+    flash(success, "success")
+    return True
+
+
+def _mine(event: Event) -> EventParticipant:
+    """The current user's registration (registered, not waitlisted) or 403."""
+    participant = services.participation(event, current_user)
+    if participant is None or participant.status != "registered":
+        abort(403)
+    return participant
+
+
+# -- public and participants -----------------------------------------------------------------------------
+
+@bp.get("/events")
+def index() -> Any:
+    return render_template("events/index.html", events=services.public_events(), labels=services.STATUS_LABELS)
+
+
+@bp.get("/events/<int:event_id>")
+def detail(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = services.participation(event, current_user)
+    slots = services.slots(event)
+    can_register = (services.side_of(current_user) is not None and services.registration_open(event)
+                    and (mine is None or mine.status == "cancelled"))
+    form = forms.RegistrationForm(slots=slots, data={"listed": True} if mine is None else {
+        "offers": mine.offers, "seeks": mine.seeks, "listed": mine.listed,
+        "unavailable": [str(p) for p in mine.unavailable_slots]})
+    categories, industries = services.event_terms(event)
+    return render_template("events/detail.html", event=event, mine=mine, slots=slots, form=form,
+                           can_register=can_register, labels=services.STATUS_LABELS, categories=categories,
+                           industries=industries, counts={s: len(services.participants(event, side=s))
+                                                          for s in (services.ENTERPRISE, services.PROVIDER)})
+
+
+@bp.post("/events/<int:event_id>/register")
+@login_required
+def register(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    form = forms.RegistrationForm(slots=services.slots(event))
+    if not form.validate_on_submit():
+        abort(400)
+    _run(lambda: services.register(user=current_user, event=event, offers=form.offers.data or "",
+                                   seeks=form.seeks.data or "", listed=form.listed.data,
+                                   unavailable=[int(v) for v in form.unavailable.data or []]),
+         _("Registration saved."))
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/participation")
+@login_required
+def update_participation(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = services.participation(event, current_user)
+    if mine is None:
+        abort(403)
+    form = forms.RegistrationForm(slots=services.slots(event))
+    if not form.validate_on_submit():
+        abort(400)
+    _run(lambda: services.update_participation(user=current_user, participant=mine, offers=form.offers.data or "",
+                                               seeks=form.seeks.data or "", listed=form.listed.data,
+                                               unavailable=[int(v) for v in form.unavailable.data or []]),
+         _("Saved."))
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/cancel-registration")
+@login_required
+def cancel_registration(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = services.participation(event, current_user)
+    if mine is None:
+        abort(403)
+    _run(lambda: services.cancel_registration(user=current_user, participant=mine),
+         _("Your registration is cancelled."))
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.get("/events/<int:event_id>/participants")
+@login_required
+def marketplace(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    staff = permissions.is_staff(current_user)
+    mine = None if staff else _mine(event)
+    q = (request.args.get("q") or "")[:100]
+    side = request.args.get("side") if staff else (
+        services.PROVIDER if mine and mine.side == services.ENTERPRISE else services.ENTERPRISE)
+    people = services.participants(event, side=side if side in (services.ENTERPRISE, services.PROVIDER) else None,
+                                   q=q, listed_only=not staff)
+    requested = set()
+    if mine is not None:
+        requested = {r.recipient_id if r.requester_id == mine.id else r.requester_id
+                     for r in services.requests_of(mine) if r.status in ("pending", "accepted")}
+    return render_template("events/participants.html", event=event, mine=mine, people=people, q=q,
+                           name_of=services.name_of, requested=requested,
+                           suggestions=services.suggested_partners(event, mine) if mine else [],
+                           request_form=forms.MeetingRequestForm())
+
+
+@bp.post("/events/<int:event_id>/requests")
+@login_required
+def new_request(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = _mine(event)
+    form = forms.MeetingRequestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    recipient = services.get_participant(form.recipient.data or 0, event=event)
+    _run(lambda: services.request_meeting(user=current_user, requester=mine, recipient=recipient,
+                                          message=form.message.data or ""), _("Meeting request sent."))
+    return redirect(url_for("events.requests_page", event_id=event_id))
+
+
+@bp.get("/events/<int:event_id>/requests")
+@login_required
+def requests_page(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = _mine(event)
+    items = services.requests_of(mine)
+    people = {p.id: p for p in services.participants(event, status=None)}
+    return render_template("events/requests.html", event=event, mine=mine, items=items, people=people,
+                           name_of=services.name_of, action_form=forms.StatusForm())
+
+
+@bp.post("/events/<int:event_id>/requests/<int:request_id>/<any(accept, decline, cancel):action>")
+@login_required
+def answer_request(event_id: int, request_id: int, action: str) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    meeting_request = services.get_request(request_id, event=event)
+    if action == "cancel":
+        _run(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
+    else:
+        _run(lambda: services.respond_to_request(user=current_user, request=meeting_request,
+                                                 accept=action == "accept"), _("Saved."))
+    return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
+                    else url_for("events.requests_page", event_id=event_id))
+
+
+@bp.get("/events/<int:event_id>/agenda")
+@login_required
+def agenda(event_id: int) -> Any:
+    import segno
+
+    event = services.get_event(event_id, user=current_user)
+    mine = _mine(event)
+    checkin_url = url_for("events.checkin", event_id=event.id, token=mine.checkin_token, _external=True)
+    items = schedule.agenda(mine)
+    return render_template(
+        "events/agenda.html", event=event, mine=mine, items=items, name_of=services.name_of,
+        qr=segno.make(checkin_url, error="m").svg_inline(scale=4, title=_("Check-in code")),
+        feedback={i.meeting.id: day.feedback_of(i.meeting) for i in items},
+        reviews=_meeting_reviews(items),
+        # one prefix per form so that the labels and ids on the page stay unique
+        feedback_form=lambda meeting_id, kind: forms.FeedbackForm(prefix=f"f{meeting_id}{kind[0]}"),
+        review_form=lambda meeting_id: ReviewForm(prefix=f"r{meeting_id}"),
+        verdicts=VERDICT_LABELS, outcomes=day.OUTCOME_LABELS, followup_open=event.followup_sent_at is not None)
+
+
+def _meeting_reviews(items: list[Any]) -> dict[int, Any]:
+    from sqlmodel import col, select
+
+    from directory.reviews.models import Review
+
+    ids = [i.meeting.id for i in items]
+    if not ids:
+        return {}
+    return {r.meeting_id: r for r in db.session.exec(select(Review).where(col(Review.meeting_id).in_(ids),
+                                                                         Review.kind == "initial")).all()}
+
+
+@bp.get("/events/<int:event_id>/agenda.ics")
+@login_required
+def agenda_ics(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    mine = _mine(event)
+    return Response(schedule.ical(mine), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'})
+
+
+def _meeting(event: Event, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        abort(404)
+    return meeting
+
+
+@bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/feedback")
+@login_required
+def feedback(event_id: int, meeting_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    meeting = _meeting(event, meeting_id)
+    kind = "followup" if request.form.get("kind") == "followup" else "initial"
+    form = forms.FeedbackForm(prefix=f"f{meeting_id}{kind[0]}")
+    if not form.validate_on_submit():
+        flash(_("Rate the meeting and choose the outcome."), "danger")
+        return redirect(url_for("events.agenda", event_id=event_id))
+    data = day.FeedbackInput(rating=form.rating.data or 0, outcome=form.outcome.data or "",
+                             amount=float(form.amount.data) if form.amount.data is not None else None,
+                             comment=form.comment.data or "")
+    _run(lambda: day.give_feedback(user=current_user, meeting=meeting, data=data, kind=kind),
+         _("Thank you for your feedback."))
+    return redirect(url_for("events.agenda", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/review")
+@login_required
+def review(event_id: int, meeting_id: int) -> Any:
+    from directory.reviews.views import _input
+
+    event = services.get_event(event_id, user=current_user)
+    meeting = _meeting(event, meeting_id)
+    form = ReviewForm(prefix=f"r{meeting_id}")
+    if not form.validate_on_submit():
+        flash(_("Rate every dimension and choose how satisfied you are."), "danger")
+        return redirect(url_for("events.agenda", event_id=event_id))
+    _run(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)),
+         _("Thank you: your review is published."))
+    return redirect(url_for("events.agenda", event_id=event_id))
+
+
+# -- staff -----------------------------------------------------------------------------------------------
+
+def _ids(model: Any, values: list[str] | None) -> list[Any]:
+    records = (db.session.get(model, int(v)) for v in values or [] if str(v).isdigit())
+    return [r for r in records if r is not None]
+
+
+def _event_input(form: forms.EventForm) -> services.EventInput:
+    from datetime import UTC
+
+    def aware(value: Any) -> Any:
+        # The form's local time is China time (the app's zone); store UTC like every timestamp.
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo
+
+        return value.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+
+    return services.EventInput(
+        title=form.title.data or "", theme=form.theme.data or "", description=form.description.data or "",
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data, venue=form.venue.data or "",  # type: ignore[arg-type]
+        online_url=form.online_url.data or "", registration_opens_at=aware(form.registration_opens_at.data),
+        registration_closes_at=aware(form.registration_closes_at.data),
+        capacity_enterprises=form.capacity_enterprises.data, capacity_providers=form.capacity_providers.data,
+        meeting_minutes=form.meeting_minutes.data or 20, tables=form.tables.data or 1,
+        max_meetings_per_participant=form.max_meetings_per_participant.data,
+        categories=_ids(Category, form.categories.data), industries=_ids(Industry, form.industries.data))
+
+
+@bp.get("/admin/events")
+@staff_required
+def staff_list() -> Any:
+    return render_template("events/admin_list.html", events=services.all_events(), labels=services.STATUS_LABELS)
+
+
+@bp.route("/admin/events/new", methods=["GET", "POST"])
+@staff_required
+def new() -> Any:
+    form = forms.EventForm()
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(user=current_user, data=_event_input(form))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title").errors.append(str(exc.message))
+        else:
+            flash(_("The event is created as a draft. Set its time slots next."), "success")
+            return redirect(url_for("events.manage", event_id=event.id))
+    return render_template("events/form.html", form=form, event=None), 422 if form.is_submitted() else 200
+
+
+@bp.route("/admin/events/<int:event_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    if request.method == "GET":
+        categories, industries = services.event_terms(event)
+        form = forms.EventForm(obj=event)
+        form.categories.data = [str(c.id) for c in categories]
+        form.industries.data = [str(i.id) for i in industries]
+        for name in ("registration_opens_at", "registration_closes_at"):
+            value = getattr(event, name)
+            if value is not None:
+                from zoneinfo import ZoneInfo
+
+                getattr(form, name).data = value.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    else:
+        form = forms.EventForm()
+    if form.validate_on_submit():
+        try:
+            services.update_event(user=current_user, event=event, data=_event_input(form))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title").errors.append(str(exc.message))
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("events.manage", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event), 422 if form.is_submitted() else 200
+
+
+@bp.get("/admin/events/<int:event_id>")
+@staff_required
+def manage(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    reqs = services.event_requests(event)
+    return render_template(
+        "events/manage.html", event=event, labels=services.STATUS_LABELS, slots=services.slots(event),
+        slots_form=forms.SlotsForm(), status_form=forms.StatusForm(), actions=[
+            a for a, (sources, _t) in services.TRANSITIONS.items() if event.status in sources],
+        people=services.participants(event, status=None), name_of=services.name_of,
+        request_counts={s: sum(1 for r in reqs if r.status == s) for s in ("pending", "accepted", "declined",
+                                                                             "cancelled")},
+        unplaced=schedule.unplaced(event))
+
+
+@bp.post("/admin/events/<int:event_id>/slots")
+@staff_required
+def set_slots(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    form = forms.SlotsForm()
+    if not form.validate_on_submit():
+        flash(_("Give the first start time, the number of meetings and the breaks as 4:15, 8:60."), "danger")
+        return redirect(url_for("events.manage", event_id=event_id))
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    first = form.first_start.data.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # type: ignore[union-attr]
+    _run(lambda: services.set_slots(user=current_user, event=event, first_start=first, count=form.count.data or 0,
+                                    gap_minutes=form.gap_minutes.data or 0, breaks=form.parsed_breaks()),
+         _("Time slots saved."))
+    return redirect(url_for("events.manage", event_id=event_id))
+
+
+@bp.post(f"/admin/events/<int:event_id>/<any({STAFF_ACTIONS}):action>")
+@staff_required
+def change_status(event_id: int, action: str) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    form = forms.StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _run(lambda: services.change_status(user=current_user, event=event, action=action,
+                                        reason=form.reason.data or ""), _("Saved."))
+    return redirect(url_for("events.manage", event_id=event_id))
+
+
+@bp.post("/admin/events/<int:event_id>/schedule")
+@staff_required
+def run_schedule(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    try:
+        result = schedule.run(event=event, user=current_user)
+    except DomainError as exc:
+        _flash_error(exc)
+    else:
+        flash(_("%(placed)s of %(total)s accepted meetings placed.", placed=result.placed, total=result.requested),
+              "success" if result.placed == result.requested else "warning")
+    return redirect(url_for("events.plan", event_id=event_id))
+
+
+@bp.post("/admin/events/<int:event_id>/publish-schedule")
+@staff_required
+def publish_schedule(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    _run(lambda: schedule.publish(user=current_user, event=event),
+         _("The schedule is final; every participant has been sent their agenda."))
+    return redirect(url_for("events.plan", event_id=event_id))
+
+
+@bp.get("/admin/events/<int:event_id>/plan")
+@staff_required
+def plan(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    slots, tables, cells = schedule.table_plan(event)
+    registered = services.participants(event)
+    return render_template("events/plan.html", event=event, slots=slots, tables=tables, cells=cells,
+                           unplaced=schedule.unplaced(event), move_form=forms.MoveForm(),
+                           enterprises=[p for p in registered if p.side == services.ENTERPRISE],
+                           providers=[p for p in registered if p.side == services.PROVIDER],
+                           name_of=services.name_of, statuses=MeetingStatus)
+
+
+@bp.post("/admin/events/<int:event_id>/meetings/<int:meeting_id>/<any(move, swap, lock, unlock, held, no_show, "
+         "scheduled):action>")
+@staff_required
+def adjust(event_id: int, meeting_id: int, action: str) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    meeting = _meeting(event, meeting_id)
+    calls: dict[str, Any] = {
+        "lock": lambda: schedule.set_locked(user=current_user, meeting=meeting, locked=True),
+        "unlock": lambda: schedule.set_locked(user=current_user, meeting=meeting, locked=False),
+        "held": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.HELD),
+        "no_show": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.NO_SHOW),
+        "scheduled": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.SCHEDULED),
+    }
+    if action == "move":
+        move_form = forms.MoveForm()
+        if not move_form.validate_on_submit():
+            abort(400)
+        calls["move"] = lambda: schedule.move(user=current_user, meeting=meeting, position=move_form.slot.data or 0,
+                                              table=move_form.table.data or 0)
+    elif action == "swap":
+        swap_form = forms.SwapForm()
+        if not swap_form.validate_on_submit():
+            abort(400)
+        other = _meeting(event, swap_form.other.data or 0)
+        calls["swap"] = lambda: schedule.swap(user=current_user, first=meeting, second=other)
+    _run(calls[action], _("Saved."))
+    return redirect(url_for("events.plan", event_id=event_id) + f"#meeting-{meeting.id}")
+
+
+@bp.post("/admin/events/<int:event_id>/on-the-spot")
+@staff_required
+def on_the_spot(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    values = [request.form.get(k) or "" for k in ("first", "second", "slot")]
+    if not all(v.isdigit() for v in values):
+        abort(400)
+    first = services.get_participant(int(values[0]), event=event)
+    second = services.get_participant(int(values[1]), event=event)
+    slot = values[2]
+    _run(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
+                                     position=int(slot)), _("Meeting added."))
+    return redirect(url_for("events.plan", event_id=event_id))
+
+
+@bp.route("/admin/events/<int:event_id>/checkin/<token>", methods=["GET", "POST"])
+@staff_required
+def checkin(event_id: int, token: str) -> Any:
+    """The page a participant's QR code opens on a staff member's phone: who it is, and a check-in button."""
+    event = services.get_event(event_id, user=current_user)
+    participant = day.participant_by_token(event, token)
+    if request.method == "POST":
+        if _run(lambda: day.check_in(user=current_user, participant=participant), _("Checked in.")):
+            return redirect(url_for("events.checkin", event_id=event_id, token=token))
+    return render_template("events/checkin.html", event=event, participant=participant,
+                           name=services.name_of(participant), agenda=schedule.agenda(participant))
+
+
+@bp.get("/admin/events/<int:event_id>/report")
+@staff_required
+def event_report(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    return render_template("events/report.html", event=event, report=report.build(event),
+                           outcomes=day.OUTCOME_LABELS, labels=services.STATUS_LABELS)
+
+
+@bp.get("/admin/events/<int:event_id>/report.xlsx")
+@staff_required
+def event_report_xlsx(event_id: int) -> Any:
+    event = services.get_event(event_id, user=current_user)
+    return Response(report.to_xlsx(event),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="event-{event.id}-report.xlsx"'})
