@@ -80,6 +80,9 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
     from directory.demo_activity import seed_activity
 
     seed_activity(_load("enterprises.json", directory))
+    from directory.demo_events import seed_events
+
+    seed_events()
     return DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
                       enterprises_created=created, accounts_created=accounts_created)
 

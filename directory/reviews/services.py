@@ -44,7 +44,7 @@ PRIOR_WEIGHT = 2.0
 HALF_LIFE_DAYS = 365.0
 DIMENSIONS = ("quality", "efficiency", "expertise", "attitude", "price")
 DIMENSION_LABELS = {"quality": _l("Service quality"), "efficiency": _l("Efficiency"),
-                    "expertise": _l("Expertise"), "attitude": _l("Attitude"), "price": _l("Fair price")}
+                    "expertise": _l("Professional competence"), "attitude": _l("Attitude"), "price": _l("Fair price")}
 VERDICT_LABELS = {Verdict.VERY_SATISFIED: _l("Very satisfied"), Verdict.SATISFIED: _l("Satisfied"),
                   Verdict.BASICALLY_SATISFIED: _l("Basically satisfied"), Verdict.DISSATISFIED: _l("Dissatisfied"),
                   Verdict.VERY_DISSATISFIED: _l("Very dissatisfied")}

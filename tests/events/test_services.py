@@ -677,7 +677,8 @@ def test_after_publishing_every_change_is_told_to_the_two_people(db_session, sta
     for key in ("e1", "e2", "e3", "p1", "p2", "p3"):
         assert len(notes(db_session, user_of(board[key]), "event.agenda")) == 1
     place(staff, m[3], 3, 2)
-    when = services.slots(event)[3].starts_at.strftime("%m-%d %H:%M")
+    when = services.local_time(services.slots(event)[3].starts_at)
+    assert when == "05-20 17:55"  # 09:55 UTC, told in Beijing time
     for key, other in (("e3", "p3"), ("p3", "e3")):
         [note] = notes(db_session, user_of(board[key]), "event.meeting_moved")
         assert note.title == gettext("Your meeting with %(name)s has changed: %(when)s, table %(table)s",
@@ -690,6 +691,21 @@ def test_after_publishing_every_change_is_told_to_the_two_people(db_session, sta
     assert len(notes(db_session, user_of(board["e3"]), "event.meeting_moved")) == 2
     schedule.publish(user=staff, event=event)  # publishing again sends no second "agenda ready"
     assert len(notes(db_session, user_of(board["e1"]), "event.agenda")) == 1
+
+
+def test_a_rerun_after_publishing_tells_only_those_whose_place_changed(db_session, staff, board):
+    event, m = board["event"], board["m"]
+    lock_board(staff, board)
+    schedule.set_locked(user=staff, meeting=m[3], locked=False)
+    schedule.publish(user=staff, event=event)
+    before = places(m)
+    schedule.run(event=event, user=staff)
+    assert places(m)[:3] == before[:3]  # locked: slot and table kept
+    for key in ("e1", "e2", "p1", "p2"):
+        assert not notes(db_session, user_of(board[key]), "event.meeting_moved")
+    moved = places(m)[3] != before[3]
+    assert len(notes(db_session, user_of(board["e3"]), "event.meeting_moved")) == int(moved)
+    assert_valid_board(db_session, event)
 
 
 def test_publishing_needs_a_schedule(db_session, staff):
