@@ -152,3 +152,88 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     page.wait_for_url("**/institutions/*")
     assert "4.0" in page.locator("#rating-distribution").inner_text()  # damped: one 5-star review
     assert "专业高效" in page.locator("#reviews").inner_text()
+
+
+@pytest.mark.browser
+def test_event_from_creation_to_report(live_server, page):
+    """Staff create an event; an SME and an institution register; the SME requests a meeting, the institution
+    accepts; staff schedule and publish; on the day staff check the SME in from its QR link and mark the
+    meeting held; the SME gives feedback; the report counts it."""
+    _login(page, live_server, "reviewer@example.cn")
+    page.goto(live_server + "/admin/events/new")
+    page.fill("#title", "浏览器测试对接会")
+    page.fill("#starts_on", "2027-05-10")
+    page.fill("#tables", "2")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_url("**/admin/events/*")
+    manage_url = page.url
+    event_id = manage_url.rstrip("/").split("/")[-1]
+    page.fill("#first_start", "2027-05-10T09:00")
+    page.fill("#count", "3")
+    page.click("#slots-form button[type=submit]")
+    page.wait_for_url(manage_url)
+    page.click("#action-open_registration button")
+    page.wait_for_url(manage_url)
+    assert "报名中" in page.locator("#event-status").inner_text()
+    page.click("form[action='/logout'] button")
+
+    def register(email, field, text):
+        _login(page, live_server, email)
+        page.goto(f"{live_server}/events/{event_id}")
+        page.fill(field, text)
+        page.click("#register-form button[type=submit]")
+        page.wait_for_url(f"**/events/{event_id}")
+        assert "已报名" in page.locator("#my-registration").inner_text()
+
+    register("provider@example.cn", "#offers", "专利代理")
+    page.click("form[action='/logout'] button")
+    register("sme@example.cn", "#seeks", "想申请发明专利")
+    page.goto(f"{live_server}/events/{event_id}/participants")
+    person = page.locator("#people .participant", has_text="营口智诚知识产权代理有限公司")
+    person.locator("input[name=message]").fill("想了解专利布局")
+    person.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/events/{event_id}/requests")
+    page.click("form[action='/logout'] button")
+    _login(page, live_server, "provider@example.cn")
+    page.goto(f"{live_server}/events/{event_id}/requests")
+    page.locator("#requests tr", has_text="营口浏览器镁业有限公司").locator("button", has_text="接受").click()
+    page.wait_for_url(f"**/events/{event_id}/requests")
+    assert "已接受" in page.locator("#requests").inner_text()
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "reviewer@example.cn")
+    page.goto(manage_url)
+    page.click("#run-schedule")
+    page.wait_for_url("**/plan")
+    assert "营口浏览器镁业有限公司 × 营口智诚知识产权代理有限公司" in page.locator("#table-plan").inner_text()
+    page.click("#publish-schedule")
+    page.wait_for_url("**/plan")
+    assert "正式" in page.locator("#schedule-status").inner_text()
+    page.goto(manage_url)
+    page.click("#action-start button")
+    page.wait_for_url(manage_url)
+    page.locator("#participants tr", has_text="营口浏览器镁业有限公司").locator("a").click()  # the QR code's link
+    page.wait_for_url("**/checkin/*")
+    page.click("#check-in")
+    page.wait_for_url("**/checkin/*")
+    assert page.locator("#checked-in").count() == 1
+    page.goto(f"{live_server}/admin/events/{event_id}/plan")
+    page.locator("#adjust tr").nth(1).locator("button", has_text="已举行").click()
+    page.wait_for_url("**/plan*")
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "sme@example.cn")
+    page.goto(f"{live_server}/events/{event_id}/agenda")
+    assert page.locator("#checkin-qr svg").count() == 1
+    form = page.locator(".feedback-form").first
+    form.locator("input[type=radio][value='5']").check()
+    form.locator("select").select_option(value="intent")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/events/{event_id}/agenda")
+    assert "感谢您的反馈" in page.content()
+    page.click("form[action='/logout'] button")
+
+    _login(page, live_server, "reviewer@example.cn")
+    page.goto(f"{live_server}/admin/events/{event_id}/report")
+    report = page.locator("#report").inner_text()
+    assert "已举行的洽谈" in report and "5" in page.locator("#satisfaction").inner_text()
