@@ -158,3 +158,30 @@ def test_reminders_and_rating_recompute_commands(runner, db_session):
     result = runner.invoke(args=["records", "recompute-ratings"])
     assert result.exit_code == 0 and "1 ratings changed" in result.output
     assert "0 ratings changed" in runner.invoke(args=["records", "recompute-ratings"]).output
+
+
+def test_events_schedule_and_followup_commands(runner, db_session):
+    from datetime import UTC, date, datetime
+
+    from directory.events import services
+    from directory.events.models import Meeting
+
+    staff = factories.user(role="staff")
+    event = services.create_event(user=staff, data=services.EventInput(title="命令行对接会", starts_on=date(2026, 6, 1),
+                                                                       tables=1))
+    services.set_slots(user=staff, event=event, first_start=datetime(2026, 6, 1, 1, tzinfo=UTC), count=1)
+    services.change_status(user=staff, event=event, action="open_registration")
+    ent = services.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
+                            event=event)
+    provs = [services.register(user=factories.user(role="institution", institution_id=factories.institution().id),
+                               event=event) for _ in range(2)]
+    for prov in provs:  # one slot, one table: only one of the two meetings fits
+        request = services.request_meeting(user=db_session.get(User, ent.user_id), requester=ent, recipient=prov)
+        services.respond_to_request(user=db_session.get(User, prov.user_id), request=request, accept=True)
+    result = runner.invoke(args=["events", "schedule", str(event.id)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 accepted meetings placed" in result.output
+    assert "有一方在其所有可用时段都已有洽谈" in result.output  # the reason, in words
+    assert len(db_session.exec(select(Meeting).where(Meeting.event_id == event.id)).all()) == 2
+    assert runner.invoke(args=["events", "schedule", "999999"]).exit_code != 0
+    assert "0 events followed up" in runner.invoke(args=["events", "followup"]).output
