@@ -22,7 +22,8 @@ records_cli = AppGroup("records", help="Upkeep of the published records.")
 def register(app: Flask) -> None:
     from search.cli import search_cli
 
-    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli, events_cli):
+    for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli, events_cli,
+                  evaluation_cli):
         app.cli.add_command(group)
 
 
@@ -253,3 +254,24 @@ def events_followup() -> None:
     with commit_or_rollback(db.session):
         count = send_followups()
     click.echo(f"{count} events followed up")
+
+
+evaluation_cli = AppGroup("evaluation", help="Periodic evaluation and screening.")
+
+
+@evaluation_cli.command("run")
+@click.argument("period")
+def evaluation_run(period: str) -> None:
+    """Compute the evaluation of every admitted institution for PERIOD (2026, 2026Q3) and propose screening
+    actions; re-running replaces that period's unconfirmed results."""
+    from directory.core.errors import DomainError
+    from directory.evaluation.services import run
+
+    try:
+        with commit_or_rollback(db.session):
+            report = run(code=period)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    grades = ", ".join(f"{g} {n}" for g, n in report.grades.items())
+    proposals = ", ".join(f"{k} {n}" for k, n in sorted(report.proposals.items())) or "none"
+    click.echo(f"{report.evaluated} institutions evaluated ({grades}); proposals: {proposals}")

@@ -83,6 +83,7 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
     from directory.demo_events import seed_events
 
     seed_events()
+    _demo_evaluation()
     return DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
                       enterprises_created=created, accounts_created=accounts_created)
 
@@ -104,3 +105,19 @@ def _demo_accounts() -> list[str]:
         created.append(email)
     db.session.flush()
     return created
+
+
+def _demo_evaluation() -> None:
+    """Evaluate the last complete quarter once, so grades, badges and the dashboard have data on first start."""
+    from datetime import date
+
+    from directory.core.time import utcnow
+    from directory.evaluation.models import EvaluationPeriod
+    from directory.evaluation.services import run
+
+    today = utcnow().date()
+    quarter = (today.month - 1) // 3  # the previous quarter: 0 means the last one of last year
+    year, q = (today.year, quarter) if quarter else (today.year - 1, 4)
+    code = f"{year}Q{q}"
+    if db.session.exec(select(EvaluationPeriod).where(EvaluationPeriod.code == code)).first() is None:
+        run(code=code, today=date(year, 12, 31))

@@ -67,7 +67,7 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Open needs"), _l("Needs enterprises made public."), "/needs", _l("Open")),
             Section(_l("Matchmaking events"), _l("Meet enterprises at the center's events."), "/events", _l("Open")),
             Section(_l("Ratings and evaluation"), _l("See your ratings, score breakdown and grade."),
-                    f"/institutions/{user.institution_id}" if user.institution_id else None, _l("Open")),
+                    "/my/evaluation" if user.institution_id else None, _l("Open")),
         ]
     elif role == Role.EXPERT:
         page.profile = db.session.get(Expert, user.expert_id) if user.expert_id else None
@@ -94,7 +94,8 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Reviews and follow-ups"), _l("Bad reviews to follow up; moderation."), "/admin/reviews",
                     _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events."), "/admin/events", _l("Open")),
-            Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions.")),
+            Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions."), "/admin/evaluation",
+                    _l("Open")),
             Section(_l("Classification"), _l("Categories, industries, regions and tags."), "/admin/taxonomy", _l("Edit")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),
                     "/admin/search", _l("Edit")),

@@ -1,0 +1,147 @@
+"""Evaluation pages: staff run periods and decide screening proposals; institutions see their breakdown;
+the public sees a published period's graded list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts import permissions
+from directory.accounts.decorators import staff_required
+from directory.core.errors import DomainError
+from directory.evaluation import forms, services
+from directory.evaluation.models import DIMENSIONS
+from directory.extensions import db
+from directory.institutions.models import Institution
+
+bp = Blueprint("evaluation", __name__)
+
+
+def _run(call: Any, success: str) -> bool:
+    try:
+        call()
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return False
+    flash(success, "success")
+    return True
+
+
+@bp.route("/admin/evaluation", methods=["GET", "POST"])
+@staff_required
+def index() -> Any:
+    form = forms.PeriodForm()
+    if form.validate_on_submit():
+        weights = {d: float(getattr(form, d).data) for d in DIMENSIONS}
+        thresholds = {"A": float(form.grade_a.data), "B": float(form.grade_b.data),  # type: ignore[arg-type]
+                      "C": float(form.grade_c.data)}  # type: ignore[arg-type]
+        try:
+            period = services.open_period(code=form.code.data or "", user=current_user, weights=weights,
+                                          thresholds=thresholds)
+        except DomainError as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, str(exc.message)]
+        else:
+            flash(_("The period is open. Run the evaluation when its data is in."), "success")
+            return redirect(url_for("evaluation.period_page", code=period.code))
+    return render_template("evaluation/index.html", form=form, periods=services.periods(),
+                           labels=services.DIMENSION_LABELS), 422 if form.is_submitted() else 200
+
+
+@bp.post("/admin/evaluation/<code>/run")
+@staff_required
+def run(code: str) -> Any:
+    period = services.get_period(code)
+    report: list[Any] = []
+    if _run(lambda: report.append(services.run(code=period.code, user=current_user)), _("Evaluation computed.")):
+        result = report[0]
+        flash(_("%(n)s institutions evaluated; %(p)s screening proposals to decide.", n=result.evaluated,
+                p=sum(result.proposals.values())), "info")
+    return redirect(url_for("evaluation.period_page", code=period.code))
+
+
+@bp.get("/admin/evaluation/<code>")
+@staff_required
+def period_page(code: str) -> Any:
+    period = services.get_period(code)
+    grade = request.args.get("grade") or None
+    if grade not in (None, "A", "B", "C", "D"):
+        abort(400)
+    return render_template(
+        "evaluation/period.html", period=period, grade=grade, counts=services.grade_counts(period),
+        results=services.results(period, grade=grade, limit=300), proposals=services.proposals(period),
+        decided=services.proposals(period, status=None), ranking=services.bad_review_ranking(period, limit=20),
+        labels=services.DIMENSION_LABELS, kinds=services.KIND_LABELS, reasons=services.REASON_LABELS,
+        decision_form=forms.DecisionForm())
+
+
+@bp.post("/admin/evaluation/actions/<int:action_id>/<any(confirm, reject):decision>")
+@staff_required
+def decide(action_id: int, decision: str) -> Any:
+    action = services.get_action(action_id)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason; the institution will see it."), "danger")
+    else:
+        _run(lambda: services.decide(user=current_user, action=action, confirm=decision == "confirm",
+                                     reason=form.reason.data or ""), _("Saved."))
+    from directory.evaluation.models import EvaluationPeriod
+
+    period = db.session.get(EvaluationPeriod, action.period_id) if action.period_id else None
+    return redirect(url_for("evaluation.period_page", code=period.code) + "#proposals" if period
+                    else url_for("evaluation.index"))
+
+
+@bp.post("/admin/evaluation/<code>/publish")
+@staff_required
+def publish(code: str) -> Any:
+    period = services.get_period(code)
+    _run(lambda: services.publish(user=current_user, period=period), _("The graded list is published."))
+    return redirect(url_for("evaluation.period_page", code=period.code))
+
+
+@bp.get("/admin/evaluation/<code>.xlsx")
+@staff_required
+def export(code: str) -> Any:
+    period = services.get_period(code)
+    return Response(services.graded_list_xlsx(period),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="evaluation-{period.code}.xlsx"'})
+
+
+@bp.get("/evaluation/<code>")
+def public_list(code: str) -> Any:
+    period = services.get_period(code)
+    if period.status != "published":
+        abort(404)
+    return render_template("evaluation/public.html", period=period, results=services.results(period),
+                           ranking=services.bad_review_ranking(period, limit=20))
+
+
+@bp.get("/my/evaluation")
+@login_required
+def mine() -> Any:
+    if current_user.role != "institution" or not current_user.institution_id:
+        abort(403)
+    return redirect(url_for("evaluation.institution_page", institution_id=current_user.institution_id))
+
+
+@bp.get("/evaluation/institutions/<int:institution_id>")
+@login_required
+def institution_page(institution_id: int) -> Any:
+    """An institution's own breakdown, trend and hints: its users and staff only."""
+    inst = db.session.get(Institution, institution_id)
+    if inst is None or not (permissions.is_staff(current_user) or current_user.institution_id == institution_id):
+        abort(404)
+    history = services.my_evaluations(institution_id)
+    latest = history[-1][0] if history else None
+    return render_template("evaluation/institution.html", institution=inst, history=history, latest=latest,
+                           breakdown=services.breakdown(latest) if latest else {},
+                           hints=services.hints(latest) if latest else [], labels=services.DIMENSION_LABELS,
+                           dimensions=DIMENSIONS)

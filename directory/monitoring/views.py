@@ -1,0 +1,40 @@
+"""The monitoring dashboard (运行监测) for staff, and its Excel export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from directory.accounts.decorators import staff_required
+from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
+from directory.engagements.services import STATUS_LABELS as ENGAGEMENT_LABELS
+from directory.events.day import OUTCOME_LABELS
+from directory.monitoring import services
+
+bp = Blueprint("monitoring", __name__, url_prefix="/admin")
+
+
+def _build() -> services.Dashboard:
+    # Bad filter values raise services.InvalidFilter: the app's error handler answers 400 with the message.
+    return services.dashboard(period=request.args.get("period"),
+                              region_id=services.parse_region(request.args.get("region")))
+
+
+@bp.get("/monitoring")
+@staff_required
+def dashboard() -> Any:
+    return render_template("monitoring/dashboard.html", board=_build(), regions=services.regions(),
+                           duration=services.duration_label, engagement_labels=ENGAGEMENT_LABELS,
+                           demand_labels=DEMAND_LABELS, outcomes=OUTCOME_LABELS)
+
+
+@bp.get("/monitoring.xlsx")
+@staff_required
+def dashboard_xlsx() -> Any:
+    board = _build()
+    suffix = f"-region{board.region_id}" if board.region_id is not None else ""
+    return Response(services.to_xlsx(board),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="monitoring-{board.period.code}{suffix}.xlsx"'})
