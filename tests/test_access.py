@@ -160,6 +160,18 @@ MATRIX = [
     ("POST", "/admin/events/{event}/checkin/{checkin_token}", staff_only(REDIRECT)),
     ("GET", "/admin/events/{event}/report", STAFF_ONLY),
     ("GET", "/admin/events/{event}/report.xlsx", STAFF_ONLY),
+    # evaluation: {period} is computed but not published; "owner" is the draft institution's user
+    ("GET", "/admin/evaluation", STAFF_ONLY),
+    ("POST", "/admin/evaluation", staff_only(INVALID)),
+    ("GET", "/admin/evaluation/{period}", STAFF_ONLY),
+    ("POST", "/admin/evaluation/{period}/run", staff_only(REDIRECT)),
+    ("POST", "/admin/evaluation/actions/{screening_action}/confirm", staff_only(REDIRECT)),  # no reason: back
+    ("POST", "/admin/evaluation/{period}/publish", staff_only(REDIRECT)),
+    ("GET", "/admin/evaluation/{period}.xlsx", STAFF_ONLY),
+    ("GET", "/evaluation/{period}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),  # staff published it just above
+    ("GET", "/my/evaluation", {"anonymous": REDIRECT, "owner": REDIRECT, "*": FORBIDDEN}),
+    ("GET", "/evaluation/institutions/{published}", {"anonymous": REDIRECT, "staff": OK, "admin": OK,
+                                                     "*": NOT_FOUND}),
 ]
 
 
@@ -177,6 +189,7 @@ def records(db_session):
     completed = factories.engagement(enterprise_obj=client, institution_obj=published, status="completed")
     event = _event(published)
     return {
+        **_evaluation(),
         **event,
         "draft_event": _draft_event(),
         "published": published.id,
@@ -198,6 +211,14 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
     }
+
+
+def _evaluation():
+    from directory.evaluation import services
+
+    services.run(code="2026Q1")
+    action = services.proposals(services.get_period("2026Q1"))[0][0]
+    return {"period": "2026Q1", "screening_action": action.id}
 
 
 def _draft_event():

@@ -148,7 +148,7 @@ def parse_region(value: str | None) -> int | None:
 
 def regions() -> list[tuple[int, str]]:
     """The districts the dashboard can be filtered by, as (id, label)."""
-    rows = db.session.execute(select(Region).where(Region.kind == "district")
+    rows = db.session.execute(select(Region).where(col(Region.kind) == "district")
                               .order_by(col(Region.sort_order), col(Region.id))).scalars().all()
     return [(r.id, r.label) for r in rows if r.id is not None]
 
@@ -301,7 +301,7 @@ def _count_if(condition: Any) -> ColumnElement[Any]:
 
 
 def _enterprises_in(region_id: int) -> Any:
-    return select(Enterprise.id).where(Enterprise.region_id == region_id)
+    return select(col(Enterprise.id)).where(col(Enterprise.region_id) == region_id)
 
 
 # -- the sections ---------------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
         select(func.count(), _count_if(and_(col(inst.badge).is_not(None), col(inst.badge) != "")), _count_if(stale))
         .select_from(inst).where(*scope)).one()
     by_grade = dict.fromkeys(GRADES, 0)
-    for grade, n in db.session.execute(select(inst.grade, func.count()).where(*scope).group_by(inst.grade)).all():
+    for grade, n in db.session.execute(select(col(inst.grade), func.count()).where(*scope).group_by(col(inst.grade))).all():
         key = grade if grade in GRADES else ""
         by_grade[key] += int(n)
     top = func.coalesce(col(Category.parent_id), col(Category.id))
@@ -329,16 +329,16 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
         .select_from(InstitutionCategory)
         .join(Category, col(Category.id) == col(InstitutionCategory.category_id))
         .join(inst, col(inst.id) == col(InstitutionCategory.institution_id))
-        .where(*scope).group_by(top)).tuples().all())
+        .where(*scope).group_by(top)).all())
     tops = db.session.execute(select(Category).where(col(Category.parent_id).is_(None))
                               .order_by(col(Category.sort_order), col(Category.id))).scalars().all()
     oldest = db.session.execute(
-        select(inst.id, inst.name, inst.confirmed_at).where(*scope, stale)
-        .order_by(col(inst.confirmed_at).asc().nulls_first(), col(inst.id)).limit(STALE_LIST_LIMIT)).tuples().all()
+        select(col(inst.id), col(inst.name), col(inst.confirmed_at)).where(*scope, stale)
+        .order_by(col(inst.confirmed_at).asc().nulls_first(), col(inst.id)).limit(STALE_LIST_LIMIT)).all()
     return InstitutionFigures(
         total=int(total), with_badge=int(with_badge), stale=int(n_stale), by_grade=by_grade,
         by_category=[(c.id, c.label, int(counts.get(c.id, 0))) for c in tops if c.id is not None],
-        stale_oldest=[(int(i), str(name), confirmed) for i, name, confirmed in oldest])
+        stale_oldest=[(int(i or 0), str(name), confirmed) for i, name, confirmed in oldest])
 
 
 def engagement_figures(*, period: Period, region_id: int | None) -> tuple[EngagementFigures, int]:
@@ -420,14 +420,14 @@ def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
     in_period = [col(Event.starts_on) >= period.first_day, col(Event.starts_on) < period.end_day,
                  col(Event.status).in_(EVENTS_HELD)]
     event_scope = list(in_period)
-    meeting_scope: list[Any] = [col(Meeting.event_id).in_(select(Event.id).where(*in_period))]
+    meeting_scope: list[Any] = [col(Meeting.event_id).in_(select(col(Event.id)).where(*in_period))]
     if region_id is not None:
-        participants = select(EventParticipant.id).where(
+        participants = select(col(EventParticipant.id)).where(
             col(EventParticipant.enterprise_id).in_(_enterprises_in(region_id)))
-        event_scope.append(col(Event.id).in_(select(EventParticipant.event_id).where(
+        event_scope.append(col(Event.id).in_(select(col(EventParticipant.event_id)).where(
             col(EventParticipant.enterprise_id).in_(_enterprises_in(region_id)),
-            EventParticipant.status == ParticipantStatus.REGISTERED)))
-        meeting_scope.append(col(Meeting.request_id).in_(select(MeetingRequest.id).where(or_(
+            col(EventParticipant.status) == ParticipantStatus.REGISTERED)))
+        meeting_scope.append(col(Meeting.request_id).in_(select(col(MeetingRequest.id)).where(or_(
             col(MeetingRequest.requester_id).in_(participants), col(MeetingRequest.recipient_id).in_(participants)))))
     events_held = db.session.execute(select(func.count()).select_from(Event).where(*event_scope)).scalar_one()
     held, no_shows = db.session.execute(select(
@@ -441,8 +441,8 @@ def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
         .label("best"),
         func.max(case((outcome == MeetingOutcome.SIGNED, col(fb.amount)))).label("signed"),
         func.max(case((outcome == MeetingOutcome.INTENT, col(fb.amount)))).label("intent"),
-    ).where(fb.kind == "initial", col(fb.meeting_id).in_(
-        select(Meeting.id).where(*meeting_scope, Meeting.status == MeetingStatus.HELD))
+    ).where(col(fb.kind) == "initial", col(fb.meeting_id).in_(
+        select(col(Meeting.id)).where(*meeting_scope, col(Meeting.status) == MeetingStatus.HELD))
     ).group_by(col(fb.meeting_id)).subquery()
     signed, intent, none, amount_signed, amount_intended = db.session.execute(select(
         _count_if(best.c.best == 2), _count_if(best.c.best == 1), _count_if(best.c.best == 0),
