@@ -39,12 +39,8 @@ VERDICTS = [("very_satisfied", 0.45), ("satisfied", 0.33), ("basically_satisfied
 
 
 def _pick(rng: random.Random, table: list[tuple[str, float]]) -> str:
-    x, acc = rng.random(), 0.0
-    for value, p in table:
-        acc += p
-        if x < acc:
-            return value
-    return table[-1][0]
+    values, weights = zip(*table, strict=True)
+    return str(rng.choices(values, weights)[0])
 
 
 def generate_activity(n_institutions: int, n_enterprises: int, n_engagements: int, n_reviews: int) -> None:
@@ -122,8 +118,8 @@ def measure(database_url: str) -> dict[str, Any]:
     """Run in the child: time `evaluation run 2026` and the dashboard, report peak RSS."""
     from pathlib import Path
 
-    from directory.settings import Settings
     from directory import create_app
+    from directory.settings import Settings
 
     settings = Settings(instance_path=Path("/tmp/bench-evaluation-child"),
                         database_url=database_url, secret_key="bench", meili_url="http://127.0.0.1:9",

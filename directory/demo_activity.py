@@ -38,12 +38,8 @@ COMMENTS = {5: ["响应很快，方案专业，推荐。", "全程跟进，材�
 
 
 def _pick(rng: random.Random, table: list[tuple[Any, float]]) -> Any:
-    x, acc = rng.random(), 0.0
-    for value, p in table:
-        acc += p
-        if x < acc:
-            return value
-    return table[-1][0]
+    values, weights = zip(*table, strict=True)
+    return rng.choices(values, weights)[0]
 
 
 def seed_activity(enterprises: list[dict[str, Any]]) -> None:

@@ -108,6 +108,24 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[Flask]:
+    """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets."""
+    from directory.core.db import commit_or_rollback
+    from directory.seeding import seed_demo
+    from search.sync import drain
+
+    app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("demo"), meili, f"d{uuid.uuid4().hex[:8]}_")
+    with app.app_context():
+        with commit_or_rollback(db.session):
+            seed_demo()
+        with commit_or_rollback(db.session):
+            result = drain(search=app.extensions["search"])
+        assert result.failed == 0
+    yield app
+    app.extensions["database_engine"].dispose()
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
     """Run the test inside an outer transaction that is rolled back: the app's commits become savepoints."""

@@ -59,14 +59,19 @@ def is_engagement_client(user: Any, engagement: Any) -> bool:
         user.enterprise_id == engagement.enterprise_id
 
 
-def is_engagement_provider(user: Any, engagement: Any) -> bool:
-    """A user of the institution or the expert giving the service."""
+def _is_provider(user: Any, record: Any) -> bool:
+    """A user of the institution or the expert ``record`` (an engagement or a review) names."""
     role = _role(user)
     if role == Role.INSTITUTION:
-        return engagement.institution_id is not None and user.institution_id == engagement.institution_id
+        return record.institution_id is not None and user.institution_id == record.institution_id
     if role == Role.EXPERT:
-        return engagement.expert_id is not None and user.expert_id == engagement.expert_id
+        return record.expert_id is not None and user.expert_id == record.expert_id
     return False
+
+
+def is_engagement_provider(user: Any, engagement: Any) -> bool:
+    """A user of the institution or the expert giving the service."""
+    return _is_provider(user, engagement)
 
 
 def can_view_engagement(user: Any, engagement: Any) -> bool:
@@ -95,9 +100,5 @@ def can_review(user: Any, engagement: Any) -> bool:
 
 
 def is_review_provider(user: Any, review: Any) -> bool:
-    role = _role(user)
-    if role == Role.INSTITUTION:
-        return review.institution_id is not None and user.institution_id == review.institution_id
-    if role == Role.EXPERT:
-        return review.expert_id is not None and user.expert_id == review.expert_id
-    return False
+    """A user of the institution or the expert a review is about."""
+    return _is_provider(user, review)

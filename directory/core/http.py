@@ -58,3 +58,38 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(500, "internal_error", message)
         return render_template("error.html", status=500, message=message), 500
+
+
+def flash_refusal(exc: DomainError) -> None:
+    """A rule said no to a form post: undo anything flushed and tell the user why. Not-found and forbidden
+    stay error pages (403/404), so a form never reveals what its user may not see."""
+    from flask import flash
+
+    from directory.extensions import db
+
+    if exc.status in (403, 404):
+        raise exc
+    db.session.rollback()
+    flash(str(exc.message), "danger")
+
+
+def run_and_flash(call: Any, success: str) -> bool:
+    """Run one service call for a form post; flash ``success`` or the refusal. Returns whether it worked."""
+    from flask import flash
+
+    try:
+        call()
+    except DomainError as exc:
+        flash_refusal(exc)
+        return False
+    flash(success, "success")
+    return True
+
+
+def form_refusal(form: Any, exc: DomainError, default_field: str) -> None:
+    """Put a service's refusal on the form field it names (or ``default_field``), after undoing the flush."""
+    from directory.extensions import db
+
+    db.session.rollback()
+    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, str(exc.message)]

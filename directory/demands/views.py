@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.http import form_refusal, run_and_flash
 from directory.demands import services
 from directory.demands.forms import DemandForm, SuggestForm
 from directory.demands.models import Demand
@@ -57,8 +58,7 @@ def new() -> Any:
         try:
             demand = services.post_demand(user=current_user, enterprise=enterprise, data=_input(form))
         except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title").errors.append(str(exc.message))
+            form_refusal(form, exc, "title")
         else:
             flash(_("Your need is posted. Here are the providers we recommend."), "success")
             return redirect(url_for("demands.detail", demand_id=demand.id))
@@ -80,8 +80,7 @@ def edit(demand_id: int) -> Any:
         try:
             services.update_demand(user=current_user, demand=demand, data=_input(form))
         except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title").errors.append(str(exc.message))
+            form_refusal(form, exc, "title")
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("demands.detail", demand_id=demand.id))
@@ -124,14 +123,10 @@ def suggest(demand_id: int) -> Any:
         abort(400)
     ids = request.form.getlist("institution") or _id_list(form.institutions.data)
     expert_ids = request.form.getlist("expert") or _id_list(form.experts.data)
-    try:
-        services.push_suggestions(user=current_user, demand=demand, institution_ids=[int(i) for i in ids],
-                                  expert_ids=[int(i) for i in expert_ids], note=form.note.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("The enterprise has been sent your recommendations."), "success")
+    run_and_flash(lambda: services.push_suggestions(
+        user=current_user, demand=demand, institution_ids=[int(i) for i in ids],
+        expert_ids=[int(i) for i in expert_ids], note=form.note.data or ""),
+        _("The enterprise has been sent your recommendations."))
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.http import form_refusal, run_and_flash
 from directory.demands.models import Demand
 from directory.engagements import services
 from directory.engagements.forms import ActionForm, BrokerForm, RequestForm
@@ -90,16 +91,9 @@ def act(engagement_id: int, action: str) -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.transition(engagement=engagement, action=action, user=current_user, reason=form.reason.data or "",
-                            due_date=form.due_date.data)
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("Saved."), "success")
+    run_and_flash(lambda: services.transition(engagement=engagement, action=action, user=current_user,
+                                              reason=form.reason.data or "", due_date=form.due_date.data),
+                  _("Saved."))
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
 
@@ -128,8 +122,7 @@ def broker() -> Any:
                 institution=_get(Institution, form.institution_id.data), expert=_get(Expert, form.expert_id.data),
                 message=form.message.data or "")
         except DomainError as exc:
-            db.session.rollback()
-            form.message.errors = [*form.message.errors, str(exc.message)]
+            form_refusal(form, exc, "message")
         else:
             flash(_("The engagement is recorded and both sides are told."), "success")
             return redirect(url_for("engagements.detail", engagement_id=engagement.id))

@@ -12,25 +12,13 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.http import form_refusal, run_and_flash
 from directory.evaluation import forms, services
 from directory.evaluation.models import DIMENSIONS
 from directory.extensions import db
 from directory.institutions.models import Institution
 
 bp = Blueprint("evaluation", __name__)
-
-
-def _run(call: Any, success: str) -> bool:
-    try:
-        call()
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return False
-    flash(success, "success")
-    return True
 
 
 @bp.route("/admin/evaluation", methods=["GET", "POST"])
@@ -45,8 +33,7 @@ def index() -> Any:
             period = services.open_period(code=form.code.data or "", user=current_user, weights=weights,
                                           thresholds=thresholds)
         except DomainError as exc:
-            db.session.rollback()
-            form.code.errors = [*form.code.errors, str(exc.message)]
+            form_refusal(form, exc, "code")
         else:
             flash(_("The period is open. Run the evaluation when its data is in."), "success")
             return redirect(url_for("evaluation.period_page", code=period.code))
@@ -59,7 +46,7 @@ def index() -> Any:
 def run(code: str) -> Any:
     period = services.get_period(code)
     report: list[Any] = []
-    if _run(lambda: report.append(services.run(code=period.code, user=current_user)), _("Evaluation computed.")):
+    if run_and_flash(lambda: report.append(services.run(code=period.code, user=current_user)), _("Evaluation computed.")):
         result = report[0]
         flash(_("%(n)s institutions evaluated; %(p)s screening proposals to decide.", n=result.evaluated,
                 p=sum(result.proposals.values())), "info")
@@ -89,7 +76,7 @@ def decide(action_id: int, decision: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Give the reason; the institution will see it."), "danger")
     else:
-        _run(lambda: services.decide(user=current_user, action=action, confirm=decision == "confirm",
+        run_and_flash(lambda: services.decide(user=current_user, action=action, confirm=decision == "confirm",
                                      reason=form.reason.data or ""), _("Saved."))
     from directory.evaluation.models import EvaluationPeriod
 
@@ -102,7 +89,7 @@ def decide(action_id: int, decision: str) -> Any:
 @staff_required
 def publish(code: str) -> Any:
     period = services.get_period(code)
-    _run(lambda: services.publish(user=current_user, period=period), _("The graded list is published."))
+    run_and_flash(lambda: services.publish(user=current_user, period=period), _("The graded list is published."))
     return redirect(url_for("evaluation.period_page", code=period.code))
 
 

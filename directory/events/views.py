@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.http import flash_refusal, form_refusal, run_and_flash
 from directory.events import day, forms, report, schedule, services
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
 from directory.extensions import db
@@ -21,23 +22,6 @@ from directory.taxonomy.models import Category, Industry
 
 bp = Blueprint("events", __name__)
 STAFF_ACTIONS = "publish, open_registration, close_registration, start, complete, cancel"
-
-
-def _flash_error(exc: DomainError) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    db.session.rollback()
-    flash(str(exc.message), "danger")
-
-
-def _run(call: Any, success: str) -> bool:
-    try:
-        call()
-    except DomainError as exc:
-        _flash_error(exc)
-        return False
-    flash(success, "success")
-    return True
 
 
 def _mine(event: Event) -> EventParticipant:
@@ -79,7 +63,7 @@ def register(event_id: int) -> Any:
     form = forms.RegistrationForm(slots=services.slots(event))
     if not form.validate_on_submit():
         abort(400)
-    _run(lambda: services.register(user=current_user, event=event, offers=form.offers.data or "",
+    run_and_flash(lambda: services.register(user=current_user, event=event, offers=form.offers.data or "",
                                    seeks=form.seeks.data or "", listed=form.listed.data,
                                    unavailable=[int(v) for v in form.unavailable.data or []]),
          _("Registration saved."))
@@ -96,7 +80,7 @@ def update_participation(event_id: int) -> Any:
     form = forms.RegistrationForm(slots=services.slots(event))
     if not form.validate_on_submit():
         abort(400)
-    _run(lambda: services.update_participation(user=current_user, participant=mine, offers=form.offers.data or "",
+    run_and_flash(lambda: services.update_participation(user=current_user, participant=mine, offers=form.offers.data or "",
                                                seeks=form.seeks.data or "", listed=form.listed.data,
                                                unavailable=[int(v) for v in form.unavailable.data or []]),
          _("Saved."))
@@ -110,7 +94,7 @@ def cancel_registration(event_id: int) -> Any:
     mine = services.participation(event, current_user)
     if mine is None:
         abort(403)
-    _run(lambda: services.cancel_registration(user=current_user, participant=mine),
+    run_and_flash(lambda: services.cancel_registration(user=current_user, participant=mine),
          _("Your registration is cancelled."))
     return redirect(url_for("events.detail", event_id=event_id))
 
@@ -145,7 +129,7 @@ def new_request(event_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     recipient = services.get_participant(form.recipient.data or 0, event=event)
-    _run(lambda: services.request_meeting(user=current_user, requester=mine, recipient=recipient,
+    run_and_flash(lambda: services.request_meeting(user=current_user, requester=mine, recipient=recipient,
                                           message=form.message.data or ""), _("Meeting request sent."))
     return redirect(url_for("events.requests_page", event_id=event_id))
 
@@ -167,9 +151,9 @@ def answer_request(event_id: int, request_id: int, action: str) -> Any:
     event = services.get_event(event_id, user=current_user)
     meeting_request = services.get_request(request_id, event=event)
     if action == "cancel":
-        _run(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
+        run_and_flash(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
     else:
-        _run(lambda: services.respond_to_request(user=current_user, request=meeting_request,
+        run_and_flash(lambda: services.respond_to_request(user=current_user, request=meeting_request,
                                                  accept=action == "accept"), _("Saved."))
     return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
                     else url_for("events.requests_page", event_id=event_id))
@@ -236,7 +220,7 @@ def feedback(event_id: int, meeting_id: int) -> Any:
     data = day.FeedbackInput(rating=form.rating.data or 0, outcome=form.outcome.data or "",
                              amount=float(form.amount.data) if form.amount.data is not None else None,
                              comment=form.comment.data or "")
-    _run(lambda: day.give_feedback(user=current_user, meeting=meeting, data=data, kind=kind),
+    run_and_flash(lambda: day.give_feedback(user=current_user, meeting=meeting, data=data, kind=kind),
          _("Thank you for your feedback."))
     return redirect(url_for("events.agenda", event_id=event_id))
 
@@ -252,7 +236,7 @@ def review(event_id: int, meeting_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("events.agenda", event_id=event_id))
-    _run(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)),
+    run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)),
          _("Thank you: your review is published."))
     return redirect(url_for("events.agenda", event_id=event_id))
 
@@ -300,8 +284,7 @@ def new() -> Any:
         try:
             event = services.create_event(user=current_user, data=_event_input(form))
         except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title").errors.append(str(exc.message))
+            form_refusal(form, exc, "title")
         else:
             flash(_("The event is created as a draft. Set its time slots next."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
@@ -329,8 +312,7 @@ def edit(event_id: int) -> Any:
         try:
             services.update_event(user=current_user, event=event, data=_event_input(form))
         except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title").errors.append(str(exc.message))
+            form_refusal(form, exc, "title")
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
@@ -364,7 +346,7 @@ def set_slots(event_id: int) -> Any:
     from zoneinfo import ZoneInfo
 
     first = form.first_start.data.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # type: ignore[union-attr]
-    _run(lambda: services.set_slots(user=current_user, event=event, first_start=first, count=form.count.data or 0,
+    run_and_flash(lambda: services.set_slots(user=current_user, event=event, first_start=first, count=form.count.data or 0,
                                     gap_minutes=form.gap_minutes.data or 0, breaks=form.parsed_breaks()),
          _("Time slots saved."))
     return redirect(url_for("events.manage", event_id=event_id))
@@ -377,7 +359,7 @@ def change_status(event_id: int, action: str) -> Any:
     form = forms.StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    _run(lambda: services.change_status(user=current_user, event=event, action=action,
+    run_and_flash(lambda: services.change_status(user=current_user, event=event, action=action,
                                         reason=form.reason.data or ""), _("Saved."))
     return redirect(url_for("events.manage", event_id=event_id))
 
@@ -389,7 +371,7 @@ def run_schedule(event_id: int) -> Any:
     try:
         result = schedule.run(event=event, user=current_user)
     except DomainError as exc:
-        _flash_error(exc)
+        flash_refusal(exc)
     else:
         flash(_("%(placed)s of %(total)s accepted meetings placed.", placed=result.placed, total=result.requested),
               "success" if result.placed == result.requested else "warning")
@@ -400,7 +382,7 @@ def run_schedule(event_id: int) -> Any:
 @staff_required
 def publish_schedule(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    _run(lambda: schedule.publish(user=current_user, event=event),
+    run_and_flash(lambda: schedule.publish(user=current_user, event=event),
          _("The schedule is final; every participant has been sent their agenda."))
     return redirect(url_for("events.plan", event_id=event_id))
 
@@ -443,7 +425,7 @@ def adjust(event_id: int, meeting_id: int, action: str) -> Any:
             abort(400)
         other = _meeting(event, swap_form.other.data or 0)
         calls["swap"] = lambda: schedule.swap(user=current_user, first=meeting, second=other)
-    _run(calls[action], _("Saved."))
+    run_and_flash(calls[action], _("Saved."))
     return redirect(url_for("events.plan", event_id=event_id) + f"#meeting-{meeting.id}")
 
 
@@ -457,7 +439,7 @@ def on_the_spot(event_id: int) -> Any:
     first = services.get_participant(int(values[0]), event=event)
     second = services.get_participant(int(values[1]), event=event)
     slot = values[2]
-    _run(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
+    run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
                                      position=int(slot)), _("Meeting added."))
     return redirect(url_for("events.plan", event_id=event_id))
 
@@ -469,7 +451,7 @@ def checkin(event_id: int, token: str) -> Any:
     event = services.get_event(event_id, user=current_user)
     participant = day.participant_by_token(event, token)
     if request.method == "POST":
-        if _run(lambda: day.check_in(user=current_user, participant=participant), _("Checked in.")):
+        if run_and_flash(lambda: day.check_in(user=current_user, participant=participant), _("Checked in.")):
             return redirect(url_for("events.checkin", event_id=event_id, token=token))
     return render_template("events/checkin.html", event=event, participant=participant,
                            name=services.name_of(participant), agenda=schedule.agenda(participant))

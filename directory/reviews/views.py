@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.accounts.decorators import staff_required
-from directory.core.errors import DomainError
+from directory.core.http import run_and_flash
 from directory.engagements import services as engagements
-from directory.extensions import db
 from directory.reviews import services
 from directory.reviews.forms import ModerateForm, ReviewForm, TextForm
 
@@ -36,18 +35,6 @@ def _visible(review: Any) -> None:
         abort(404)
 
 
-def _run(call: Any, success: str) -> None:
-    try:
-        call()
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        flash(success, "success")
-
-
 @bp.post("/engagements/<int:engagement_id>/review")
 @login_required
 def submit(engagement_id: int) -> Any:
@@ -56,7 +43,7 @@ def submit(engagement_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("engagements.detail", engagement_id=engagement_id)), 303
-    _run(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
+    run_and_flash(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
          _("Thank you: your review is published."))
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
@@ -70,7 +57,7 @@ def followup_review(review_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return _back(review)
-    _run(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
+    run_and_flash(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
          _("Thank you: your follow-up review is published."))
     return _back(review)
 
@@ -88,7 +75,7 @@ def text_action(review_id: int, action: str) -> Any:
     calls = {"respond": lambda: services.respond_to_followup(user=current_user, review=review, text=text),
              "reply": lambda: services.reply(user=current_user, review=review, text=text),
              "close": lambda: services.close_followup(user=current_user, review=review, note=text)}
-    _run(calls[action], _("Saved."))
+    run_and_flash(calls[action], _("Saved."))
     return _back(review)
 
 
@@ -99,7 +86,7 @@ def moderate(review_id: int) -> Any:
     form = ModerateForm()
     if not form.validate_on_submit():
         abort(400)
-    _run(lambda: services.moderate(user=current_user, review=review, action=form.action.data or "",
+    run_and_flash(lambda: services.moderate(user=current_user, review=review, action=form.action.data or "",
                                    reason=form.reason.data or ""), _("Saved."))
     return _back(review)
 

@@ -5,37 +5,17 @@ n-gram field, so the effect of search.analysis is measured on every `make test`.
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from directory.core.db import commit_or_rollback
-from directory.extensions import db
 from search.queries import SearchParams
 from search.service import search
-from tests.conftest import make_test_app
 
 CASES = json.loads((Path(__file__).parent / "relevance.json").read_text(encoding="utf-8"))
 MIN_HIT_RATE = 0.9
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Any:
-    from directory.seeding import seed_demo
-    from search.sync import drain
-
-    app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("relevance"), meili, f"r{uuid.uuid4().hex[:8]}_")
-    with app.app_context():
-        with commit_or_rollback(db.session):
-            seed_demo()
-        with commit_or_rollback(db.session):
-            result = drain(search=app.extensions["search"])
-        assert result.failed == 0
-    yield app
-    app.extensions["database_engine"].dispose()
 
 
 def _hit(case: dict[str, Any], hits: list[dict[str, Any]]) -> bool:
