@@ -138,6 +138,8 @@ def update_event(*, user: Any, event: Event, data: EventInput) -> Event:
     db.session.flush()
     audit.record(actor_id=user.id, action="event.update", entity_type="event", entity_id=event.id,
                  changes=audit.diff(before, {k: _plain(getattr(event, k)) for k in SCALARS}))
+    for side in (ENTERPRISE, PROVIDER):
+        _promote(event, side)
     return event
 
 
@@ -169,6 +171,12 @@ def set_slots(*, user: Any, event: Event, first_start: datetime, count: int, gap
     _require_staff(user)
     if event.schedule_status != "none":
         raise InvalidInput(_l("The slots cannot change once meetings are scheduled."), field="count")
+    if db.session.exec(select(EventParticipant.id).where(
+            EventParticipant.event_id == event.id, EventParticipant.status != ParticipantStatus.CANCELLED,
+            func.coalesce(func.json_array_length(EventParticipant.unavailable_slots), 0) > 0)).first() is not None:
+        # Their "times I cannot meet" name slot positions, which new slots would silently re-map.
+        raise InvalidInput(_l("Participants have marked times they cannot meet; the slots can no longer change."),
+                           field="count")
     if not 1 <= count <= 60 or gap_minutes < 0 or any(m <= 0 for m in (breaks or {}).values()):
         raise InvalidInput(_l("Give between 1 and 60 slots and positive break lengths."), field="count")
     for slot in db.session.exec(select(EventSlot).where(EventSlot.event_id == event.id)).all():
@@ -383,22 +391,32 @@ def cancel_registration(*, user: Any, participant: EventParticipant) -> EventPar
     db.session.flush()
     audit.record(actor_id=user.id, action="event.unregister", entity_type="event", entity_id=event.id,
                  changes={"participant_id": participant.id})
-    promoted = None
     if was_registered and event.status in (ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, ES.PUBLISHED):
-        capacity = _capacity(event, participant.side)
-        if capacity is None or _registered_count(event, participant.side) < capacity:
-            promoted = db.session.exec(select(EventParticipant).where(
-                EventParticipant.event_id == event.id, EventParticipant.side == participant.side,
-                EventParticipant.status == ParticipantStatus.WAITLISTED)
-                .order_by(col(EventParticipant.registered_at), col(EventParticipant.id))).first()
-        if promoted is not None:
-            promoted.status = ParticipantStatus.REGISTERED
-            promoted.promoted_at = utcnow()
-            db.session.add(promoted)
-            db.session.flush()
-            notifications.notify(users=[db.session.get_one(User, promoted.user_id)], kind="event.promoted",
-                                 title=_("A place is free: you are now registered for “%(title)s”",
-                                         title=event.title), link=f"/events/{event.id}")
+        promoted = _promote(event, participant.side)
+        return promoted[0] if promoted else None
+    return None
+
+
+def _promote(event: Event, side: str) -> list[EventParticipant]:
+    """Move the earliest of the side's waiting list up while places are free, and tell them."""
+    if event.status not in (ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, ES.PUBLISHED):
+        return []
+    capacity = _capacity(event, side)
+    free = None if capacity is None else capacity - _registered_count(event, side)
+    waiting = db.session.exec(select(EventParticipant).where(
+        EventParticipant.event_id == event.id, EventParticipant.side == side,
+        EventParticipant.status == ParticipantStatus.WAITLISTED)
+        .order_by(col(EventParticipant.registered_at), col(EventParticipant.id))).all()
+    promoted = list(waiting if free is None else waiting[:max(0, free)])
+    for participant in promoted:
+        participant.status = ParticipantStatus.REGISTERED
+        participant.promoted_at = utcnow()
+        db.session.add(participant)
+    db.session.flush()
+    for participant in promoted:
+        notifications.notify(users=[db.session.get_one(User, participant.user_id)], kind="event.promoted",
+                             title=_("A place is free: you are now registered for “%(title)s”", title=event.title),
+                             link=f"/events/{event.id}")
     return promoted
 
 
@@ -531,7 +549,7 @@ def request_meeting(*, user: Any, requester: EventParticipant, recipient: EventP
         raise AlreadyExists(_l("You already have a meeting request with this participant."))
     # declined or cancelled earlier: ask again on the same row (one row per pair; a cancelled meeting may still
     # point at it, and the scheduler places that meeting again once the request is accepted)
-    request = existing or MeetingRequest(event_id=event.id)  # type: ignore[arg-type]
+    request = existing or MeetingRequest(event_id=event.id)  # type: ignore[arg-type, call-arg]
     request.requester_id, request.recipient_id = requester.id, recipient.id  # type: ignore[assignment]
     request.message, request.status = message.strip(), MeetingRequestStatus.PENDING
     request.created_at, request.responded_at = utcnow(), None
@@ -551,6 +569,8 @@ def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> M
     if request.status != MeetingRequestStatus.PENDING:
         raise InvalidInput(_l("This request has already been answered."), field="request")
     event = db.session.get_one(Event, request.event_id)
+    if event.status not in REQUESTS_OPEN:
+        raise InvalidInput(_l("Meeting requests are closed for this event."), field="request")
     if accept and event.max_meetings_per_participant is not None:
         for pid in (recipient.id, request.requester_id):  # the requester may have accepted others meanwhile
             accepted = db.session.exec(select(func.count()).select_from(MeetingRequest).where(
@@ -596,6 +616,9 @@ def cancel_request(*, user: Any, request: MeetingRequest) -> MeetingRequest:
         raise NotAllowed()
     if request.status not in (MeetingRequestStatus.PENDING, MeetingRequestStatus.ACCEPTED):
         raise InvalidInput(_l("This request is no longer open."), field="request")
+    meeting = db.session.exec(select(Meeting).where(Meeting.request_id == request.id)).first()
+    if meeting is not None and meeting.status in (MeetingStatus.HELD, MeetingStatus.NO_SHOW):
+        raise InvalidInput(_l("This meeting has taken place; it can no longer be cancelled."), field="request")
     _cancel_request(request, by=mine[0])
     db.session.flush()
     return request

@@ -1015,3 +1015,42 @@ def test_held_meetings_stay_put_when_the_scheduler_runs_on_the_day(db_session, s
     assert places([m[0]]) == before and m[0].status == MeetingStatus.HELD
     assert_valid_board(db_session, event)
 
+
+
+# -- rules added after review ----------------------------------------------------------------------------
+
+def test_raising_the_capacity_moves_the_waiting_list_up(db_session, staff):
+    event = make_event(staff, capacity_enterprises=1)
+    first, second, third = (register(event) for _ in range(3))
+    assert [p.status for p in (first, second, third)] == ["registered", "waitlisted", "waitlisted"]
+    data = services.EventInput(title=event.title, starts_on=event.starts_on, capacity_enterprises=2)
+    services.update_event(user=staff, event=event, data=data)
+    assert [p.status for p in (first, second, third)] == ["registered", "registered", "waitlisted"]
+    assert notes(db_session, user_of(second), "event.promoted")
+
+
+def test_a_held_meeting_cannot_be_cancelled(db_session, staff):
+    event = make_event(staff)
+    request = accepted(register(event), provider(event))
+    schedule.run(event=event, user=staff)
+    services.change_status(user=staff, event=event, action="start")
+    day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
+    with pytest.raises(InvalidInput):
+        services.cancel_request(user=user_of(db_session.get(EventParticipant, request.requester_id)), request=request)
+    assert request.status == MeetingRequestStatus.ACCEPTED
+
+
+def test_requests_cannot_be_answered_once_the_event_is_over(db_session, staff):
+    event = make_event(staff)
+    a, b = register(event), provider(event)
+    request = services.request_meeting(user=user_of(a), requester=a, recipient=b)
+    services.change_status(user=staff, event=event, action="cancel", reason="场地原因")
+    with pytest.raises(InvalidInput):
+        services.respond_to_request(user=user_of(b), request=request, accept=True)
+
+
+def test_slots_cannot_change_once_participants_marked_times(db_session, staff):
+    event = make_event(staff)
+    register(event, unavailable=[0])
+    with pytest.raises(InvalidInput):
+        services.set_slots(user=staff, event=event, first_start=START, count=6)
