@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.engagements.views import bp as engagements_bp
     from directory.evaluation.views import bp as evaluation_bp
     from directory.events.views import bp as events_bp
+    from directory.monitoring.views import bp as monitoring_bp
     from directory.experts.views import bp as experts_bp
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)
+    app.register_blueprint(monitoring_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

@@ -172,6 +172,9 @@ MATRIX = [
     ("GET", "/my/evaluation", {"anonymous": REDIRECT, "owner": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/evaluation/institutions/{published}", {"anonymous": REDIRECT, "staff": OK, "admin": OK,
                                                      "*": NOT_FOUND}),
+    ("GET", "/admin/monitoring", STAFF_ONLY),
+    ("GET", "/admin/monitoring?period=abc", staff_only(BAD)),
+    ("GET", "/admin/monitoring.xlsx", STAFF_ONLY),
 ]
 
 

@@ -96,6 +96,8 @@ def my_page(user: Any) -> MyPage:
             Section(_l("Matchmaking events"), _l("Create and run events."), "/admin/events", _l("Open")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions."), "/admin/evaluation",
                     _l("Open")),
+            Section(_l("Monitoring"), _l("Institutions, SMEs served, needs, engagements, satisfaction and events."),
+                    "/admin/monitoring", _l("Open")),
             Section(_l("Classification"), _l("Categories, industries, regions and tags."), "/admin/taxonomy", _l("Edit")),
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),
                     "/admin/search", _l("Edit")),
