@@ -4,13 +4,14 @@ import sys
 
 from bench import evaluation as evaluation_bench
 from bench import imports as imports_bench
+from bench import monitoring as monitoring_bench
 from bench import recommend as recommend_bench
 from bench import scheduling as scheduling_bench
 from bench import search as search_bench
 
 BENCHES = {"search": search_bench.main, "scheduling": scheduling_bench.main, "imports": imports_bench.main,
            "evaluation": evaluation_bench.main,
-           "recommend": recommend_bench.main}
+           "recommend": recommend_bench.main, "monitoring": monitoring_bench.main}
 
 
 def main() -> None:

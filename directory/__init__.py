@@ -73,10 +73,10 @@ def _register_blueprints(app: Flask) -> None:
     from directory.engagements.views import bp as engagements_bp
     from directory.evaluation.views import bp as evaluation_bp
     from directory.events.views import bp as events_bp
-    from directory.monitoring.views import bp as monitoring_bp
     from directory.experts.views import bp as experts_bp
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
+    from directory.monitoring.views import bp as monitoring_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
     from directory.reviews.views import bp as reviews_bp

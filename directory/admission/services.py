@@ -325,12 +325,14 @@ STALE_AFTER = timedelta(days=365)
 
 
 def stale_institutions(*, now: Any = None) -> list[Institution]:
-    """Admitted institutions whose data nobody confirmed for twelve months, oldest first."""
+    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first."""
+    from sqlalchemy import or_
+
     cutoff = (now or utcnow()) - STALE_AFTER
     return list(db.session.exec(
         select(Institution).where(Institution.status == RecordStatus.ADMITTED,
-                                  col(Institution.confirmed_at) < cutoff)
-        .order_by(col(Institution.confirmed_at))).all())
+                                  or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
+        .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at))).all())
 
 
 def remind_stale(*, now: Any = None) -> int:
