@@ -164,8 +164,9 @@ MATRIX = [
     ("GET", "/admin/evaluation", STAFF_ONLY),
     ("POST", "/admin/evaluation", staff_only(INVALID)),
     ("GET", "/admin/evaluation/{period}", STAFF_ONLY),
-    ("POST", "/admin/evaluation/{period}/run", staff_only(REDIRECT)),
     ("POST", "/admin/evaluation/actions/{screening_action}/confirm", staff_only(REDIRECT)),  # no reason: back
+    # re-running replaces the unconfirmed proposals (new ids), so it comes after the row above
+    ("POST", "/admin/evaluation/{period}/run", staff_only(REDIRECT)),
     ("POST", "/admin/evaluation/{period}/publish", staff_only(REDIRECT)),
     ("GET", "/admin/evaluation/{period}.xlsx", STAFF_ONLY),
     ("GET", "/evaluation/{period}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),  # staff published it just above
