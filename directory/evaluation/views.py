@@ -77,7 +77,7 @@ def decide(action_id: int, decision: str) -> Any:
         flash(_("Give the reason; the institution will see it."), "danger")
     else:
         run_and_flash(lambda: services.decide(user=current_user, action=action, confirm=decision == "confirm",
-                                     reason=form.reason.data or ""), _("Saved."))
+                                              reason=form.reason.data or ""), _("Saved."))
     from directory.evaluation.models import EvaluationPeriod
 
     period = db.session.get(EvaluationPeriod, action.period_id) if action.period_id else None

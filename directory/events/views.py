@@ -56,17 +56,21 @@ def detail(event_id: int) -> Any:
                                                           for s in (services.ENTERPRISE, services.PROVIDER)})
 
 
+def _registration_form(event: Event) -> dict[str, Any]:
+    """The registration form's values as service arguments, or 400 for a malformed post."""
+    form = forms.RegistrationForm(slots=services.slots(event))
+    if not form.validate_on_submit():
+        abort(400)
+    return {"offers": form.offers.data or "", "seeks": form.seeks.data or "", "listed": form.listed.data,
+            "unavailable": [int(v) for v in form.unavailable.data or []]}
+
+
 @bp.post("/events/<int:event_id>/register")
 @login_required
 def register(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    form = forms.RegistrationForm(slots=services.slots(event))
-    if not form.validate_on_submit():
-        abort(400)
-    run_and_flash(lambda: services.register(user=current_user, event=event, offers=form.offers.data or "",
-                                   seeks=form.seeks.data or "", listed=form.listed.data,
-                                   unavailable=[int(v) for v in form.unavailable.data or []]),
-         _("Registration saved."))
+    values = _registration_form(event)
+    run_and_flash(lambda: services.register(user=current_user, event=event, **values), _("Registration saved."))
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -77,13 +81,8 @@ def update_participation(event_id: int) -> Any:
     mine = services.participation(event, current_user)
     if mine is None:
         abort(403)
-    form = forms.RegistrationForm(slots=services.slots(event))
-    if not form.validate_on_submit():
-        abort(400)
-    run_and_flash(lambda: services.update_participation(user=current_user, participant=mine, offers=form.offers.data or "",
-                                               seeks=form.seeks.data or "", listed=form.listed.data,
-                                               unavailable=[int(v) for v in form.unavailable.data or []]),
-         _("Saved."))
+    values = _registration_form(event)
+    run_and_flash(lambda: services.update_participation(user=current_user, participant=mine, **values), _("Saved."))
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -95,7 +94,7 @@ def cancel_registration(event_id: int) -> Any:
     if mine is None:
         abort(403)
     run_and_flash(lambda: services.cancel_registration(user=current_user, participant=mine),
-         _("Your registration is cancelled."))
+                  _("Your registration is cancelled."))
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -130,7 +129,7 @@ def new_request(event_id: int) -> Any:
         abort(400)
     recipient = services.get_participant(form.recipient.data or 0, event=event)
     run_and_flash(lambda: services.request_meeting(user=current_user, requester=mine, recipient=recipient,
-                                          message=form.message.data or ""), _("Meeting request sent."))
+                                                   message=form.message.data or ""), _("Meeting request sent."))
     return redirect(url_for("events.requests_page", event_id=event_id))
 
 
@@ -154,7 +153,7 @@ def answer_request(event_id: int, request_id: int, action: str) -> Any:
         run_and_flash(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
     else:
         run_and_flash(lambda: services.respond_to_request(user=current_user, request=meeting_request,
-                                                 accept=action == "accept"), _("Saved."))
+                                                          accept=action == "accept"), _("Saved."))
     return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
                     else url_for("events.requests_page", event_id=event_id))
 
@@ -221,7 +220,7 @@ def feedback(event_id: int, meeting_id: int) -> Any:
                              amount=float(form.amount.data) if form.amount.data is not None else None,
                              comment=form.comment.data or "")
     run_and_flash(lambda: day.give_feedback(user=current_user, meeting=meeting, data=data, kind=kind),
-         _("Thank you for your feedback."))
+                  _("Thank you for your feedback."))
     return redirect(url_for("events.agenda", event_id=event_id))
 
 
@@ -237,7 +236,7 @@ def review(event_id: int, meeting_id: int) -> Any:
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("events.agenda", event_id=event_id))
     run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)),
-         _("Thank you: your review is published."))
+                  _("Thank you: your review is published."))
     return redirect(url_for("events.agenda", event_id=event_id))
 
 
@@ -347,8 +346,8 @@ def set_slots(event_id: int) -> Any:
 
     first = form.first_start.data.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # type: ignore[union-attr]
     run_and_flash(lambda: services.set_slots(user=current_user, event=event, first_start=first, count=form.count.data or 0,
-                                    gap_minutes=form.gap_minutes.data or 0, breaks=form.parsed_breaks()),
-         _("Time slots saved."))
+                                             gap_minutes=form.gap_minutes.data or 0, breaks=form.parsed_breaks()),
+                  _("Time slots saved."))
     return redirect(url_for("events.manage", event_id=event_id))
 
 
@@ -360,7 +359,7 @@ def change_status(event_id: int, action: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     run_and_flash(lambda: services.change_status(user=current_user, event=event, action=action,
-                                        reason=form.reason.data or ""), _("Saved."))
+                                                 reason=form.reason.data or ""), _("Saved."))
     return redirect(url_for("events.manage", event_id=event_id))
 
 
@@ -383,7 +382,7 @@ def run_schedule(event_id: int) -> Any:
 def publish_schedule(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     run_and_flash(lambda: schedule.publish(user=current_user, event=event),
-         _("The schedule is final; every participant has been sent their agenda."))
+                  _("The schedule is final; every participant has been sent their agenda."))
     return redirect(url_for("events.plan", event_id=event_id))
 
 
@@ -440,7 +439,7 @@ def on_the_spot(event_id: int) -> Any:
     second = services.get_participant(int(values[1]), event=event)
     slot = values[2]
     run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
-                                     position=int(slot)), _("Meeting added."))
+                                              position=int(slot)), _("Meeting added."))
     return redirect(url_for("events.plan", event_id=event_id))
 
 

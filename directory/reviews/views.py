@@ -44,7 +44,7 @@ def submit(engagement_id: int) -> Any:
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("engagements.detail", engagement_id=engagement_id)), 303
     run_and_flash(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
-         _("Thank you: your review is published."))
+                  _("Thank you: your review is published."))
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
 
@@ -58,7 +58,7 @@ def followup_review(review_id: int) -> Any:
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return _back(review)
     run_and_flash(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
-         _("Thank you: your follow-up review is published."))
+                  _("Thank you: your follow-up review is published."))
     return _back(review)
 
 
@@ -87,7 +87,7 @@ def moderate(review_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     run_and_flash(lambda: services.moderate(user=current_user, review=review, action=form.action.data or "",
-                                   reason=form.reason.data or ""), _("Saved."))
+                                            reason=form.reason.data or ""), _("Saved."))
     return _back(review)
 
 
