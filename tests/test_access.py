@@ -122,6 +122,8 @@ MATRIX = [
     ("POST", "/reviews/{review}/respond", {"anonymous": REDIRECT, "enterprise": REDIRECT, "staff": REDIRECT,
                                            "admin": REDIRECT, "*": NOT_FOUND}),
     ("POST", "/reviews/{review}/moderate", staff_only(BAD)),
+    ("GET", "/reviews/{review}", {"anonymous": REDIRECT, "enterprise": REDIRECT, "staff": REDIRECT,
+                                  "admin": REDIRECT, "*": NOT_FOUND}),  # an engagement's review: to its page
     ("GET", "/admin/reviews", STAFF_ONLY),
     ("GET", "/ratings", {"*": OK}),
     ("POST", "/api/v1/recommendations", {"*": INVALID}),  # no body

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -190,3 +190,40 @@ def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili
             with engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def test_a_bad_review_of_an_event_meeting_is_followed_up_on_its_own_page(client, auth, db_session):
+    from datetime import date
+
+    from directory.events import day, schedule
+    from directory.events import services as events
+
+    staff = factories.user(role="staff")
+    event = events.create_event(user=staff, data=events.EventInput(title="对接会", starts_on=date(2026, 6, 1)))
+    events.set_slots(user=staff, event=event, first_start=datetime(2026, 6, 1, 1, tzinfo=UTC), count=2)
+    events.change_status(user=staff, event=event, action="open_registration")
+    inst = factories.institution()
+    sme = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
+    a = events.register(user=sme, event=event)
+    b = events.register(user=factories.user(role="institution", institution_id=inst.id), event=event)
+    request = events.request_meeting(user=sme, requester=a, recipient=b)
+    events.respond_to_request(user=staff, request=request, accept=True)
+    schedule.run(event=event, user=staff)
+    events.change_status(user=staff, event=event, action="start")
+    from directory.events.models import Meeting
+
+    meeting = db_session.exec(select(Meeting).where(Meeting.request_id == request.id)).one()
+    day.mark(user=staff, meeting=meeting, status="held")
+    review = day.review_meeting(user=sme, meeting=meeting, data=BAD)
+    assert review.followup_status == "open" and inst.rating_count == 1
+    assert services.review_link(review) == f"/reviews/{review.id}"
+    auth.login("institution", institution_id=inst.id)
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "拖了两个月" in page and "respond" in page
+    assert client.post(f"/reviews/{review.id}/respond", data={"text": "已重新安排顾问"}).status_code == 302
+    db_session.refresh(review)
+    assert review.followup_status == "responded"
+    auth.logout()
+    auth.login("enterprise")  # another enterprise
+    assert client.get(f"/reviews/{review.id}").status_code == 404
+

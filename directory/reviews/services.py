@@ -184,6 +184,18 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
     audit.record(actor_id=user.id, action="review.submit", entity_type="review", entity_id=review.id,
                  changes={"meeting_id": meeting.id, "verdict": data.verdict})
     recompute_rating(institution_id=institution_id, expert_id=expert_id)
+    from directory.accounts.models import User
+
+    provider_key = col(User.institution_id) == institution_id if institution_id else col(User.expert_id) == expert_id
+    providers = list(db.session.exec(select(User).where(provider_key, User.active)).all())
+    link = f"/reviews/{review.id}"
+    if bad:
+        notifications.notify(users=providers, kind="review.bad",
+                             title=_("A client was dissatisfied: please respond to the follow-up"), link=link)
+        notifications.notify(users=notifications.staff_users(), kind="review.bad",
+                             title=_("A bad review needs follow-up"), link="/admin/reviews")
+    else:
+        notifications.notify(users=providers, kind="review.new", title=_("You received a new review"), link=link)
     return review  # type: ignore[no-any-return]
 
 
@@ -300,13 +312,20 @@ def get_review(review_id: int) -> Review:
 
 
 def review_link(review: Review) -> str:
-    """Where a review is discussed: its engagement's page, or the agenda of the event of its meeting."""
+    """Where a review is discussed: its engagement's page, or (for an event meeting) its own page."""
     if review.engagement_id:
         return f"/engagements/{review.engagement_id}"
-    from directory.events.models import Meeting
+    initial, _followup = thread(review)
+    return f"/reviews/{initial.id}"
 
-    meeting = db.session.get_one(Meeting, review.meeting_id)
-    return f"/events/{meeting.event_id}/agenda"
+
+def thread(review: Review) -> tuple[Review, Review | None]:
+    """The first review of an engagement or meeting and its follow-up review, if any."""
+    key = col(Review.engagement_id) == review.engagement_id if review.engagement_id else \
+        col(Review.meeting_id) == review.meeting_id
+    rows = db.session.exec(select(Review).where(key).order_by(col(Review.id))).all()
+    initial = next((r for r in rows if r.kind == ReviewKind.INITIAL), review)
+    return initial, next((r for r in rows if r.kind == ReviewKind.FOLLOWUP), None)
 
 
 def can_see_review(user: Any, review: Review) -> bool:

@@ -99,6 +99,30 @@ def staff_list() -> Any:
                            followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)
 
 
+@bp.get("/reviews/<int:review_id>")
+@login_required
+def detail(review_id: int) -> Any:
+    """A review of an event meeting with its follow-up (an engagement's review lives on its page)."""
+    review = services.get_review(review_id)
+    _visible(review)
+    initial, followup = services.thread(review)
+    if initial.engagement_id:
+        return redirect(url_for("engagements.detail", engagement_id=initial.engagement_id))
+    from directory.accounts import permissions
+    from directory.events.models import Event, Meeting
+    from directory.extensions import db
+
+    meeting = db.session.get_one(Meeting, initial.meeting_id)
+    mine = current_user.role == "enterprise" and current_user.enterprise_id == initial.enterprise_id
+    return render_template(
+        "reviews/detail.html", initial=initial, followup=followup, event=db.session.get_one(Event, meeting.event_id),
+        verdicts=services.VERDICT_LABELS, dimensions=services.DIMENSION_LABELS,
+        followup_labels=services.FOLLOWUP_LABELS, provider=permissions.is_review_provider(current_user, initial),
+        moderate_form=ModerateForm() if permissions.is_staff(current_user) else None,
+        followup_form=ReviewForm(prefix="f") if mine and followup is None
+        and initial.followup_status in ("responded", "closed") else None)
+
+
 @bp.get("/ratings")
 def how_ratings_work() -> Any:
     return render_template("reviews/how.html", prior=services.PRIOR_MEAN, weight=services.PRIOR_WEIGHT,
