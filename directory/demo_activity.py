@@ -12,7 +12,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from directory.core.time import utcnow
 from directory.demands.models import Demand, DemandStatus
@@ -132,12 +132,3 @@ def _review(rng: random.Random, e: Engagement) -> None:
     db.session.add(r)
     db.session.flush()
 
-
-def demo_counts() -> dict[str, int]:
-    """For the seed report and tests."""
-    from sqlmodel import func
-
-    return {"needs": db.session.exec(select(func.count()).select_from(Demand)).one(),
-            "engagements": db.session.exec(select(func.count()).select_from(Engagement)).one(),
-            "reviews": db.session.exec(select(func.count()).select_from(Review)
-                                       .where(col(Review.id).is_not(None))).one()}

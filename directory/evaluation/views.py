@@ -108,6 +108,7 @@ def public_list(code: str) -> Any:
     if period.status != "published":
         abort(404)
     return render_template("evaluation/public.html", period=period, results=services.results(period),
+                           grade_labels=services.GRADE_LABELS,
                            ranking=services.bad_review_ranking(period, limit=20))
 
 
@@ -131,4 +132,5 @@ def institution_page(institution_id: int) -> Any:
     return render_template("evaluation/institution.html", institution=inst, history=history, latest=latest,
                            breakdown=services.breakdown(latest) if latest else {},
                            hints=services.hints(latest) if latest else [], labels=services.DIMENSION_LABELS,
+                           grade_labels=services.GRADE_LABELS,
                            dimensions=DIMENSIONS)

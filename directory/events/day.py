@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
-from directory.accounts import permissions
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
@@ -208,9 +207,6 @@ def send_followups(*, now: datetime | None = None) -> int:
     return count
 
 
-def can_give_followup(event: Event, *, now: datetime | None = None) -> bool:
+def can_give_followup(event: Event) -> bool:
+    """The three-month feedback opens once the follow-up has been sent."""
     return event.followup_sent_at is not None
-
-
-def is_staff(user: Any) -> bool:
-    return permissions.is_staff(user)

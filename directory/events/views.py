@@ -175,7 +175,7 @@ def agenda(event_id: int) -> Any:
         # one prefix per form so that the labels and ids on the page stay unique
         feedback_form=lambda meeting_id, kind: forms.FeedbackForm(prefix=f"f{meeting_id}{kind[0]}"),
         review_form=lambda meeting_id: ReviewForm(prefix=f"r{meeting_id}"),
-        verdicts=VERDICT_LABELS, outcomes=day.OUTCOME_LABELS, followup_open=event.followup_sent_at is not None)
+        verdicts=VERDICT_LABELS, outcomes=day.OUTCOME_LABELS, followup_open=day.can_give_followup(event))
 
 
 def _meeting_reviews(items: list[Any]) -> dict[int, Any]:

@@ -31,7 +31,7 @@ from directory.accounts import permissions
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
-from directory.engagements.models import Engagement, EngagementStatus
+from directory.engagements.models import Engagement
 from directory.engagements.services import provider_users
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -383,10 +383,6 @@ def open_followups() -> list[Review]:
 
 def recent_reviews(*, limit: int = 200) -> list[Review]:
     return list(db.session.exec(select(Review).order_by(col(Review.id).desc()).limit(limit)).all())
-
-
-def is_pending_review(engagement: Engagement) -> bool:
-    return engagement.status == EngagementStatus.COMPLETED and not engagement_reviews(engagement)
 
 
 def recompute_all_ratings() -> int:
