@@ -198,3 +198,13 @@ def test_the_command(runner, db_session, trio):
     assert result.exit_code == 0, result.output
     assert "institutions evaluated" in result.output
     assert runner.invoke(args=["evaluation", "run", "2026Q7"]).exit_code != 0
+
+
+def test_bad_review_ranking_puts_the_highest_share_first(db_session, trio):
+    good, slow, idle = trio
+    services.run(code="2026Q1")
+    ranking = services.bad_review_ranking(services.get_period("2026Q1"))
+    names = [inst.id for inst, *_rest in ranking]
+    assert names.index(slow.id) < names.index(good.id) and idle.id not in names  # idle has no reviews
+    inst, n, bad, share = ranking[names.index(slow.id)]
+    assert (n, bad, share) == (3, 3, 1.0)

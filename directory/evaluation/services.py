@@ -298,14 +298,18 @@ def grade_counts(period: EvaluationPeriod) -> dict[str, int]:
 
 def bad_review_ranking(period: EvaluationPeriod, *, minimum: int = 3, limit: int = 100) -> list[tuple[Institution, int, int, float]]:
     """The 差评率 ranking: institutions with at least ``minimum`` reviews in the period, the highest share of
-    bad reviews first: ``(institution, reviews, bad, share)``."""
-    rows = []
-    for evaluation, inst in results(period):
-        n, bad = evaluation.inputs.get("reviews", 0), evaluation.inputs.get("bad_reviews", 0)
-        if n >= minimum:
-            rows.append((inst, n, bad, round(bad / n, 3)))
-    rows.sort(key=lambda r: (-r[3], -r[1], r[0].id))
-    return rows[:limit]
+    bad reviews first: ``(institution, reviews, bad, share)``. Read from the period's stored inputs in one
+    query, so the staff page does not load every evaluation of a large directory."""
+    e = Evaluation.__table__.c  # type: ignore[attr-defined]
+    n, bad = e.inputs["reviews"].as_integer(), e.inputs["bad_reviews"].as_integer()
+    share = bad * 1.0 / n
+    rows = db.session.execute(
+        select(e.institution_id, n, bad).where(e.period_id == period.id, n >= minimum)
+        .order_by(share.desc(), n.desc(), e.institution_id).limit(limit)).all()
+    institutions = {i.id: i for i in db.session.exec(select(Institution).where(
+        col(Institution.id).in_([r[0] for r in rows]))).all()} if rows else {}
+    return [(institutions[inst_id], count, bad_count, round(bad_count / count, 3))
+            for inst_id, count, bad_count in rows]
 
 
 def my_evaluations(institution_id: int) -> list[tuple[Evaluation, EvaluationPeriod]]:
