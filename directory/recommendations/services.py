@@ -46,9 +46,9 @@ from sqlmodel import col, or_, select
 
 from directory.core.time import utcnow
 from directory.engagements.models import Engagement, EngagementStatus
-from directory.experts.models import Expert
+from directory.experts.models import Expert, ExpertCategory
 from directory.extensions import db
-from directory.institutions.models import Institution, Offering, RecordStatus
+from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
 from directory.recommendations.terms import key_terms, stop_words, teach, vocabulary_words
 from directory.taxonomy.models import Category, Industry, Region
 from search.analysis import clean_query, to_simplified
@@ -428,8 +428,6 @@ class _Context:
 
 
 def _category_members(category: Category) -> Any:
-    from directory.institutions.models import InstitutionCategory
-
     ids = [category.id, *[c.id for c in category.children]]
     return select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))
 
@@ -558,17 +556,39 @@ def _rank_experts(ctx: _Context, scores: dict[int, float], limit: int) -> list[R
     return recs[:limit]
 
 
-def similar_institutions(institution: Institution, *, limit: int = 4) -> list[Recommendation]:
-    """Institutions like this one, for its detail page: same kind of work, same categories."""
-    cats = institution.categories
-    text = " ".join([*(c.name for c in cats), *(o.title for o in institution.offerings if o.active)][:6])
-    need = Need(text=text, category=cats[0] if cats else None,
-                industry=institution.industries[0] if institution.industries else None)
-    return recommend(need, limit=limit, exclude_institutions=[institution.id]).institutions  # type: ignore[list-item]
+def _similar(kind: str, model: Any, record: Any, q: str, categories: list[Category], limit: int) -> list[Any]:
+    """Published records of ``kind`` sharing a category with ``record`` and most like ``q``: one Meilisearch
+    query (this runs on every detail page view), or the best-rated of the same categories from the database
+    while search is away."""
+    ids: list[int] = []
+    try:
+        search_backend = backend()
+        category_filter = [[f"category_codes = {quote(c.code)}" for c in categories]] if categories else []
+        body = {"indexUid": search_backend.index_uid(kind), "q": q[:200], "matchingStrategy": "last",
+                "filter": [*category_filter, f"id != {int(record.id)}"], "limit": limit,
+                "attributesToRetrieve": ["id"]}
+        ids = [h["id"] for h in search_backend.search_client().multi_search([body])["results"][0]["hits"]]
+    except (SearchUnavailable, *SearchErrors) as exc:
+        log.warning("similar %ss from the database: %s", kind, exc)
+        link: Any = InstitutionCategory if kind == "institution" else ExpertCategory
+        key = link.institution_id if kind == "institution" else link.expert_id
+        ids = list(db.session.exec(select(model.id).where(
+            model.status == RecordStatus.ADMITTED, model.id != record.id,
+            col(model.id).in_(select(key).where(col(link.category_id).in_([c.id for c in categories]))))
+            .order_by(col(model.rating_count).desc(), col(model.id)).limit(limit)).all())
+    if not ids:
+        return []
+    found = {r.id: r for r in db.session.exec(select(model).where(
+        col(model.id).in_(ids), model.status == RecordStatus.ADMITTED)).all()}
+    return [found[i] for i in ids if i in found]
 
 
-def similar_experts(expert: Expert, *, limit: int = 4) -> list[Recommendation]:
+def similar_institutions(institution: Institution, *, limit: int = 4) -> list[Institution]:
+    """Institutions like this one, for its detail page: same categories, similar services."""
+    q = " ".join(o.title for o in institution.offerings if o.active)
+    return _similar("institution", Institution, institution, q, institution.categories, limit)
+
+
+def similar_experts(expert: Expert, *, limit: int = 4) -> list[Expert]:
     """Experts like this one, for the detail page."""
-    text = " ".join([*expert.expertise, *(c.name for c in expert.categories)][:6])
-    need = Need(text=text, category=expert.categories[0] if expert.categories else None)
-    return recommend(need, limit=limit, exclude_experts=[expert.id]).experts  # type: ignore[list-item]
+    return _similar("expert", Expert, expert, " ".join(expert.expertise), expert.categories, limit)

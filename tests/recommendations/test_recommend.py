@@ -95,3 +95,23 @@ def test_posting_a_need_shows_its_recommendations(client, auth, db_session, dire
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "营口镁城专利代理有限公司" in page and 'id="rec-institutions"' in page
+
+
+def test_similar_institutions_share_a_category_and_the_title_stays_clean(app, client, db_session, search_backend):
+    from directory.recommendations.services import similar_institutions
+
+    one = factories.institution(name="营口甲专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
+    two = factories.institution(name="营口乙专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
+    other = factories.institution(name="营口丙会计师事务所", categories=("代理记账",), offerings=("代理记账",))
+    drain(search=search_backend)
+    assert [i.id for i in similar_institutions(one)] == [two.id]
+    page = client.get(f"/institutions/{one.id}").get_data(as_text=True)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "营口乙专利代理有限公司" not in title and 'id="similar"' in page
+    app.extensions["search"], saved = SearchBackend(app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"})), app.extensions["search"]
+    try:
+        fallback = similar_institutions(one)
+    finally:
+        app.extensions["search"] = saved
+    assert two.id in [i.id for i in fallback] and other.id not in [i.id for i in fallback]
