@@ -22,7 +22,7 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.schedule import _people
+from directory.events.schedule import _people, _preload
 from directory.events.services import ENTERPRISE, PROVIDER, local_time, name_of, slots
 from directory.extensions import db
 
@@ -43,6 +43,7 @@ class EventReport:
     satisfaction: float | None = None
     feedback_count: int = 0
     by_slot: list[tuple[str, int, int]] = field(default_factory=list)  # (time, scheduled, held)
+    best: dict[int, MeetingFeedback] = field(default_factory=dict)  # each meeting's best reported outcome
 
     @property
     def no_show_rate(self) -> float | None:
@@ -90,7 +91,7 @@ def build(event: Event) -> EventReport:
         amount_signed=sum(f.amount or 0 for f in best.values() if f.outcome == "signed"),
         amount_intended=sum(f.amount or 0 for f in best.values() if f.outcome == "intent"),
         satisfaction=round(sum(ratings) / len(ratings), 2) if ratings else None, feedback_count=len(feedback),
-        by_slot=by_slot)
+        by_slot=by_slot, best=best)
 
 
 def to_xlsx(event: Event) -> bytes:
@@ -125,12 +126,11 @@ def to_xlsx(event: Event) -> bytes:
     sheet = wb.create_sheet(_("Meetings")[:31])
     sheet.append([_("Enterprise"), _("Provider"), _("Slot"), _("Table"), _("Status"), _("Outcome"), _("Amount")])
     slot_time = {s.position: local_time(s.starts_at, "yyyy-MM-dd HH:mm") for s in slots(event)}
+    _preload(event)
     for m in db.session.exec(select(Meeting).where(Meeting.event_id == event.id).order_by(col(Meeting.id))).all():
         a, b = _people(m)
         ent, prov = (a, b) if a.side == ENTERPRISE else (b, a)
-        fb = [f for f in db.session.exec(select(MeetingFeedback).where(MeetingFeedback.meeting_id == m.id)).all()
-              if f.kind == "initial"]
-        outcome = max(fb, key=lambda f: {"signed": 2, "intent": 1}.get(f.outcome, 0)) if fb else None
+        outcome = report.best.get(m.id)  # type: ignore[arg-type]
         sheet.append([name_of(ent), name_of(prov), slot_time.get(m.slot_position, "") if m.slot_position is not None
                       else "", m.table_no or "", m.status, outcome.outcome if outcome else "",
                       outcome.amount if outcome and outcome.amount else ""])

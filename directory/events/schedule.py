@@ -179,6 +179,22 @@ def _slot(event: Event, position: int | None) -> EventSlot | None:
                                                    EventSlot.position == position)).first()
 
 
+def _preload(event: Event) -> None:
+    """Load the event's requests and participants (and the records they represent) into the session in a few
+    queries, so that :func:`_people` and :func:`name_of` over a whole board are identity-map lookups rather than
+    a query per meeting."""
+    from directory.enterprises.models import Enterprise
+    from directory.experts.models import Expert
+    from directory.institutions.models import Institution
+
+    db.session.exec(select(MeetingRequest).where(MeetingRequest.event_id == event.id)).all()
+    people = db.session.exec(select(EventParticipant).where(EventParticipant.event_id == event.id)).all()
+    for model, attr in ((Enterprise, "enterprise_id"), (Institution, "institution_id"), (Expert, "expert_id")):
+        ids = {getattr(p, attr) for p in people if getattr(p, attr)}
+        if ids:
+            db.session.exec(select(model).where(col(model.id).in_(ids))).all()  # type: ignore[attr-defined]
+
+
 def _people(meeting: Meeting) -> tuple[EventParticipant, EventParticipant]:
     request = db.session.get_one(MeetingRequest, meeting.request_id)
     return (db.session.get_one(EventParticipant, request.requester_id),
@@ -203,6 +219,7 @@ def check_place(event: Event, meeting: Meeting, position: int, table: int, *, ig
         if position in p.unavailable_slots:
             raise InvalidInput(_l("%(name)s is unavailable then.", name=name_of(p)), field="slot")
     ids = {a.id, b.id}
+    _preload(event)
     for other in _active_meetings(event):
         if other.id == meeting.id or other.id in ignore or other.slot_position != position:
             continue
@@ -315,6 +332,7 @@ def agenda(participant: EventParticipant) -> list[AgendaItem]:
 def table_plan(event: Event) -> tuple[list[EventSlot], list[int], dict[tuple[int, int], tuple[Meeting, str, str]]]:
     """Slots × tables with who sits where: ``{(slot position, table): (meeting, enterprise, provider)}``."""
     plan = {}
+    _preload(event)
     for meeting in _active_meetings(event):
         if meeting.slot_position is None or meeting.table_no is None:
             continue
@@ -325,7 +343,9 @@ def table_plan(event: Event) -> tuple[list[EventSlot], list[int], dict[tuple[int
 
 
 def unplaced(event: Event) -> list[tuple[Meeting, str, str, Any]]:
+    """Scheduled meetings without a place, with the two names and the reason in words."""
     out = []
+    _preload(event)
     for meeting in db.session.exec(select(Meeting).where(
             Meeting.event_id == event.id, Meeting.status == MeetingStatus.SCHEDULED,
             col(Meeting.slot_position).is_(None))).all():
