@@ -58,7 +58,9 @@ MATRIX = [
     ("GET", "/apply/contacts", applicant(REDIRECT, OK)),
     ("GET", "/apply/review", applicant(REDIRECT, OK)),
     ("POST", "/apply/review", applicant(REDIRECT, INVALID)),
-    ("POST", "/apply/offerings/{offering}/delete", applicant(NOT_FOUND, REDIRECT)),
+    ("GET", "/apply/offerings/{offering}", applicant(NOT_FOUND, OK)),
+    ("POST", "/apply/offerings/{offering}", applicant(NOT_FOUND, INVALID)),
+    ("POST", "/apply/offerings/{offering}/delete", applicant(NOT_FOUND, REDIRECT)),  # after the edit rows: it deletes
     ("GET", "/admin/applications", STAFF_ONLY),
     ("GET", "/admin/applications/{application}", STAFF_ONLY),
     ("POST", "/admin/applications/{application}/approve", staff_only(REDIRECT)),

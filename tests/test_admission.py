@@ -113,11 +113,14 @@ def test_apply_through_the_pages(client, auth, db_session, search_backend):
     r = client.post("/apply/services", data={"categories": [vocab.category("产品检验检测").id],
                                              "industries": [vocab.industry("钢铁").id], "qualifications": "CMA资质认定证书"})
     assert r.status_code == 302
-    bad = client.post("/apply/offerings", data={"title": "x", "category": vocab.category("产品检验检测").id,
-                                                "fee_model": "fixed", "price_min": "500", "price_max": "100"})
+    bad = client.post("/apply/offerings", data={"offering-title": "x", "offering-category": vocab.category("产品检验检测").id,
+                                                "offering-fee_model": "fixed", "offering-price_min": "500",
+                                                "offering-price_max": "100"})
     assert bad.status_code == 422
-    r = client.post("/apply/offerings", data={"title": "金属材料力学性能检测", "category": vocab.category("产品检验检测").id,
-                                              "fee_model": "fixed", "price_min": "300", "price_max": "800"})
+    r = client.post("/apply/offerings", data={"offering-title": "金属材料力学性能检测",
+                                              "offering-category": vocab.category("产品检验检测").id,
+                                              "offering-fee_model": "fixed", "offering-price_min": "300",
+                                              "offering-price_max": "800"})
     assert r.status_code == 302
     r = client.post("/apply/contacts", data={"contact_name": "赵工", "contact_phone": "0417-6200000"})
     assert r.status_code == 302
@@ -219,7 +222,7 @@ def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_
     new_code = factories.credit_code()
     request = services.edit_profile(institution=inst, user=owner, data=_edit(
         inst, name="营口新名称有限公司", credit_code=new_code, description="更新后的简介：专注发明专利与商标代理服务。",
-        categories=lambda v: [v.category("商标代理")]))
+        categories=lambda v: [v.category("商标代理")])).pending
     assert inst.description.startswith("更新后的简介")  # live
     assert inst.name == "营口原名称有限公司" and inst.credit_code != new_code  # waiting
     assert {f for f, _old, _new in services.change_diff(request)} == {"name", "credit_code", "categories"}
@@ -239,7 +242,7 @@ def test_rejected_change_needs_a_reason_and_changes_nothing(db_session):
     inst = factories.institution(name="营口保持原名有限公司")
     owner = factories.user(role="institution", institution_id=inst.id)
     staff = factories.user(role="staff")
-    request = services.edit_profile(institution=inst, user=owner, data=_edit(inst, name="营口想改名有限公司"))
+    request = services.edit_profile(institution=inst, user=owner, data=_edit(inst, name="营口想改名有限公司")).pending
     with pytest.raises(InvalidInput):
         services.decide_change(request=request, actor=staff, approve=False, reason="")
     services.decide_change(request=request, actor=staff, approve=False, reason="营业执照名称未变更")
@@ -252,7 +255,7 @@ def test_only_the_owner_edits_and_no_change_request_for_descriptive_edits(db_ses
     with pytest.raises(NotAllowed):
         services.edit_profile(institution=inst, user=stranger, data=_edit(inst))
     owner = factories.user(role="institution", institution_id=inst.id)
-    assert services.edit_profile(institution=inst, user=owner, data=_edit(inst, description="只改简介的内容，足够长的描述。")) is None
+    assert services.edit_profile(institution=inst, user=owner, data=_edit(inst, description="只改简介的内容，足够长的描述。")).pending is None
     assert services.pending_changes() == []
 
 

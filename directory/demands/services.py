@@ -44,12 +44,13 @@ class DemandInput:
     visibility: str = Visibility.PUBLIC
 
 
-def _check(data: DemandInput) -> None:
+def _check(data: DemandInput, *, kept_deadline: date | None = None) -> None:
     if not data.title.strip():
         raise InvalidInput(_l("Give the need a title."), field="title")
     if data.budget_min is not None and data.budget_max is not None and data.budget_min > data.budget_max:
         raise InvalidInput(_l("The lowest budget is above the highest."), field="budget_max")
-    if data.deadline is not None and data.deadline < utcnow().date():
+    # A deadline the need already had may have passed since; only a new one must lie ahead.
+    if data.deadline is not None and data.deadline != kept_deadline and data.deadline < utcnow().date():
         raise InvalidInput(_l("The deadline has passed."), field="deadline")
     if data.visibility not in tuple(Visibility):
         raise InvalidInput(_l("Unknown visibility."), field="visibility")
@@ -88,14 +89,17 @@ def update_demand(*, user: Any, demand: Demand, data: DemandInput) -> Demand:
         raise NotAllowed()
     if demand.status == DemandStatus.CLOSED:
         raise InvalidInput(_l("A closed need cannot be edited."), field="status")
-    _check(data)
+    _check(data, kept_deadline=demand.deadline)
     before = {k: getattr(demand, k) for k in FIELDS}
-    for key, value in _values(data).items():
+    after = _values(data)
+    changes = audit.diff({k: str(v) if isinstance(v, date) else v for k, v in before.items()},
+                         {k: str(v) if isinstance(v, date) else v for k, v in after.items()})
+    if not changes:
+        return demand  # saved unchanged: no audit entry, nothing written
+    for key, value in after.items():
         setattr(demand, key, value)
     db.session.add(demand)
     db.session.flush()
-    changes = audit.diff({k: str(v) if isinstance(v, date) else v for k, v in before.items()},
-                         {k: str(v) if isinstance(v, date) else v for k, v in _values(data).items()})
     audit.record(actor_id=user.id, action="demand.update", entity_type="demand", entity_id=demand.id,
                  changes=changes)
     return demand

@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.forms import record
 from directory.core.http import form_refusal, run_and_flash
 from directory.demands import services
-from directory.demands.forms import DemandForm, SuggestForm
+from directory.demands.forms import DemandForm, SuggestForm, demand_data
 from directory.demands.models import Demand
 from directory.engagements.forms import RequestForm
 from directory.enterprises.models import Enterprise
@@ -23,14 +24,10 @@ from directory.taxonomy.models import Category, Industry, Region
 bp = Blueprint("demands", __name__)
 
 
-def _get(model: Any, value: str | None) -> Any:
-    return db.session.get(model, int(value)) if value and value.isdigit() else None
-
-
 def _input(form: DemandForm) -> services.DemandInput:
     return services.DemandInput(
-        title=form.title.data or "", text=form.text.data or "", category=_get(Category, form.category.data),
-        industry=_get(Industry, form.industry.data), region=_get(Region, form.region.data),
+        title=form.title.data or "", text=form.text.data or "", category=record(Category, form.category.data),
+        industry=record(Industry, form.industry.data), region=record(Region, form.region.data),
         budget_min=form.budget_min.data, budget_max=form.budget_max.data, deadline=form.deadline.data,
         visibility=form.visibility.data or "public")
 
@@ -51,7 +48,7 @@ def new() -> Any:
         abort(403)
     form = DemandForm(staff=staff)
     if form.validate_on_submit():
-        enterprise = _get(Enterprise, form.enterprise.data) if staff else \
+        enterprise = record(Enterprise, form.enterprise.data) if staff else \
             db.session.get(Enterprise, current_user.enterprise_id)
         if enterprise is None:
             abort(400)
@@ -71,12 +68,11 @@ def edit(demand_id: int) -> Any:
     demand = services.get_demand(demand_id, user=current_user)
     if not permissions.can_manage_demand(current_user, demand):
         abort(403)
-    form = DemandForm(data={
-        "title": demand.title, "text": demand.text, "category": str(demand.category_id or ""),
-        "industry": str(demand.industry_id or ""), "region": str(demand.region_id or ""),
-        "budget_min": demand.budget_min, "budget_max": demand.budget_max, "deadline": demand.deadline,
-        "visibility": demand.visibility}) if request.method == "GET" else DemandForm()
+    form = DemandForm(original=demand_data(demand))
     if form.validate_on_submit():
+        if form.unchanged():
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
         try:
             services.update_demand(user=current_user, demand=demand, data=_input(form))
         except DomainError as exc:

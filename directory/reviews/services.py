@@ -266,7 +266,10 @@ def reply(*, user: Any, review: Review, text: str) -> Review:
     """The provider's public reply under a review (one, editable)."""
     if not permissions.is_review_provider(user, review):
         raise NotAllowed()
-    review.reply = _text(text, "text")
+    text = _text(text, "text")
+    if text == review.reply:
+        return review  # saved unchanged: the reply keeps its date, no audit entry
+    review.reply = text
     review.replied_at = utcnow()
     db.session.add(review)
     db.session.flush()
