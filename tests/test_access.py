@@ -177,6 +177,7 @@ MATRIX = [
     ("GET", "/my/evaluation", {"anonymous": REDIRECT, "owner": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/evaluation/institutions/{published}", {"anonymous": REDIRECT, "staff": OK, "admin": OK,
                                                      "*": NOT_FOUND}),
+    ("POST", "/admin/evaluation/institutions/{published}/withdraw-badge", staff_only(INVALID)),  # no reason
     ("GET", "/admin/monitoring", STAFF_ONLY),
     ("GET", "/admin/monitoring?period=abc", staff_only(BAD)),
     ("GET", "/admin/monitoring.xlsx", STAFF_ONLY),

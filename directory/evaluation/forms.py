@@ -32,4 +32,5 @@ class PeriodForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[
+        DataRequired(message=_l("Give the reason; the institution will see it.")), Length(max=2000)])
