@@ -175,8 +175,8 @@ def update_event(*, user: Any, event: Event, data: EventInput) -> Event:
 
 
 def _term_ids(categories: list[Category], industries: list[Industry]) -> dict[str, list[int]]:
-    return {"categories": sorted(c.id for c in categories if c.id is not None),
-            "industries": sorted(i.id for i in industries if i.id is not None)}
+    return {"categories": sorted({c.id for c in categories if c.id is not None}),
+            "industries": sorted({i.id for i in industries if i.id is not None})}
 
 
 def _set_terms(event: Event, data: EventInput) -> None:
@@ -185,10 +185,9 @@ def _set_terms(event: Event, data: EventInput) -> None:
             db.session.delete(row)
     db.session.flush()
     assert event.id is not None
-    db.session.add_all([EventCategory(event_id=event.id, category_id=c.id) for c in data.categories  # type: ignore[arg-type]
-                        if c.id is not None])
-    db.session.add_all([EventIndustry(event_id=event.id, industry_id=i.id) for i in data.industries  # type: ignore[arg-type]
-                        if i.id is not None])
+    ids = _term_ids(data.categories, data.industries)  # a term posted twice is one row, not a 500
+    db.session.add_all([EventCategory(event_id=event.id, category_id=c) for c in ids["categories"]])
+    db.session.add_all([EventIndustry(event_id=event.id, industry_id=i) for i in ids["industries"]])
     db.session.flush()
 
 

@@ -260,3 +260,15 @@ def test_a_completed_event_offers_no_rescheduling_or_republishing(client, auth, 
         assert posted.status_code == 302
         assert "活动已结束：日程不能再更改。" in client.get(posted.headers["Location"]).get_data(as_text=True)
     assert (stored(db_session, event.id), counts(db_session)) == before
+
+
+def test_a_category_posted_twice_is_saved_once(client, auth, db_session):
+    staff = auth.login("staff")
+    event = full_event(staff)
+    fields = form_fields(client.get(f"/admin/events/{event.id}/edit").get_data(as_text=True), "event-form")
+    twice = fields + [("industries", values_of(fields, "industries")[0])]
+    assert client.post(f"/admin/events/{event.id}/edit", data=_multidict(twice)).status_code == 302
+    assert stored(db_session, event.id)["industries"] == sorted(int(v) for v in values_of(fields, "industries"))
+    fewer = [(k, v) for k, v in fields if k != "industries"] + [("industries", values_of(fields, "industries")[0])] * 2
+    assert client.post(f"/admin/events/{event.id}/edit", data=_multidict(fewer)).status_code == 302
+    assert stored(db_session, event.id)["industries"] == [int(values_of(fields, "industries")[0])]
