@@ -153,7 +153,7 @@ MATRIX = [
     ("GET", "/admin/events/{event}", STAFF_ONLY),
     ("GET", "/admin/events/{event}/edit", STAFF_ONLY),
     ("POST", "/admin/events/{event}/edit", staff_only(INVALID)),
-    ("POST", "/admin/events/{event}/slots", staff_only(REDIRECT)),  # nothing given: back with a message
+    ("POST", "/admin/events/{event}/slots", staff_only(INVALID)),  # nothing given: the form again, errors beside the fields
     ("POST", "/admin/events/{event}/close_registration", staff_only(REDIRECT)),
     ("POST", "/admin/events/{event}/schedule", staff_only(REDIRECT)),
     ("POST", "/admin/events/{event}/publish-schedule", staff_only(REDIRECT)),
@@ -252,13 +252,13 @@ def _event(provider_institution):
     ent_user = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
     prov_user = factories.user(role="institution", institution_id=provider_institution.id)
     a = services.register(user=ent_user, event=event, seeks="专利")
-    b = services.register(user=prov_user, event=event, offers="专利代理")
-    request = services.request_meeting(user=ent_user, requester=a, recipient=b)
+    b = services.register(user=prov_user, event=event, offers="专利代理", listed=True)
+    request = services.request_meeting(user=ent_user, requester=a, recipient=b, message="想约谈")
     services.respond_to_request(user=prov_user, request=request, accept=True)
     pending = services.request_meeting(user=ent_user, requester=a,
                                        recipient=services.register(user=factories.user(
                                            role="institution", institution_id=factories.institution().id),
-                                           event=event))
+                                           event=event, listed=True), message="想约谈")
     schedule.run(event=event, user=staff)
     from sqlmodel import select
 

@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, and_, case, cast, extract, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -421,8 +422,9 @@ def satisfaction_trend(*, period: Period, region_id: int | None) -> list[Satisfa
 
 def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
     """Events held in the period (running or completed, starting in it), their meetings held and no-shows, and
-    the outcomes of held meetings: per meeting the best either side reported (签约 beats 达成意向 beats 无进展)
-    with its amount (the larger figure when both sides give one). With a region: events with a registered
+    the outcomes of held meetings: per meeting the best either side reported in its latest answer (the
+    three-month follow-up where given; 签约 beats 达成意向 beats 无进展) with its amount (the larger figure when
+    both sides give one), as :func:`directory.events.report.build` counts them. With a region: events with a registered
     enterprise of the region, and the meetings of such enterprises."""
     in_period = [col(Event.starts_on) >= period.first_day, col(Event.starts_on) < period.end_day,
                  col(Event.status).in_(EVENTS_HELD)]
@@ -441,14 +443,19 @@ def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
         _count_if(col(Meeting.status) == MeetingStatus.HELD), _count_if(col(Meeting.status) == MeetingStatus.NO_SHOW))
         .select_from(Meeting).where(*meeting_scope)).one()
     fb = MeetingFeedback
+    later = aliased(MeetingFeedback)
     outcome = col(fb.outcome)
+    # each side's latest answer: the three-month follow-up where given (the first answer stays stored)
+    superseded = select(col(later.id)).where(col(later.meeting_id) == col(fb.meeting_id),
+                                              col(later.participant_id) == col(fb.participant_id),
+                                              col(later.kind) == "followup", col(fb.kind) != "followup")
     best = select(
         col(fb.meeting_id),
         func.max(case((outcome == MeetingOutcome.SIGNED, 2), (outcome == MeetingOutcome.INTENT, 1), else_=0))
         .label("best"),
         func.max(case((outcome == MeetingOutcome.SIGNED, col(fb.amount)))).label("signed"),
         func.max(case((outcome == MeetingOutcome.INTENT, col(fb.amount)))).label("intent"),
-    ).where(col(fb.kind) == "initial", col(fb.meeting_id).in_(
+    ).where(~superseded.exists(), col(fb.meeting_id).in_(
         select(col(Meeting.id)).where(*meeting_scope, col(Meeting.status) == MeetingStatus.HELD))
     ).group_by(col(fb.meeting_id)).subquery()
     signed, intent, none, amount_signed, amount_intended = db.session.execute(select(

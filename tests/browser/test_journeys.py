@@ -181,6 +181,8 @@ def test_event_from_creation_to_report(live_server, page):
         _login(page, live_server, email)
         page.goto(f"{live_server}/events/{event_id}")
         page.fill(field, text)
+        assert not page.is_checked("#listed")  # consent to be listed is asked, never presumed
+        page.check("#listed")
         page.click("#register-form button[type=submit]")
         page.wait_for_url(f"**/events/{event_id}")
         assert "已报名" in page.locator("#my-registration").inner_text()
