@@ -125,6 +125,9 @@ def import_apply(token: str) -> Any:
         return render_template("admin/import_preview.html", report=report, token=token, confirm=form,
                                admit=bool(form.admit.data)), 422
     uploads.discard(token)
+    for row in report.rows:
+        for note in row.notes:
+            flash(f"{row.name}: {note}", "warning")
     flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped.",
             created=report.count("created"), updated=report.count("updated"),
             unchanged=report.count("unchanged"), skipped=report.count("skipped")), "success")
