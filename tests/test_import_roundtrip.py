@@ -205,3 +205,20 @@ def test_postal_code_is_checked(db_session, tmp_path):
                  [["营口邮编有限公司", factories.credit_code(), "专利代理", "站前区", "1150"]])
     report = import_file("institutions", path)
     assert not report.applied and [(e.row, e.column) for e in report.errors] == [(2, "邮政编码")]
+
+
+@pytest.mark.parametrize("kind", ["institutions", "experts"])
+def test_demo_directory_round_trips(demo_app, tmp_path, kind):
+    """Every demo record (lists, long texts, offerings with prices) survives export → import unchanged."""
+    from directory.extensions import db
+
+    with demo_app.app_context():
+        try:
+            out = tmp_path / f"{kind}.xlsx"
+            exported = export_file(kind, out)
+            before = state(db.session)
+            report = import_file(kind, out, admit=True)
+            assert not report.errors and report.count("unchanged") == exported > 100
+            assert state(db.session) == before
+        finally:
+            db.session.rollback()  # the demo database is shared by the session's other tests
