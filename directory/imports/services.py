@@ -428,12 +428,19 @@ def export_file(kind: str, path: Path) -> int:
             writer.writerows(table)
     elif path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(kind)
         sheet.append(header)
         for line in table:
-            sheet.append(line)
+            cells = []
+            for value in line:
+                cell = WriteOnlyCell(sheet, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text, not a formula: it reads back as written and runs nothing
+                cells.append(cell)
+            sheet.append(cells)
         workbook.save(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be exported."))
