@@ -85,7 +85,7 @@ def test_export_carries_every_import_column_including_coverage(db_session, tmp_p
     with (tmp_path / "i.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if r["机构名称"] == "营口往返测试知识产权有限公司")
-    assert row["服务区域"] == "全市；鲅鱼圈区" and row["邮政编码"] == "115002"
+    assert row["服务区域"] == "鲅鱼圈区；全市"  # in the classification's order and row["邮政编码"] == "115002"
 
 
 def write(path, header, rows):
@@ -169,7 +169,7 @@ def test_admit_never_republishes_a_suspended_or_removed_record(runner, db_sessio
     result = runner.invoke(args=["import", "institutions", str(institutions), "--admit"])
     assert result.exit_code == 0, result.output
     assert "row 2: updated" in result.output and "note:" in result.output
-    label = "suspended" if status == RecordStatus.SUSPENDED else "removed"
+    label = "已暂停" if status == RecordStatus.SUSPENDED else "已移出"  # the command speaks the default locale, zh
     assert label in result.output.split("note:")[1]
     experts = write(tmp_path / "e.csv", ["姓名", "工作单位", "联系电话", "专业领域"],
                     [["往返专家甲", "营口理工学院", "13900000000", "发明专利撰写；专利无效"]])

@@ -387,18 +387,23 @@ def import_file(kind: str, path: Path, *, admit: bool = False, skip_invalid: boo
 
 # -- exporting ----------------------------------------------------------------------------------------
 
+def _names(terms: Iterable[Any]) -> list[str]:
+    """Taxonomy names in the classification's order (link tables keep none), so exports are stable."""
+    return [t.name for t in sorted(terms, key=lambda t: t.id)]
+
+
 def _export_values(kind: str, obj: Any) -> dict[str, Any]:
     if kind == "institutions":
         return {"name": obj.name, "credit_code": obj.credit_code,
-                "categories": [c.name for c in obj.categories], "industries": [i.name for i in obj.industries],
-                "region": obj.region.name, "coverage": [r.name for r in obj.coverage],
+                "categories": _names(obj.categories), "industries": _names(obj.industries),
+                "region": obj.region.name, "coverage": _names(obj.coverage),
                 "address": obj.address, "postal_code": obj.postal_code, "description": obj.description,
                 "offerings": [o.title for o in obj.offerings if o.active], "contact_name": obj.contact_name,
                 "contact_phone": obj.contact_phone, "email": obj.email, "website": obj.website,
                 "founded_year": obj.founded_year, "staff_count": obj.staff_count,
                 "qualifications": obj.qualifications}
     return {"name": obj.name, "title": obj.title, "organization": obj.organization, "expertise": obj.expertise,
-            "categories": [c.name for c in obj.categories], "industries": [i.name for i in obj.industries],
+            "categories": _names(obj.categories), "industries": _names(obj.industries),
             "region": obj.region.name if obj.region else "", "bio": obj.bio, "phone": obj.phone,
             "email": obj.email}
 
