@@ -230,3 +230,25 @@ def test_a_text_that_looks_like_a_formula_stays_text(db_session, tmp_path):
     cell = load_workbook(tmp_path / "f.xlsx").active.cell(row=2, column=[c.key for c in COLUMNS["institutions"]].index("description") + 1)
     assert cell.data_type == "s" and cell.value == inst.description
     assert [r.action for r in import_file("institutions", tmp_path / "f.xlsx").rows] == ["unchanged"]
+
+
+def test_back_office_preview_and_import_say_a_suspended_record_stays_suspended(client, auth, db_session, tmp_path):
+    import io
+    import re
+
+    from directory.admission.services import change_status
+
+    inst = directory()
+    staff = auth.login("staff")
+    change_status(institution=inst, action="suspend", reason="投诉核实", actor=staff)
+    data = write(tmp_path / "s.csv", ["机构名称", "统一社会信用代码", "服务类别", "所在区域"],
+                 [[inst.name, inst.credit_code, "专利代理；商标代理", "站前区"]]).read_bytes()
+    preview = client.post("/admin/import", data={"kind": "institutions", "admit": "y",
+                                                 "file": (io.BytesIO(data), "s.csv")}, content_type="multipart/form-data")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "未发布：该记录已暂停" in page
+    token = re.search(r'/admin/import/([A-Za-z0-9_-]+)"', page).group(1)
+    done = client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1"}, follow_redirects=True)
+    assert "未发布：该记录已暂停" in done.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Institution, inst.id).status == RecordStatus.SUSPENDED

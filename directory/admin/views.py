@@ -95,7 +95,8 @@ def import_upload() -> Any:
         suffix = Path(form.file.data.filename or "").suffix.lower()
         token = uploads.store(form.file.data.read(), suffix)
         try:
-            report = import_file(form.kind.data, uploads.path_for(token), dry_run=True)  # type: ignore[arg-type]
+            report = import_file(form.kind.data, uploads.path_for(token), admit=bool(form.admit.data),  # type: ignore[arg-type]
+                                 dry_run=True)
         except ImportFileError as exc:
             uploads.discard(token)
             form.file.errors = [str(exc)]
