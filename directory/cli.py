@@ -121,6 +121,8 @@ def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
         click.echo(f"row {row.row}: {status} {row.name}")
         for error in row.errors:
             click.echo(f"    {error}")
+        for note in row.notes:
+            click.echo(f"    note: {note}")
     errors = len(report.errors)
     if not report.applied:
         raise click.ClickException(

@@ -95,7 +95,8 @@ def import_upload() -> Any:
         suffix = Path(form.file.data.filename or "").suffix.lower()
         token = uploads.store(form.file.data.read(), suffix)
         try:
-            report = import_file(form.kind.data, uploads.path_for(token), dry_run=True)  # type: ignore[arg-type]
+            report = import_file(form.kind.data, uploads.path_for(token), admit=bool(form.admit.data),  # type: ignore[arg-type]
+                                 dry_run=True)
         except ImportFileError as exc:
             uploads.discard(token)
             form.file.errors = [str(exc)]
@@ -125,6 +126,9 @@ def import_apply(token: str) -> Any:
         return render_template("admin/import_preview.html", report=report, token=token, confirm=form,
                                admit=bool(form.admit.data)), 422
     uploads.discard(token)
+    for row in report.rows:
+        for note in row.notes:
+            flash(f"{row.name}: {note}", "warning")
     flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped.",
             created=report.count("created"), updated=report.count("updated"),
             unchanged=report.count("unchanged"), skipped=report.count("skipped")), "success")
