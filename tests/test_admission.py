@@ -206,7 +206,8 @@ def _edit(inst, **overrides):
     data = dict(name=inst.name, credit_code=inst.credit_code, categories=list(inst.categories),
                 qualifications=list(inst.qualifications), description=inst.description, region=inst.region,
                 industries=list(inst.industries), coverage=list(inst.coverage), contact_name="王经理",
-                contact_phone="0417-2800000", email="")
+                contact_phone="0417-2800000", email="", address=inst.address, postal_code=inst.postal_code,
+                website=inst.website, founded_year=inst.founded_year, staff_count=inst.staff_count)
     data.update({k: (v(vocab) if callable(v) else v) for k, v in overrides.items()})
     return services.ProfileEdit(**data)
 

@@ -48,6 +48,9 @@ class IdentityForm(EditForm):
     staff_count = IntegerField(_l("Number of staff"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300),
                                                      Regexp(r"^https?://", message=_l("Start the address with http:// or https://."))])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), IfChanged(Regexp(
+        r"^\d{6}$", message=_l("A postal code has six digits, e.g. 115000.")))])
     description = TextAreaField(_l("Description"), validators=[
         required(_l("Describe the institution in at least 20 characters.")), Length(max=2000),
         IfChanged(Length(min=20, message=_l("Describe the institution in at least 20 characters.")))])
@@ -158,7 +161,7 @@ class AttachmentForm(FlaskForm):
 def identity_data(inst: Any) -> dict[str, Any]:
     return {"name": inst.name, "credit_code": inst.credit_code, "region": str(inst.region_id or ""),
             "founded_year": inst.founded_year, "staff_count": inst.staff_count, "website": inst.website,
-            "description": inst.description}
+            "address": inst.address, "postal_code": inst.postal_code, "description": inst.description}
 
 
 def services_data(inst: Any) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def _editable(user: Any) -> Institution:
 
 
 def save_identity(*, user: Any, name: str, credit_code: str, region: Region, description: str,
-                  founded_year: int | None = None, staff_count: int | None = None, website: str = "") -> Institution:
+                  founded_year: int | None = None, staff_count: int | None = None, website: str = "",
+                  address: str = "", postal_code: str = "") -> Institution:
     """Create the draft record (first call) or update its identity. Raises :class:`InvalidInput` for a bad
     credit code, :class:`AlreadyExists` when another record has it, :class:`NotAllowed` once submitted."""
     try:
@@ -87,6 +88,7 @@ def save_identity(*, user: Any, name: str, credit_code: str, region: Region, des
     before = snapshot(inst)
     inst.name, inst.credit_code, inst.region = name.strip(), code, region
     inst.description, inst.founded_year, inst.staff_count, inst.website = description.strip(), founded_year, staff_count, website
+    inst.address, inst.postal_code = address.strip(), postal_code.strip()
     db.session.add(inst)
     db.session.flush()
     _audit_edit(user, inst, before)
@@ -443,9 +445,11 @@ class ProfileEdit:
     contact_name: str
     contact_phone: str
     email: str
-    website: str = ""
-    founded_year: int | None = None
-    staff_count: int | None = None
+    address: str  # no defaults from here on: a caller that leaves a field out must not wipe it
+    postal_code: str
+    website: str
+    founded_year: int | None
+    staff_count: int | None
 
 
 def _key_values(name: str, credit_code: str, categories: list[Category], qualifications: list[str]) -> dict[str, Any]:
@@ -505,6 +509,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> P
     institution.industries, institution.coverage = data.industries, data.coverage
     institution.contact_name, institution.contact_phone = data.contact_name.strip(), data.contact_phone.strip()
     institution.email = data.email.strip().lower()
+    institution.address, institution.postal_code = data.address.strip(), data.postal_code.strip()
     live_changes = audit.diff(before, snapshot(institution))
     if live_changes:
         institution.confirmed_at = utcnow()  # the owner has just looked at the record and changed it

@@ -64,7 +64,8 @@ def identity() -> Any:
             services.save_identity(user=current_user, name=form.name.data, credit_code=form.credit_code.data,
                                    region=db.session.get_one(Region, int(form.region.data)),
                                    description=form.description.data, founded_year=form.founded_year.data,
-                                   staff_count=form.staff_count.data, website=form.website.data or "")
+                                   staff_count=form.staff_count.data, website=form.website.data or "",
+                                   address=form.address.data or "", postal_code=form.postal_code.data or "")
         except DomainError as exc:
             form_refusal(form, exc, "name")
         else:
@@ -336,7 +337,8 @@ def edit_profile() -> Any:
                 industries=records(Industry, form.industries.data), coverage=records(Region, form.coverage.data),
                 contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
                 email=form.email.data or "", website=form.website.data or "", founded_year=form.founded_year.data,
-                staff_count=form.staff_count.data))
+                staff_count=form.staff_count.data, address=form.address.data or "",
+                postal_code=form.postal_code.data or ""))
         except DomainError as exc:
             form_refusal(form, exc, "name")
         else:
