@@ -151,3 +151,12 @@ def test_the_search_page_offers_sorts_for_every_type_and_shows_the_value_it_sort
     experts = client.get("/search?type=expert&sort=rating").get_data(as_text=True)
     assert "4.2" in experts  # an expert's rating is shown when the list is sorted by it
     assert 'value="score"' not in experts  # experts have no evaluation score to sort by
+
+
+def test_openapi_describes_the_tag_filter_and_the_sorted_values(client, db_session):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    names = {p["name"] for p in doc["paths"]["/api/v1/search"]["get"]["parameters"]}
+    from search.queries import FILTER_PARAMS
+
+    assert set(FILTER_PARAMS) <= names  # every filter the API applies is described
+    assert {"rating", "evaluation_score"} <= set(doc["components"]["schemas"]["Hit"]["properties"])
