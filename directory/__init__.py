@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
     from directory.monitoring.views import bp as monitoring_bp
+    from directory.notifications.views import bp as notifications_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
     from directory.reviews.views import bp as reviews_bp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(notifications_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

@@ -152,7 +152,7 @@ def needs_federation(params: SearchParams) -> bool:
 def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Queries and the federation object for one ranked list over every applicable index (or the one chosen),
     the whole query plus, for a sentence, each of its clauses at a lower weight. Meilisearch merges the
-    lists by ranking score and keeps each document once."""
+    lists by the chosen sort, then by ranking score, and keeps each document once."""
     kinds = [k for k in INDEX_TYPES if applicable(k, params.filters)] if params.type == "all" else [params.type]
     parts = clauses(params.q)
     # "frequency" lets a sentence's rare words decide, but matches nothing when one word is in no record at
@@ -164,8 +164,9 @@ def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[l
     queries = []
     for kind in kinds:
         for q, strategy, weight in variants:
+            # A chosen sort stays on every query: "sort" is the first ranking rule of every index, so the merged
+            # list follows it across indexes (records without the value last), relevance within equal values.
             body = _common(kind, params, q, strategy)
-            body.pop("sort", None)  # a federated list is merged by relevance only
             body["indexUid"] = index_uids[kind]
             body["federationOptions"] = {"weight": weight}
             queries.append(body)

@@ -29,6 +29,8 @@ MATRIX = [
     ("POST", "/logout", {"*": REDIRECT}),
     ("GET", "/lang/en", {"*": REDIRECT}),
     ("GET", "/my", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/messages/{message}", {"anonymous": REDIRECT, "*": NOT_FOUND}),  # someone else's message
+    ("POST", "/messages/read", {"anonymous": REDIRECT, "*": REDIRECT}),
     ("GET", "/institutions/{published}", {"*": OK}),
     ("GET", "/institutions/{unpublished}", {"owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
     ("GET", "/experts/{expert}", {"*": OK}),
@@ -219,6 +221,7 @@ def records(db_session):
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
+        "message": _message(),
     }
 
 
@@ -280,6 +283,12 @@ def _review(engagement):
     db.session.add(review)
     db.session.flush()
     return review.id
+
+
+def _message():
+    from directory.notifications.services import notify
+
+    return notify(users=[factories.user(role="enterprise")], kind="test", title="别人的消息")[0].id
 
 
 def _attachment(institution):

@@ -38,9 +38,9 @@ def test_full_application_and_approval(db_session, vocab):
     application = services.submit(user=applicant)
     assert inst.status == RecordStatus.PENDING and application.status == ApplicationStatus.SUBMITTED
     assert db_session.exec(select(Notification).where(Notification.user_id == staff.id)).first()
-    assert services.review_queue() == [application]
-    assert services.review_queue(category_id=vocab.category("知识产权").id) == [application]
-    assert services.review_queue(category_id=vocab.category("融资服务").id) == []
+    assert services.review_queue().items == [application]
+    assert services.review_queue(category_id=vocab.category("知识产权").id).items == [application]
+    assert services.review_queue(category_id=vocab.category("融资服务").id).items == []
     services.approve(application=application, actor=staff)
     assert inst.status == RecordStatus.ADMITTED and inst.is_published and inst.admitted_at
     told = db_session.exec(select(Notification).where(Notification.user_id == applicant.id)).all()
@@ -179,13 +179,13 @@ def test_stale_records_and_monthly_reminders(db_session):
     owner = factories.user(role="institution", institution_id=old.id)
     old.confirmed_at = utcnow() - timedelta(days=400)
     db_session.flush()
-    assert services.stale_institutions() == [old]
+    assert services.stale_institutions().items == [old]
     assert fresh not in services.stale_institutions()
     assert services.remind_stale() == 1
     assert services.remind_stale() == 0  # not again within a month
     assert services.remind_stale(now=utcnow() + timedelta(days=31)) == 1
     services.confirm_current(institution=old, user=owner)
-    assert services.stale_institutions() == []
+    assert services.stale_institutions().items == []
     with pytest.raises(NotAllowed):
         services.confirm_current(institution=fresh, user=owner)
 
@@ -257,7 +257,7 @@ def test_only_the_owner_edits_and_no_change_request_for_descriptive_edits(db_ses
         services.edit_profile(institution=inst, user=stranger, data=_edit(inst))
     owner = factories.user(role="institution", institution_id=inst.id)
     assert services.edit_profile(institution=inst, user=owner, data=_edit(inst, description="只改简介的内容，足够长的描述。")).pending is None
-    assert services.pending_changes() == []
+    assert services.pending_changes().items == []
 
 
 def test_profile_and_change_review_pages(client, auth, db_session):
@@ -301,7 +301,7 @@ def test_expert_application_in_the_same_queue(db_session, search_backend):
         email="chen@example.cn")
     assert expert.status == RecordStatus.DRAFT and applicant.expert_id == expert.id
     application = experts.submit(user=applicant)
-    assert services.review_queue(category_id=vocab.category("技术转移与科技成果转化").id) == [application]
+    assert services.review_queue(category_id=vocab.category("技术转移与科技成果转化").id).items == [application]
     services.approve(application=application, actor=staff)
     assert db_session.get(Expert, expert.id).is_published
     drain(search=search_backend)

@@ -70,8 +70,9 @@ def register() -> Any:
 @login_required
 def my() -> Any:
     from directory.accounts.dashboard import my_page
+    from directory.core.paging import page_number
 
-    return render_template("accounts/my.html", page=my_page(current_user))
+    return render_template("accounts/my.html", page=my_page(current_user, inbox_page=page_number(request.args)))
 
 
 @bp.route("/lang/<code>")

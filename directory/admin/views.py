@@ -159,7 +159,9 @@ def users() -> Any:
     role = request.args.get("role") or None
     if role not in (None, *[r.value for r in ROLE_LABELS]):
         role = None
-    accounts = list_users(role=role, query=request.args.get("q", ""))
+    from directory.core.paging import page_number
+
+    accounts = list_users(role=role, query=request.args.get("q", ""), page=page_number(request.args))
     forms = {u.id: UserForm(prefix=f"u{u.id}", role=str(u.role), active=u.active) for u in accounts}
     return render_template("admin/users.html", accounts=accounts, forms=forms, roles=ROLE_LABELS, role=role,
                            q=request.args.get("q", ""))
@@ -168,28 +170,30 @@ def users() -> Any:
 @bp.post("/users/<int:user_id>")
 @staff_required
 def update_user(user_id: int) -> Any:
-    from flask import abort
+    from flask import abort, request
 
     from directory.accounts.models import User
     from directory.accounts.services import update_user as update
     from directory.admin.forms import UserForm
+    from directory.core.urls import safe_next
     from directory.extensions import db
 
     _admin_only()
+    back = safe_next(request.form.get("next"), url_for("admin.users"))  # the page and filters it was saved from
     account = db.session.get(User, user_id)
     if account is None:
         abort(404)
     form = UserForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
         flash(_("Choose a role."), "danger")
-        return redirect(url_for("admin.users")), 303
+        return redirect(back), 303
     try:
         update(user=account, role=form.role.data, active=form.active.data, actor=current_user)
     except DomainError as exc:
         flash(str(exc.message), "danger")
-        return redirect(url_for("admin.users")), 303
+        return redirect(back), 303
     flash(_("Account updated."), "success")
-    return redirect(url_for("admin.users"))
+    return redirect(back)
 
 
 @bp.get("/export/<any(institutions, experts):kind>.<any(xlsx, csv):fmt>")

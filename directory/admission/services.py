@@ -21,6 +21,7 @@ from directory.admission.models import Application, ApplicationStatus
 from directory.audit import services as audit
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
@@ -251,9 +252,10 @@ def send_to_review(*, kind: str, record: Any, application: Application | None, u
 
 # -- staff ----------------------------------------------------------------------------------------------
 
-def review_queue(*, category_id: int | None = None, older_than_days: int | None = None) -> list[Application]:
+def review_queue(*, category_id: int | None = None, older_than_days: int | None = None, page: int = 1,
+                 per_page: int | None = None) -> Page[Application]:
     """Submitted applications, oldest first, optionally in one category (or its sub-categories) or older
-    than some days."""
+    than some days; one page of them with the total that match."""
     query = (select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
              .order_by(col(Application.submitted_at)))
     if category_id is not None:
@@ -269,7 +271,7 @@ def review_queue(*, category_id: int | None = None, older_than_days: int | None 
                 select(ExpertCategory.expert_id).where(col(ExpertCategory.category_id).in_(ids)))))
     if older_than_days:
         query = query.where(col(Application.submitted_at) <= utcnow() - timedelta(days=older_than_days))
-    return list(db.session.exec(query).all())
+    return paginate(query.order_by(col(Application.id)), page=page, per_page=per_page)
 
 
 def get_application(application_id: int, *, user: Any) -> Application:
@@ -381,15 +383,19 @@ def change_status(*, institution: Institution, action: str, reason: str, actor: 
 STALE_AFTER = timedelta(days=365)
 
 
-def stale_institutions(*, now: Any = None) -> list[Institution]:
-    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first."""
+def _stale_query(now: Any = None) -> Any:
     from sqlalchemy import or_
 
     cutoff = (now or utcnow()) - STALE_AFTER
-    return list(db.session.exec(
-        select(Institution).where(Institution.status == RecordStatus.ADMITTED,
-                                  or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
-        .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at))).all())
+    return (select(Institution).where(Institution.status == RecordStatus.ADMITTED,
+                                      or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
+            .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at), col(Institution.id)))
+
+
+def stale_institutions(*, now: Any = None, page: int = 1, per_page: int | None = None) -> Page[Institution]:
+    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first; one page
+    of them with the total."""
+    return paginate(_stale_query(now), page=page, per_page=per_page)
 
 
 def remind_stale(*, now: Any = None) -> int:
@@ -399,7 +405,7 @@ def remind_stale(*, now: Any = None) -> int:
 
     now = now or utcnow()
     reminded = 0
-    for inst in stale_institutions(now=now):
+    for inst in db.session.exec(_stale_query(now)).all():
         users = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
         if not users:
             continue
@@ -559,11 +565,12 @@ def change_diff(request: Any) -> list[tuple[str, str, str]]:
             for field, value in request.proposed.items()]
 
 
-def pending_changes() -> list[Any]:
+def pending_changes(*, page: int = 1, per_page: int | None = None) -> Page[Any]:
+    """Key-field changes waiting for staff, oldest first; one page of them with the total."""
     from directory.admission.models import ChangeRequest
 
-    return list(db.session.exec(select(ChangeRequest).where(ChangeRequest.status == "pending")
-                                .order_by(col(ChangeRequest.created_at))).all())
+    return paginate(select(ChangeRequest).where(ChangeRequest.status == "pending")
+                    .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id)), page=page, per_page=per_page)
 
 
 def decide_change(*, request: Any, actor: Any, approve: bool, reason: str = "") -> Any:

@@ -14,6 +14,7 @@ from directory.admission import forms, services
 from directory.core.errors import DomainError
 from directory.core.forms import records
 from directory.core.http import form_refusal
+from directory.core.paging import page_number
 from directory.extensions import db
 from directory.institutions.models import Institution
 from directory.institutions.services import OfferingInput
@@ -270,7 +271,8 @@ def queue() -> Any:
     from directory.taxonomy.services import top_categories
 
     return render_template("admission/queue.html", applications=services.review_queue(
-        category_id=category, older_than_days=older), categories=top_categories(), category=category, older=older)
+        category_id=category, older_than_days=older, page=page_number(request.args)), categories=top_categories(),
+        category=category, older=older)
 
 
 @bp.get("/admin/applications/<int:application_id>")
@@ -357,7 +359,7 @@ def edit_profile() -> Any:
 @bp.get("/admin/changes")
 @staff_required
 def changes() -> Any:
-    return render_template("admission/changes.html", requests=services.pending_changes())
+    return render_template("admission/changes.html", requests=services.pending_changes(page=page_number(request.args)))
 
 
 @bp.route("/admin/changes/<int:request_id>", methods=["GET", "POST"])
@@ -387,7 +389,8 @@ def change_detail(request_id: int) -> Any:
 @bp.get("/admin/stale")
 @staff_required
 def stale() -> Any:
-    return render_template("admission/stale.html", institutions=services.stale_institutions())
+    return render_template("admission/stale.html", institutions=services.stale_institutions(
+        page=page_number(request.args)))
 
 
 @bp.post("/admin/applications/<int:application_id>/<any(approve, reject, changes):decision>")

@@ -29,7 +29,10 @@ def openapi_document() -> dict[str, Any]:
                     _param("industry", {"type": "string"}, "Industry name (服务行业)"),
                     _param("region", {"type": "string"}, "Region name (所在区域)"),
                     _param("grade", {"type": "string", "enum": list(GRADES)}, "Evaluation grade"),
-                    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Ordering"),
+                    _param("tag", {"type": "string"}, "An institution's title (称号), e.g. 专精特新"),
+                    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+                           "Ordering, for every type including all: the hit's rating, evaluation score or "
+                           "admission date, highest first (records without one last), relevance among equals"),
                     _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
                     _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
                            "Hits per page"),
@@ -82,6 +85,8 @@ def openapi_document() -> dict[str, Any]:
             "Hit": {"type": "object", "required": ["type", "id", "name"], "properties": {
                 "type": {"type": "string", "enum": ["institution", "offering", "expert"]},
                 "id": {"type": "integer"}, "name": {"type": "string"},
+                "rating": {**rating, "description": "An offering's is its institution's"},
+                "evaluation_score": {"type": ["number", "null"], "description": "Institutions and offerings"},
                 "highlight": {"type": "object", "additionalProperties": {"type": "string"}}}},
             "SearchResult": {"type": "object", "required": ["hits", "total", "facets", "degraded"], "properties": {
                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},

@@ -15,6 +15,7 @@ from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.demands.models import Demand, DemandStatus, DemandSuggestion, Visibility
 from directory.enterprises.models import Enterprise
@@ -150,22 +151,24 @@ def my_demands(user: Any) -> list[Demand]:
                                 .order_by(col(Demand.id).desc())).all())
 
 
-def public_demands(*, limit: int = 100) -> list[Demand]:
-    """Open public needs, for providers looking for work."""
-    return list(db.session.exec(select(Demand).where(
+def public_demands(*, page: int = 1, per_page: int | None = None) -> Page[Demand]:
+    """Open public needs, for providers looking for work, newest first; one page with the total."""
+    return paginate(select(Demand).where(
         Demand.visibility == Visibility.PUBLIC, Demand.status != DemandStatus.CLOSED)
         .options(selectinload(Demand.category), selectinload(Demand.industry), selectinload(Demand.region))  # type: ignore[arg-type]
-        .order_by(col(Demand.id).desc()).limit(limit)).all())
+        .order_by(col(Demand.id).desc()), page=page, per_page=per_page)
 
 
-def staff_demands(*, status: str | None = None, unanswered: bool = False, limit: int = 300) -> list[Demand]:
-    """Every need for staff; ``unanswered`` keeps open needs nobody has accepted work for."""
+def staff_demands(*, status: str | None = None, unanswered: bool = False, page: int = 1,
+                  per_page: int | None = None) -> Page[Demand]:
+    """Every need for staff, newest first; ``unanswered`` keeps open needs nobody has accepted work for.
+    One page of them with the total that match."""
     query = select(Demand).options(selectinload(Demand.enterprise), selectinload(Demand.category))  # type: ignore[arg-type]
     if status:
         query = query.where(Demand.status == status)
     if unanswered:
         query = query.where(Demand.status == DemandStatus.OPEN, col(Demand.answered_at).is_(None))
-    return list(db.session.exec(query.order_by(col(Demand.id).desc()).limit(limit)).all())
+    return paginate(query.order_by(col(Demand.id).desc()), page=page, per_page=per_page)
 
 
 def suggestions(demand: Demand) -> list[DemandSuggestion]:

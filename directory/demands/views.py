@@ -15,7 +15,6 @@ from directory.core.forms import record
 from directory.core.http import form_refusal, run_and_flash
 from directory.demands import services
 from directory.demands.forms import DemandForm, SuggestForm, demand_data
-from directory.demands.models import Demand
 from directory.engagements.forms import RequestForm
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
@@ -35,8 +34,10 @@ def _input(form: DemandForm) -> services.DemandInput:
 @bp.get("/needs")
 @login_required
 def index() -> Any:
+    from directory.core.paging import page_number
+
     mine = services.my_demands(current_user) if current_user.role == "enterprise" else []
-    return render_template("demands/index.html", mine=mine, public=services.public_demands(),
+    return render_template("demands/index.html", mine=mine, public=services.public_demands(page=page_number(request.args)),
                            labels=services.STATUS_LABELS)
 
 
@@ -133,6 +134,8 @@ def staff_list() -> Any:
     status = request.args.get("status") or None
     if status not in (None, *services.STATUS_LABELS):
         abort(400)
-    demands: list[Demand] = services.staff_demands(status=status, unanswered=unanswered)
+    from directory.core.paging import page_number
+
+    demands = services.staff_demands(status=status, unanswered=unanswered, page=page_number(request.args))
     return render_template("demands/staff.html", demands=demands, unanswered=unanswered, status=status,
                            labels=services.STATUS_LABELS)

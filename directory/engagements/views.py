@@ -59,7 +59,10 @@ def request_service() -> Any:
 def mine() -> Any:
     if permissions.is_staff(current_user):
         return redirect(url_for("engagements.pipeline"))
-    return render_template("engagements/mine.html", engagements=services.for_user(current_user),
+    from directory.core.paging import page_number
+
+    return render_template("engagements/mine.html", engagements=services.for_user(
+                               current_user, page=page_number(request.args)),
                            labels=services.STATUS_LABELS, overdue=services.is_overdue)
 
 
@@ -106,7 +109,10 @@ def pipeline() -> Any:
         abort(400)
     filters = services.PipelineFilters(status=status, provider=provider, q=(request.args.get("q") or "")[:100],
                                        overdue=request.args.get("overdue") == "1")
-    return render_template("engagements/pipeline.html", engagements=services.pipeline(filters), filters=filters,
+    from directory.core.paging import page_number
+
+    return render_template("engagements/pipeline.html", engagements=services.pipeline(
+                               filters, page=page_number(request.args)), filters=filters,
                            counts=services.status_counts(), labels=services.STATUS_LABELS,
                            overdue=services.is_overdue)
 

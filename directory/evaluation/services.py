@@ -25,6 +25,7 @@ from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.evaluation import compute
 from directory.evaluation.models import (
@@ -402,6 +403,25 @@ def results(period: EvaluationPeriod, *, grade: str | None = None, limit: int | 
     if limit:
         query = query.limit(limit)
     return list(db.session.exec(query).all())
+
+
+def results_page(period: EvaluationPeriod, *, grade: str | None = None, page: int = 1,
+                 per_page: int | None = None) -> Page[tuple[Evaluation, Institution]]:
+    """The staff page's results: best composite first, optionally one grade; one page with the total."""
+    query = select(Evaluation, Institution).join(Institution).where(Evaluation.period_id == period.id)
+    if grade:
+        query = query.where(Evaluation.grade == grade)
+    return paginate(query.order_by(col(Evaluation.composite).desc(), col(Evaluation.institution_id)), page=page,
+                    per_page=per_page, scalars=False)
+
+
+def proposals_page(period: EvaluationPeriod, *, page: int = 1,
+                   per_page: int | None = None) -> Page[tuple[ScreeningAction, Institution]]:
+    """Screening proposals waiting for a decision, by kind; one page with the total."""
+    query = (select(ScreeningAction, Institution).join(Institution)
+             .where(ScreeningAction.period_id == period.id, ScreeningAction.status == "proposed"))
+    return paginate(query.order_by(col(ScreeningAction.kind), col(ScreeningAction.id)), page=page,
+                    per_page=per_page, param="proposals_page", scalars=False)
 
 
 def grade_counts(period: EvaluationPeriod) -> dict[str, int]:

@@ -19,6 +19,7 @@ from directory.extensions import db
 from directory.institutions.models import Institution
 
 bp = Blueprint("evaluation", __name__)
+RANKING_SHOWN, RANKING_MINIMUM = 20, 3  # the 差评率 ranking on the staff page: its length, and the reviews needed
 
 
 @bp.route("/admin/evaluation", methods=["GET", "POST"])
@@ -56,14 +57,19 @@ def run(code: str) -> Any:
 @bp.get("/admin/evaluation/<code>")
 @staff_required
 def period_page(code: str) -> Any:
+    from directory.core.paging import page_number
+
     period = services.get_period(code)
     grade = request.args.get("grade") or None
     if grade not in (None, "A", "B", "C", "D"):
         abort(400)
     return render_template(
         "evaluation/period.html", period=period, grade=grade, counts=services.grade_counts(period),
-        results=services.results(period, grade=grade, limit=300), proposals=services.proposals(period),
-        decided=services.proposals(period, status=None), ranking=services.bad_review_ranking(period, limit=20),
+        results=services.results_page(period, grade=grade, page=page_number(request.args)),
+        proposals=services.proposals_page(period, page=page_number(request.args, "proposals_page")),
+        decided=services.proposals(period, status=None),
+        ranking=services.bad_review_ranking(period, minimum=RANKING_MINIMUM, limit=RANKING_SHOWN),
+        ranking_limit=RANKING_SHOWN, ranking_minimum=RANKING_MINIMUM,
         labels=services.DIMENSION_LABELS, kinds=services.KIND_LABELS, reasons=services.REASON_LABELS,
         decision_form=forms.DecisionForm())
 

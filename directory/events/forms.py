@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from directory.admission.forms import category_choices
 from directory.events.day import OUTCOME_LABELS
+from directory.reviews.forms import scale
 from directory.taxonomy import services as taxonomy
 
 
@@ -163,12 +164,12 @@ class OnTheSpotForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    rating = RadioField(_l("How useful was the meeting?"), validators=[InputRequired()], coerce=int,
-                        choices=[SelectChoice(str(n), str(n)) for n in (1, 2, 3, 4, 5)])
-    outcome = SelectField(_l("Outcome"), validators=[DataRequired()])
+    rating = RadioField(_l("How useful was the meeting?"), validators=[InputRequired()], coerce=int, choices=scale())
+    outcome = SelectField(_l("Outcome"), validators=[DataRequired(message=_l("Choose the outcome."))])
     amount = DecimalField(_l("Amount (yuan), if any"), places=2, validators=[Optional(), NumberRange(min=0)])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)], filters=[one_newline])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.outcome.choices = [SelectChoice(k.value, v) for k, v in OUTCOME_LABELS.items()]
+        # No outcome is chosen in advance: the participant picks one.
+        self.outcome.choices = [SelectChoice("", _l("Choose…")), *(SelectChoice(k.value, v) for k, v in OUTCOME_LABELS.items())]

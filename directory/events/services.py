@@ -17,6 +17,7 @@ from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, DomainError, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.events.models import (
     Event,
@@ -300,8 +301,10 @@ def public_events() -> list[Event]:
                                 .order_by(col(Event.starts_on).desc())).all())
 
 
-def all_events() -> list[Event]:
-    return list(db.session.exec(select(Event).order_by(col(Event.starts_on).desc())).all())
+def all_events(*, page: int = 1, per_page: int | None = None) -> Page[Event]:
+    """Every event for staff, the latest first; one page with the total."""
+    return paginate(select(Event).order_by(col(Event.starts_on).desc(), col(Event.id).desc()), page=page,
+                    per_page=per_page)
 
 
 # -- registration ----------------------------------------------------------------------------------------

@@ -299,7 +299,10 @@ def _event_input(form: forms.EventForm) -> services.EventInput:
 @bp.get("/admin/events")
 @staff_required
 def staff_list() -> Any:
-    return render_template("events/admin_list.html", events=services.all_events(), labels=services.STATUS_LABELS)
+    from directory.core.paging import page_number
+
+    return render_template("events/admin_list.html", events=services.all_events(page=page_number(request.args)),
+                           labels=services.STATUS_LABELS)
 
 
 @bp.route("/admin/events/new", methods=["GET", "POST"])

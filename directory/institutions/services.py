@@ -208,3 +208,27 @@ def linked_experts(inst: Institution) -> list[Any]:
 
     return list(db.session.exec(select(Expert).where(
         Expert.institution_id == inst.id, Expert.status == RecordStatus.ADMITTED).order_by(Expert.id)).all())  # type: ignore[arg-type]
+
+
+# The one definition of "institutions per category", shown on the home page and the monitoring dashboard.
+CATEGORY_COUNT_RULE = _l("Published institutions only; an institution counts once under each top-level category it "
+                         "is classified in, directly or through any of its sub-categories.")
+
+
+def published_by_top_category(*, region_id: int | None = None) -> dict[int, int]:
+    """How many published institutions each top-level category holds (:data:`CATEGORY_COUNT_RULE`): one in
+    two sub-categories of the same top-level category counts once there, one in two top-level categories
+    counts in each. That is the number a search for the category finds. Optionally one region only."""
+    from sqlmodel import col, func
+
+    from directory.institutions.models import InstitutionCategory
+
+    top = func.coalesce(col(Category.parent_id), col(Category.id))
+    query = (select(top, func.count(col(InstitutionCategory.institution_id).distinct()))
+             .select_from(InstitutionCategory)
+             .join(Category, col(Category.id) == col(InstitutionCategory.category_id))
+             .join(Institution, col(Institution.id) == col(InstitutionCategory.institution_id))
+             .where(col(Institution.status) == RecordStatus.ADMITTED))
+    if region_id is not None:
+        query = query.where(col(Institution.region_id) == region_id)
+    return {int(category_id): int(n) for category_id, n in db.session.execute(query.group_by(top)).all()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from directory.institutions import services
@@ -17,6 +17,7 @@ def detail(institution_id: int) -> Any:
     institution = services.get_institution(institution_id, user=current_user)
     from directory.accounts.permissions import can_edit_institution, is_staff
     from directory.admission.forms import StatusForm
+    from directory.core.paging import page_number
     from directory.engagements.forms import RequestForm
     from directory.recommendations.services import similar_institutions
     from directory.reviews import services as reviews
@@ -24,7 +25,8 @@ def detail(institution_id: int) -> Any:
     return render_template("institutions/detail.html", institution=institution,
                            experts=services.linked_experts(institution),
                            distribution=reviews.distribution(institution),
-                           reviews=reviews.public_reviews(institution), verdict_labels=reviews.VERDICT_LABELS,
+                           reviews=reviews.public_reviews(institution, page=page_number(request.args, "reviews_page")),
+                           verdict_labels=reviews.VERDICT_LABELS,
                            similar=similar_institutions(institution) if institution.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
                            and current_user.role == "enterprise" and institution.is_published else None,

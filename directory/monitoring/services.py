@@ -46,7 +46,8 @@ from directory.events.models import (
     ParticipantStatus,
 )
 from directory.extensions import db
-from directory.institutions.models import Institution, InstitutionCategory, RecordStatus
+from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.services import published_by_top_category
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
 from directory.taxonomy.models import Category, Region
@@ -308,8 +309,8 @@ def _enterprises_in(region_id: int) -> Any:
 # -- the sections ---------------------------------------------------------------------------------------
 
 def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
-    """Admitted institutions (today, not per period): total, by top-level category (a sub-category counts for
-    its parent; an institution counts once per top-level category it serves), by grade, with a badge, and
+    """Admitted institutions (today, not per period): total, by top-level category (the home page's
+    definition, :func:`published_by_top_category`), by grade, with a badge, and
     stale records — not confirmed for 365 days or never confirmed — with the oldest few listed."""
     inst = Institution
     scope: list[Any] = [col(inst.status) == RecordStatus.ADMITTED]
@@ -324,13 +325,7 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
     for grade, n in db.session.execute(select(col(inst.grade), func.count()).where(*scope).group_by(col(inst.grade))).all():
         key = grade if grade in GRADES else ""
         by_grade[key] += int(n)
-    top = func.coalesce(col(Category.parent_id), col(Category.id))
-    counts = dict(db.session.execute(
-        select(top, func.count(col(InstitutionCategory.institution_id).distinct()))
-        .select_from(InstitutionCategory)
-        .join(Category, col(Category.id) == col(InstitutionCategory.category_id))
-        .join(inst, col(inst.id) == col(InstitutionCategory.institution_id))
-        .where(*scope).group_by(top)).all())
+    counts = published_by_top_category(region_id=region_id)
     tops = db.session.execute(select(Category).where(col(Category.parent_id).is_(None))
                               .order_by(col(Category.sort_order), col(Category.id))).scalars().all()
     oldest = db.session.execute(

@@ -9,9 +9,11 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from directory.accounts.models import User
+from directory.core.errors import NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
 from directory.notifications.models import Notification
@@ -50,16 +52,43 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
         log.exception("mail to %s failed; the inbox still has it", to)
 
 
-def inbox(user: Any, *, limit: int = 50) -> list[Notification]:
-    return list(db.session.exec(select(Notification).where(Notification.user_id == user.id)
-                                .order_by(col(Notification.id).desc()).limit(limit)).all())
+INBOX_PER_PAGE = 10  # on the "my" page
 
 
-def mark_read(user: Any) -> None:
-    for item in db.session.exec(select(Notification).where(
-            Notification.user_id == user.id, col(Notification.read_at).is_(None))).all():
+def inbox(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[Notification]:
+    """A user's messages, newest first: one page of them with the total."""
+    return paginate(select(Notification).where(Notification.user_id == user.id)
+                    .order_by(col(Notification.id).desc()), page=page, per_page=per_page or INBOX_PER_PAGE)
+
+
+def unread_count(user: Any) -> int:
+    """How many of a user's messages nobody opened yet."""
+    return int(db.session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))).one())
+
+
+def open_message(*, user: Any, message_id: int) -> Notification:
+    """A user opens one of their messages: it is marked read (the first time). Raises :class:`NotFound` for
+    a message that is not theirs, so nobody learns which messages exist."""
+    item = db.session.get(Notification, message_id)
+    if item is None or item.user_id != getattr(user, "id", None):
+        raise NotFound()
+    if item.read_at is None:
         item.read_at = utcnow()
         db.session.add(item)
+        db.session.flush()
+    return item
+
+
+def mark_read(user: Any) -> int:
+    """Mark every unread message of a user read; returns how many were."""
+    items = db.session.exec(select(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))).all()
+    for item in items:
+        item.read_at = utcnow()
+        db.session.add(item)
+    db.session.flush()
+    return len(items)
 
 
 def staff_users() -> list[User]:

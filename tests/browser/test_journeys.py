@@ -141,9 +141,10 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
 
     _login(page, live_server, "sme@example.cn")
     page.goto(engagement_url)
+    assert page.locator("#review-form input:checked").count() == 0  # a fair survey: nothing chosen for them
     for name in ("quality", "efficiency", "expertise", "attitude", "price"):
         page.check(f"#review-form input[name={name}][value='5']")
-    page.select_option("#verdict", value="very_satisfied")
+    page.check("#review-form input[name=verdict][value='very_satisfied']")
     page.fill("#comment", "专业高效，一周就提交了申请")
     page.click("#review-form button[type=submit]")
     page.wait_for_url(engagement_url)
@@ -227,6 +228,10 @@ def test_event_from_creation_to_report(live_server, page):
     _login(page, live_server, "sme@example.cn")
     page.goto(f"{live_server}/events/{event_id}/agenda")
     assert page.locator("#checkin-qr svg").count() == 1
+    review = page.locator(".meeting-review").first
+    assert not review.is_visible()  # the review panel stays folded until asked for
+    page.locator(".meeting-review-panel summary").first.click()
+    assert review.is_visible()
     form = page.locator(".feedback-form").first
     form.locator("input[type=radio][value='5']").check()
     form.locator("select").select_option(value="intent")
