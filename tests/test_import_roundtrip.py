@@ -75,6 +75,23 @@ def test_export_then_import_reports_unchanged_and_writes_nothing(db_session, tmp
     assert details(db_session, inst.id) == before_details
 
 
+def test_the_preview_says_unchanged_and_writes_nothing(db_session, tmp_path):
+    inst = directory()
+    out = tmp_path / "institutions.csv"
+    exported = export_file("institutions", out)
+    before = state(db_session)
+    preview = import_file("institutions", out, admit=True, dry_run=True)
+    assert [r.action for r in preview.rows] == ["unchanged"] * exported and not preview.applied
+    changed = write(tmp_path / "c.csv", ["机构名称", "统一社会信用代码", "服务类别", "所在区域", "机构简介"],
+                    [[inst.name, inst.credit_code, "专利代理；商标代理", "站前区", "预览里改过的简介。"],
+                     ["营口预览新建有限公司", factories.credit_code(), "专利代理", "站前区", "新机构。"]])
+    preview = import_file("institutions", changed, dry_run=True)
+    assert [r.action for r in preview.rows] == ["would_update", "would_create"]
+    db_session.expire_all()
+    assert state(db_session) == before  # audit, outbox and the records as they were
+    assert db_session.get(Institution, inst.id).description != "预览里改过的简介。"
+
+
 def test_export_carries_every_import_column_including_coverage(db_session, tmp_path):
     directory()
     for kind in ("institutions", "experts"):

@@ -309,8 +309,8 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
     columns it carries. With ``admit`` new and unpublished records are published; a suspended or removed one
     keeps its status and its row says so. Each row reports ``created``, ``updated`` or ``unchanged``.
 
-    With ``dry_run`` nothing is written: each valid row says whether it would be created or would update
-    an existing record (the preview of the back-office upload). Flushes; the caller commits. Duplicate keys
+    With ``dry_run`` nothing is written: each valid row says whether it would be created, would update an
+    existing record or would leave it unchanged (the preview of the back-office upload). Flushes; the caller commits. Duplicate keys
     inside one file are errors on the later row.
     """
     if kind not in COLUMNS:
@@ -341,16 +341,25 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
         report.rows.append(result)
         checked.append((result, data, fields))
     if dry_run:
-        for result, data, _fields in checked:
-            if data is not None:
-                exists = (institutions.find_by_credit_code(data.credit_code) if kind == "institutions" else
-                          experts.find_match(name=data.name, organization=data.organization, phone=data.phone))
-                result.action = "would_update" if exists else "would_create"
-                if admit and exists is not None:
-                    _note_kept_status(result, exists.status)
+        # The preview runs the real import inside a savepoint and rolls it back, so that it says exactly what
+        # confirming would do, "unchanged" included, with nothing written (audit and outbox rows go too).
+        savepoint = db.session.begin_nested()
+        try:
+            _apply(kind, checked, admit=admit, actor_id=actor_id)
+        finally:
+            savepoint.rollback()
+        for result, _data, _fields in checked:
+            result.action = {"created": "would_create", "updated": "would_update"}.get(result.action, result.action)
         return report
     if report.errors and not skip_invalid:
         return report
+    _apply(kind, checked, admit=admit, actor_id=actor_id)
+    report.applied = True
+    db.session.flush()
+    return report
+
+
+def _apply(kind: str, checked: list[tuple[RowResult, Any, set[str]]], *, admit: bool, actor_id: int | None) -> None:
     for result, data, fields in checked:
         if data is None:
             result.action = "skipped"
@@ -363,9 +372,7 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
             record, result.action = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id, fields=fields)
         if admit:
             _note_kept_status(result, record.status)
-    report.applied = True
     db.session.flush()
-    return report
 
 
 def _note_kept_status(result: RowResult, status: str) -> None:
