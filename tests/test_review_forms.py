@@ -56,7 +56,7 @@ def _held_meeting():
     company = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
     provider = factories.user(role="institution", institution_id=factories.institution().id)
     a = events.register(user=company, event=event, seeks="专利")
-    b = events.register(user=provider, event=event, offers="专利代理")
+    b = events.register(user=provider, event=event, offers="专利代理", listed=True)
     request = events.request_meeting(user=company, requester=a, recipient=b, message="想了解专利代理")
     events.respond_to_request(user=provider, request=request, accept=True)
     schedule.run(event=event, user=staff)
