@@ -245,13 +245,14 @@ def test_a_completed_event_offers_no_rescheduling_or_republishing(client, auth, 
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):  # while it is open: offered
         html = client.get(page).get_data(as_text=True)
         assert "/schedule\"" in html
+    assert 'id="edit-event"' in client.get(f"/admin/events/{event.id}").get_data(as_text=True)
     assert 'id="publish-schedule"' in client.get(f"/admin/events/{event.id}/plan").get_data(as_text=True)
     schedule.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     services.change_status(user=staff, event=event, action="complete")
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):
         html = client.get(page).get_data(as_text=True)
-        for marker in ('id="run-schedule"', 'id="rerun-schedule"', 'id="publish-schedule"', "/schedule\"",
+        for marker in ('id="run-schedule"', 'id="rerun-schedule"', 'id="publish-schedule"', "/schedule\"", 'id="edit-event"',
                        "/publish-schedule\"", "/move\"", "/swap\"", "/lock\"", 'id="slots-form"'):
             assert marker not in html, (page, marker)
     before = stored(db_session, event.id), counts(db_session)
