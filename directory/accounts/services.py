@@ -131,9 +131,10 @@ def list_users(*, role: str | None = None, query: str = "", page: int = 1, per_p
     if role:
         statement = statement.where(User.role == role)
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(func.lower(User.email).like(pattern), col(User.phone).like(pattern),
-                                        func.lower(User.display_name).like(pattern)))
+        q = query.strip().lower()  # autoescape: a % or _ typed by the admin matches itself, not everything
+        statement = statement.where(or_(func.lower(User.email).contains(q, autoescape=True),
+                                        col(User.phone).contains(q, autoescape=True),
+                                        func.lower(User.display_name).contains(q, autoescape=True)))
     return paginate(statement, page=page, per_page=per_page)
 
 
