@@ -15,6 +15,7 @@ from directory.core.errors import DomainError
 from directory.core.forms import records
 from directory.core.http import form_refusal
 from directory.core.paging import page_number
+from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.institutions.models import Institution
 from directory.institutions.services import OfferingInput
@@ -266,8 +267,8 @@ def expert_submit() -> Any:
 @bp.get("/admin/applications")
 @staff_required
 def queue() -> Any:
-    category = request.args.get("category", type=int)
-    older = request.args.get("older_than", type=int)
+    category = request.args.get("category", type=parse_id)
+    older = request.args.get("older_than", type=parse_id)
     from directory.taxonomy.services import top_categories
 
     return render_template("admission/queue.html", applications=services.review_queue(
