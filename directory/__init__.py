@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from directory.settings import PROJECT_ROOT, Settings
@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.core import http
 
     http.init_app(app)
-    app.after_request(_security_headers)
+    from directory.core import headers
+
+    headers.init_app(app)
     return app
 
 
@@ -122,12 +124,3 @@ def _register_template_helpers(app: Flask) -> None:
             "locales": LOCALES,
             "can": permissions,
         }
-
-
-def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response

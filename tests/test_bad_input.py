@@ -15,7 +15,7 @@ from tests.test_access import login_as, records  # noqa: F401  (the matrix's rec
 BIG_IDS = [str(2**63), str(2**64), "9" * 40]
 # One of each kind: beyond 64 bits, non-ASCII digits (Arabic-Indic; a superscript that isdigit() but int() refuses),
 # a signalling NaN, infinity, a mail-header injection, NUL (PostgreSQL refuses it in text), an oversized value.
-BAD_VALUES = ["18446744073709551616", "١٢٣", "²", "sNaN", "-inf", "a\r\nBcc: evil@example.com", "\x00", "x" * 3000]
+BAD_VALUES = ["18446744073709551616", "4294967296", "١٢٣", "²", "sNaN", "-inf", "a\r\nBcc: evil@example.com", "\x00", "x" * 3000]
 FEW_VALUES = ["18446744073709551616", "²", "\x00"]  # for the roles that reach fewer forms
 QUERY_NAMES = ["q", "type", "sort", "page", "per_page", "category", "industry", "region", "grade", "tag", "period",
                "role", "status", "provider", "overdue", "unanswered", "side", "older_than", "next", "kind"]

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 #: The largest value a BIGINT column (and SQLite's INTEGER) holds; ids beyond it cannot exist.
 MAX_ID = 2**63 - 1
+#: The largest value of an INTEGER column on PostgreSQL (counts, prices, budgets and years are such columns).
+INT32_MAX = 2**31 - 1
 
 _INT = re.compile(r"-?[0-9]{1,19}")
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?|-?\.[0-9]{1,15}")

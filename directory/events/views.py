@@ -274,7 +274,7 @@ def review(event_id: int, meeting_id: int) -> Any:
 # -- staff -----------------------------------------------------------------------------------------------
 
 def _ids(model: Any, values: list[str] | None) -> list[Any]:
-    records = (db.session.get(model, int(v)) for v in values or [] if str(v).isdigit())
+    records = (db.session.get(model, i) for v in values or [] if (i := parse_id(str(v))) is not None)
     return [r for r in records if r is not None]
 
 
