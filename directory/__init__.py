@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     from directory.core.converters import IdConverter
 
-    app.url_map.converters["int"] = IdConverter  # every <int:…> is a record id: ASCII, within 64 bits
+    app.url_map.converters["int"] = IdConverter  # every <int:…> is a record id: ASCII, within an id column
 
     import directory.models  # noqa: F401  (every table known before the first query)
     from directory.core.i18n import select_locale

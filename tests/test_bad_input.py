@@ -12,7 +12,7 @@ from wtforms.fields.core import UnboundField
 
 from tests.test_access import login_as, records  # noqa: F401  (the matrix's records serve here too)
 
-BIG_IDS = [str(2**63), str(2**64), "9" * 40]
+BIG_IDS = [str(2**31), str(2**32), str(2**63), str(2**64), "9" * 40]  # PostgreSQL's INTEGER ids end at 2**31-1
 # One of each kind: beyond 64 bits, non-ASCII digits (Arabic-Indic; a superscript that isdigit() but int() refuses),
 # a signalling NaN, infinity, a mail-header injection, NUL (PostgreSQL refuses it in text), an oversized value.
 BAD_VALUES = ["18446744073709551616", "4294967296", "١٢٣", "²", "sNaN", "-inf", "a\r\nBcc: evil@example.com", "\x00", "x" * 3000]

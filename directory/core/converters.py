@@ -1,4 +1,5 @@
-"""URL converters. ``<int:…>`` in every route means a record id: ASCII digits, 1 .. 2**63-1, no leading zero.
+"""URL converters. ``<int:…>`` in every route means a record id: ASCII digits, 1 .. 2**31-1 (the range of an
+id column on PostgreSQL, see :data:`directory.core.numbers.MAX_ID`), no leading zero.
 
 Werkzeug's own ``int`` converter matches ``\\d+`` (any Unicode digit, so ``/needs/１２`` was need 12) and has no
 upper bound, so ``/institutions/99999999999999999999`` reached the database and overflowed (a 500 on SQLite and

@@ -4,7 +4,7 @@ Python's ``int()`` and ``Decimal()`` are generous: they accept Arabic-Indic and 
 ``"１２"``), underscores (``"1_000"``), padding, integers of any size and ``NaN``/``sNaN``/``Infinity``. Any of these
 that reaches a database column or a comparison ends in a 500 (an overflowing bind parameter, an
 ``InvalidOperation`` from comparing ``sNaN``). Everything that comes from a request is read through here instead:
-ASCII digits only, within the 64-bit range of a database id, finite decimals only.
+ASCII digits only, ids within the range of an id column, finite decimals only.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-#: The largest value a BIGINT column (and SQLite's INTEGER) holds; ids beyond it cannot exist.
-MAX_ID = 2**63 - 1
 #: The largest value of an INTEGER column on PostgreSQL (counts, prices, budgets and years are such columns).
 INT32_MAX = 2**31 - 1
+#: Primary keys are INTEGER columns too (32 bits on PostgreSQL, which then refuses a larger value outright:
+#: ``WHERE id = 4294967296::INTEGER`` is an error, not an empty result), so no id beyond this can exist.
+MAX_ID = INT32_MAX
+#: The range of a 64-bit integer, for numbers that never reach a column (page numbers).
+INT64_MAX = 2**63 - 1
 
 _INT = re.compile(r"-?[0-9]{1,19}")
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?|-?\.[0-9]{1,15}")
 
 
-def parse_int(raw: object, *, minimum: int = -MAX_ID, maximum: int = MAX_ID) -> int | None:
+def parse_int(raw: object, *, minimum: int = -INT64_MAX, maximum: int = INT64_MAX) -> int | None:
     """The whole number ``raw`` spells in ASCII digits, or None for anything else (non-ASCII digits, signs
     other than a leading minus, blanks, exponents, values outside ``minimum..maximum``)."""
     if isinstance(raw, bool):
@@ -36,8 +39,8 @@ def parse_int(raw: object, *, minimum: int = -MAX_ID, maximum: int = MAX_ID) -> 
 
 
 def parse_id(raw: object) -> int | None:
-    """A record id (1 .. 2**63-1) or None: what a lookup by id should do with an id that cannot exist."""
-    return parse_int(raw, minimum=1)
+    """A record id (1 .. 2**31-1) or None: what a lookup by id should do with an id that cannot exist."""
+    return parse_int(raw, minimum=1, maximum=MAX_ID)
 
 
 def parse_decimal(raw: object) -> Decimal | None:

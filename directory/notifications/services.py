@@ -25,7 +25,8 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     """Put a message in each user's inbox (same transaction) and send it by e-mail where possible."""
     items = []
     for user in users:
-        item = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)  # type: ignore[arg-type]
+        # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
+        item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300])  # type: ignore[arg-type]
         db.session.add(item)
         items.append(item)
         if user.email:
