@@ -83,9 +83,12 @@ def accept(*, token: str, user: Any) -> Institution:
     that is not an institution account or whose e-mail is not the invited one, :class:`InvalidInput` when the
     account already belongs to another institution."""
     invitation = db.session.exec(select(Invitation).where(Invitation.token == token)).first()
-    if invitation is not None and invitation.accepted_by_id == user.id and \
-            user.institution_id == invitation.institution_id:
-        return db.session.get_one(Institution, invitation.institution_id)  # already done: the same answer
+    if invitation is not None and invitation.accepted_by_id == user.id:
+        # Accepted by this account (perhaps a moment ago, by a twin request): the caller's ``user`` may have
+        # been loaded before that commit, so read it again; the same answer if it is still linked.
+        db.session.refresh(user)
+        if user.institution_id == invitation.institution_id:
+            return db.session.get_one(Institution, invitation.institution_id)
     invitation = find(token)
     if str(user.role) != Role.INSTITUTION:
         raise NotAllowed(_l("Only institution accounts can join an institution."))
