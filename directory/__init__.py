@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from directory.settings import PROJECT_ROOT, Settings
@@ -32,6 +32,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.config.update(overrides)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
+    from directory.core.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # every <int:…> is a record id: ASCII, within an id column
 
     import directory.models  # noqa: F401  (every table known before the first query)
     from directory.core.i18n import select_locale
@@ -59,7 +62,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.core import http
 
     http.init_app(app)
-    app.after_request(_security_headers)
+    from directory.core import headers
+
+    headers.init_app(app)
     return app
 
 
@@ -119,12 +124,3 @@ def _register_template_helpers(app: Flask) -> None:
             "locales": LOCALES,
             "can": permissions,
         }
-
-
-def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response

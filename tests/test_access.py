@@ -79,6 +79,9 @@ MATRIX = [
     ("POST", "/institutions/{published}/invitations",  # no e-mail given: back with a message
      {"anonymous": REDIRECT, "staff": 303, "admin": 303, "*": FORBIDDEN}),
     ("GET", "/invite/unknown-token", {"*": NOT_FOUND}),
+    # {other_user} does not work with {published}: staff are told so, nobody else may even ask
+    ("POST", "/institutions/{published}/colleagues/{other_user}/remove",
+     {"anonymous": REDIRECT, "staff": NOT_FOUND, "admin": NOT_FOUND, "*": FORBIDDEN}),
     ("POST", "/invite/unknown-token", {"*": NOT_FOUND}),
     ("POST", "/institutions/{unpublished}/attachments",  # no file chosen: back with a message
      {"anonymous": REDIRECT, "owner": 303, "staff": 303, "admin": 303, "*": FORBIDDEN}),

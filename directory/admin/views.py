@@ -11,6 +11,7 @@ from flask_login import current_user
 from directory.accounts.decorators import staff_required
 from directory.admin.forms import DeleteForm, StopWordForm, SynonymForm
 from directory.core.errors import DomainError
+from directory.core.numbers import parse_id
 from search import dictionary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -245,7 +246,7 @@ def add_term(kind: str) -> Any:
         return _taxonomy_page(422)
     try:
         taxonomy.add_term(kind=kind, name=form.name.data, name_en=form.name_en.data or "",
-                          parent_id=int(form.parent.data) if (form.parent.data or "").isdigit() else None,
+                          parent_id=parse_id(form.parent.data),
                           actor_id=current_user.id)
     except DomainError as exc:
         flash(str(exc.message), "danger")

@@ -10,7 +10,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
+from directory.core.fields import IntegerField
 from directory.core.forms import EditForm, IfChanged, ids, lines, required
 from directory.core.time import utcnow
 from directory.institutions.models import FeeModel

@@ -14,6 +14,7 @@ from directory.admission import forms, services
 from directory.core.errors import DomainError
 from directory.core.forms import records
 from directory.core.http import form_refusal
+from directory.core.numbers import parse_id, parse_int
 from directory.core.paging import page_number
 from directory.extensions import db
 from directory.institutions.models import Institution
@@ -266,8 +267,8 @@ def expert_submit() -> Any:
 @bp.get("/admin/applications")
 @staff_required
 def queue() -> Any:
-    category = request.args.get("category", type=int)
-    older = request.args.get("older_than", type=int)
+    category = request.args.get("category", type=parse_id)
+    older = request.args.get("older_than", type=lambda v: parse_int(v, minimum=0, maximum=36500))  # ≤ 100 years
     from directory.taxonomy.services import top_categories
 
     return render_template("admission/queue.html", applications=services.review_queue(

@@ -86,14 +86,17 @@ def lines(values: Iterable[str]) -> str:
 
 def records(model: Any, values: Iterable[str]) -> list[Any]:
     """The records a multi-select's option values name; ids that no longer exist are dropped."""
+    from directory.core.numbers import parse_id
     from directory.extensions import db
 
-    found = (db.session.get(model, int(v)) for v in values if str(v).isdigit())
+    found = (db.session.get(model, i) for v in values if (i := parse_id(str(v))) is not None)
     return [r for r in found if r is not None]
 
 
 def record(model: Any, value: str | None) -> Any:
     """The record a single select names, or ``None`` for the empty choice."""
+    from directory.core.numbers import parse_id
     from directory.extensions import db
 
-    return db.session.get(model, int(value)) if value and str(value).isdigit() else None
+    record_id = parse_id(str(value or ""))
+    return db.session.get(model, record_id) if record_id is not None else None

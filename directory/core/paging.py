@@ -71,8 +71,10 @@ class Page(Generic[T]):
 
 def page_number(args: Any, param: str = "page") -> int:
     """The page a request asks for: a positive number, else 1 (a mistyped link shows the first page)."""
-    raw = args.get(param, "")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and int(raw) > 0 else 1
+    from directory.core.numbers import parse_int
+
+    # parse_int, not str.isdigit(): "²" is a digit to isdigit() and a ValueError (a 500) to int()
+    return parse_int(args.get(param, ""), minimum=1) or 1
 
 
 def paginate(statement: Any, *, page: int = 1, per_page: int | None = None, param: str = "page",

@@ -13,6 +13,7 @@ from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.forms import record
 from directory.core.http import form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.demands import services
 from directory.demands.forms import DemandForm, SuggestForm, demand_data
 from directory.engagements.forms import RequestForm
@@ -108,7 +109,7 @@ def close(demand_id: int) -> Any:
 
 
 def _id_list(value: str | None) -> list[int]:
-    return [int(v) for v in (value or "").replace("，", ",").split(",") if v.strip().isdigit()]
+    return [i for v in (value or "").replace("，", ",").split(",") if (i := parse_id(v.strip())) is not None]
 
 
 @bp.post("/needs/<int:demand_id>/suggest")
@@ -118,11 +119,10 @@ def suggest(demand_id: int) -> Any:
     form = SuggestForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = request.form.getlist("institution") or _id_list(form.institutions.data)
-    expert_ids = request.form.getlist("expert") or _id_list(form.experts.data)
+    ids = _id_list(",".join(request.form.getlist("institution"))) or _id_list(form.institutions.data)
+    expert_ids = _id_list(",".join(request.form.getlist("expert"))) or _id_list(form.experts.data)
     run_and_flash(lambda: services.push_suggestions(
-        user=current_user, demand=demand, institution_ids=[int(i) for i in ids],
-        expert_ids=[int(i) for i in expert_ids], note=form.note.data or ""),
+        user=current_user, demand=demand, institution_ids=ids, expert_ids=expert_ids, note=form.note.data or ""),
         _("The enterprise has been sent your recommendations."))
     return redirect(url_for("demands.detail", demand_id=demand.id))
 

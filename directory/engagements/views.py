@@ -12,6 +12,7 @@ from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.demands.models import Demand
 from directory.engagements import services
 from directory.engagements.forms import ActionForm, BrokerForm, RequestForm
@@ -26,8 +27,8 @@ bp = Blueprint("engagements", __name__)
 
 
 def _get(model: Any, value: Any) -> Any:
-    value = str(value or "")
-    return db.session.get(model, int(value)) if value.isdigit() else None
+    record_id = parse_id(str(value or "").strip())
+    return db.session.get(model, record_id) if record_id is not None else None
 
 
 @bp.post("/engagements/request")

@@ -11,8 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -23,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from directory.admission.forms import category_choices
+from directory.core.fields import DecimalField, IntegerField
 from directory.events.day import OUTCOME_LABELS
 from directory.reviews.forms import scale
 from directory.taxonomy import services as taxonomy

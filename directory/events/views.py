@@ -13,6 +13,7 @@ from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import flash_refusal, form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.events import day, forms, report, schedule, services
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
 from directory.extensions import db
@@ -273,7 +274,7 @@ def review(event_id: int, meeting_id: int) -> Any:
 # -- staff -----------------------------------------------------------------------------------------------
 
 def _ids(model: Any, values: list[str] | None) -> list[Any]:
-    records = (db.session.get(model, int(v)) for v in values or [] if str(v).isdigit())
+    records = (db.session.get(model, i) for v in values or [] if (i := parse_id(str(v))) is not None)
     return [r for r in records if r is not None]
 
 
@@ -461,14 +462,14 @@ def adjust(event_id: int, meeting_id: int, action: str) -> Any:
 @staff_required
 def on_the_spot(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    values = [request.form.get(k) or "" for k in ("first", "second", "slot")]
-    if not all(v.isdigit() for v in values):
+    values = [parse_id(request.form.get(k)) for k in ("first", "second", "slot")]
+    if None in values:
         abort(400)
-    first = services.get_participant(int(values[0]), event=event)
-    second = services.get_participant(int(values[1]), event=event)
-    slot = values[2]
+    first_id, second_id, slot = values
+    first = services.get_participant(first_id, event=event)  # type: ignore[arg-type]
+    second = services.get_participant(second_id, event=event)  # type: ignore[arg-type]
     run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
-                                              position=int(slot)), _("Meeting added."))
+                                              position=slot), _("Meeting added."))  # type: ignore[arg-type]
     return redirect(url_for("events.plan", event_id=event_id))
 
 

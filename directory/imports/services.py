@@ -125,7 +125,11 @@ def _read_csv(path: Path) -> list[list[Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(_("The CSV file is not UTF-8 encoded; save it as “CSV UTF-8”.")) from None
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error:  # a cell beyond csv.field_size_limit() (128 KiB), or an unclosed quote running to the end
+        raise ImportFileError(_("The CSV file cannot be read: a cell is far too long or a quotation mark is "
+                                "not closed.")) from None
 
 
 def _read_xlsx(path: Path) -> list[list[Any]]:

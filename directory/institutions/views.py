@@ -15,6 +15,7 @@ bp = Blueprint("institutions", __name__, url_prefix="/institutions")
 @bp.route("/<int:institution_id>")
 def detail(institution_id: int) -> Any:
     institution = services.get_institution(institution_id, user=current_user)
+    from directory.accounts import invitations
     from directory.accounts.permissions import can_edit_institution, is_staff
     from directory.admission.forms import StatusForm
     from directory.core.paging import page_number
@@ -31,4 +32,10 @@ def detail(institution_id: int) -> Any:
                            request_form=RequestForm() if current_user.is_authenticated
                            and current_user.role == "enterprise" and institution.is_published else None,
                            status_form=StatusForm() if is_staff(current_user) else None,
-                           can_confirm=can_edit_institution(current_user, institution) and institution.is_published)
+                           can_confirm=can_edit_institution(current_user, institution) and institution.is_published,
+                           # its users and staff see who else works with it (accounts.invitations)
+                           colleagues=invitations.colleagues(institution=institution)
+                           if can_edit_institution(current_user, institution) else None,
+                           invitations=invitations.pending(institution=institution)
+                           if can_edit_institution(current_user, institution) else [],
+                           can_remove=invitations.can_remove)

@@ -25,7 +25,8 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     """Put a message in each user's inbox (same transaction) and send it by e-mail where possible."""
     items = []
     for user in users:
-        item = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)  # type: ignore[arg-type]
+        # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
+        item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300])  # type: ignore[arg-type]
         db.session.add(item)
         items.append(item)
         if user.email:
@@ -34,14 +35,26 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     return items
 
 
+def header_text(value: str) -> str:
+    """``value`` on one line, fit for a mail header: CR, LF and the other line breaks become spaces. Subjects are
+    built from names users typed (an institution, an event), and a line break there would either start a new
+    header (``Bcc:``) or make :class:`EmailMessage` refuse the message."""
+    return " ".join(str(value).splitlines()).strip()
+
+
 def send_mail(*, to: str, subject: str, body: str) -> None:
-    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change."""
+    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change;
+    a recipient holding a line break (or no ``@``) is not written into a header at all."""
+    if not to or "@" not in to or header_text(to) != to.strip():
+        log.warning("mail not sent: the recipient %r is not one address", to)
+        return
+    to, subject = to.strip(), header_text(subject)
     server = current_app.config.get("MAIL_SERVER")
     if not server:
         log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
         return
     message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM", "noreply@localhost")
+    message["From"] = header_text(current_app.config.get("MAIL_FROM", "noreply@localhost"))
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)

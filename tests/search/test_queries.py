@@ -27,6 +27,11 @@ def test_parse_defaults():
     ({"grade": "E"}, "grade"),
     ({"q": "知" * 201}, "q"),
     ({"page": "9999", "per_page": "50"}, "page"),
+    ({"page": "201"}, "page"),  # 200 pages of 50 are Meilisearch's 10 000 hits
+    ({"page": "１２"}, "page"),  # full-width digits are not a page number
+    ({"per_page": "٢٠"}, "per_page"),
+    ({"grade": " A"}, "grade"),
+    ({"q": "知" + " " * 200}, "q"),  # as sent, like the OpenAPI maxLength
 ])
 def test_parse_rejects(args, param):
     with pytest.raises(InvalidSearch) as exc:
