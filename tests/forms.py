@@ -15,7 +15,11 @@ def page_form(page: str, xpath: str) -> tuple[str | None, MultiDict[str, str]]:
     found = doc.xpath(xpath)
     assert len(found) == 1, f"{len(found)} forms match {xpath}"
     form: Any = found[0]
-    return form.get("action") or None, MultiDict(form.form_values())
+    textareas = {t.get("name") for t in form.xpath(".//textarea")}
+    # Browsers send a textarea's line breaks as CRLF; so do we, to catch a form that stores them as sent.
+    values = [(k, v.replace("\r\n", "\n").replace("\n", "\r\n") if k in textareas else v)
+              for k, v in form.form_values()]
+    return form.get("action") or None, MultiDict(values)
 
 
 def shown(page: str, xpath: str, name: str) -> list[str]:

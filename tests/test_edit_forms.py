@@ -55,7 +55,7 @@ def institution_profile(auth: Any, *, pending: bool = False) -> Edit:
         categories=("专利代理", "商标代理"), industries=("镁质材料", "钢铁"),
         coverage=[vocab.region("站前区"), vocab.region("大石桥市")], qualifications=["专利代理机构执业许可证", "ISO9001"],
         honors=["省级优秀服务机构"], contact_name="王经理", contact_phone="0417-2800000", website="https://zl.example.cn",
-        founded_year=2008, staff_count=25, address="营口市站前区渤海大街1号", postal_code="115000", description="专注发明专利、实用新型与商标代理，服务营口中小企业十余年。",
+        founded_year=2008, staff_count=25, address="营口市站前区渤海大街1号", postal_code="115000", description="专注发明专利、实用新型与商标代理。\n服务营口中小企业十余年。",
         offerings=("发明专利申请代理", "商标注册"))
     user = auth.login("institution", institution_id=inst.id)
     if pending:  # a proposal already waits for review: saving unchanged must neither withdraw nor repeat it
@@ -80,7 +80,7 @@ def institution_profile(auth: Any, *, pending: bool = False) -> Edit:
                        "name": ["营口新名称知识产权有限公司" if pending else inst.name],
                        "region": [str(inst.region_id)], "founded_year": ["2008"], "postal_code": ["115000"]},
                 public=[f"/institutions/{inst.id}", f"/api/v1/institutions/{inst.id}"],
-                change=("description", "改过的简介：专注发明专利与商标代理，服务营口中小企业。"))
+                change=("website", "https://ip.example.cn"))
 
 
 def institution_profile_with_pending_change(auth: Any) -> Edit:

@@ -14,12 +14,11 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
-from directory.core.fields import IntegerField
+from directory.core.fields import IntegerField, TextAreaField
 from directory.core.forms import EditForm, IfChanged, ids, lines, required
 from directory.core.time import utcnow
 from directory.institutions.models import FeeModel

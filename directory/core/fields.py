@@ -40,3 +40,14 @@ class DecimalField(fields.DecimalField):
         self.data = parse_decimal(valuelist[0])
         if self.data is None:
             raise ValueError(self.invalid_value_message or self.gettext("Not a valid decimal value."))
+
+
+class TextAreaField(fields.TextAreaField):
+    """A textarea whose line breaks are stored as ``\\n``. Browsers send them as CRLF, so without this a form
+    saved with one field changed would rewrite every multi-line text it carries (and audit it as changed)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        data: Any = getattr(self, "data", None)
+        if isinstance(data, str):
+            self.data = data.replace("\r\n", "\n").replace("\r", "\n")

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from directory.admission.forms import category_choices
-from directory.core.fields import IntegerField
+from directory.core.fields import IntegerField, TextAreaField
 from directory.core.forms import EditForm, required
 from directory.core.time import utcnow
 from directory.demands.models import Visibility

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from directory.core.fields import DecimalField
+from directory.core.fields import DecimalField, TextAreaField
 from directory.evaluation.compute import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
 
 

@@ -16,12 +16,11 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from directory.admission.forms import category_choices
-from directory.core.fields import DecimalField, IntegerField
+from directory.core.fields import DecimalField, IntegerField, TextAreaField
 from directory.events.day import OUTCOME_LABELS
 from directory.reviews.forms import scale
 from directory.taxonomy import services as taxonomy

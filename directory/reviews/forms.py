@@ -6,9 +6,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
+from directory.core.fields import TextAreaField
 from directory.reviews.models import Verdict
 from directory.reviews.services import DIMENSION_LABELS, VERDICT_LABELS
 
