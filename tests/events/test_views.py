@@ -18,7 +18,7 @@ from directory.notifications.models import Notification
 from directory.taxonomy.services import Vocabulary
 from search.models import SearchOutbox
 from tests import factories
-from tests.events.html_forms import form_fields, values_of
+from tests.forms import form_fields, values_of
 
 OPENS = datetime(2027, 4, 1, 0, 30, tzinfo=UTC)  # 08:30 in Yingkou
 CLOSES = datetime(2027, 5, 18, 9, 59, 30, tzinfo=UTC)  # 17:59:30: seconds are kept as stored
