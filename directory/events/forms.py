@@ -25,12 +25,6 @@ from directory.events.day import OUTCOME_LABELS
 from directory.reviews.forms import scale
 from directory.taxonomy import services as taxonomy
 
-
-def one_newline(value: Any) -> Any:
-    """A browser sends a textarea's line breaks as CRLF: keep LF, so text saved unchanged stays the same."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
 # The platform's zone: a datetime-local input shows and submits wall-clock time there; the records keep UTC.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -44,7 +38,7 @@ class EventForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the event a title.")),
                                                  Length(max=200)])
     theme = StringField(_l("Theme"), validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)], filters=[one_newline])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     starts_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date of the event."))])
     ends_on = DateField(_l("Last day (if several days)"), validators=[Optional()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
@@ -114,10 +108,8 @@ class SlotsForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    offers = TextAreaField(_l("What you offer at this event"), validators=[Optional(), Length(max=2000)],
-                           filters=[one_newline])
-    seeks = TextAreaField(_l("What you are looking for"), validators=[Optional(), Length(max=2000)],
-                          filters=[one_newline])
+    offers = TextAreaField(_l("What you offer at this event"), validators=[Optional(), Length(max=2000)])
+    seeks = TextAreaField(_l("What you are looking for"), validators=[Optional(), Length(max=2000)])
     # consent: never ticked for the participant
     listed = BooleanField(_l("Show me in the participant list (others can find and invite me)"), default=False)
     unavailable = SelectMultipleField(_l("Times I cannot meet"), validators=[Optional()], coerce=int)
@@ -138,7 +130,7 @@ class RegistrationForm(FlaskForm):
 
 class MeetingRequestForm(FlaskForm):
     recipient = IntegerField(validators=[InputRequired()])
-    message = TextAreaField(_l("A short message"), filters=[one_newline], validators=[
+    message = TextAreaField(_l("A short message"), validators=[
         DataRequired(message=_l("Write a short message: what you would like to talk about.")), Length(max=500)])
 
 
@@ -165,7 +157,7 @@ class FeedbackForm(FlaskForm):
     rating = RadioField(_l("How useful was the meeting?"), validators=[InputRequired()], coerce=int, choices=scale())
     outcome = SelectField(_l("Outcome"), validators=[DataRequired(message=_l("Choose the outcome."))])
     amount = DecimalField(_l("Amount (yuan), if any"), places=2, validators=[Optional(), NumberRange(min=0)])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)], filters=[one_newline])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
