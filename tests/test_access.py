@@ -29,6 +29,14 @@ MATRIX = [
     ("POST", "/logout", {"*": REDIRECT}),
     ("GET", "/lang/en", {"*": REDIRECT}),
     ("GET", "/my", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
+    ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
+    ("GET", "/password/forgot", {"*": OK}),
+    ("POST", "/password/forgot", {"*": INVALID}),  # no login typed
+    ("GET", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("POST", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("GET", "/admin/audit", STAFF_ONLY),
     ("GET", "/institutions/{published}", {"*": OK}),
     ("GET", "/institutions/{unpublished}", {"owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
     ("GET", "/experts/{expert}", {"*": OK}),
@@ -324,7 +332,7 @@ def test_matrix(client, auth, records, role):
         want = expected.get(role, expected["*"])
         if response.status_code != want:
             failures.append(f"{method} {url}: {response.status_code}, expected {want}")
-        if method == "POST" and template == "/logout" and role != "anonymous":
+        if method == "POST" and template in ("/logout", "/logout/everywhere") and role != "anonymous":
             login_as(auth, role, records)
     assert not failures, "\n".join(failures)
 

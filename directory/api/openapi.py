@@ -7,6 +7,11 @@ from typing import Any
 from search.queries import GRADES, MAX_PER_PAGE, SORTS, TYPES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+# The limits themselves are in directory/core/ratelimit.py (per client address).
+_TOO_MANY = {"description": "Too many requests from this client; retry after the number of seconds in Retry-After",
+             "headers": {"Retry-After": {"description": "Seconds to wait before the next request", "required": True,
+                                         "schema": {"type": "integer", "minimum": 1}}},
+             "content": {"application/json": {"schema": _ERROR}}}
 
 
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -38,6 +43,7 @@ def openapi_document() -> dict[str, Any]:
                     "200": {"description": "Hits", "content": {"application/json": {"schema": {
                         "$ref": "#/components/schemas/SearchResult"}}}},
                     "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": _ERROR}}},
+                    "429": _TOO_MANY,
                 }}},
             "/api/v1/institutions/{id}": {"get": {
                 "summary": "One published institution",
@@ -67,7 +73,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "Recommendations, best first", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Recommendations"}}}},
-                    "422": {"description": "Invalid body", "content": {"application/json": {"schema": _ERROR}}}}}},
+                    "422": {"description": "Invalid body", "content": {"application/json": {"schema": _ERROR}}},
+                    "429": _TOO_MANY}}},
             "/healthz": {"get": {"summary": "Database and search health, search backlog", "responses": {
                 "200": {"description": "Healthy or degraded", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {

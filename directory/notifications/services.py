@@ -32,11 +32,17 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     return items
 
 
-def send_mail(*, to: str, subject: str, body: str) -> None:
-    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change."""
+def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None:
+    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change.
+    A ``secret`` body (a password-reset link is the key to the account) is never written to the log: without
+    MAIL_SERVER such a mail is not delivered at all, and the log says only that it was withheld."""
     server = current_app.config.get("MAIL_SERVER")
     if not server:
-        log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
+        if secret:
+            log.warning("mail (no MAIL_SERVER configured) to=%s subject=%s: not delivered, and its body is not "
+                        "logged because it holds a one-time link", to, subject)
+        else:
+            log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
         return
     message = EmailMessage()
     message["From"] = current_app.config.get("MAIL_FROM", "noreply@localhost")
