@@ -205,8 +205,11 @@ def set_active(*, login: str, active: bool, actor_id: int | None = None) -> User
     user.active = active
     db.session.add(user)
     db.session.flush()
+    changes: dict[str, Any] = {"active": [not active, active]}
+    if actor_id is None:
+        changes["os_user"] = audit.os_user()  # the command line
     audit.record(actor_id=actor_id, action="user.activate" if active else "user.deactivate", entity_type="user",
-                 entity_id=user.id, changes={"active": [not active, active]})
+                 entity_id=user.id, changes=changes)
     return user
 
 

@@ -46,12 +46,13 @@ def record_export(*, kind: str, rows: int, target: str, actor_id: int | None = N
     who, how many rows, where to. A command line export has no account; it names the operating-system user."""
     changes: dict[str, Any] = {"rows": rows, "target": target}
     if actor_id is None:
-        changes["os_user"] = _os_user()
+        changes["os_user"] = os_user()
     entity = kind.removesuffix("s")
     return record(actor_id=actor_id, action=f"{entity}.export", entity_type=entity, entity_id=None, changes=changes)
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """Who runs a command line command (its audit entries have no account)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (some containers)

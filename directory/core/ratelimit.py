@@ -108,7 +108,7 @@ def retry_after(limiter: Limiter) -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    return max(1, math.ceil(current.window[0] - time.time()))  # (reset_at adds a second of its own)
 
 
 def too_many_response(seconds: int) -> Response:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from flask_login.utils import encode_cookie
+from sqlmodel import select
 
 from directory.accounts.sessions import session_token
+from directory.audit.models import AuditLog
 from tests import factories
 from tests.accounts.conftest import cookies, log_in
 from tests.conftest import IsolatedClient
@@ -55,6 +57,9 @@ def test_cli_deactivate_ends_sessions_and_activate_lets_the_account_in_again(app
     assert browser.get("/my").status_code == 302  # the old session stays ended
     assert log_in(browser, user).status_code == 302
     assert runner.invoke(args=["users", "deactivate", "nobody@example.cn"]).exit_code != 0
+    entries = db_session.exec(select(AuditLog).where(AuditLog.entity_id == user.id, AuditLog.action.like("user.%activate"))
+                              .order_by(AuditLog.id)).all()
+    assert [e.action for e in entries] == ["user.deactivate", "user.activate"] and entries[0].changes["os_user"]
 
 
 def test_log_out_everywhere_ends_every_session_of_the_user(app, db_session):
