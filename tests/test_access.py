@@ -29,14 +29,6 @@ MATRIX = [
     ("POST", "/logout", {"*": REDIRECT}),
     ("GET", "/lang/en", {"*": REDIRECT}),
     ("GET", "/my", {"anonymous": REDIRECT, "*": OK}),
-    ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
-    ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
-    ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
-    ("GET", "/password/forgot", {"*": OK}),
-    ("POST", "/password/forgot", {"*": INVALID}),  # no login typed
-    ("GET", "/password/reset/not-a-token", {"*": NOT_FOUND}),
-    ("POST", "/password/reset/not-a-token", {"*": NOT_FOUND}),
-    ("GET", "/admin/audit", STAFF_ONLY),
     ("GET", "/institutions/{published}", {"*": OK}),
     ("GET", "/institutions/{unpublished}", {"owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
     ("GET", "/experts/{expert}", {"*": OK}),
@@ -49,6 +41,15 @@ MATRIX = [
     ("GET", "/api/v1/experts/{unpublished_expert}", {"*": NOT_FOUND}),
     ("GET", "/api/v1/openapi.json", {"*": OK}),
     ("GET", "/healthz", {"*": OK}),
+    # accounts and security
+    ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
+    ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
+    ("GET", "/password/forgot", {"*": OK}),
+    ("POST", "/password/forgot", {"*": INVALID}),  # no login typed
+    ("GET", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("POST", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("GET", "/admin/audit", STAFF_ONLY),
     ("GET", "/admin/search", STAFF_ONLY),
     ("POST", "/admin/search/synonyms", staff_only(INVALID)),
     ("POST", "/admin/search/synonyms/{synonyms}/delete", staff_only(REDIRECT)),
