@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(admission_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(demands_bp)
@@ -114,7 +115,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(monitoring_bp)
-    app.register_blueprint(audit_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

@@ -14,7 +14,7 @@ from directory.accounts import passwords
 from directory.accounts.models import Role, User
 from directory.accounts.passwords import hash_password
 from directory.audit import services as audit
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from directory.core.time import utcnow
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
@@ -195,6 +195,8 @@ def update_user(*, user: User, role: str, active: bool, actor: User) -> User:
 def set_active(*, login: str, active: bool, actor_id: int | None = None) -> User:
     """Lock (``active=False``) or unlock the account with this e-mail or mobile number; a lock ends its open
     sessions at once. Raises :class:`NotFound` for an unknown login. Locking twice changes nothing."""
+    from directory.core.errors import NotFound
+
     user = find_by_login(login)
     if user is None:
         raise NotFound(_l("There is no account with this e-mail address or mobile number."))
@@ -252,6 +254,8 @@ def request_password_reset(*, login: str, site_url: str) -> None:
 def user_for_reset(token: str) -> User:
     """The account a reset link is for. Raises :class:`NotFound` for a forged, expired or used link (a used
     one carries an old session version), or one of a locked account."""
+    from directory.core.errors import NotFound
+
     data = passwords.read_reset_token(token)
     user = db.session.get(User, data[0]) if data else None
     if data is None or user is None or not user.active or user.session_version != data[1]:
