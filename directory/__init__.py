@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from directory.settings import PROJECT_ROOT, Settings
@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.config.update(overrides)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
+    from directory.core.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # every <int:…> is a record id: ASCII, within an id column
 
     import directory.models  # noqa: F401  (every table known before the first query)
     from directory.core.i18n import select_locale
@@ -76,7 +79,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.core import http
 
     http.init_app(app)
-    app.after_request(_security_headers)
+    from directory.core import headers
+
+    headers.init_app(app)
     return app
 
 
@@ -95,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
     from directory.monitoring.views import bp as monitoring_bp
+    from directory.notifications.views import bp as notifications_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
     from directory.reviews.views import bp as reviews_bp
@@ -115,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(notifications_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 
@@ -136,12 +143,3 @@ def _register_template_helpers(app: Flask) -> None:
             "locales": LOCALES,
             "can": permissions,
         }
-
-
-def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response

@@ -147,6 +147,8 @@ def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
         click.echo(f"row {row.row}: {status} {row.name}")
         for error in row.errors:
             click.echo(f"    {error}")
+        for note in row.notes:
+            click.echo(f"    note: {note}")
     errors = len(report.errors)
     if not report.applied:
         raise click.ClickException(
@@ -306,4 +308,22 @@ def evaluation_run(period: str) -> None:
         raise click.ClickException(str(exc.message)) from None
     grades = ", ".join(f"{g} {n}" for g, n in report.grades.items())
     proposals = ", ".join(f"{k} {n}" for k, n in sorted(report.proposals.items())) or "none"
-    click.echo(f"{report.evaluated} institutions evaluated ({grades}); proposals: {proposals}")
+    click.echo(f"{report.evaluated} institutions evaluated ({grades}); proposals: {proposals}; "
+               f"nothing is public until `evaluation publish {period.strip().upper()}`")
+
+
+@evaluation_cli.command("publish")
+@click.argument("period")
+def evaluation_publish(period: str) -> None:
+    """Publish a computed PERIOD: only then do its grades, scores, badges and ranking effects become public;
+    the period is frozen."""
+    from directory.core.errors import DomainError
+    from directory.evaluation.services import get_period, publish
+
+    try:
+        with commit_or_rollback(db.session):
+            report = publish(period=get_period(period))
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"{period.strip().upper()} published: {report.evaluated} institutions evaluated, "
+               f"{report.institutions_updated} public grades changed, {report.badges} badge decisions applied")

@@ -76,10 +76,11 @@ def _past_event(staff: User, rng: random.Random, when: datetime, ent_users: list
     services.set_slots(user=staff, event=event, first_start=_china(when, 9), count=10, gap_minutes=5,
                        breaks={5: 15})
     services.change_status(user=staff, event=event, action="open_registration")
-    ents = [services.register(user=u, event=event, seeks=rng.choice(
+    # the demo's participants all agreed to be listed (the form asks; nobody is listed by default)
+    ents = [services.register(user=u, event=event, listed=True, seeks=rng.choice(
         ["发明专利申请和专利布局", "产品检测认证，准备出口", "设备更新贷款，了解贴息政策", "MES和设备联网改造",
          "高新技术企业认定辅导", "节能诊断和能源审计"])) for u in ent_users]
-    provs = [services.register(user=u, event=event, offers=rng.choice(
+    provs = [services.register(user=u, event=event, listed=True, offers=rng.choice(
         ["专利代理与知识产权贯标", "CMA检测与产品认证", "科技贷款与融资担保", "工业互联网与数字化改造",
          "高企认定与研发费用加计扣除", "节能诊断与合同能源管理"])) for u in prov_users]
     for ent in ents:
@@ -134,8 +135,8 @@ def _upcoming_event(staff: User, rng: random.Random, when: datetime, ent_users: 
     services.set_slots(user=staff, event=event, first_start=_china(when, 13, 30), count=8, gap_minutes=5,
                        breaks={4: 20})
     services.change_status(user=staff, event=event, action="open_registration")
-    ents = [services.register(user=u, event=event, seeks="融资和上市辅导") for u in ent_users]
-    provs = [services.register(user=u, event=event, offers="上市辅导与股权融资") for u in prov_users]
+    ents = [services.register(user=u, event=event, listed=True, seeks="融资和上市辅导") for u in ent_users]
+    provs = [services.register(user=u, event=event, listed=True, offers="上市辅导与股权融资") for u in prov_users]
     for ent in ents[:3]:
         services.request_meeting(user=db.session.get_one(User, ent.user_id), requester=ent,
                                  recipient=rng.choice(provs), message="想了解上市辅导流程")

@@ -112,12 +112,13 @@ def _demo_accounts() -> list[str]:
 
 
 def _demo_evaluation() -> None:
-    """Evaluate the last complete quarter once, so grades, badges and the dashboard have data on first start."""
+    """Evaluate and publish the last complete quarter once, so grades, badges and the dashboard have data on
+    first start."""
     from datetime import date
 
     from directory.core.time import utcnow
     from directory.evaluation.models import EvaluationPeriod
-    from directory.evaluation.services import run
+    from directory.evaluation.services import get_period, publish, run
 
     today = utcnow().date()
     quarter = (today.month - 1) // 3  # the previous quarter: 0 means the last one of last year
@@ -125,3 +126,4 @@ def _demo_evaluation() -> None:
     code = f"{year}Q{q}"
     if db.session.exec(select(EvaluationPeriod).where(EvaluationPeriod.code == code)).first() is None:
         run(code=code, today=date(year, 12, 31))
+        publish(period=get_period(code))

@@ -71,11 +71,17 @@ def institution_document(inst: Institution) -> dict[str, Any] | None:
     }
 
 
+def first_category(inst: Institution) -> list[Any]:
+    """The category an offering without its own is filed under: its institution's first (lowest id), so
+    the database fallback (search.fallback) can ask the same question in SQL."""
+    return sorted(inst.categories, key=lambda c: c.id or 0)[:1]
+
+
 def offering_document(offering: Offering) -> dict[str, Any] | None:
     inst = offering.institution
     if not offering.is_published:
         return None
-    names, codes = _category_names([offering.category] if offering.category else inst.categories[:1])
+    names, codes = _category_names([offering.category] if offering.category else first_category(inst))
     return {
         "id": offering.id,
         "title": offering.title,
@@ -93,6 +99,7 @@ def offering_document(offering: Offering) -> dict[str, Any] | None:
         "public_interest": offering.public_interest,
         "grade": inst.grade,
         "rating": inst.rating_value,
+        "rating_count": inst.rating_count,
         "evaluation_score": inst.evaluation_score,
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),

@@ -1,14 +1,25 @@
 """The database answers searches while Meilisearch cannot: plain substring matching, no facets.
 
-It is slower and less clever than Meilisearch, but it keeps the directory usable and never shows an
-unpublished record.
+It is slower and less clever than Meilisearch, but it never widens a search. Every filter Meilisearch applies
+is applied here with the same meaning, read from the tables instead of the documents of search.documents:
+
+- ``category``: a record filed under a category of that name or under one of its sub-categories (a document's
+  ``categories`` holds its categories' names and their parents'); an offering by its own category, or without
+  one by its institution's first (:func:`search.documents.first_category`);
+- ``industry``, ``region``: the record's (an offering's institution's) industry or region of that name;
+- ``grade``: the institution's (an offering's institution's); experts have none, so they never match;
+- ``tag``: one of the institution's titles (``honors``); offerings and experts have none;
+- ``type`` and the same published-only rule: admitted institutions and experts, active offerings of admitted
+  institutions.
+
+Sorts follow the index's: the chosen value first, highest first, records without it last.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Float, cast, exists, literal, literal_column, null, or_, union_all
 from sqlmodel import col, func, select
 
 from directory.experts.models import Expert, ExpertCategory, ExpertIndustry
@@ -21,68 +32,112 @@ from directory.institutions.models import (
     RecordStatus,
 )
 from directory.taxonomy.models import Category, Industry, Region
-from search.queries import SearchParams
+from search.queries import SearchParams, applicable
+
+KINDS = ("institution", "offering", "expert")
+MODELS: dict[str, Any] = {"institution": Institution, "offering": Offering, "expert": Expert}
 
 
 def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _category_ids(name: str) -> list[int]:
-    cat = db.session.exec(select(Category).where(or_(col(Category.name) == name, col(Category.code) == name))).first()
-    if cat is None:
-        return []
-    return [cat.id, *[c.id for c in cat.children]]  # type: ignore[list-item]
+def _category_ids(name: str) -> Any:
+    """Ids of the categories a ``category`` filter finds: those named ``name`` and their sub-categories."""
+    named = select(Category.id).where(Category.name == name)
+    return select(Category.id).where(or_(col(Category.id).in_(named), col(Category.parent_id).in_(named)))
+
+
+def _has_honor(value: str) -> Any:
+    """``value`` is one of the institution's titles (a JSON list), on either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        items = func.json_array_elements_text(Institution.honors).table_valued("value")
+    else:
+        items = func.json_each(Institution.honors).table_valued("value")
+    return exists(select(literal(1)).select_from(items).where(items.c.value == value))
+
+
+def _institution_filters(filters: dict[str, str]) -> list[Any]:
+    conditions: list[Any] = [Institution.status == RecordStatus.ADMITTED]
+    if "category" in filters:
+        conditions.append(col(Institution.id).in_(select(InstitutionCategory.institution_id).where(
+            col(InstitutionCategory.category_id).in_(_category_ids(filters["category"])))))
+    if "industry" in filters:
+        conditions.append(col(Institution.id).in_(select(InstitutionIndustry.institution_id).join(Industry).where(
+            Industry.name == filters["industry"])))
+    if "region" in filters:
+        conditions.append(col(Institution.region_id).in_(select(Region.id).where(Region.name == filters["region"])))
+    if "grade" in filters:
+        conditions.append(Institution.grade == filters["grade"])
+    if "tag" in filters:
+        conditions.append(_has_honor(filters["tag"]))
+    return conditions
 
 
 def _institution_query(params: SearchParams) -> Any:
-    query = select(Institution).where(Institution.status == RecordStatus.ADMITTED)
+    query = select(Institution).where(*_institution_filters(params.filters))
     if params.q:
         pattern = _like(params.q)
-        query = query.where(or_(Institution.name.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                Institution.description.like(pattern, escape="\\")))  # type: ignore[attr-defined]
-    f = params.filters
-    if "category" in f:
-        query = query.where(Institution.id.in_(  # type: ignore[union-attr]
-            select(InstitutionCategory.institution_id).where(InstitutionCategory.category_id.in_(_category_ids(f["category"])))))  # type: ignore[attr-defined]
-    if "industry" in f:
-        query = query.where(Institution.id.in_(  # type: ignore[union-attr]
-            select(InstitutionIndustry.institution_id).join(Industry).where(Industry.name == f["industry"])))
-    if "region" in f:
-        query = query.where(Institution.region_id.in_(select(Region.id).where(Region.name == f["region"])))  # type: ignore[attr-defined]
-    if "grade" in f:
-        query = query.where(Institution.grade == f["grade"])
-    return query
-
-
-def _expert_query(params: SearchParams) -> Any:
-    query = select(Expert).where(Expert.status == RecordStatus.ADMITTED)
-    if params.q:
-        pattern = _like(params.q)
-        query = query.where(or_(Expert.name.like(pattern, escape="\\"), Expert.bio.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                Expert.organization.like(pattern, escape="\\")))  # type: ignore[attr-defined]
-    f = params.filters
-    if "grade" in f:
-        return None
-    if "category" in f:
-        query = query.where(Expert.id.in_(  # type: ignore[union-attr]
-            select(ExpertCategory.expert_id).where(ExpertCategory.category_id.in_(_category_ids(f["category"])))))  # type: ignore[attr-defined]
-    if "industry" in f:
-        query = query.where(Expert.id.in_(  # type: ignore[union-attr]
-            select(ExpertIndustry.expert_id).join(Industry).where(Industry.name == f["industry"])))
-    if "region" in f:
-        query = query.where(Expert.region_id.in_(select(Region.id).where(Region.name == f["region"])))  # type: ignore[union-attr]
+        query = query.where(or_(col(Institution.name).like(pattern, escape="\\"),
+                                col(Institution.description).like(pattern, escape="\\")))
     return query
 
 
 def _offering_query(params: SearchParams) -> Any:
-    published = _institution_query(SearchParams(filters=params.filters)).with_only_columns(Institution.id)
-    query = select(Offering).where(Offering.active, Offering.institution_id.in_(published))  # type: ignore[attr-defined]
+    others = {k: v for k, v in params.filters.items() if k != "category"}
+    published = select(Institution.id).where(*_institution_filters(others))
+    query = select(Offering).where(col(Offering.active).is_(True), col(Offering.institution_id).in_(published))
+    if "category" in params.filters:
+        ids = _category_ids(params.filters["category"])
+        first = (select(func.min(InstitutionCategory.category_id))
+                 .where(InstitutionCategory.institution_id == Offering.institution_id).scalar_subquery())
+        query = query.where(or_(col(Offering.category_id).in_(ids),
+                                col(Offering.category_id).is_(None) & first.in_(ids)))
     if params.q:
         pattern = _like(params.q)
-        query = query.where(or_(Offering.title.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                Offering.description.like(pattern, escape="\\")))  # type: ignore[attr-defined]
+        query = query.where(or_(col(Offering.title).like(pattern, escape="\\"),
+                                col(Offering.description).like(pattern, escape="\\")))
     return query
+
+
+def _expert_query(params: SearchParams) -> Any:
+    f = params.filters
+    query = select(Expert).where(Expert.status == RecordStatus.ADMITTED)
+    if params.q:
+        pattern = _like(params.q)
+        query = query.where(or_(col(Expert.name).like(pattern, escape="\\"), col(Expert.bio).like(pattern, escape="\\"),
+                                col(Expert.organization).like(pattern, escape="\\")))
+    if "category" in f:
+        query = query.where(col(Expert.id).in_(select(ExpertCategory.expert_id).where(
+            col(ExpertCategory.category_id).in_(_category_ids(f["category"])))))
+    if "industry" in f:
+        query = query.where(col(Expert.id).in_(
+            select(ExpertIndustry.expert_id).join(Industry).where(Industry.name == f["industry"])))
+    if "region" in f:
+        query = query.where(col(Expert.region_id).in_(select(Region.id).where(Region.name == f["region"])))
+    return query
+
+
+BUILDERS = {"institution": _institution_query, "offering": _offering_query, "expert": _expert_query}
+
+
+def _sort_value(kind: str, sort: str) -> Any:
+    """The value a sort orders a record by (an offering: its institution's), or NULL where it has none."""
+    column = {"rating": "rating_value", "score": "evaluation_score", "newest": "admitted_at"}[sort]
+    if kind == "offering":
+        return (select(getattr(Institution, column)).where(Institution.id == Offering.institution_id)
+                .scalar_subquery())
+    if kind == "expert" and sort == "score":
+        return cast(null(), Float)
+    return getattr(MODELS[kind], column)
+
+
+def _keys(kind: str, params: SearchParams) -> Any:
+    """One row per matching record: (kind's position, id, sort value)."""
+    query = BUILDERS[kind](params)
+    value = _sort_value(kind, params.sort) if params.sort != "relevance" else null()
+    return query.with_only_columns(literal_column(str(KINDS.index(kind))).label("kind"),
+                                   MODELS[kind].id.label("id"), value.label("value"))
 
 
 def _hit(kind: str, obj: Any) -> dict[str, Any]:
@@ -92,37 +147,41 @@ def _hit(kind: str, obj: Any) -> dict[str, Any]:
         return {"type": kind, "id": obj.id, "name": obj.name, "categories": [c.name for c in obj.categories],
                 "region": obj.region.name, "grade": obj.grade, "badge": obj.badge,
                 "rating": {"value": obj.rating_value, "count": obj.rating_count},
+                "evaluation_score": obj.evaluation_score,
                 "highlight": {"name": escape(obj.name), "snippet": escape(obj.description[:120])}}
     if kind == "offering":
+        inst = obj.institution
         return {"type": kind, "id": obj.id, "name": obj.title, "institution_id": obj.institution_id,
-                "institution_name": obj.institution.name, "categories": [obj.category.name] if obj.category else [],
-                "region": obj.institution.region.name, "fee_model": obj.fee_model, "grade": obj.institution.grade,
+                "institution_name": inst.name, "categories": [obj.category.name] if obj.category else [],
+                "region": inst.region.name, "fee_model": obj.fee_model, "grade": inst.grade,
+                "rating": {"value": inst.rating_value, "count": inst.rating_count},
+                "evaluation_score": inst.evaluation_score,
                 "highlight": {"name": escape(obj.title), "snippet": escape(obj.description[:120])}}
     return {"type": kind, "id": obj.id, "name": obj.name, "title": obj.title, "organization": obj.organization,
             "expertise": obj.expertise, "categories": [c.name for c in obj.categories],
             "region": obj.region.name if obj.region else None,
+            "rating": {"value": obj.rating_value, "count": obj.rating_count},
             "highlight": {"name": escape(obj.name), "snippet": escape(obj.bio[:120]),
                           "expertise": escape("、".join(obj.expertise))}}
 
 
 def search(params: SearchParams) -> tuple[list[dict[str, Any]], int]:
-    """Hits and total for ``params`` from the database (institutions, then offerings, then experts)."""
-    builders = {"institution": _institution_query, "offering": _offering_query, "expert": _expert_query}
-    kinds = list(builders) if params.type == "all" else [params.type]
-    hits: list[dict[str, Any]] = []
-    total = 0
-    offset = (params.page - 1) * params.per_page
-    for kind in kinds:
-        query = builders[kind](params)
-        if query is None:
-            continue
-        count = db.session.exec(select(func.count()).select_from(query.subquery())).one()
-        if offset < count and len(hits) < params.per_page:
-            model: Any = {"institution": Institution, "offering": Offering, "expert": Expert}[kind]
-            rows = db.session.exec(query.order_by(model.id).offset(offset).limit(params.per_page - len(hits))).all()
-            hits.extend(_hit(kind, row) for row in rows)
-            offset = 0
-        else:
-            offset = max(0, offset - count)
-        total += count
-    return hits, total
+    """Hits and total for ``params`` from the database: by the chosen sort, else institutions, then
+    offerings, then experts. An index a filter cannot apply to (an expert's grade) contributes nothing."""
+    kinds = [k for k in (KINDS if params.type == "all" else (params.type,)) if applicable(k, params.filters)]
+    if not kinds:
+        return [], 0
+    rows = union_all(*[_keys(k, params) for k in kinds]).subquery()
+    total = int(db.session.execute(select(func.count()).select_from(rows)).scalar_one())
+    order: list[Any] = [rows.c.kind, rows.c.id]
+    if params.sort != "relevance":
+        order.insert(0, rows.c.value.desc().nulls_last())
+    page = db.session.execute(select(rows.c.kind, rows.c.id).order_by(*order)
+                              .offset((params.page - 1) * params.per_page).limit(params.per_page)).all()
+    loaded: dict[tuple[int, int], Any] = {}
+    for position, kind in enumerate(KINDS):
+        ids = [i for k, i in page if k == position]
+        if ids:
+            model = MODELS[kind]
+            loaded.update(((position, obj.id), obj) for obj in db.session.exec(select(model).where(col(model.id).in_(ids))).all())
+    return [_hit(KINDS[k], loaded[(k, i)]) for k, i in page], total

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from directory.core.numbers import parse_int
 from search.analysis import clauses, clean_query, matching_strategy
 from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES
 
@@ -16,6 +17,10 @@ HIGHLIGHT_PRE = "\ue000"
 HIGHLIGHT_POST = "\ue001"
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 50
+MAX_FILTER_LENGTH = 100
+# Meilisearch answers at most 10 000 hits (search/settings.py); at 50 a page that is page 200. A bound on each
+# parameter, rather than on their product, is one the OpenAPI description can state.
+MAX_PAGE = 10000 // MAX_PER_PAGE
 TYPES = ("all", *INDEX_TYPES)
 SORTS = {
     "relevance": None,
@@ -50,9 +55,10 @@ class SearchParams:
 
 def parse_params(args: Any) -> SearchParams:
     """Validate a mapping of request arguments. Raises :class:`InvalidSearch` for a bad value."""
-    q = (args.get("q") or "").strip()
-    if len(q) > MAX_QUERY_LENGTH:
+    q = args.get("q") or ""
+    if len(q) > MAX_QUERY_LENGTH:  # measured as sent, as the OpenAPI maxLength is
         raise InvalidSearch("q", "too_long")
+    q = q.strip()
     kind = args.get("type") or "all"
     if kind not in TYPES:
         raise InvalidSearch("type", "unknown")
@@ -63,17 +69,18 @@ def parse_params(args: Any) -> SearchParams:
     per_page = _positive_int(args, "per_page", 20)
     if per_page > MAX_PER_PAGE:
         raise InvalidSearch("per_page", "too_large")
-    if page * per_page > 10000:
+    if page > MAX_PAGE:
         raise InvalidSearch("page", "too_large")
     filters = {}
     for name in FILTER_PARAMS:
-        value = (args.get(name) or "").strip()
+        value = args.get(name) or ""
+        if len(value) > MAX_FILTER_LENGTH:
+            raise InvalidSearch(name, "too_long")
+        if name == "grade" and value and value not in GRADES:
+            raise InvalidSearch(name, "unknown")
+        value = value.strip()
         if not value:
             continue
-        if len(value) > 100:
-            raise InvalidSearch(name, "too_long")
-        if name == "grade" and value not in GRADES:
-            raise InvalidSearch(name, "unknown")
         filters[name] = value
     return SearchParams(q=q, type=kind, filters=filters, sort=sort, page=page, per_page=per_page)
 
@@ -82,10 +89,9 @@ def _positive_int(args: Any, name: str, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidSearch(name, "not_a_number") from None
+    value = parse_int(raw)  # ASCII digits only: "１２" and "1_000" are not page numbers
+    if value is None:
+        raise InvalidSearch(name, "not_a_number")
     if value < 1:
         raise InvalidSearch(name, "too_small")
     return value
@@ -152,8 +158,8 @@ def needs_federation(params: SearchParams) -> bool:
 def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Queries and the federation object for one ranked list over every applicable index (or the one chosen),
     the whole query plus, for a sentence, each of its clauses at a lower weight. Meilisearch merges the
-    lists by ranking score and keeps each document once."""
-    kinds = [k for k in INDEX_TYPES if applicable(k, params.filters)] if params.type == "all" else [params.type]
+    lists by the chosen sort, then by ranking score, and keeps each document once."""
+    kinds = [k for k in (INDEX_TYPES if params.type == "all" else [params.type]) if applicable(k, params.filters)]
     parts = clauses(params.q)
     # "frequency" lets a sentence's rare words decide, but matches nothing when one word is in no record at
     # all (引入 in 生产线想引入机器人焊接); "last" (drop words from the end) still finds something then.
@@ -164,8 +170,9 @@ def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[l
     queries = []
     for kind in kinds:
         for q, strategy, weight in variants:
+            # A chosen sort stays on every query: "sort" is the first ranking rule of every index, so the merged
+            # list follows it across indexes (records without the value last), relevance within equal values.
             body = _common(kind, params, q, strategy)
-            body.pop("sort", None)  # a federated list is merged by relevance only
             body["indexUid"] = index_uids[kind]
             body["federationOptions"] = {"weight": weight}
             queries.append(body)

@@ -16,6 +16,7 @@ from search.queries import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     SearchParams,
+    applicable,
     federated_query,
     needs_federation,
     single_index_query,
@@ -60,25 +61,31 @@ def _strip(text: Any) -> Any:
 
 
 def normalize_hit(kind: str, hit: dict[str, Any]) -> dict[str, Any]:
-    """The public shape of one hit: type, id, name and a few display fields, plus highlighted snippets."""
+    """The public shape of one hit: type, id, name and a few display fields, plus highlighted snippets. Every
+    hit carries the rating a rating sort orders it by (an offering its institution's), and institutions and
+    offerings the evaluation score a score sort orders them by."""
     formatted = hit.get("_formatted") or {}
     base = {"type": kind, "id": hit["id"], "score": hit.get("_rankingScore")}
     if kind == "institution":
         base.update(name=hit["name"], categories=hit.get("categories", []), region=hit.get("region"),
                     grade=hit.get("grade"), badge=hit.get("badge"),
                     rating={"value": hit.get("rating"), "count": hit.get("rating_count", 0)},
+                    evaluation_score=hit.get("evaluation_score"),
                     highlight={"name": highlight(formatted.get("name", hit["name"])),
                                "snippet": highlight(formatted.get("description", hit.get("description", "")))})
     elif kind == "offering":
         base.update(name=hit["title"], institution_id=hit.get("institution_id"),
                     institution_name=hit.get("institution_name"), categories=hit.get("categories", []),
                     region=hit.get("region"), fee_model=hit.get("fee_model"), grade=hit.get("grade"),
+                    rating={"value": hit.get("rating"), "count": hit.get("rating_count", 0)},
+                    evaluation_score=hit.get("evaluation_score"),
                     highlight={"name": highlight(formatted.get("title", hit["title"])),
                                "snippet": highlight(formatted.get("description", hit.get("description", "")))})
     else:
         base.update(name=hit["name"], title=hit.get("title"), organization=hit.get("organization"),
                     expertise=hit.get("expertise", []), categories=hit.get("categories", []),
                     region=hit.get("region"),
+                    rating={"value": hit.get("rating"), "count": hit.get("rating_count", 0)},
                     highlight={"name": highlight(formatted.get("name", hit["name"])),
                                "snippet": highlight(formatted.get("bio", hit.get("bio", ""))),
                                "expertise": highlight(formatted.get("expertise", hit.get("expertise", [])))})
@@ -105,6 +112,8 @@ def search(params: SearchParams) -> SearchResult:
             return SearchResult(hits=hits, total=raw.get("totalHits", raw.get("estimatedTotalHits", len(hits))),
                                 facets=_merge_facets(raw.get("facetDistribution")), page=params.page,
                                 per_page=params.per_page)
+        if not applicable(params.type, params.filters):  # experts have no grade, only institutions a tag
+            return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
         body = single_index_query(params.type, uids[params.type], params)
         raw = client.multi_search([body])["results"][0]
         hits = [normalize_hit(params.type, h) for h in raw["hits"]]

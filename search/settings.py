@@ -10,9 +10,11 @@ from typing import Any
 INDEX_TYPES = ("institution", "offering", "expert")
 INDEX_NAMES = {"institution": "institutions", "offering": "offerings", "expert": "experts"}
 
-# Ranking: Meilisearch's relevance rules first; at equal relevance the better-rated and better-graded
-# record wins (quality_rank is computed in search.documents).
-_RANKING = ["words", "typo", "proximity", "attribute", "sort", "exactness", "quality_rank:desc"]
+# Ranking: a sort the user chose comes first, so "sort by rating" lists by rating, highest first, and relevance
+# only orders records of equal rating (with no sort asked for, the rule does nothing and relevance decides).
+# Then Meilisearch's relevance rules; at equal relevance the better-rated and better-graded record wins
+# (quality_rank is computed in search.documents).
+_RANKING = ["sort", "words", "typo", "proximity", "attribute", "exactness", "quality_rank:desc"]
 
 FACETS = {
     "institution": ["categories", "industries", "region", "grade", "badge", "honors"],
@@ -27,7 +29,8 @@ DISPLAYED = {
                     "rating_count", "evaluation_score", "founded_year", "admitted_at"],
     "offering": ["id", "title", "description", "categories", "category_codes", "institution_id",
                  "institution_name", "industries", "region", "fee_model", "price_min", "price_max",
-                 "delivery_days", "public_interest", "grade", "rating", "evaluation_score", "admitted_at"],
+                 "delivery_days", "public_interest", "grade", "rating", "rating_count", "evaluation_score",
+                 "admitted_at"],
     "expert": ["id", "name", "title", "organization", "expertise", "bio", "categories", "category_codes",
                "industries", "region", "rating", "rating_count", "admitted_at"],
 }
@@ -53,7 +56,9 @@ INDEX_SETTINGS: dict[str, dict[str, Any]] = {
         "searchableAttributes": ["name", "expertise", "categories", "title", "organization", "industries",
                                  "bio", "region", "ngrams"],
         "filterableAttributes": ["id", "categories", "category_codes", "industries", "region"],
-        "sortableAttributes": ["rating", "admitted_at", "name"],
+        # Experts have no evaluation score: sorted by it they come after every scored record (no value sorts
+        # last), so one list over all three indexes can be sorted by it.
+        "sortableAttributes": ["rating", "evaluation_score", "admitted_at", "name"],
         "rankingRules": _RANKING,
     },
 }

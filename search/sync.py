@@ -76,13 +76,20 @@ def _capture(session: Session, _flush_context: Any) -> None:
             keys.update(_keys_for(obj))
     for obj in session.deleted:
         keys.update(_keys_for(obj))
-    if not keys:
+    enqueue(session, keys)
+
+
+def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
+    """Write outbox rows for ``keys`` (``("institution", 7)`` …) on the session's connection, so they commit
+    or roll back with the data. Flushes are captured by themselves; this is for bulk updates that bypass them."""
+    rows = sorted(set(keys))
+    if not rows:
         return
     now = utcnow()
     session.connection().execute(
         insert(SearchOutbox),
         [{"entity_type": k, "entity_id": i, "created_at": now, "available_at": now, "attempts": 0,
-          "last_error": ""} for k, i in sorted(keys)],
+          "last_error": ""} for k, i in rows],
     )
     session.info["search_outbox_written"] = True
 

@@ -29,6 +29,8 @@ MATRIX = [
     ("POST", "/logout", {"*": REDIRECT}),
     ("GET", "/lang/en", {"*": REDIRECT}),
     ("GET", "/my", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/messages/{message}", {"anonymous": REDIRECT, "*": NOT_FOUND}),  # someone else's message
+    ("POST", "/messages/read", {"anonymous": REDIRECT, "*": REDIRECT}),
     ("GET", "/institutions/{published}", {"*": OK}),
     ("GET", "/institutions/{unpublished}", {"owner": OK, "staff": OK, "admin": OK, "*": NOT_FOUND}),
     ("GET", "/experts/{expert}", {"*": OK}),
@@ -67,7 +69,9 @@ MATRIX = [
     ("GET", "/apply/contacts", applicant(REDIRECT, OK)),
     ("GET", "/apply/review", applicant(REDIRECT, OK)),
     ("POST", "/apply/review", applicant(REDIRECT, INVALID)),
-    ("POST", "/apply/offerings/{offering}/delete", applicant(NOT_FOUND, REDIRECT)),
+    ("GET", "/apply/offerings/{offering}", applicant(NOT_FOUND, OK)),
+    ("POST", "/apply/offerings/{offering}", applicant(NOT_FOUND, INVALID)),
+    ("POST", "/apply/offerings/{offering}/delete", applicant(NOT_FOUND, REDIRECT)),  # after the edit rows: it deletes
     ("GET", "/admin/applications", STAFF_ONLY),
     ("GET", "/admin/applications/{application}", STAFF_ONLY),
     ("POST", "/admin/applications/{application}/approve", staff_only(REDIRECT)),
@@ -84,6 +88,9 @@ MATRIX = [
     ("POST", "/institutions/{published}/invitations",  # no e-mail given: back with a message
      {"anonymous": REDIRECT, "staff": 303, "admin": 303, "*": FORBIDDEN}),
     ("GET", "/invite/unknown-token", {"*": NOT_FOUND}),
+    # {other_user} does not work with {published}: staff are told so, nobody else may even ask
+    ("POST", "/institutions/{published}/colleagues/{other_user}/remove",
+     {"anonymous": REDIRECT, "staff": NOT_FOUND, "admin": NOT_FOUND, "*": FORBIDDEN}),
     ("POST", "/invite/unknown-token", {"*": NOT_FOUND}),
     ("POST", "/institutions/{unpublished}/attachments",  # no file chosen: back with a message
      {"anonymous": REDIRECT, "owner": 303, "staff": 303, "admin": 303, "*": FORBIDDEN}),
@@ -160,7 +167,7 @@ MATRIX = [
     ("GET", "/admin/events/{event}", STAFF_ONLY),
     ("GET", "/admin/events/{event}/edit", STAFF_ONLY),
     ("POST", "/admin/events/{event}/edit", staff_only(INVALID)),
-    ("POST", "/admin/events/{event}/slots", staff_only(REDIRECT)),  # nothing given: back with a message
+    ("POST", "/admin/events/{event}/slots", staff_only(INVALID)),  # nothing given: the form again, errors beside the fields
     ("POST", "/admin/events/{event}/close_registration", staff_only(REDIRECT)),
     ("POST", "/admin/events/{event}/schedule", staff_only(REDIRECT)),
     ("POST", "/admin/events/{event}/publish-schedule", staff_only(REDIRECT)),
@@ -184,6 +191,7 @@ MATRIX = [
     ("GET", "/my/evaluation", {"anonymous": REDIRECT, "owner": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/evaluation/institutions/{published}", {"anonymous": REDIRECT, "staff": OK, "admin": OK,
                                                      "*": NOT_FOUND}),
+    ("POST", "/admin/evaluation/institutions/{published}/withdraw-badge", staff_only(INVALID)),  # no reason
     ("GET", "/admin/monitoring", STAFF_ONLY),
     ("GET", "/admin/monitoring?period=abc", staff_only(BAD)),
     ("GET", "/admin/monitoring.xlsx", STAFF_ONLY),
@@ -225,6 +233,7 @@ def records(db_session):
         "unpublished_expert": factories.expert(admit=False).id,
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
+        "message": _message(),
     }
 
 
@@ -258,13 +267,13 @@ def _event(provider_institution):
     ent_user = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
     prov_user = factories.user(role="institution", institution_id=provider_institution.id)
     a = services.register(user=ent_user, event=event, seeks="专利")
-    b = services.register(user=prov_user, event=event, offers="专利代理")
-    request = services.request_meeting(user=ent_user, requester=a, recipient=b)
+    b = services.register(user=prov_user, event=event, offers="专利代理", listed=True)
+    request = services.request_meeting(user=ent_user, requester=a, recipient=b, message="想约谈")
     services.respond_to_request(user=prov_user, request=request, accept=True)
     pending = services.request_meeting(user=ent_user, requester=a,
                                        recipient=services.register(user=factories.user(
                                            role="institution", institution_id=factories.institution().id),
-                                           event=event))
+                                           event=event, listed=True), message="想约谈")
     schedule.run(event=event, user=staff)
     from sqlmodel import select
 
@@ -286,6 +295,12 @@ def _review(engagement):
     db.session.add(review)
     db.session.flush()
     return review.id
+
+
+def _message():
+    from directory.notifications.services import notify
+
+    return notify(users=[factories.user(role="enterprise")], kind="test", title="别人的消息")[0].id
 
 
 def _attachment(institution):

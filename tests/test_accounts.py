@@ -84,6 +84,7 @@ def test_admin_changes_roles_but_never_locks_themself_out(db_session):
         services.update_user(user=other, role="root", active=True, actor=admin)
     assert {u.id for u in services.list_users(role="staff")} == {staff.id, other.id}
     assert [u.id for u in services.list_users(query=other.email.upper())] == [other.id]
+    assert list(services.list_users(query="%")) == [] and list(services.list_users(query="_")) == []  # literal
 
 
 def test_admin_users_page(client, auth, db_session):

@@ -38,9 +38,9 @@ def test_full_application_and_approval(db_session, vocab):
     application = services.submit(user=applicant)
     assert inst.status == RecordStatus.PENDING and application.status == ApplicationStatus.SUBMITTED
     assert db_session.exec(select(Notification).where(Notification.user_id == staff.id)).first()
-    assert services.review_queue() == [application]
-    assert services.review_queue(category_id=vocab.category("知识产权").id) == [application]
-    assert services.review_queue(category_id=vocab.category("融资服务").id) == []
+    assert services.review_queue().items == [application]
+    assert services.review_queue(category_id=vocab.category("知识产权").id).items == [application]
+    assert services.review_queue(category_id=vocab.category("融资服务").id).items == []
     services.approve(application=application, actor=staff)
     assert inst.status == RecordStatus.ADMITTED and inst.is_published and inst.admitted_at
     told = db_session.exec(select(Notification).where(Notification.user_id == applicant.id)).all()
@@ -113,11 +113,14 @@ def test_apply_through_the_pages(client, auth, db_session, search_backend):
     r = client.post("/apply/services", data={"categories": [vocab.category("产品检验检测").id],
                                              "industries": [vocab.industry("钢铁").id], "qualifications": "CMA资质认定证书"})
     assert r.status_code == 302
-    bad = client.post("/apply/offerings", data={"title": "x", "category": vocab.category("产品检验检测").id,
-                                                "fee_model": "fixed", "price_min": "500", "price_max": "100"})
+    bad = client.post("/apply/offerings", data={"offering-title": "x", "offering-category": vocab.category("产品检验检测").id,
+                                                "offering-fee_model": "fixed", "offering-price_min": "500",
+                                                "offering-price_max": "100"})
     assert bad.status_code == 422
-    r = client.post("/apply/offerings", data={"title": "金属材料力学性能检测", "category": vocab.category("产品检验检测").id,
-                                              "fee_model": "fixed", "price_min": "300", "price_max": "800"})
+    r = client.post("/apply/offerings", data={"offering-title": "金属材料力学性能检测",
+                                              "offering-category": vocab.category("产品检验检测").id,
+                                              "offering-fee_model": "fixed", "offering-price_min": "300",
+                                              "offering-price_max": "800"})
     assert r.status_code == 302
     r = client.post("/apply/contacts", data={"contact_name": "赵工", "contact_phone": "0417-6200000"})
     assert r.status_code == 302
@@ -176,13 +179,13 @@ def test_stale_records_and_monthly_reminders(db_session):
     owner = factories.user(role="institution", institution_id=old.id)
     old.confirmed_at = utcnow() - timedelta(days=400)
     db_session.flush()
-    assert services.stale_institutions() == [old]
+    assert services.stale_institutions().items == [old]
     assert fresh not in services.stale_institutions()
     assert services.remind_stale() == 1
     assert services.remind_stale() == 0  # not again within a month
     assert services.remind_stale(now=utcnow() + timedelta(days=31)) == 1
     services.confirm_current(institution=old, user=owner)
-    assert services.stale_institutions() == []
+    assert services.stale_institutions().items == []
     with pytest.raises(NotAllowed):
         services.confirm_current(institution=fresh, user=owner)
 
@@ -203,7 +206,8 @@ def _edit(inst, **overrides):
     data = dict(name=inst.name, credit_code=inst.credit_code, categories=list(inst.categories),
                 qualifications=list(inst.qualifications), description=inst.description, region=inst.region,
                 industries=list(inst.industries), coverage=list(inst.coverage), contact_name="王经理",
-                contact_phone="0417-2800000", email="")
+                contact_phone="0417-2800000", email="", address=inst.address, postal_code=inst.postal_code,
+                website=inst.website, founded_year=inst.founded_year, staff_count=inst.staff_count)
     data.update({k: (v(vocab) if callable(v) else v) for k, v in overrides.items()})
     return services.ProfileEdit(**data)
 
@@ -219,7 +223,7 @@ def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_
     new_code = factories.credit_code()
     request = services.edit_profile(institution=inst, user=owner, data=_edit(
         inst, name="营口新名称有限公司", credit_code=new_code, description="更新后的简介：专注发明专利与商标代理服务。",
-        categories=lambda v: [v.category("商标代理")]))
+        categories=lambda v: [v.category("商标代理")])).pending
     assert inst.description.startswith("更新后的简介")  # live
     assert inst.name == "营口原名称有限公司" and inst.credit_code != new_code  # waiting
     assert {f for f, _old, _new in services.change_diff(request)} == {"name", "credit_code", "categories"}
@@ -239,7 +243,7 @@ def test_rejected_change_needs_a_reason_and_changes_nothing(db_session):
     inst = factories.institution(name="营口保持原名有限公司")
     owner = factories.user(role="institution", institution_id=inst.id)
     staff = factories.user(role="staff")
-    request = services.edit_profile(institution=inst, user=owner, data=_edit(inst, name="营口想改名有限公司"))
+    request = services.edit_profile(institution=inst, user=owner, data=_edit(inst, name="营口想改名有限公司")).pending
     with pytest.raises(InvalidInput):
         services.decide_change(request=request, actor=staff, approve=False, reason="")
     services.decide_change(request=request, actor=staff, approve=False, reason="营业执照名称未变更")
@@ -252,8 +256,8 @@ def test_only_the_owner_edits_and_no_change_request_for_descriptive_edits(db_ses
     with pytest.raises(NotAllowed):
         services.edit_profile(institution=inst, user=stranger, data=_edit(inst))
     owner = factories.user(role="institution", institution_id=inst.id)
-    assert services.edit_profile(institution=inst, user=owner, data=_edit(inst, description="只改简介的内容，足够长的描述。")) is None
-    assert services.pending_changes() == []
+    assert services.edit_profile(institution=inst, user=owner, data=_edit(inst, description="只改简介的内容，足够长的描述。")).pending is None
+    assert services.pending_changes().items == []
 
 
 def test_profile_and_change_review_pages(client, auth, db_session):
@@ -297,7 +301,7 @@ def test_expert_application_in_the_same_queue(db_session, search_backend):
         email="chen@example.cn")
     assert expert.status == RecordStatus.DRAFT and applicant.expert_id == expert.id
     application = experts.submit(user=applicant)
-    assert services.review_queue(category_id=vocab.category("技术转移与科技成果转化").id) == [application]
+    assert services.review_queue(category_id=vocab.category("技术转移与科技成果转化").id).items == [application]
     services.approve(application=application, actor=staff)
     assert db_session.get(Expert, expert.id).is_published
     drain(search=search_backend)

@@ -105,3 +105,32 @@ def test_filter_injection_matches_literally(client, db_session, search_backend, 
         assert response.get_json()["hits"] == []  # a literal category of that name does not exist
     control = client.get("/api/v1/search", query_string={"type": "institution", "category": "融资服务"}).get_json()
     assert [h["name"] for h in control["hits"]] == ["营口融资甲有限公司"]
+
+
+@pytest.mark.parametrize("kind", ["expert", "all"])
+def test_a_filter_a_record_type_lacks_finds_nothing_of_it(client, db_session, search_backend, kind):
+    factories.expert(name="孙会计", expertise=("融资方案设计",))
+    drain(search=search_backend)
+    for query in ({"type": kind, "tag": "科技型中小企业"}, {"type": kind, "grade": "A"}):
+        response = client.get("/api/v1/search", query_string=query)
+        assert response.status_code == 200  # was a 500 for type=expert&tag=…
+        assert [h for h in response.get_json()["hits"] if h["type"] == "expert"] == []
+
+
+def test_an_undeclared_method_is_405_with_allow(client, db_session):
+    response = client.open("/api/v1/search", method="TRACE")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_openapi_states_the_limits_the_api_enforces(client, db_session):
+    from search.queries import MAX_PAGE
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert params["page"]["anyOf"][0]["maximum"] == MAX_PAGE
+    assert client.get(f"/api/v1/search?page={MAX_PAGE + 1}").status_code == 400
+    need = doc["paths"]["/api/v1/recommendations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "专利代理" in need["properties"]["category"]["enum"]  # the classification, as accepted
+    assert None in need["properties"]["category"]["enum"]

@@ -174,9 +174,10 @@ def test_events_schedule_and_followup_commands(runner, db_session):
     ent = services.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
                             event=event)
     provs = [services.register(user=factories.user(role="institution", institution_id=factories.institution().id),
-                               event=event) for _ in range(2)]
+                               event=event, listed=True) for _ in range(2)]
     for prov in provs:  # one slot, one table: only one of the two meetings fits
-        request = services.request_meeting(user=db_session.get(User, ent.user_id), requester=ent, recipient=prov)
+        request = services.request_meeting(user=db_session.get(User, ent.user_id), requester=ent, recipient=prov,
+                                           message="想约谈")
         services.respond_to_request(user=db_session.get(User, prov.user_id), request=request, accept=True)
     result = runner.invoke(args=["events", "schedule", str(event.id)])
     assert result.exit_code == 0, result.output

@@ -95,7 +95,7 @@ def test_the_need_pages_in_english_and_chinese(client, auth, db_session, sme):
     ent, _user = sme
     auth.login("enterprise", enterprise_id=ent.id)
     bad = client.post("/needs/new", data={"title": "", "text": "x", "visibility": "public"})
-    assert bad.status_code == 422 and "必填" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "请填写需求标题。" in bad.get_data(as_text=True)  # says which field, not "必填"
     client.get("/lang/en")
     bad = client.post("/needs/new", data={"title": "t", "text": "x", "visibility": "public", "budget_min": "9",
                                           "budget_max": "1"})

@@ -179,3 +179,14 @@ def test_back_office_export_roundtrips(client, auth, db_session, tmp_path):
     report = import_file("institutions", path)
     assert report.applied and report.count("unchanged") == 1
     assert client.get("/admin/export/experts.csv").data.decode("utf-8-sig").startswith("姓名,")
+
+
+def test_an_oversized_csv_cell_is_a_file_error_not_a_500(client, auth, db_session):
+    import io
+
+    auth.login("staff")
+    data = (",".join(ZH_HEADER) + "\n" + "x" * 200_000 + "\n").encode()
+    response = client.post("/admin/import", data={"kind": "institutions", "file": (io.BytesIO(data), "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "引号" in response.get_data(as_text=True)  # the reason, in the user's language

@@ -1,15 +1,24 @@
-"""Several accounts per institution: invitations by e-mail."""
+"""Several accounts per institution (issue 14, item 8): invitations bound to the invitee's e-mail, only from
+admitted institutions, accepted once even when pressed fifty times at once; colleagues seen and removed."""
 
+import threading
+import uuid
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import text
+from sqlmodel import func, select
 
 from directory.accounts import invitations
 from directory.accounts.models import Invitation, User
+from directory.audit.models import AuditLog
+from directory.core.db import commit_or_rollback
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
+from directory.extensions import db
+from directory.notifications.models import Notification
 from tests import factories
+from tests.conftest import BACKENDS, make_test_app
 
 
 def test_staff_invite_a_colleague_who_joins(client, auth, db_session, caplog):
@@ -23,12 +32,30 @@ def test_staff_invite_a_colleague_who_joins(client, auth, db_session, caplog):
     assert f"/invite/{invitation.token}" in caplog.text  # e-mailed (logged without SMTP)
     auth.logout()
     assert client.get(f"/invite/{invitation.token}").status_code == 302  # log in first
-    colleague = auth.login("institution")
+    colleague = factories.user(role="institution", email="COLLEAGUE@example.cn")  # the case does not matter
+    client.post("/login", data={"login": "colleague@example.cn", "password": factories.PASSWORD})
     assert "营口邀请测试有限公司" in client.get(f"/invite/{invitation.token}").get_data(as_text=True)
     assert client.post(f"/invite/{invitation.token}").status_code == 302
+    assert client.post(f"/invite/{invitation.token}").status_code == 302  # a second press changes nothing
     db_session.expire_all()
     assert db_session.get(User, colleague.id).institution_id == inst.id
     assert client.get(f"/invite/{invitation.token}").status_code == 404  # used
+    assert db_session.exec(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "institution.join")).one() == 1
+
+
+def test_the_link_works_only_for_the_invited_address(client, auth, db_session):
+    inst = factories.institution()
+    owner = factories.user(role="institution", institution_id=inst.id)
+    invitation = invitations.invite(institution=inst, email="invited@example.cn", actor=owner)
+    intruder = auth.login("institution")  # someone the link was forwarded to
+    page = client.get(f"/invite/{invitation.token}").get_data(as_text=True)
+    assert 'id="other-email"' in page and 'id="accept-invitation"' not in page
+    assert "i******@example.cn" in page and "invited@example.cn" not in page
+    assert client.post(f"/invite/{invitation.token}").status_code == 403
+    db_session.expire_all()
+    assert db_session.get(User, intruder.id).institution_id is None
+    assert db_session.get(Invitation, invitation.id).accepted_at is None  # still open for the right person
 
 
 def test_invitation_rules(db_session):
@@ -38,12 +65,114 @@ def test_invitation_rules(db_session):
         invitations.invite(institution=inst, email="x@example.cn", actor=factories.user(role="enterprise"))
     with pytest.raises(InvalidInput):
         invitations.invite(institution=inst, email="not-an-email", actor=owner)
+    with pytest.raises(InvalidInput):
+        invitations.invite(institution=inst, email=owner.email.upper(), actor=owner)  # already a colleague
     invitation = invitations.invite(institution=inst, email="x@example.cn", actor=owner)  # owners invite too
     with pytest.raises(NotAllowed):
         invitations.accept(token=invitation.token, user=factories.user(role="expert"))
-    elsewhere = factories.user(role="institution", institution_id=factories.institution().id)
+    with pytest.raises(NotAllowed):
+        invitations.accept(token=invitation.token, user=factories.user(role="institution"))  # another address
+    elsewhere = factories.user(role="institution", email="x@example.cn", institution_id=factories.institution().id)
     with pytest.raises(InvalidInput):
         invitations.accept(token=invitation.token, user=elsewhere)
     invitation.expires_at = utcnow() - timedelta(seconds=1)
+    elsewhere.institution_id = None
     with pytest.raises(NotFound):
-        invitations.accept(token=invitation.token, user=factories.user(role="institution"))
+        invitations.accept(token=invitation.token, user=elsewhere)
+
+
+@pytest.mark.parametrize("status", ["draft", "pending", "suspended"])
+def test_only_admitted_institutions_invite(client, auth, db_session, status):
+    inst = factories.institution(admit=False)
+    inst.status = status
+    owner = factories.user(role="institution", institution_id=inst.id)
+    with pytest.raises(InvalidInput):
+        invitations.invite(institution=inst, email="x@example.cn", actor=owner)
+    auth.login("staff")
+    response = client.post(f"/institutions/{inst.id}/invitations", data={"email": "x@example.cn"})
+    assert response.status_code == 303
+    assert db_session.exec(select(func.count()).select_from(Invitation)).one() == 0
+
+
+def test_the_institutions_users_see_and_remove_colleagues(client, auth, db_session):
+    inst = factories.institution()
+    first = factories.user(role="institution", institution_id=inst.id, email="first@example.cn")
+    second = factories.user(role="institution", institution_id=inst.id, email="second@example.cn")
+    invitations.invite(institution=inst, email="third@example.cn", actor=first)
+    outsider = factories.user(role="institution", institution_id=factories.institution().id)
+
+    client.post("/login", data={"login": outsider.email, "password": factories.PASSWORD})
+    assert 'id="colleagues"' not in client.get(f"/institutions/{inst.id}").get_data(as_text=True)  # public page
+    assert client.post(f"/institutions/{inst.id}/colleagues/{second.id}/remove").status_code == 403
+    auth.logout()
+
+    client.post("/login", data={"login": first.email, "password": factories.PASSWORD})
+    page = client.get(f"/institutions/{inst.id}").get_data(as_text=True)
+    assert 'id="colleagues"' in page and "second@example.cn" in page and "third@example.cn" in page
+    assert page.count("/remove") == 2  # either of two may go, yourself included
+    assert client.post(f"/institutions/{inst.id}/colleagues/{second.id}/remove").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, second.id).institution_id is None
+    entry = db_session.exec(select(AuditLog).where(AuditLog.action == "institution.remove_user")).one()
+    assert entry.actor_id == first.id and entry.changes == {"user": ["second@example.cn", None]}
+    assert db_session.exec(select(Notification).where(Notification.user_id == second.id,
+                                                      Notification.kind == "institution.removed")).one()
+    # now the last user: no button for yourself, and the rule holds if the form is posted anyway
+    page = client.get(f"/institutions/{inst.id}").get_data(as_text=True)
+    assert "/remove" not in page
+    response = client.post(f"/institutions/{inst.id}/colleagues/{first.id}/remove")
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, first.id).institution_id == inst.id
+    assert "唯一" in client.get(f"/institutions/{inst.id}").get_data(as_text=True)  # told why, in Chinese
+    auth.logout()
+    auth.login("staff")  # staff manage every institution's users
+    assert client.post(f"/institutions/{inst.id}/colleagues/{first.id}/remove").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, first.id).institution_id is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fifty_simultaneous_accepts_link_the_account_once(backend, tmp_path, meili):
+    """Real commits on a fresh database per backend, one thread and one app context per press of the button."""
+    presses = 50
+    app, schema = make_test_app(backend, tmp_path, meili, f"i{uuid.uuid4().hex[:8]}_")
+    try:
+        with app.app_context():
+            with commit_or_rollback(db.session):
+                inst = factories.institution()
+                owner = factories.user(role="institution", institution_id=inst.id)
+                invitee = factories.user(role="institution", email="invitee@example.cn")
+                token = invitations.invite(institution=inst, email="Invitee@example.cn", actor=owner).token
+                inst_id, invitee_id = inst.id, invitee.id
+        barrier = threading.Barrier(presses)
+        answers, errors = [], []
+
+        def press() -> None:
+            with app.app_context():
+                barrier.wait()
+                try:
+                    with commit_or_rollback(db.session):
+                        answers.append(invitations.accept(token=token, user=db.session.get_one(User, invitee_id)).id)
+                except Exception as exc:  # reported below
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=press) for _ in range(presses)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        assert answers == [inst_id] * presses  # every press answers the same
+        with app.app_context():
+            assert db.session.get_one(User, invitee_id).institution_id == inst_id
+            invitation = db.session.exec(select(Invitation).where(Invitation.token == token)).one()
+            assert invitation.accepted_by_id == invitee_id
+            assert db.session.exec(select(func.count()).select_from(AuditLog).where(
+                AuditLog.action == "institution.join")).one() == 1
+    finally:
+        engine = app.extensions["database_engine"]
+        if schema:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

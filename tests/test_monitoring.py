@@ -279,8 +279,13 @@ def test_event_outcomes(db_session):
     _meeting(may, "held", [("e", "intent", 1000, "initial"), ("p", "signed", 5000, "initial")])
     # both say intent: the larger amount, not the sum
     _meeting(may, "held", [("e", "intent", 200, "initial"), ("p", "intent", 300, "initial")], enterprise_obj=west)
-    # no progress now; the follow-up three months on does not change the event's outcome
+    # each side's latest answer counts: no progress on the day, signed three months on
     _meeting(may, "held", [("e", "none", None, "initial"), ("e", "signed", 99999, "followup")])
+    # the enterprise's follow-up takes back its "signed"; the provider's first answer (intent) still stands
+    _meeting(may, "held", [("e", "signed", 4000, "initial"), ("e", "none", None, "followup"),
+                           ("p", "intent", 600, "initial")])
+    # an intent that came to nothing
+    _meeting(may, "held", [("e", "intent", 100, "initial"), ("e", "none", None, "followup")])
     _meeting(may, "no_show")
     _meeting(may, "held")  # no feedback
     _meeting(may, "scheduled")
@@ -289,10 +294,10 @@ def test_event_outcomes(db_session):
     _event(date(2025, 11, 1), status="registration_open")
 
     figures = services.event_figures(period=services.parse_period("2025"), region_id=None)
-    assert (figures.events_held, figures.meetings_held, figures.no_shows) == (1, 4, 1)
-    assert figures.no_show_rate == pytest.approx(0.2)
-    assert figures.outcomes == {"signed": 1, "intent": 1, "none": 1}
-    assert (figures.amount_signed, figures.amount_intended) == (5000, 300)
+    assert (figures.events_held, figures.meetings_held, figures.no_shows) == (1, 6, 1)
+    assert figures.no_show_rate == pytest.approx(1 / 7)
+    assert figures.outcomes == {"signed": 2, "intent": 2, "none": 1}
+    assert (figures.amount_signed, figures.amount_intended) == (5000 + 99999, 300 + 600)
 
     west_figures = services.event_figures(period=services.parse_period("2025"), region_id=region_id("西市区"))
     assert (west_figures.events_held, west_figures.meetings_held, west_figures.no_shows) == (1, 1, 0)

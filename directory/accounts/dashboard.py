@@ -25,7 +25,8 @@ class MyPage:
     role_label: Any
     profile: Any = None
     sections: list[Section] = field(default_factory=list)
-    inbox: list[Any] = field(default_factory=list)
+    inbox: Any = None  # a Page of the user's messages
+    unread: int = 0
 
 
 ROLE_LABELS = {
@@ -37,16 +38,17 @@ ROLE_LABELS = {
 }
 
 
-def my_page(user: Any) -> MyPage:
-    """Assemble the role-appropriate overview for ``user``."""
+def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
+    """Assemble the role-appropriate overview for ``user``, with page ``inbox_page`` of their messages."""
     from directory.enterprises.models import Enterprise
     from directory.experts.models import Expert
     from directory.institutions.models import Institution
 
     role = Role(user.role)
-    from directory.notifications.services import inbox
+    from directory.notifications.services import inbox, unread_count
 
-    page = MyPage(role=role.value, role_label=ROLE_LABELS[role], inbox=inbox(user, limit=10))
+    page = MyPage(role=role.value, role_label=ROLE_LABELS[role], inbox=inbox(user, page=inbox_page),
+                  unread=unread_count(user))
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [

@@ -15,6 +15,7 @@ from directory.accounts.models import Role, User
 from directory.accounts.passwords import hash_password
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
@@ -154,18 +155,20 @@ def set_locale(user: User, locale: str) -> None:
     db.session.add(user)
 
 
-def list_users(*, role: str | None = None, query: str = "", limit: int = 200) -> list[User]:
-    """Accounts for the admin page, newest first, optionally one role or matching name, e-mail or phone."""
+def list_users(*, role: str | None = None, query: str = "", page: int = 1, per_page: int | None = None) -> Page[User]:
+    """Accounts for the admin page, newest first, optionally one role or matching name, e-mail or phone;
+    one page of them with the total that match."""
     from sqlmodel import col, or_
 
-    statement = select(User).order_by(col(User.id).desc()).limit(limit)
+    statement = select(User).order_by(col(User.id).desc())
     if role:
         statement = statement.where(User.role == role)
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(or_(func.lower(User.email).like(pattern), col(User.phone).like(pattern),
-                                        func.lower(User.display_name).like(pattern)))
-    return list(db.session.exec(statement).all())
+        q = query.strip().lower()  # autoescape: a % or _ typed by the admin matches itself, not everything
+        statement = statement.where(or_(func.lower(User.email).contains(q, autoescape=True),
+                                        col(User.phone).contains(q, autoescape=True),
+                                        func.lower(User.display_name).contains(q, autoescape=True)))
+    return paginate(statement, page=page, per_page=per_page)
 
 
 def update_user(*, user: User, role: str, active: bool, actor: User) -> User:

@@ -139,8 +139,9 @@ def register() -> Any:
 @login_required
 def my() -> Any:
     from directory.accounts.dashboard import my_page
+    from directory.core.paging import page_number
 
-    return render_template("accounts/my.html", page=my_page(current_user))
+    return render_template("accounts/my.html", page=my_page(current_user, inbox_page=page_number(request.args)))
 
 
 @bp.route("/lang/<code>")
@@ -181,15 +182,36 @@ def invite(institution_id: int) -> Any:
 def accept_invitation(token: str) -> Any:
     from directory.accounts import invitations
 
-    invitation = invitations.find(token)
-    if not current_user.is_authenticated:
-        flash(_("Log in or register as a service institution to accept the invitation."), "info")
-        return redirect(url_for("accounts.login", next=request.path))
-    if request.method == "POST":
-        institution = invitations.accept(token=token, user=current_user)
+    if request.method == "POST" and current_user.is_authenticated:
+        institution = invitations.accept(token=token, user=current_user)  # idempotent: a second press is fine
         flash(_("You now work with %(name)s on this platform.", name=institution.name), "success")
         return redirect(url_for("accounts.my"))
+    invitation = invitations.find(token)
+    if not current_user.is_authenticated:
+        flash(_("Log in or register as a service institution with %(email)s to accept the invitation.",
+                email=invitations.masked(invitation.email)), "info")
+        return redirect(url_for("accounts.login", next=request.path))
     from directory.institutions.models import Institution
 
-    return render_template("accounts/invitation.html", invitation=invitation,
-                           institution=db.session.get(Institution, invitation.institution_id))
+    return render_template("accounts/invitation.html", invitation=invitation, masked=invitations.masked,
+                           institution=db.session.get(Institution, invitation.institution_id),
+                           same_email=(current_user.email or "").lower() == invitation.email)
+
+
+@bp.post("/institutions/<int:institution_id>/colleagues/<int:user_id>/remove")
+@login_required
+def remove_colleague(institution_id: int, user_id: int) -> Any:
+    from directory.accounts import invitations
+    from directory.accounts.models import User
+    from directory.core.http import run_and_flash
+    from directory.institutions.models import Institution
+
+    institution, user = db.session.get(Institution, institution_id), db.session.get(User, user_id)
+    if institution is None or user is None:
+        abort(404)
+    name = user.display_name
+    run_and_flash(lambda: invitations.remove(institution=institution, user=user, actor=current_user),
+                  _("%(name)s no longer works with this institution here.", name=name))
+    if user.id == current_user.id:
+        return redirect(url_for("accounts.my"))
+    return redirect(url_for("institutions.detail", institution_id=institution_id) + "#colleagues")

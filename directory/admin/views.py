@@ -11,6 +11,7 @@ from flask_login import current_user
 from directory.accounts.decorators import staff_required
 from directory.admin.forms import DeleteForm, StopWordForm, SynonymForm
 from directory.core.errors import DomainError
+from directory.core.numbers import parse_id
 from search import dictionary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -95,7 +96,8 @@ def import_upload() -> Any:
         suffix = Path(form.file.data.filename or "").suffix.lower()
         token = uploads.store(form.file.data.read(), suffix)
         try:
-            report = import_file(form.kind.data, uploads.path_for(token), dry_run=True)  # type: ignore[arg-type]
+            report = import_file(form.kind.data, uploads.path_for(token), admit=bool(form.admit.data),  # type: ignore[arg-type]
+                                 dry_run=True)
         except ImportFileError as exc:
             uploads.discard(token)
             form.file.errors = [str(exc)]
@@ -125,6 +127,9 @@ def import_apply(token: str) -> Any:
         return render_template("admin/import_preview.html", report=report, token=token, confirm=form,
                                admit=bool(form.admit.data)), 422
     uploads.discard(token)
+    for row in report.rows:
+        for note in row.notes:
+            flash(f"{row.name}: {note}", "warning")
     flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped.",
             created=report.count("created"), updated=report.count("updated"),
             unchanged=report.count("unchanged"), skipped=report.count("skipped")), "success")
@@ -155,7 +160,9 @@ def users() -> Any:
     role = request.args.get("role") or None
     if role not in (None, *[r.value for r in ROLE_LABELS]):
         role = None
-    accounts = list_users(role=role, query=request.args.get("q", ""))
+    from directory.core.paging import page_number
+
+    accounts = list_users(role=role, query=request.args.get("q", ""), page=page_number(request.args))
     forms = {u.id: UserForm(prefix=f"u{u.id}", role=str(u.role), active=u.active) for u in accounts}
     return render_template("admin/users.html", accounts=accounts, forms=forms, roles=ROLE_LABELS, role=role,
                            q=request.args.get("q", ""))
@@ -164,28 +171,30 @@ def users() -> Any:
 @bp.post("/users/<int:user_id>")
 @staff_required
 def update_user(user_id: int) -> Any:
-    from flask import abort
+    from flask import abort, request
 
     from directory.accounts.models import User
     from directory.accounts.services import update_user as update
     from directory.admin.forms import UserForm
+    from directory.core.urls import safe_next
     from directory.extensions import db
 
     _admin_only()
+    back = safe_next(request.form.get("next"), url_for("admin.users"))  # the page and filters it was saved from
     account = db.session.get(User, user_id)
     if account is None:
         abort(404)
     form = UserForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
         flash(_("Choose a role."), "danger")
-        return redirect(url_for("admin.users")), 303
+        return redirect(back), 303
     try:
         update(user=account, role=form.role.data, active=form.active.data, actor=current_user)
     except DomainError as exc:
         flash(str(exc.message), "danger")
-        return redirect(url_for("admin.users")), 303
+        return redirect(back), 303
     flash(_("Account updated."), "success")
-    return redirect(url_for("admin.users"))
+    return redirect(back)
 
 
 @bp.get("/export/<any(institutions, experts):kind>.<any(xlsx, csv):fmt>")
@@ -239,7 +248,7 @@ def add_term(kind: str) -> Any:
         return _taxonomy_page(422)
     try:
         taxonomy.add_term(kind=kind, name=form.name.data, name_en=form.name_en.data or "",
-                          parent_id=int(form.parent.data) if (form.parent.data or "").isdigit() else None,
+                          parent_id=parse_id(form.parent.data),
                           actor_id=current_user.id)
     except DomainError as exc:
         flash(str(exc.message), "danger")

@@ -21,6 +21,7 @@ from directory.admission.models import Application, ApplicationStatus
 from directory.audit import services as audit
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
@@ -59,7 +60,8 @@ def _editable(user: Any) -> Institution:
 
 
 def save_identity(*, user: Any, name: str, credit_code: str, region: Region, description: str,
-                  founded_year: int | None = None, staff_count: int | None = None, website: str = "") -> Institution:
+                  founded_year: int | None = None, staff_count: int | None = None, website: str = "",
+                  address: str = "", postal_code: str = "") -> Institution:
     """Create the draft record (first call) or update its identity. Raises :class:`InvalidInput` for a bad
     credit code, :class:`AlreadyExists` when another record has it, :class:`NotAllowed` once submitted."""
     try:
@@ -87,6 +89,7 @@ def save_identity(*, user: Any, name: str, credit_code: str, region: Region, des
     before = snapshot(inst)
     inst.name, inst.credit_code, inst.region = name.strip(), code, region
     inst.description, inst.founded_year, inst.staff_count, inst.website = description.strip(), founded_year, staff_count, website
+    inst.address, inst.postal_code = address.strip(), postal_code.strip()
     db.session.add(inst)
     db.session.flush()
     _audit_edit(user, inst, before)
@@ -118,11 +121,25 @@ def save_contacts(*, user: Any, contact_name: str, contact_phone: str, email: st
     return inst
 
 
-def add_offering(*, user: Any, data: OfferingInput) -> Offering:
-    """Add a service product to the draft. Raises :class:`InvalidInput` for an inverted price range."""
-    inst = _editable(user)
+def _offerings_owner(user: Any) -> Institution:
+    """The institution whose service products ``user`` may change: a draft being filled in, or an admitted
+    record (products are descriptive, so an admitted institution's changes go live at once)."""
+    inst = my_institution(user) if str(user.role) == Role.INSTITUTION else None
+    if inst is not None and inst.status == RecordStatus.ADMITTED:
+        return inst
+    return _editable(user)
+
+
+def _check_prices(data: OfferingInput) -> None:
     if data.price_min is not None and data.price_max is not None and data.price_max < data.price_min:
         raise InvalidInput(_l("The highest price is below the lowest."), field="price_max")
+
+
+def add_offering(*, user: Any, data: OfferingInput) -> Offering:
+    """Add a service product to the draft or the admitted record. Raises :class:`InvalidInput` for an
+    inverted price range."""
+    inst = _offerings_owner(user)
+    _check_prices(data)
     offering = Offering(institution_id=inst.id, title=data.title.strip(), category=data.category,  # type: ignore[arg-type]
                         description=data.description, fee_model=data.fee_model, price_min=data.price_min,
                         price_max=data.price_max, delivery_days=data.delivery_days,
@@ -134,15 +151,56 @@ def add_offering(*, user: Any, data: OfferingInput) -> Offering:
     return offering
 
 
-def remove_offering(*, user: Any, offering_id: int) -> None:
-    inst = _editable(user)
+def own_offering(*, user: Any, offering_id: int) -> Offering:
+    """One of the user's institution's active service products. Raises :class:`NotFound` otherwise (also for
+    another institution's product, so its existence is not revealed)."""
+    inst = _offerings_owner(user)
     offering = db.session.get(Offering, offering_id)
-    if offering is None or offering.institution_id != inst.id:
+    if offering is None or offering.institution_id != inst.id or not offering.active:
         raise NotFound()
+    return offering
+
+
+def _offering_values(offering: Offering) -> dict[str, Any]:
+    return {"title": offering.title, "category": offering.category.name if offering.category else None,
+            "description": offering.description, "fee_model": str(offering.fee_model),
+            "price_min": offering.price_min, "price_max": offering.price_max,
+            "delivery_days": offering.delivery_days, "public_interest": offering.public_interest}
+
+
+def update_offering(*, user: Any, offering_id: int, data: OfferingInput) -> bool:
+    """Change a service product; returns whether anything changed (the same values again write nothing).
+    Raises :class:`NotFound` or :class:`InvalidInput`."""
+    offering = own_offering(user=user, offering_id=offering_id)
+    _check_prices(data)
+    before = _offering_values(offering)
+    offering.title, offering.category = data.title.strip(), data.category
+    offering.description, offering.fee_model = data.description.strip(), data.fee_model
+    offering.price_min, offering.price_max = data.price_min, data.price_max
+    offering.delivery_days, offering.public_interest = data.delivery_days, data.public_interest
+    changes = audit.diff(before, _offering_values(offering))
+    if not changes:
+        return False
+    db.session.add(offering)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="offering.update", entity_type="offering", entity_id=offering.id,
+                 changes=changes)
+    return True
+
+
+def remove_offering(*, user: Any, offering_id: int) -> None:
+    """Remove a service product: a draft's is deleted; an admitted institution's is withdrawn from the public
+    record but kept, because service requests may refer to it."""
+    offering = own_offering(user=user, offering_id=offering_id)
+    inst = _offerings_owner(user)
     audit.record(actor_id=user.id, action="offering.delete", entity_type="offering", entity_id=offering.id,
                  changes={"title": [offering.title, None]})
-    inst.offerings.remove(offering)
-    db.session.delete(offering)
+    if inst.status == RecordStatus.ADMITTED:
+        offering.active = False
+        db.session.add(offering)
+    else:
+        inst.offerings.remove(offering)
+        db.session.delete(offering)
     db.session.flush()
 
 
@@ -194,9 +252,10 @@ def send_to_review(*, kind: str, record: Any, application: Application | None, u
 
 # -- staff ----------------------------------------------------------------------------------------------
 
-def review_queue(*, category_id: int | None = None, older_than_days: int | None = None) -> list[Application]:
+def review_queue(*, category_id: int | None = None, older_than_days: int | None = None, page: int = 1,
+                 per_page: int | None = None) -> Page[Application]:
     """Submitted applications, oldest first, optionally in one category (or its sub-categories) or older
-    than some days."""
+    than some days; one page of them with the total that match."""
     query = (select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
              .order_by(col(Application.submitted_at)))
     if category_id is not None:
@@ -212,7 +271,7 @@ def review_queue(*, category_id: int | None = None, older_than_days: int | None 
                 select(ExpertCategory.expert_id).where(col(ExpertCategory.category_id).in_(ids)))))
     if older_than_days:
         query = query.where(col(Application.submitted_at) <= utcnow() - timedelta(days=older_than_days))
-    return list(db.session.exec(query).all())
+    return paginate(query.order_by(col(Application.id)), page=page, per_page=per_page)
 
 
 def get_application(application_id: int, *, user: Any) -> Application:
@@ -324,15 +383,19 @@ def change_status(*, institution: Institution, action: str, reason: str, actor: 
 STALE_AFTER = timedelta(days=365)
 
 
-def stale_institutions(*, now: Any = None) -> list[Institution]:
-    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first."""
+def _stale_query(now: Any = None) -> Any:
     from sqlalchemy import or_
 
     cutoff = (now or utcnow()) - STALE_AFTER
-    return list(db.session.exec(
-        select(Institution).where(Institution.status == RecordStatus.ADMITTED,
-                                  or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
-        .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at))).all())
+    return (select(Institution).where(Institution.status == RecordStatus.ADMITTED,
+                                      or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
+            .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at), col(Institution.id)))
+
+
+def stale_institutions(*, now: Any = None, page: int = 1, per_page: int | None = None) -> Page[Institution]:
+    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first; one page
+    of them with the total."""
+    return paginate(_stale_query(now), page=page, per_page=per_page)
 
 
 def remind_stale(*, now: Any = None) -> int:
@@ -342,7 +405,7 @@ def remind_stale(*, now: Any = None) -> int:
 
     now = now or utcnow()
     reminded = 0
-    for inst in stale_institutions(now=now):
+    for inst in db.session.exec(_stale_query(now)).all():
         users = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
         if not users:
             continue
@@ -388,14 +451,22 @@ class ProfileEdit:
     contact_name: str
     contact_phone: str
     email: str
-    website: str = ""
-    founded_year: int | None = None
-    staff_count: int | None = None
+    address: str  # no defaults from here on: a caller that leaves a field out must not wipe it
+    postal_code: str
+    website: str
+    founded_year: int | None
+    staff_count: int | None
 
 
 def _key_values(name: str, credit_code: str, categories: list[Category], qualifications: list[str]) -> dict[str, Any]:
     return {"name": name.strip(), "credit_code": credit_code, "categories": sorted(c.id for c in categories),  # type: ignore[type-var]
             "qualifications": [q.strip() for q in qualifications if q.strip()]}
+
+
+def change_labels() -> dict[str, str]:
+    """The key fields of a change request in words (the banner and the staff diff show these, not column names)."""
+    return {"name": _("Institution name"), "credit_code": _("Unified social credit code"),
+            "categories": _("Service categories"), "qualifications": _("Qualifications")}
 
 
 def pending_change(institution: Institution) -> Any:
@@ -405,9 +476,18 @@ def pending_change(institution: Institution) -> Any:
                                                        ChangeRequest.status == "pending")).first()
 
 
-def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> Any:
+@dataclass
+class ProfileSaved:
+    """What saving the profile did: whether anything changed, and the key-field change waiting for review."""
+
+    changed: bool
+    pending: Any = None
+
+
+def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> ProfileSaved:
     """Apply descriptive edits at once and send key-field edits to staff review (one pending request per
-    institution, replaced by a newer edit). Returns the pending change request, if any.
+    institution, replaced by a newer edit). Saving the same values again changes nothing: no audit entry, no
+    new request, no notification, no index update.
 
     Raises :class:`NotAllowed` for someone who may not edit this record, :class:`InvalidInput` for a bad
     credit code or no category, :class:`AlreadyExists` for another record's credit code.
@@ -435,10 +515,14 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> A
     institution.industries, institution.coverage = data.industries, data.coverage
     institution.contact_name, institution.contact_phone = data.contact_name.strip(), data.contact_phone.strip()
     institution.email = data.email.strip().lower()
-    institution.confirmed_at = utcnow()
-    db.session.add(institution)
-    db.session.flush()
-    _audit_edit(user, institution, before)
+    institution.address, institution.postal_code = data.address.strip(), data.postal_code.strip()
+    live_changes = audit.diff(before, snapshot(institution))
+    if live_changes:
+        institution.confirmed_at = utcnow()  # the owner has just looked at the record and changed it
+        db.session.add(institution)
+        db.session.flush()
+        audit.record(actor_id=user.id, action="application.edit", entity_type="institution",
+                     entity_id=institution.id, changes=live_changes)
 
     current = _key_values(institution.name, institution.credit_code, institution.categories, institution.qualifications)
     proposed = _key_values(data.name, code, data.categories, data.qualifications)
@@ -448,7 +532,11 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> A
         if request is not None:  # the edit takes back an earlier proposal
             db.session.delete(request)
             db.session.flush()
-        return None
+            audit.record(actor_id=user.id, action="institution.change_withdrawn", entity_type="institution",
+                         entity_id=institution.id)
+        return ProfileSaved(changed=bool(live_changes or request is not None))
+    if request is not None and request.proposed == changed:
+        return ProfileSaved(changed=bool(live_changes), pending=request)  # the same proposal, saved again
     if request is None:
         request = ChangeRequest(institution_id=institution.id, requested_by_id=user.id)  # type: ignore[arg-type]
     request.before = {k: current[k] for k in changed}
@@ -461,7 +549,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> A
     notifications.notify(users=notifications.staff_users(), kind="change.submitted",
                          title=_("Changes to review: %(name)s", name=institution.name),
                          link=f"/admin/changes/{request.id}")
-    return request
+    return ProfileSaved(changed=True, pending=request)
 
 
 def change_diff(request: Any) -> list[tuple[str, str, str]]:
@@ -477,11 +565,12 @@ def change_diff(request: Any) -> list[tuple[str, str, str]]:
             for field, value in request.proposed.items()]
 
 
-def pending_changes() -> list[Any]:
+def pending_changes(*, page: int = 1, per_page: int | None = None) -> Page[Any]:
+    """Key-field changes waiting for staff, oldest first; one page of them with the total."""
     from directory.admission.models import ChangeRequest
 
-    return list(db.session.exec(select(ChangeRequest).where(ChangeRequest.status == "pending")
-                                .order_by(col(ChangeRequest.created_at))).all())
+    return paginate(select(ChangeRequest).where(ChangeRequest.status == "pending")
+                    .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id)), page=page, per_page=per_page)
 
 
 def decide_change(*, request: Any, actor: Any, approve: bool, reason: str = "") -> Any:

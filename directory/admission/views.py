@@ -12,6 +12,10 @@ from directory.accounts.decorators import staff_required
 from directory.accounts.models import Role
 from directory.admission import forms, services
 from directory.core.errors import DomainError
+from directory.core.forms import records
+from directory.core.http import form_refusal
+from directory.core.numbers import parse_id, parse_int
+from directory.core.paging import page_number
 from directory.extensions import db
 from directory.institutions.models import Institution
 from directory.institutions.services import OfferingInput
@@ -24,11 +28,6 @@ SECTIONS = ("identity", "services", "offerings", "contacts", "review")
 def _institution_user() -> None:
     if str(current_user.role) != Role.INSTITUTION:
         abort(403)
-
-
-def _ids(model: Any, values: list[str]) -> list[Any]:
-    records = (db.session.get(model, int(v)) for v in values if v.isdigit())
-    return [r for r in records if r is not None]
 
 
 def _page(section: str, form: Any = None, status: int = 200) -> Any:
@@ -59,15 +58,18 @@ def start() -> Any:
 def identity() -> Any:
     _institution_user()
     inst = services.my_institution(current_user)
-    form = forms.IdentityForm(obj=inst, region=str(inst.region_id) if inst else None)
+    form = forms.IdentityForm(original=forms.identity_data(inst) if inst else None)
     if form.validate_on_submit():
+        if form.unchanged():
+            return redirect(url_for("admission.services_section"))
         try:
             services.save_identity(user=current_user, name=form.name.data, credit_code=form.credit_code.data,
                                    region=db.session.get_one(Region, int(form.region.data)),
                                    description=form.description.data, founded_year=form.founded_year.data,
-                                   staff_count=form.staff_count.data, website=form.website.data or "")
+                                   staff_count=form.staff_count.data, website=form.website.data or "",
+                                   address=form.address.data or "", postal_code=form.postal_code.data or "")
         except DomainError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_refusal(form, exc, "name")
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.services_section"))
@@ -81,58 +83,100 @@ def services_section() -> Any:
     inst = services.my_institution(current_user)
     if inst is None:
         return redirect(url_for("admission.identity"))
-    form = forms.ServicesForm(
-        categories=[str(c.id) for c in inst.categories], industries=[str(i.id) for i in inst.industries],
-        coverage=[str(r.id) for r in inst.coverage], qualifications="\n".join(inst.qualifications))
+    form = forms.ServicesForm(original=forms.services_data(inst))
     if form.validate_on_submit():
+        if form.unchanged():
+            return redirect(url_for("admission.offerings"))
         try:
-            services.save_services(user=current_user, categories=_ids(Category, form.categories.data),
-                                   industries=_ids(Industry, form.industries.data),
-                                   coverage=_ids(Region, form.coverage.data),
+            services.save_services(user=current_user, categories=records(Category, form.categories.data),
+                                   industries=records(Industry, form.industries.data),
+                                   coverage=records(Region, form.coverage.data),
                                    qualifications=(form.qualifications.data or "").splitlines())
         except DomainError as exc:
-            form.categories.errors = [*form.categories.errors, str(exc.message)]
+            form_refusal(form, exc, "categories")
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.offerings"))
     return _page("services", form, 422 if form.is_submitted() else 200)
 
 
+def _offering_input(form: forms.OfferingForm) -> OfferingInput:
+    return OfferingInput(title=form.title.data, category=db.session.get(Category, int(form.category.data)),
+                         description=form.description.data or "", fee_model=form.fee_model.data,
+                         price_min=form.price_min.data, price_max=form.price_max.data,
+                         delivery_days=form.delivery_days.data, public_interest=form.public_interest.data)
+
+
+def _offerings_page(inst: Institution) -> str:
+    # An admitted institution keeps its products on its profile page; an applicant in the application.
+    if inst.status == "admitted":
+        return url_for("admission.edit_profile", _anchor="offerings")
+    return url_for("admission.offerings")
+
+
 @bp.route("/apply/offerings", methods=["GET", "POST"])
 @login_required
 def offerings() -> Any:
     _institution_user()
-    if services.my_institution(current_user) is None:
+    inst = services.my_institution(current_user)
+    if inst is None:
         return redirect(url_for("admission.identity"))
+    if request.method == "GET" and inst.status == "admitted":
+        return redirect(_offerings_page(inst))
     if request.method == "POST":
         form = forms.OfferingForm()
         if form.validate_on_submit():
             try:
-                services.add_offering(user=current_user, data=OfferingInput(
-                    title=form.title.data, category=db.session.get(Category, int(form.category.data)),
-                    description=form.description.data or "", fee_model=form.fee_model.data,
-                    price_min=form.price_min.data, price_max=form.price_max.data,
-                    delivery_days=form.delivery_days.data, public_interest=form.public_interest.data))
+                services.add_offering(user=current_user, data=_offering_input(form))
             except DomainError as exc:
-                form.title.errors = [*form.title.errors, str(exc.message)]
+                form_refusal(form, exc, "title")
             else:
                 flash(_("Service product added."), "success")
-                return redirect(url_for("admission.offerings"))
-        inst = services.my_institution(current_user)
-        assert inst is not None
+                return redirect(_offerings_page(inst))
+        if inst.status == "admitted":
+            from directory.admission.attachments import for_institution
+
+            return render_template("admission/profile.html", form=forms.ProfileForm(
+                original=forms.profile_data(inst, services.pending_change(inst)), formdata=None),
+                institution=inst, attachments=for_institution(inst), pending=services.pending_change(inst),
+                pending_labels=services.change_labels(), offering_form=form), 422
         return render_template("admission/apply.html", section="offerings", sections=SECTIONS, form=None,
                                institution=inst, application=services.current_application(inst),
                                missing=services.missing(inst), offering_form=form), 422
     return _page("offerings")
 
 
+@bp.route("/apply/offerings/<int:offering_id>", methods=["GET", "POST"])
+@login_required
+def edit_offering(offering_id: int) -> Any:
+    _institution_user()
+    offering = services.own_offering(user=current_user, offering_id=offering_id)
+    inst = offering.institution
+    form = forms.OfferingForm(original=forms.offering_data(offering))
+    if form.validate_on_submit():
+        if form.unchanged():
+            flash(_("Nothing was changed."), "info")
+            return redirect(_offerings_page(inst))
+        try:
+            services.update_offering(user=current_user, offering_id=offering_id, data=_offering_input(form))
+        except DomainError as exc:
+            form_refusal(form, exc, "title")
+        else:
+            flash(_("Service product saved.") if inst.status != "admitted" else _("Service product saved and published."),
+                  "success")
+            return redirect(_offerings_page(inst))
+    return render_template("admission/offering.html", offering_form=form, offering=offering, institution=inst,
+                           back=_offerings_page(inst)), 422 if form.is_submitted() else 200
+
+
 @bp.post("/apply/offerings/<int:offering_id>/delete")
 @login_required
 def delete_offering(offering_id: int) -> Any:
     _institution_user()
+    inst = services.my_institution(current_user)
     services.remove_offering(user=current_user, offering_id=offering_id)
     flash(_("Service product removed."), "info")
-    return redirect(url_for("admission.offerings"))
+    return redirect(_offerings_page(inst) if inst else url_for("admission.offerings"))
 
 
 @bp.route("/apply/contacts", methods=["GET", "POST"])
@@ -142,8 +186,10 @@ def contacts() -> Any:
     inst = services.my_institution(current_user)
     if inst is None:
         return redirect(url_for("admission.identity"))
-    form = forms.ContactsForm(obj=inst)
+    form = forms.ContactsForm(original=forms.contacts_data(inst))
     if form.validate_on_submit():
+        if form.unchanged():
+            return redirect(url_for("admission.review"))
         services.save_contacts(user=current_user, contact_name=form.contact_name.data,
                                contact_phone=form.contact_phone.data, email=form.email.data or "")
         flash(_("Saved."), "success")
@@ -177,22 +223,21 @@ def expert_profile() -> Any:
     if str(current_user.role) != Role.EXPERT:
         abort(403)
     expert = experts.my_expert(current_user)
-    form = forms.ExpertProfileForm(
-        obj=expert, region=str(expert.region_id or "") if expert else None,
-        expertise="、".join(expert.expertise) if expert else None,
-        categories=[str(c.id) for c in expert.categories] if expert else None,
-        industries=[str(i.id) for i in expert.industries] if expert else None)
+    form = forms.ExpertProfileForm(original=forms.expert_data(expert) if expert else None)
     if form.validate_on_submit():
+        if form.unchanged():
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("admission.expert_profile"))
         try:
             experts.save_profile(
                 user=current_user, name=form.name.data, title=form.title.data or "",
                 organization=form.organization.data or "",
                 region=db.session.get(Region, int(form.region.data)) if form.region.data else None,
                 bio=form.bio.data, expertise=split_list((form.expertise.data or "").replace("\n", "、")),
-                categories=_ids(Category, form.categories.data), industries=_ids(Industry, form.industries.data),
+                categories=records(Category, form.categories.data), industries=records(Industry, form.industries.data),
                 phone=form.phone.data, email=form.email.data or "")
         except DomainError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_refusal(form, exc, "name")
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.expert_profile"))
@@ -222,12 +267,13 @@ def expert_submit() -> Any:
 @bp.get("/admin/applications")
 @staff_required
 def queue() -> Any:
-    category = request.args.get("category", type=int)
-    older = request.args.get("older_than", type=int)
+    category = request.args.get("category", type=parse_id)
+    older = request.args.get("older_than", type=lambda v: parse_int(v, minimum=0, maximum=36500))  # ≤ 100 years
     from directory.taxonomy.services import top_categories
 
     return render_template("admission/queue.html", applications=services.review_queue(
-        category_id=category, older_than_days=older), categories=top_categories(), category=category, older=older)
+        category_id=category, older_than_days=older, page=page_number(request.args)), categories=top_categories(),
+        category=category, older=older)
 
 
 @bp.get("/admin/applications/<int:application_id>")
@@ -279,25 +325,27 @@ def edit_profile() -> Any:
     inst = services.my_institution(current_user)
     if inst is None or inst.status != "admitted":
         return redirect(url_for("admission.start"))
-    form = forms.ProfileForm(
-        obj=inst, region=str(inst.region_id), categories=[str(c.id) for c in inst.categories],
-        industries=[str(i.id) for i in inst.industries], coverage=[str(r.id) for r in inst.coverage],
-        qualifications="\n".join(inst.qualifications))
+    pending = services.pending_change(inst)
+    form = forms.ProfileForm(original=forms.profile_data(inst, pending))
     if form.validate_on_submit():
+        if form.unchanged():
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("admission.edit_profile"))
         try:
-            request_ = services.edit_profile(institution=inst, user=current_user, data=services.ProfileEdit(
+            saved = services.edit_profile(institution=inst, user=current_user, data=services.ProfileEdit(
                 name=form.name.data, credit_code=form.credit_code.data,
-                categories=_ids(Category, form.categories.data),
+                categories=records(Category, form.categories.data),
                 qualifications=(form.qualifications.data or "").splitlines(), description=form.description.data,
                 region=db.session.get_one(Region, int(form.region.data)),
-                industries=_ids(Industry, form.industries.data), coverage=_ids(Region, form.coverage.data),
+                industries=records(Industry, form.industries.data), coverage=records(Region, form.coverage.data),
                 contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
                 email=form.email.data or "", website=form.website.data or "", founded_year=form.founded_year.data,
-                staff_count=form.staff_count.data))
+                staff_count=form.staff_count.data, address=form.address.data or "",
+                postal_code=form.postal_code.data or ""))
         except DomainError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc.message))
+            form_refusal(form, exc, "name")
         else:
-            if request_ is not None:
+            if saved.pending is not None:
                 flash(_("Saved. Changes to the name, credit code, categories or qualifications are published "
                         "after staff review."), "info")
             else:
@@ -306,13 +354,13 @@ def edit_profile() -> Any:
     from directory.admission.attachments import for_institution
 
     return render_template("admission/profile.html", form=form, institution=inst, attachments=for_institution(inst),
-                           pending=services.pending_change(inst)), 422 if form.is_submitted() else 200
+                           offering_form=forms.OfferingForm(formdata=None), pending=pending, pending_labels=services.change_labels()), 422 if form.is_submitted() else 200
 
 
 @bp.get("/admin/changes")
 @staff_required
 def changes() -> Any:
-    return render_template("admission/changes.html", requests=services.pending_changes())
+    return render_template("admission/changes.html", requests=services.pending_changes(page=page_number(request.args)))
 
 
 @bp.route("/admin/changes/<int:request_id>", methods=["GET", "POST"])
@@ -335,13 +383,15 @@ def change_detail(request_id: int) -> Any:
                   "success")
             return redirect(url_for("admission.changes"))
     return render_template("admission/change.html", change=change, diff=services.change_diff(change),
+                           change_labels=services.change_labels(),
                            form=form), 422 if form.is_submitted() else 200
 
 
 @bp.get("/admin/stale")
 @staff_required
 def stale() -> Any:
-    return render_template("admission/stale.html", institutions=services.stale_institutions())
+    return render_template("admission/stale.html", institutions=services.stale_institutions(
+        page=page_number(request.args)))
 
 
 @bp.post("/admin/applications/<int:application_id>/<any(approve, reject, changes):decision>")

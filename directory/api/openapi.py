@@ -1,12 +1,26 @@
-"""The OpenAPI 3.1 description served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description served at /api/v1/openapi.json.
+
+It says exactly what the API accepts and answers (CONTRACTS.md): every limit the code enforces is a schema
+limit (lengths as sent, before trimming), every value the code takes is allowed (an empty parameter means the
+default, so ``""`` is in each enum), every status it answers is listed, and every field it always sends is
+``required`` with its nullability. ``tests/test_openapi_conformance.py`` runs Schemathesis against it with all
+its checks. The names a recommendation accepts for ``category``, ``industry`` and ``region`` come from the
+classification, which staff can edit, so the document is built per request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from search.queries import GRADES, MAX_PER_PAGE, SORTS, TYPES
+from directory.core.numbers import MAX_ID
+from search.queries import GRADES, MAX_FILTER_LENGTH, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, TYPES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_STR = {"type": "string"}
+_STR_OR_NULL = {"type": ["string", "null"]}
+_INT = {"type": "integer"}
+_NO_NUL = "^[^\\u0000]*$"  # a NUL anywhere in a request is a 400 (directory/core/http.py)
+_STRINGS = {"type": "array", "items": _STR}
 # The limits themselves are in directory/core/ratelimit.py (per client address).
 _TOO_MANY = {"description": "Too many requests from this client; retry after the number of seconds in Retry-After",
              "headers": {"Retry-After": {"description": "Seconds to wait before the next request", "required": True,
@@ -14,111 +28,183 @@ _TOO_MANY = {"description": "Too many requests from this client; retry after the
              "content": {"application/json": {"schema": _ERROR}}}
 
 
+def _obj(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An object whose properties are all always sent, but for ``optional``."""
+    return {"type": "object", "required": [k for k in properties if k not in optional], "properties": properties}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(**statuses: str) -> dict[str, Any]:
+    """Error answers, ``{"error": {"code", "message"}}`` with the message in the user's language."""
+    return {status.removeprefix("e"): _json(text, _ERROR) for status, text in statuses.items()}
+
+
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+def _choice(values: Any, default: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "enum": ["", *values]}
+    if default is not None:
+        schema["default"] = default
+    return schema
+
+
+def _count(maximum: int, default: int) -> dict[str, Any]:
+    # An empty parameter (``page=``) means the default, as for the text parameters.
+    return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": maximum}, {"type": "string", "maxLength": 0}],
+            "default": default}
+
+
+def _id_param() -> dict[str, Any]:
+    return {"name": "id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _terms(model: Any, description: str) -> dict[str, Any]:
+    from directory.recommendations.api import accepted_names
+
+    return {"enum": ["", None, *accepted_names(model)],
+            "description": f"{description}; empty or null for none"}
+
+
+def _need_schema() -> dict[str, Any]:
+    from directory.recommendations.api import MAX_TEXT
+    from directory.recommendations.services import MAX_LIMIT
+    from directory.taxonomy.models import Category, Industry, Region
+
+    return {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "maxLength": MAX_TEXT, "pattern": "[^\\s\\u0000]",
+                 "description": "The need in free text (at least one visible character)"},
+        "category": _terms(Category, "Service category name or code (服务类别)"),
+        "industry": _terms(Industry, "Industry name or code (服务行业)"),
+        "region": _terms(Region, "Region name, code or alias (所在区域)"),
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}}}
+
+
+def _schemas() -> dict[str, Any]:
+    rating = _obj({"value": {"type": ["number", "null"]}, "count": _INT})
+    number = {"type": "number"}
+    recommendation = _obj({
+        "id": _INT, "name": _STR, "score": {"type": "number", "minimum": 0, "maximum": 100},
+        "reasons": _STRINGS, "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
+        "institution_id": {"type": ["integer", "null"], "description": "Offerings only"},
+        "institution_name": {"type": ["string", "null"], "description": "Offerings only"},
+    }, optional=("institution_id", "institution_name"))
+    return {
+        "Error": _obj({"error": _obj({"code": _STR, "message": _STR})}),
+        "Hit": _obj({
+            "type": {"type": "string", "enum": ["institution", "offering", "expert"]},
+            "id": _INT, "name": _STR, "score": {"type": ["number", "null"]},
+            "categories": _STRINGS, "region": _STR_OR_NULL,
+            "highlight": {"type": "object", "additionalProperties": _STR},
+            "grade": _STR_OR_NULL, "badge": _STR_OR_NULL,
+            "rating": {**rating, "description": "An offering's is its institution's"},
+            "evaluation_score": {"type": ["number", "null"], "description": "Institutions and offerings"},
+            "institution_id": {"type": ["integer", "null"]}, "institution_name": _STR_OR_NULL,
+            "fee_model": _STR_OR_NULL, "title": _STR_OR_NULL, "organization": _STR_OR_NULL, "expertise": _STRINGS,
+        }, optional=("score", "grade", "badge", "evaluation_score", "institution_id", "institution_name",
+                     "fee_model", "title", "organization", "expertise")),
+        "SearchResult": _obj({
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "total": _INT, "degraded": {"type": "boolean"},
+            "facets": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": _INT}},
+            "page": _INT, "per_page": _INT}),
+        "Offering": _obj({
+            "id": _INT, "title": _STR, "category": _STR_OR_NULL, "description": _STR, "fee_model": _STR,
+            "price_min": {"type": ["integer", "null"]}, "price_max": {"type": ["integer", "null"]},
+            "delivery_days": {"type": ["integer", "null"]}, "public_interest": {"type": "boolean"}}),
+        "Institution": _obj({
+            "id": _INT, "name": _STR, "credit_code": _STR, "description": _STR, "categories": _STRINGS,
+            "industries": _STRINGS, "region": _STR, "coverage": _STRINGS, "contact_name": _STR,
+            "contact_phone": _STR, "email": _STR, "website": _STR, "founded_year": {"type": ["integer", "null"]},
+            "staff_count": {"type": ["integer", "null"]}, "qualifications": _STRINGS, "honors": _STRINGS,
+            "grade": _STR_OR_NULL, "badge": _STR_OR_NULL, "rating": rating,
+            "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Offering"}},
+            "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+            "evaluation": _obj({
+                "period": _STR, "composite": number, "grade": _STR,
+                "dimensions": _obj({d: number for d in (
+                    "strength", "coverage", "quality", "efficiency", "satisfaction")})}),
+        }, optional=("evaluation",)),
+        "Expert": _obj({
+            "id": _INT, "name": _STR, "title": _STR, "organization": _STR,
+            "institution_id": {"type": ["integer", "null"]}, "expertise": _STRINGS, "bio": _STR,
+            "categories": _STRINGS, "industries": _STRINGS, "region": _STR_OR_NULL, "rating": rating}),
+        "Recommendation": recommendation,
+        "Recommendations": _obj({
+            "institutions": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+            "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+            "experts": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+            "terms": {"type": "array", "items": _STR, "description": "The key terms taken from the need"},
+            "degraded": {"type": "boolean"}}),
+        "Health": _obj({
+            "database": {"type": "string", "enum": ["ok", "error"]},
+            "search": {"type": "string", "enum": ["ok", "degraded"]},
+            "outbox_pending": {"type": ["integer", "null"]}}),
+    }
+
+
 def openapi_document() -> dict[str, Any]:
-    rating = {"type": "object", "properties": {"value": {"type": ["number", "null"]}, "count": {"type": "integer"}}}
+    """The description; needs an app context (the classification is read from the database)."""
+    text_filter = {"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": _NO_NUL}
     return {
         "openapi": "3.1.0",
         "info": {"title": "营口企业公共服务平台 API", "version": "1.0.0",
-                 "description": "Published institutions, offerings and experts of the Yingkou SME service platform."},
+                 "description": "Published institutions, offerings and experts of the Yingkou SME service platform. "
+                                "Errors are {\"error\": {\"code\", \"message\"}} with the message in the user's "
+                                "language; a parameter holding a NUL character is a 400."},
         "paths": {
             "/api/v1/search": {"get": {
                 "summary": "Search published institutions, offerings and experts",
                 "parameters": [
-                    _param("q", {"type": "string", "maxLength": 200}, "Free text, Chinese or Latin"),
-                    _param("type", {"type": "string", "enum": list(TYPES), "default": "all"}, "Record type"),
-                    _param("category", {"type": "string"}, "Service category name (服务类别)"),
-                    _param("industry", {"type": "string"}, "Industry name (服务行业)"),
-                    _param("region", {"type": "string"}, "Region name (所在区域)"),
-                    _param("grade", {"type": "string", "enum": list(GRADES)}, "Evaluation grade"),
-                    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Ordering"),
-                    _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
-                    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
-                           "Hits per page"),
+                    _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": _NO_NUL},
+                           "Free text, Chinese or Latin"),
+                    _param("type", _choice(TYPES, "all"), "Record type"),
+                    _param("category", text_filter, "Service category name (服务类别); no match, no hits"),
+                    _param("industry", text_filter, "Industry name (服务行业)"),
+                    _param("region", text_filter, "Region name (所在区域)"),
+                    _param("tag", text_filter, "An institution's title (称号), e.g. 专精特新"),
+                    _param("grade", _choice(GRADES), "Evaluation grade"),
+                    _param("sort", _choice(SORTS, "relevance"),
+                           "Ordering, for every type including all: the hit's rating, evaluation score or "
+                           "admission date, highest first (records without one last), relevance among equals"),
+                    _param("page", _count(MAX_PAGE, 1), "Page number (Meilisearch answers at most 10 000 hits)"),
+                    _param("per_page", _count(MAX_PER_PAGE, 20), "Hits per page"),
                 ],
                 "responses": {
-                    "200": {"description": "Hits", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/SearchResult"}}}},
-                    "400": {"description": "Invalid parameter", "content": {"application/json": {"schema": _ERROR}}},
+                    "200": _json("Hits; `degraded` when the database answered instead of Meilisearch",
+                                 {"$ref": "#/components/schemas/SearchResult"}),
+                    **_errors(e400="Invalid parameter"),
                     "429": _TOO_MANY,
                 }}},
             "/api/v1/institutions/{id}": {"get": {
                 "summary": "One published institution",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [_id_param()],
                 "responses": {
-                    "200": {"description": "The institution", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Institution"}}}},
-                    "404": {"description": "Not found or not published",
-                            "content": {"application/json": {"schema": _ERROR}}}}}},
+                    "200": _json("The institution", {"$ref": "#/components/schemas/Institution"}),
+                    **_errors(e404="Not found or not published")}}},
             "/api/v1/experts/{id}": {"get": {
                 "summary": "One published expert (contact details are never included)",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [_id_param()],
                 "responses": {
-                    "200": {"description": "The expert", "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Expert"}}}},
-                    "404": {"description": "Not found or not published",
-                            "content": {"application/json": {"schema": _ERROR}}}}}},
+                    "200": _json("The expert", {"$ref": "#/components/schemas/Expert"}),
+                    **_errors(e404="Not found or not published")}}},
             "/api/v1/recommendations": {"post": {
                 "summary": "Ranked institutions, offerings and experts for a need, each with its reasons",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["text"], "properties": {
-                        "text": {"type": "string", "maxLength": 2000, "description": "The need in free text"},
-                        "category": {"type": "string", "description": "Service category name (服务类别)"},
-                        "industry": {"type": "string", "description": "Industry name (服务行业)"},
-                        "region": {"type": "string", "description": "Region name or alias (所在区域)"},
-                        "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}}}}}},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _need_schema()}}},
                 "responses": {
-                    "200": {"description": "Recommendations, best first", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/Recommendations"}}}},
-                    "422": {"description": "Invalid body", "content": {"application/json": {"schema": _ERROR}}},
-                    "429": _TOO_MANY}}},
-            "/healthz": {"get": {"summary": "Database and search health, search backlog", "responses": {
-                "200": {"description": "Healthy or degraded", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "database": {"type": "string"}, "search": {"type": "string", "enum": ["ok", "degraded"]},
-                        "outbox_pending": {"type": "integer"}}}}}},
-                "503": {"description": "Database unavailable"}}}},
+                    "200": _json("Recommendations, best first", {"$ref": "#/components/schemas/Recommendations"}),
+                    **_errors(e422="Invalid body: the message names the field"), "429": _TOO_MANY}}},
+            "/healthz": {"get": {
+                "summary": "Database and search health, search backlog",
+                "responses": {
+                    "200": _json("Healthy, or degraded search", {"$ref": "#/components/schemas/Health"}),
+                    "503": _json("Database unavailable", {"$ref": "#/components/schemas/Health"})}}},
         },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "Hit": {"type": "object", "required": ["type", "id", "name"], "properties": {
-                "type": {"type": "string", "enum": ["institution", "offering", "expert"]},
-                "id": {"type": "integer"}, "name": {"type": "string"},
-                "highlight": {"type": "object", "additionalProperties": {"type": "string"}}}},
-            "SearchResult": {"type": "object", "required": ["hits", "total", "facets", "degraded"], "properties": {
-                "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                "total": {"type": "integer"}, "degraded": {"type": "boolean"},
-                "facets": {"type": "object", "additionalProperties": {
-                    "type": "object", "additionalProperties": {"type": "integer"}}},
-                "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
-            "Institution": {"type": "object", "required": ["id", "name", "rating"], "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
-                "categories": {"type": "array", "items": {"type": "string"}}, "rating": rating,
-                "evaluation": {"type": "object", "properties": {
-                    "period": {"type": "string"}, "composite": {"type": "number"}, "grade": {"type": "string"},
-                    "dimensions": {"type": "object", "properties": {d: {"type": "number"} for d in (
-                        "strength", "coverage", "quality", "efficiency", "satisfaction")}}}}}},
-            "Recommendation": {"type": "object", "required": ["id", "name", "score", "reasons"], "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"},
-                "score": {"type": "number", "minimum": 0, "maximum": 100},
-                "reasons": {"type": "array", "items": {"type": "string"}},
-                "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
-                "institution_id": {"type": "integer", "description": "Offerings only"},
-                "institution_name": {"type": "string", "description": "Offerings only"}}},
-            "Recommendations": {"type": "object", "required": ["institutions", "experts"], "properties": {
-                "institutions": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
-                "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
-                "experts": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
-                "terms": {"type": "array", "items": {"type": "string"},
-                          "description": "The key terms taken from the need"},
-                "degraded": {"type": "boolean"}}},
-            "Expert": {"type": "object", "required": ["id", "name"], "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
-                "expertise": {"type": "array", "items": {"type": "string"}}, "rating": rating}},
-        }},
+        "components": {"schemas": _schemas()},
     }

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from directory.audit.models import AuditLog
+from directory.core.paging import Page, paginate
 from directory.extensions import db
 
 # The dates staff type on the audit page are Yingkou's calendar days (the app's display time zone).
@@ -70,61 +71,44 @@ class AuditFilter:
     until: date | None = None
 
 
-@dataclass
-class AuditPage:
-    entries: list[AuditLog]
-    total: int
-    page: int
-    per_page: int
-    actors: dict[int, Any] = field(default_factory=dict)  # the users named as actors on this page, by id
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
-
-
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
 
 
-def search(*, where: AuditFilter, page: int = 1, per_page: int = PER_PAGE) -> AuditPage:
-    """Audit entries matching ``where``, newest first, one page of them with the total (LIMIT/OFFSET)."""
-    conditions: list[Any] = []
+def search(*, where: AuditFilter, page: int = 1, per_page: int = PER_PAGE) -> Page[AuditLog]:
+    """Audit entries matching ``where``, newest first: one page of them with the total."""
+    statement = select(AuditLog)
     if where.actor_id is not None:
-        conditions.append(AuditLog.actor_id == where.actor_id)
+        statement = statement.where(AuditLog.actor_id == where.actor_id)
     if where.entity_type:
-        conditions.append(AuditLog.entity_type == where.entity_type)
+        statement = statement.where(AuditLog.entity_type == where.entity_type)
     if where.entity_id is not None:
-        conditions.append(AuditLog.entity_id == where.entity_id)
+        statement = statement.where(AuditLog.entity_id == where.entity_id)
     if where.since:
-        conditions.append(col(AuditLog.created_at) >= _local_midnight(where.since))
+        statement = statement.where(col(AuditLog.created_at) >= _local_midnight(where.since))
     if where.until:
-        conditions.append(col(AuditLog.created_at) < _local_midnight(where.until + timedelta(days=1)))
-    total = db.session.exec(select(func.count()).select_from(AuditLog).where(*conditions)).one()
-    page = min(max(1, page), max(1, -(-int(total) // per_page)))  # past the last page: the last page
-    entries = db.session.exec(select(AuditLog).where(*conditions)
-                              .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+        statement = statement.where(col(AuditLog.created_at) < _local_midnight(where.until + timedelta(days=1)))
+    return paginate(statement.order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc()), page=page,
+                    per_page=per_page)
+
+
+def actors(entries: Any) -> dict[int, Any]:
+    """The accounts named as actors of ``entries``, by id (one query for a page)."""
     from directory.accounts.models import User
 
-    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    actors = {u.id: u for u in db.session.exec(select(User).where(col(User.id).in_(actor_ids))).all()} \
-        if actor_ids else {}
-    return AuditPage(entries=list(entries), total=int(total), page=page, per_page=per_page, actors=actors)
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    return {u.id: u for u in db.session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
 
 
 def find_actor(text: str) -> int | None:
-    """The id of the account ``text`` names: its id (fewer than 11 digits), e-mail or mobile number; None
-    when it names none."""
+    """The id of the account ``text`` names: its id (fewer than 11 digits: a mobile number has 11), e-mail or
+    mobile number; None when it names none."""
     from directory.accounts.services import find_by_login
+    from directory.core.numbers import parse_id
 
     text = text.strip()
-    if text.isascii() and text.isdigit() and len(text) < 11:
-        return int(text)
+    if len(text) < 11 and (number := parse_id(text)) is not None:
+        return number
     user = find_by_login(text)
     return user.id if user else None
 

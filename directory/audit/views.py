@@ -10,14 +10,10 @@ from flask_babel import gettext as _
 
 from directory.accounts.decorators import staff_required
 from directory.audit import services
+from directory.core.numbers import parse_id
+from directory.core.paging import Page, page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-
-
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    # Ids beyond 64 bits are no record's; isascii() keeps out digits of other scripts that int() would take.
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _date(value: str | None) -> date | None:
@@ -33,13 +29,14 @@ def log() -> Any:
     args = request.args
     actor_text = (args.get("actor") or "").strip()
     actor_id = services.find_actor(actor_text) if actor_text else None
-    where = services.AuditFilter(actor_id=actor_id, entity_type=(args.get("entity_type") or "").strip() or None,
-                                 entity_id=_int(args.get("entity_id")), since=_date(args.get("since")),
-                                 until=_date(args.get("until")))
+    where = services.AuditFilter(actor_id=actor_id, entity_type=(args.get("entity_type") or "").strip()[:40] or None,
+                                 entity_id=parse_id((args.get("entity_id") or "").strip()),
+                                 since=_date(args.get("since")), until=_date(args.get("until")))
+    notice = None
     if actor_text and actor_id is None:
-        page = services.AuditPage(entries=[], total=0, page=1, per_page=services.PER_PAGE)
+        page: Page[Any] = Page(items=[], total=0, page=1, per_page=services.PER_PAGE)
         notice = _("There is no account with this e-mail address, mobile number or id.")
     else:
-        page, notice = services.search(where=where, page=_int(args.get("page")) or 1), None
-    return render_template("audit/log.html", page=page, where=where, args=args, notice=notice,
-                           entity_types=services.ENTITY_TYPES)
+        page = services.search(where=where, page=page_number(args))
+    return render_template("audit/log.html", page=page, actors=services.actors(page), where=where, args=args,
+                           notice=notice, entity_types=services.ENTITY_TYPES)

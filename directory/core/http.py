@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -35,7 +35,24 @@ def _http_messages() -> dict[int, str]:
     }
 
 
+def _holds_nul(multidict: Any) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in multidict.lists())
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul() -> None:
+        """No text the app takes may hold NUL: PostgreSQL refuses it in every string (a 500 deep in a query),
+        and nobody types one. Refuse the request before any view sees it."""
+        if request.routing_exception is not None:
+            return  # no such page: that 404 (or 405) says more than a 400
+        if "\x00" in request.path or _holds_nul(request.args) or (
+                request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and _holds_nul(request.form)):
+            from flask import abort
+
+            abort(400)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
         if wants_json():
@@ -49,8 +66,14 @@ def init_app(app: Flask) -> None:
         if status == 400 and exc.description and "CSRF" in exc.description:
             message = _("The form has expired; please reload the page and try again.")
         if wants_json():
-            return json_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
-        return render_template("error.html", status=status, message=message), status
+            response = json_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
+        else:
+            response = make_response(render_template("error.html", status=status, message=message), status)
+        # The exception's own headers say how to recover: Allow on a 405 (RFC 9110), Retry-After on a 429.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(500)
     def server_error(exc: Any) -> Any:

@@ -15,6 +15,7 @@ from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.demands.models import Demand, DemandStatus, DemandSuggestion, Visibility
 from directory.enterprises.models import Enterprise
@@ -44,12 +45,13 @@ class DemandInput:
     visibility: str = Visibility.PUBLIC
 
 
-def _check(data: DemandInput) -> None:
+def _check(data: DemandInput, *, kept_deadline: date | None = None) -> None:
     if not data.title.strip():
         raise InvalidInput(_l("Give the need a title."), field="title")
     if data.budget_min is not None and data.budget_max is not None and data.budget_min > data.budget_max:
         raise InvalidInput(_l("The lowest budget is above the highest."), field="budget_max")
-    if data.deadline is not None and data.deadline < utcnow().date():
+    # A deadline the need already had may have passed since; only a new one must lie ahead.
+    if data.deadline is not None and data.deadline != kept_deadline and data.deadline < utcnow().date():
         raise InvalidInput(_l("The deadline has passed."), field="deadline")
     if data.visibility not in tuple(Visibility):
         raise InvalidInput(_l("Unknown visibility."), field="visibility")
@@ -88,14 +90,17 @@ def update_demand(*, user: Any, demand: Demand, data: DemandInput) -> Demand:
         raise NotAllowed()
     if demand.status == DemandStatus.CLOSED:
         raise InvalidInput(_l("A closed need cannot be edited."), field="status")
-    _check(data)
+    _check(data, kept_deadline=demand.deadline)
     before = {k: getattr(demand, k) for k in FIELDS}
-    for key, value in _values(data).items():
+    after = _values(data)
+    changes = audit.diff({k: str(v) if isinstance(v, date) else v for k, v in before.items()},
+                         {k: str(v) if isinstance(v, date) else v for k, v in after.items()})
+    if not changes:
+        return demand  # saved unchanged: no audit entry, nothing written
+    for key, value in after.items():
         setattr(demand, key, value)
     db.session.add(demand)
     db.session.flush()
-    changes = audit.diff({k: str(v) if isinstance(v, date) else v for k, v in before.items()},
-                         {k: str(v) if isinstance(v, date) else v for k, v in _values(data).items()})
     audit.record(actor_id=user.id, action="demand.update", entity_type="demand", entity_id=demand.id,
                  changes=changes)
     return demand
@@ -146,22 +151,24 @@ def my_demands(user: Any) -> list[Demand]:
                                 .order_by(col(Demand.id).desc())).all())
 
 
-def public_demands(*, limit: int = 100) -> list[Demand]:
-    """Open public needs, for providers looking for work."""
-    return list(db.session.exec(select(Demand).where(
+def public_demands(*, page: int = 1, per_page: int | None = None) -> Page[Demand]:
+    """Open public needs, for providers looking for work, newest first; one page with the total."""
+    return paginate(select(Demand).where(
         Demand.visibility == Visibility.PUBLIC, Demand.status != DemandStatus.CLOSED)
         .options(selectinload(Demand.category), selectinload(Demand.industry), selectinload(Demand.region))  # type: ignore[arg-type]
-        .order_by(col(Demand.id).desc()).limit(limit)).all())
+        .order_by(col(Demand.id).desc()), page=page, per_page=per_page)
 
 
-def staff_demands(*, status: str | None = None, unanswered: bool = False, limit: int = 300) -> list[Demand]:
-    """Every need for staff; ``unanswered`` keeps open needs nobody has accepted work for."""
+def staff_demands(*, status: str | None = None, unanswered: bool = False, page: int = 1,
+                  per_page: int | None = None) -> Page[Demand]:
+    """Every need for staff, newest first; ``unanswered`` keeps open needs nobody has accepted work for.
+    One page of them with the total that match."""
     query = select(Demand).options(selectinload(Demand.enterprise), selectinload(Demand.category))  # type: ignore[arg-type]
     if status:
         query = query.where(Demand.status == status)
     if unanswered:
         query = query.where(Demand.status == DemandStatus.OPEN, col(Demand.answered_at).is_(None))
-    return list(db.session.exec(query.order_by(col(Demand.id).desc()).limit(limit)).all())
+    return paginate(query.order_by(col(Demand.id).desc()), page=page, per_page=per_page)
 
 
 def suggestions(demand: Demand) -> list[DemandSuggestion]:

@@ -11,10 +11,11 @@ from flask_login import current_user, login_required
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
+from directory.core.forms import record
 from directory.core.http import form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.demands import services
-from directory.demands.forms import DemandForm, SuggestForm
-from directory.demands.models import Demand
+from directory.demands.forms import DemandForm, SuggestForm, demand_data
 from directory.engagements.forms import RequestForm
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
@@ -23,14 +24,10 @@ from directory.taxonomy.models import Category, Industry, Region
 bp = Blueprint("demands", __name__)
 
 
-def _get(model: Any, value: str | None) -> Any:
-    return db.session.get(model, int(value)) if value and value.isdigit() else None
-
-
 def _input(form: DemandForm) -> services.DemandInput:
     return services.DemandInput(
-        title=form.title.data or "", text=form.text.data or "", category=_get(Category, form.category.data),
-        industry=_get(Industry, form.industry.data), region=_get(Region, form.region.data),
+        title=form.title.data or "", text=form.text.data or "", category=record(Category, form.category.data),
+        industry=record(Industry, form.industry.data), region=record(Region, form.region.data),
         budget_min=form.budget_min.data, budget_max=form.budget_max.data, deadline=form.deadline.data,
         visibility=form.visibility.data or "public")
 
@@ -38,8 +35,10 @@ def _input(form: DemandForm) -> services.DemandInput:
 @bp.get("/needs")
 @login_required
 def index() -> Any:
+    from directory.core.paging import page_number
+
     mine = services.my_demands(current_user) if current_user.role == "enterprise" else []
-    return render_template("demands/index.html", mine=mine, public=services.public_demands(),
+    return render_template("demands/index.html", mine=mine, public=services.public_demands(page=page_number(request.args)),
                            labels=services.STATUS_LABELS)
 
 
@@ -51,7 +50,7 @@ def new() -> Any:
         abort(403)
     form = DemandForm(staff=staff)
     if form.validate_on_submit():
-        enterprise = _get(Enterprise, form.enterprise.data) if staff else \
+        enterprise = record(Enterprise, form.enterprise.data) if staff else \
             db.session.get(Enterprise, current_user.enterprise_id)
         if enterprise is None:
             abort(400)
@@ -71,12 +70,11 @@ def edit(demand_id: int) -> Any:
     demand = services.get_demand(demand_id, user=current_user)
     if not permissions.can_manage_demand(current_user, demand):
         abort(403)
-    form = DemandForm(data={
-        "title": demand.title, "text": demand.text, "category": str(demand.category_id or ""),
-        "industry": str(demand.industry_id or ""), "region": str(demand.region_id or ""),
-        "budget_min": demand.budget_min, "budget_max": demand.budget_max, "deadline": demand.deadline,
-        "visibility": demand.visibility}) if request.method == "GET" else DemandForm()
+    form = DemandForm(original=demand_data(demand))
     if form.validate_on_submit():
+        if form.unchanged():
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("demands.detail", demand_id=demand.id))
         try:
             services.update_demand(user=current_user, demand=demand, data=_input(form))
         except DomainError as exc:
@@ -111,7 +109,7 @@ def close(demand_id: int) -> Any:
 
 
 def _id_list(value: str | None) -> list[int]:
-    return [int(v) for v in (value or "").replace("，", ",").split(",") if v.strip().isdigit()]
+    return [i for v in (value or "").replace("，", ",").split(",") if (i := parse_id(v.strip())) is not None]
 
 
 @bp.post("/needs/<int:demand_id>/suggest")
@@ -121,11 +119,10 @@ def suggest(demand_id: int) -> Any:
     form = SuggestForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = request.form.getlist("institution") or _id_list(form.institutions.data)
-    expert_ids = request.form.getlist("expert") or _id_list(form.experts.data)
+    ids = _id_list(",".join(request.form.getlist("institution"))) or _id_list(form.institutions.data)
+    expert_ids = _id_list(",".join(request.form.getlist("expert"))) or _id_list(form.experts.data)
     run_and_flash(lambda: services.push_suggestions(
-        user=current_user, demand=demand, institution_ids=[int(i) for i in ids],
-        expert_ids=[int(i) for i in expert_ids], note=form.note.data or ""),
+        user=current_user, demand=demand, institution_ids=ids, expert_ids=expert_ids, note=form.note.data or ""),
         _("The enterprise has been sent your recommendations."))
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
@@ -137,6 +134,8 @@ def staff_list() -> Any:
     status = request.args.get("status") or None
     if status not in (None, *services.STATUS_LABELS):
         abort(400)
-    demands: list[Demand] = services.staff_demands(status=status, unanswered=unanswered)
+    from directory.core.paging import page_number
+
+    demands = services.staff_demands(status=status, unanswered=unanswered, page=page_number(request.args))
     return render_template("demands/staff.html", demands=demands, unanswered=unanswered, status=status,
                            labels=services.STATUS_LABELS)

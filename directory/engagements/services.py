@@ -11,12 +11,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from sqlmodel import col, func, or_, select
+from sqlmodel import and_, col, func, or_, select
 
 from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.demands.models import Demand, DemandStatus
 from directory.engagements.models import Engagement, EngagementStatus
@@ -264,8 +265,10 @@ class PipelineFilters:
     overdue: bool = False
 
 
-def pipeline(filters: PipelineFilters, *, limit: int = 200, now: datetime | None = None) -> list[Engagement]:
-    """Every engagement for staff, newest first, filtered."""
+def pipeline(filters: PipelineFilters, *, page: int = 1, per_page: int | None = None,
+             now: datetime | None = None) -> Page[Engagement]:
+    """Every engagement for staff, newest first, filtered in SQL (the overdue filter too), one page of them
+    with the total that match."""
     query = select(Engagement).options(selectinload(Engagement.enterprise), selectinload(Engagement.institution),  # type: ignore[arg-type]
                                        selectinload(Engagement.expert))  # type: ignore[arg-type]
     if filters.status:
@@ -282,10 +285,41 @@ def pipeline(filters: PipelineFilters, *, limit: int = 200, now: datetime | None
             col(Engagement.enterprise_id).in_(select(Enterprise.id).where(col(Enterprise.name).like(pattern, escape="\\"))),
             col(Engagement.institution_id).in_(select(Institution.id).where(col(Institution.name).like(pattern, escape="\\"))),
             col(Engagement.expert_id).in_(select(Expert.id).where(col(Expert.name).like(pattern, escape="\\")))))
-    rows = list(db.session.exec(query.order_by(col(Engagement.id).desc()).limit(limit)).all())
     if filters.overdue:
-        rows = [e for e in rows if is_overdue(e, now=now)]
-    return rows
+        query = query.where(overdue_condition(now or utcnow()))
+    return paginate(query.order_by(col(Engagement.id).desc()), page=page, per_page=per_page)
+
+
+def overdue_condition(now: datetime) -> Any:
+    """:func:`is_overdue` as a SQL condition, so the filter runs before paging.
+
+    A request made at ``t`` is overdue once ``add_working_days(t, n) <= now``. That sum is ``t`` plus a whole
+    number of days ``k`` that depends only on ``t``'s weekday (n ≤ k ≤ n + the weekends crossed), so the
+    condition is "``t`` is older than the oldest ``now - k``" or, for each of the few calendar days in between,
+    "``t`` falls on that day and ``t <= now - k(that day)``"; ``k`` is taken from :func:`add_working_days`
+    itself, never from a second copy of the calendar."""
+    requested = col(Engagement.requested_at)
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo)
+
+    def shift(day: date) -> timedelta:
+        return add_working_days(start_of(day), REMIND_AFTER_WORKING_DAYS) - start_of(day)
+
+    monday = now.date() - timedelta(days=now.weekday())
+    shifts = [shift(monday + timedelta(days=i)) for i in range(7)]
+    longest, shortest = max(shifts), min(shifts)
+    first_day, last_day = (now - longest).date(), (now - shortest).date()
+    windows: list[Any] = [requested < start_of(first_day)]
+    day = first_day
+    while day <= last_day:
+        windows.append(and_(requested >= start_of(day), requested < start_of(day + timedelta(days=1)),
+                            requested <= now - shift(day)))
+        day += timedelta(days=1)
+    waiting = and_(Engagement.status == S.REQUESTED, or_(*windows))
+    late = and_(col(Engagement.status).in_((S.ACCEPTED, S.IN_PROGRESS)), col(Engagement.due_date).is_not(None),
+                col(Engagement.due_date) < now.date())
+    return or_(waiting, late)
 
 
 def is_overdue(engagement: Engagement, *, now: datetime | None = None) -> bool:
@@ -303,8 +337,9 @@ def status_counts() -> dict[str, int]:
         select(Engagement.status, func.count()).group_by(Engagement.status)).all()}
 
 
-def for_user(user: Any, *, limit: int = 100) -> list[Engagement]:
-    """The engagements a user takes part in (as the enterprise or the provider), newest first."""
+def for_user(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[Engagement]:
+    """The engagements a user takes part in (as the enterprise or the provider), newest first, one page of
+    them with the total."""
     if user.role == "enterprise" and user.enterprise_id:
         key = col(Engagement.enterprise_id) == user.enterprise_id
     elif user.role == "institution" and user.institution_id:
@@ -312,10 +347,10 @@ def for_user(user: Any, *, limit: int = 100) -> list[Engagement]:
     elif user.role == "expert" and user.expert_id:
         key = col(Engagement.expert_id) == user.expert_id
     else:
-        return []
-    return list(db.session.exec(select(Engagement).where(key).options(
+        key = col(Engagement.id).is_(None)  # no record of theirs: an empty list
+    return paginate(select(Engagement).where(key).options(
         selectinload(Engagement.enterprise), selectinload(Engagement.institution),  # type: ignore[arg-type]
-        selectinload(Engagement.expert)).order_by(col(Engagement.id).desc()).limit(limit)).all())  # type: ignore[arg-type]
+        selectinload(Engagement.expert)).order_by(col(Engagement.id).desc()), page=page, per_page=per_page)  # type: ignore[arg-type]
 
 
 def for_demand(demand: Demand) -> list[Engagement]:

@@ -12,6 +12,7 @@ from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.demands.models import Demand
 from directory.engagements import services
 from directory.engagements.forms import ActionForm, BrokerForm, RequestForm
@@ -26,8 +27,8 @@ bp = Blueprint("engagements", __name__)
 
 
 def _get(model: Any, value: Any) -> Any:
-    value = str(value or "")
-    return db.session.get(model, int(value)) if value.isdigit() else None
+    record_id = parse_id(str(value or "").strip())
+    return db.session.get(model, record_id) if record_id is not None else None
 
 
 @bp.post("/engagements/request")
@@ -59,7 +60,10 @@ def request_service() -> Any:
 def mine() -> Any:
     if permissions.is_staff(current_user):
         return redirect(url_for("engagements.pipeline"))
-    return render_template("engagements/mine.html", engagements=services.for_user(current_user),
+    from directory.core.paging import page_number
+
+    return render_template("engagements/mine.html", engagements=services.for_user(
+                               current_user, page=page_number(request.args)),
                            labels=services.STATUS_LABELS, overdue=services.is_overdue)
 
 
@@ -106,7 +110,10 @@ def pipeline() -> Any:
         abort(400)
     filters = services.PipelineFilters(status=status, provider=provider, q=(request.args.get("q") or "")[:100],
                                        overdue=request.args.get("overdue") == "1")
-    return render_template("engagements/pipeline.html", engagements=services.pipeline(filters), filters=filters,
+    from directory.core.paging import page_number
+
+    return render_template("engagements/pipeline.html", engagements=services.pipeline(
+                               filters, page=page_number(request.args)), filters=filters,
                            counts=services.status_counts(), labels=services.STATUS_LABELS,
                            overdue=services.is_overdue)
 

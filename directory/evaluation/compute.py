@@ -23,8 +23,18 @@ top-level category)`` (:func:`scale`): mostly where an institution stands among 
 it is in absolute terms, on a scale where the default thresholds (A ≥ 90, B ≥ 80, C ≥ 60) separate the
 best, the good, the adequate and the inactive. The
 composite is the weighted mean (weights stored with the period), the grade follows the period's
-thresholds, and the rank is within the category. Everything used is stored in ``Evaluation.inputs`` so a
-past period can be reproduced and explained.
+thresholds, and the rank is within the category.
+
+A run is a frozen snapshot. Its reference time is the end of the period's last day: only what the records
+show had happened by then counts (a request answered, accepted or completed later, a bad review's follow-up
+closed later, a follow-up review written later do not), so re-running a past period on the same records
+gives the same numbers however much later it is run. What was read is stored in ``Evaluation.inputs``
+(:func:`snapshot`), and the scores are a pure function of those stored inputs (:func:`raw_scores`,
+:func:`score`), so a past period can be reproduced and explained from its own rows.
+
+Nothing here is public: a run writes the period's rows only. Publishing the period
+(:func:`apply_to_institutions`) copies grade and composite onto the institutions, which is what the public
+pages, the index and the recommendations read.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from sqlalchemy import Date, and_, case, cast, delete, distinct, func, insert, l
 
 from directory.engagements.models import Engagement
 from directory.enterprises.models import Enterprise
-from directory.evaluation.models import DIMENSIONS, Evaluation, EvaluationPeriod
+from directory.evaluation.models import DIMENSIONS, Evaluation, EvaluationPeriod, PeriodStatus
 from directory.events.models import Event, EventParticipant, Meeting, MeetingRequest
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory, RecordStatus
@@ -107,7 +117,8 @@ def _c(model: Any) -> Any:
 
 
 def gather(start: date, end: date) -> Inputs:
-    """The period's aggregates, one query each, over every admitted institution."""
+    """The period's aggregates, one query each, over every admitted institution, as the records stood at the
+    period's end: a timestamp after it does not count, whenever the run happens."""
     lo, hi = _ts(start), _ts(end + timedelta(days=1))
     e, i, ic, c = _c(Engagement), _c(Institution), _c(InstitutionCategory), _c(Category)
     in_period = and_(e.requested_at >= lo, e.requested_at < hi, e.institution_id.is_not(None))
@@ -117,29 +128,33 @@ def gather(start: date, end: date) -> Inputs:
     category = {row[0]: row[1] for row in db.session.execute(
         select(ic.institution_id, func.min(top)).join(Category.__table__, c.id == ic.category_id)  # type: ignore[attr-defined]
         .group_by(ic.institution_id))}
-    responded = e.responded_at.is_not(None)
+    responded = and_(e.responded_at.is_not(None), e.responded_at < hi)
+    completed = and_(e.status == "completed", e.completed_at.is_not(None), e.completed_at < hi)
+    # Acceptance has no timestamp of its own: an active request answered by the period's end was accepted then.
+    accepted = and_(responded, e.status.in_(ACTIVE))
     engagements = _rows(select(
         e.institution_id,
         func.count(),
         func.sum(case((responded, 1), else_=0)),
         func.avg(case((responded, _hours(e.responded_at, e.requested_at)), else_=None)),
-        func.sum(case((e.status.in_(ACTIVE), 1), else_=0)),
-        func.sum(case((and_(e.status == "completed", e.due_date.is_not(None)), 1), else_=0)),
-        func.sum(case((and_(e.status == "completed", e.due_date.is_not(None),
+        func.sum(case((accepted, 1), else_=0)),
+        func.sum(case((and_(completed, e.due_date.is_not(None)), 1), else_=0)),
+        func.sum(case((and_(completed, e.due_date.is_not(None),
                             cast(e.completed_at, Date) <= e.due_date), 1), else_=0)),
     ).where(in_period).group_by(e.institution_id))
     ent = Enterprise.__table__.alias("ent")  # type: ignore[attr-defined]
     reach = _rows(select(e.institution_id, func.count(distinct(e.enterprise_id)),
                          func.count(distinct(ent.c.industry_id)), func.count(distinct(ent.c.region_id)))
-                  .join(ent, ent.c.id == e.enterprise_id).where(in_period, e.status.in_(ACTIVE))
+                  .join(ent, ent.c.id == e.enterprise_id).where(in_period, accepted)
                   .group_by(e.institution_id))
     r = _c(Review)
     replaced = Review.__table__.alias("replaced").c  # type: ignore[attr-defined]
-    # A follow-up review replaces the first one of the same engagement or meeting (as in the rating).
+    # A valid follow-up review written by the period's end replaces the first one of the same engagement or
+    # meeting (as in the rating).
     superseded = select(literal(1)).where(
-        replaced.kind == "followup", or_(and_(replaced.engagement_id.is_not(None),
-                                              replaced.engagement_id == r.engagement_id),
-                                         and_(replaced.meeting_id.is_not(None), replaced.meeting_id == r.meeting_id)))
+        replaced.kind == "followup", replaced.created_at < hi, replaced.invalid.is_(False),
+        or_(and_(replaced.engagement_id.is_not(None), replaced.engagement_id == r.engagement_id),
+            and_(replaced.meeting_id.is_not(None), replaced.meeting_id == r.meeting_id)))
     valid = and_(r.created_at >= lo, r.created_at < hi, r.invalid.is_(False), r.institution_id.is_not(None),
                  or_(r.kind == "followup", ~superseded.exists()))
     score = (r.quality + r.expertise + r.attitude + r.price) / 4.0
@@ -149,7 +164,8 @@ def gather(start: date, end: date) -> Inputs:
         func.sum(case((r.recommend.is_(True), 1), else_=0)),
         func.sum(case((r.recommend.is_not(None), 1), else_=0)),
     ).where(valid).group_by(r.institution_id))
-    closed_in_time = and_(r.followup_closed_at.is_not(None), _hours(r.followup_closed_at, r.created_at) <= 15 * 24)
+    closed_in_time = and_(r.followup_closed_at.is_not(None), r.followup_closed_at < hi,
+                          _hours(r.followup_closed_at, r.created_at) <= 15 * 24)
     followups = _rows(select(r.institution_id, func.count(), func.sum(case((closed_in_time, 1), else_=0)))
                       .where(r.created_at >= lo, r.created_at < hi, r.verdict.in_(BAD), r.kind == "initial",
                              r.invalid.is_(False), r.institution_id.is_not(None))
@@ -191,36 +207,46 @@ def _log_cap(value: float, top: float) -> float:
     return min(math.log1p(max(value, 0.0)) / math.log1p(top), 1.0)
 
 
-def raw_scores(inst_id: int, data: Inputs, year: int) -> tuple[dict[str, float], dict[str, Any]]:
-    """The five raw dimension values of one institution and the inputs behind them."""
+def snapshot(inst_id: int, data: Inputs, year: int) -> dict[str, Any]:
+    """What the run read for one institution, as stored in ``Evaluation.inputs`` (plain JSON values, rounded
+    where they are stored rounded): the scores are computed from exactly this, never from the live rows."""
     _id, founded, staff, quals, honors = data.institutions[inst_id]
     _i, n_eng, n_resp, mean_hours, n_active, n_due, n_on_time = data.engagements.get(inst_id) or (inst_id, 0, 0, None, 0, 0, 0)
     _r, smes, industries, regions = data.reach.get(inst_id) or (inst_id, 0, 0, 0)
     _v, n_rev, score_sum, n_bad, n_good, n_rec, n_rec_answered = data.reviews.get(inst_id) or (inst_id, 0, 0, 0, 0, 0, 0)
     _f, n_bad_initial, n_closed_in_time = data.followups.get(inst_id) or (inst_id, 0, 0)
     held = (data.meetings.get(inst_id) or (inst_id, 0))[1]
-    years = max(0, year - founded) if founded else 0
-    inputs = {"years": years, "staff": staff or 0, "qualifications": quals, "honors": honors,
-              "engagements": n_eng, "responded": n_resp or 0,
-              "mean_response_hours": round(mean_hours, 1) if mean_hours is not None else None,
-              "accepted": n_active or 0, "completed_with_date": n_due or 0, "completed_on_time": n_on_time or 0,
-              "smes": smes, "industries": industries, "regions": regions, "meetings_held": held,
-              "reviews": n_rev, "review_score_sum": round(float(score_sum or 0), 2), "bad_reviews": n_bad or 0,
-              "good_reviews": n_good or 0, "recommend_yes": n_rec or 0, "recommend_answered": n_rec_answered or 0,
-              "bad_followups": n_bad_initial, "bad_closed_in_time": n_closed_in_time or 0}
-    mean_score = _damped(float(score_sum or 0), n_rev, 3.5, 2)
+    return {"years": max(0, year - founded) if founded else 0, "staff": int(staff or 0),
+            "qualifications": int(quals or 0), "honors": int(honors or 0),
+            "engagements": int(n_eng or 0), "responded": int(n_resp or 0),
+            "mean_response_hours": round(float(mean_hours), 1) if mean_hours is not None else None,
+            "accepted": int(n_active or 0), "completed_with_date": int(n_due or 0),
+            "completed_on_time": int(n_on_time or 0), "smes": int(smes or 0), "industries": int(industries or 0),
+            "regions": int(regions or 0), "meetings_held": int(held or 0), "reviews": int(n_rev or 0),
+            "review_score_sum": round(float(score_sum or 0), 2), "bad_reviews": int(n_bad or 0),
+            "good_reviews": int(n_good or 0), "recommend_yes": int(n_rec or 0),
+            "recommend_answered": int(n_rec_answered or 0), "bad_followups": int(n_bad_initial or 0),
+            "bad_closed_in_time": int(n_closed_in_time or 0), "category_id": data.category.get(inst_id)}
+
+
+def raw_scores(i: dict[str, Any]) -> dict[str, float]:
+    """The five raw dimension values (0 … 1) of one institution's stored inputs (:func:`snapshot`)."""
+    n_rev, hours = i["reviews"], i["mean_response_hours"]
+    mean_score = _damped(i["review_score_sum"], n_rev, 3.5, 2)
     raw = {
-        "strength": 0.30 * _cap(years, 20) + 0.25 * _log_cap(staff or 0, 200) + 0.25 * _cap(quals, 5)
-        + 0.20 * _cap(honors, 3),
-        "coverage": 0.40 * _log_cap(smes, 50) + 0.20 * _cap(industries, 5) + 0.20 * _cap(regions, 5)
-        + 0.20 * _cap(held, 10),
-        "quality": 0.70 * (mean_score - 1) / 4 + 0.30 * (1 - _damped(n_bad or 0, n_rev, 0.10, 2)),
-        "efficiency": 0.35 * (0.5 if mean_hours is None else 1 / (1 + max(mean_hours, 0) / 48))
-        + 0.25 * _damped(n_active or 0, n_resp or 0, 0.8, 2) + 0.25 * _damped(n_on_time or 0, n_due or 0, 0.8, 2)
-        + 0.15 * _damped(n_closed_in_time or 0, n_bad_initial, 0.8, 1),
-        "satisfaction": 0.70 * wilson_lower(n_good or 0, n_rev) + 0.30 * wilson_lower(n_rec or 0, n_rec_answered or 0),
+        "strength": 0.30 * _cap(i["years"], 20) + 0.25 * _log_cap(i["staff"], 200)
+        + 0.25 * _cap(i["qualifications"], 5) + 0.20 * _cap(i["honors"], 3),
+        "coverage": 0.40 * _log_cap(i["smes"], 50) + 0.20 * _cap(i["industries"], 5) + 0.20 * _cap(i["regions"], 5)
+        + 0.20 * _cap(i["meetings_held"], 10),
+        "quality": 0.70 * (mean_score - 1) / 4 + 0.30 * (1 - _damped(i["bad_reviews"], n_rev, 0.10, 2)),
+        "efficiency": 0.35 * (0.5 if hours is None else 1 / (1 + max(hours, 0) / 48))
+        + 0.25 * _damped(i["accepted"], i["responded"], 0.8, 2)
+        + 0.25 * _damped(i["completed_on_time"], i["completed_with_date"], 0.8, 2)
+        + 0.15 * _damped(i["bad_closed_in_time"], i["bad_followups"], 0.8, 1),
+        "satisfaction": 0.70 * wilson_lower(i["good_reviews"], n_rev)
+        + 0.30 * wilson_lower(i["recommend_yes"], i["recommend_answered"]),
     }
-    return {k: round(v, 4) for k, v in raw.items()}, inputs
+    return {k: round(v, 4) for k, v in raw.items()}
 
 
 def percentiles(values: dict[int, float]) -> dict[int, float]:
@@ -261,13 +287,17 @@ def compute(period: EvaluationPeriod) -> list[dict[str, Any]]:
     """The evaluation rows of ``period`` (not written): scores, composite, grade, rank, inputs."""
     data = gather(period.starts_on, period.ends_on)
     year = period.ends_on.year
-    raws: dict[int, dict[str, float]] = {}
-    inputs: dict[int, dict[str, Any]] = {}
-    for inst_id in data.institutions:
-        raws[inst_id], inputs[inst_id] = raw_scores(inst_id, data, year)
+    return score(period, {inst_id: snapshot(inst_id, data, year) for inst_id in data.institutions})
+
+
+def score(period: EvaluationPeriod, snapshots: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evaluation rows of ``period`` from stored inputs alone (a pure function: the same snapshots, weights
+    and thresholds always give the same rows). Keys other than those of :func:`snapshot` are ignored, so the
+    ``inputs`` of stored rows can be scored again."""
+    raws = {inst_id: raw_scores(inputs) for inst_id, inputs in snapshots.items()}
     peers: dict[int, list[int]] = defaultdict(list)
-    for inst_id in raws:
-        peers[data.category.get(inst_id, 0)].append(inst_id)
+    for inst_id in sorted(raws):
+        peers[snapshots[inst_id].get("category_id") or 0].append(inst_id)
     pct: dict[int, dict[str, float]] = defaultdict(dict)
     for members in peers.values():
         for dim in DIMENSIONS:
@@ -277,20 +307,19 @@ def compute(period: EvaluationPeriod) -> list[dict[str, Any]]:
     thresholds = period.thresholds or DEFAULT_THRESHOLDS
     total_weight = sum(weights.values()) or 1.0
     rows: list[dict[str, Any]] = []
-    for inst_id, raw in raws.items():
+    for inst_id in sorted(raws):
+        raw = raws[inst_id]
         scores = {d: scale(raw[d], pct[inst_id][d]) for d in DIMENSIONS}
         composite = round(sum(weights[d] * scores[d] for d in DIMENSIONS) / total_weight, 1)
+        inputs = {k: v for k, v in snapshots[inst_id].items() if k not in ("raw", "percentile")}
         rows.append({"period_id": period.id, "institution_id": inst_id, **scores, "composite": composite,
                      "grade": grade_of(composite, thresholds), "rank_in_category": None,
-                     "inputs": {**inputs[inst_id], "raw": raw, "percentile": {d: round(pct[inst_id][d], 3)
-                                                                               for d in DIMENSIONS},
-                                "category_id": data.category.get(inst_id)}})
-    by_category: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_category[row["inputs"]["category_id"] or 0].append(row)
-    for ranked in by_category.values():
-        for rank, row in enumerate(sorted(ranked, key=lambda r: (-r["composite"], r["institution_id"])), start=1):
-            row["rank_in_category"] = rank
+                     "inputs": {**inputs, "raw": raw,
+                                "percentile": {d: round(pct[inst_id][d], 3) for d in DIMENSIONS}}})
+    by_id = {row["institution_id"]: row for row in rows}
+    for members in peers.values():
+        for rank, inst_id in enumerate(sorted(members, key=lambda i: (-by_id[i]["composite"], i)), start=1):
+            by_id[inst_id]["rank_in_category"] = rank
     return rows
 
 
@@ -302,29 +331,35 @@ def write(period: EvaluationPeriod, rows: list[dict[str, Any]]) -> None:
         db.session.execute(insert(Evaluation), [{**r, "created_at": now} for r in rows[start:start + BATCH]])
 
 
-def publish_to_institutions(period: EvaluationPeriod, rows: list[dict[str, Any]]) -> int:
-    """Write grade and composite onto the institutions when this is the latest computed period, and queue
-    the changed ones for the index (bulk updates bypass the ORM's outbox capture, so rows are added here)."""
+def is_latest_published(period: EvaluationPeriod) -> bool:
+    """Whether ``period`` is the published period that ends last (ties: the one opened last)."""
     ep = _c(EvaluationPeriod)
-    latest = db.session.execute(select(ep.id).where(ep.computed_at.is_not(None))
-                                .order_by(ep.ends_on.desc())).scalars().first()
-    if latest is not None and latest != period.id:
-        return 0
-    i = _c(Institution)
-    current = {row[0]: (row[1], row[2]) for row in db.session.execute(
-        select(i.id, i.grade, i.evaluation_score)).all()}
-    changed = [r for r in rows if current.get(r["institution_id"]) != (r["grade"], r["composite"])]
-    for start in range(0, len(changed), BATCH):
-        chunk = changed[start:start + BATCH]
-        db.session.execute(update(Institution), [{"id": r["institution_id"], "grade": r["grade"],
-                                                  "evaluation_score": r["composite"]} for r in chunk])
-    from search.models import SearchOutbox
+    latest = db.session.execute(select(ep.id).where(ep.status == PeriodStatus.PUBLISHED)
+                                .order_by(ep.ends_on.desc(), ep.id.desc())).scalars().first()
+    return latest is not None and latest == period.id
 
-    now = datetime.now(UTC)
+
+def apply_to_institutions(period: EvaluationPeriod) -> int:
+    """Make the published ``period``'s grades and composites the institutions' public ones (what the detail
+    page, the index, search ranking and recommendations read), unless a later period is already published.
+    Changed institutions are queued for the index through the outbox. Returns how many changed."""
+    from search.sync import enqueue
+
+    if not is_latest_published(period):
+        return 0
+    e, i = _c(Evaluation), _c(Institution)
+    rows = db.session.execute(select(e.institution_id, e.grade, e.composite, i.grade, i.evaluation_score)
+                              .join(Institution.__table__, i.id == e.institution_id)  # type: ignore[attr-defined]
+                              .where(e.period_id == period.id)).all()
+    changed = [(inst_id, grade, composite) for inst_id, grade, composite, was_grade, was_score in rows
+               if (grade, composite) != (was_grade, was_score)]
     for start in range(0, len(changed), BATCH):
-        db.session.execute(insert(SearchOutbox), [
-            {"entity_type": "institution", "entity_id": r["institution_id"], "created_at": now, "available_at": now,
-             "attempts": 0, "last_error": ""} for r in changed[start:start + BATCH]])
-    if changed:
-        db.session.info["search_outbox_written"] = True  # wake the sync worker after commit
+        db.session.execute(update(Institution), [{"id": inst_id, "grade": grade, "evaluation_score": composite}
+                                                 for inst_id, grade, composite in changed[start:start + BATCH]])
+        # A bulk update bypasses the flush the outbox listens to, so the changed ids are queued explicitly.
+        enqueue(db.session(), [("institution", inst_id) for inst_id, _grade, _score in changed[start:start + BATCH]])
+    ids = {inst_id for inst_id, _grade, _score in changed}
+    for obj in list(db.session.identity_map.values()):  # loaded records must not keep the old values
+        if isinstance(obj, Institution) and obj.id in ids:
+            db.session.expire(obj, ["grade", "evaluation_score"])
     return len(changed)

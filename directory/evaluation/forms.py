@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from directory.core.fields import DecimalField
 from directory.evaluation.compute import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
 
 
@@ -32,4 +33,5 @@ class PeriodForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[
+        DataRequired(message=_l("Give the reason; the institution will see it.")), Length(max=2000)])

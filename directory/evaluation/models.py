@@ -12,6 +12,11 @@ from directory.core.time import utcnow
 DIMENSIONS = ("strength", "coverage", "quality", "efficiency", "satisfaction")
 
 
+class PeriodStatus(StrEnum):
+    OPEN = "open"  # computed or not, nothing of it is public
+    PUBLISHED = "published"  # its grades, scores, badges and ranking effects are public; the period is frozen
+
+
 class EvaluationPeriod(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=10, unique=True)  # "2026" or "2026Q3"
@@ -19,8 +24,9 @@ class EvaluationPeriod(SQLModel, table=True):
     ends_on: date
     weights: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
     thresholds: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default="open", max_length=20)
+    status: str = Field(default=PeriodStatus.OPEN, max_length=20)
     computed_at: datetime | None = None
+    published_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -48,6 +54,7 @@ class ScreeningKind(StrEnum):
     REMOVE = "remove"
     REINSTATE = "reinstate"
     COMMEND = "commend"
+    WITHDRAW = "withdraw"  # the 示范服务机构 badge
 
 
 class ScreeningAction(SQLModel, table=True):

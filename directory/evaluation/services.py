@@ -1,5 +1,13 @@
 """Evaluation periods (考核评价), screening proposals and decisions (动态筛选), and what institutions, the
-public and the API see of them. The computation itself is in :mod:`.compute`."""
+public and the API see of them. The computation itself is in :mod:`.compute`.
+
+A period's results are public only once staff publish it. ``run`` computes the period's rows and proposes
+screening actions, and changes nothing anyone outside the service center sees; ``publish`` makes the grades
+and composites the institutions' public ones (detail page, API ``evaluation``, index and its ranking,
+recommendations), applies the badge decisions of the period (commendation, withdrawal), shows the graded list
+at ``/evaluation/PERIOD`` and the period in the institutions' own ``/my/evaluation``. Publishing freezes the
+period: it cannot be re-weighted or re-run afterwards, so what the public saw stays what was decided.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +25,14 @@ from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.evaluation import compute
 from directory.evaluation.models import (
     DIMENSIONS,
     Evaluation,
     EvaluationPeriod,
+    PeriodStatus,
     ScreeningAction,
     ScreeningKind,
 )
@@ -36,16 +46,19 @@ DIMENSION_LABELS = {"strength": _l("Overall strength"), "coverage": _l("Market c
                     "satisfaction": _l("Enterprise satisfaction")}
 KIND_LABELS = {ScreeningKind.COMMEND: _l("Commend as a model institution"), ScreeningKind.WARN: _l("Warn"),
                ScreeningKind.SUSPEND: _l("Suspend"), ScreeningKind.REMOVE: _l("Remove"),
-               ScreeningKind.REINSTATE: _l("Reinstate")}
+               ScreeningKind.REINSTATE: _l("Reinstate"),
+               ScreeningKind.WITHDRAW: _l("Withdraw the model institution badge")}
+BADGE_KINDS = (ScreeningKind.COMMEND, ScreeningKind.WITHDRAW)
 GRADE_LABELS = {"A": _l("Excellent"), "B": _l("Good"), "C": _l("Pass"), "D": _l("Fail")}
 
 
 def latest_evaluation_json(institution_id: int) -> dict[str, Any] | None:
-    """The newest evaluation of an institution in the API's shape, or None if it was never evaluated."""
+    """The newest published evaluation of an institution in the API's shape, or None if no period it was
+    evaluated in has been published."""
     row = db.session.exec(
         select(Evaluation, EvaluationPeriod).join(EvaluationPeriod)
-        .where(Evaluation.institution_id == institution_id)
-        .order_by(EvaluationPeriod.ends_on.desc())  # type: ignore[attr-defined]
+        .where(Evaluation.institution_id == institution_id, EvaluationPeriod.status == PeriodStatus.PUBLISHED)
+        .order_by(col(EvaluationPeriod.ends_on).desc(), col(EvaluationPeriod.id).desc())
     ).first()
     if row is None:
         return None
@@ -65,7 +78,9 @@ def _check_weights(weights: dict[str, float], thresholds: dict[str, float]) -> N
 
 def open_period(*, code: str, user: Any = None, weights: dict[str, float] | None = None,
                 thresholds: dict[str, float] | None = None) -> EvaluationPeriod:
-    """Open (or re-weight, while not yet published) the period ``code`` (``2026`` or ``2026Q3``).
+    """Open (or re-weight, while not yet published) the period ``code`` (``2026`` or ``2026Q3``). Re-weighting a
+    computed period discards its computation (``computed_at``): it must be run again before it can be published,
+    so the published numbers always follow the weights shown with the period.
 
     Raises :class:`InvalidInput` for a bad code, weights or thresholds, :class:`NotAllowed` for non-staff."""
     if user is not None and not permissions.is_staff(user):
@@ -81,8 +96,10 @@ def open_period(*, code: str, user: Any = None, weights: dict[str, float] | None
     period = db.session.exec(select(EvaluationPeriod).where(EvaluationPeriod.code == code)).first()
     if period is None:
         period = EvaluationPeriod(code=code, starts_on=starts_on, ends_on=ends_on)
-    elif period.status == "published":
+    elif period.status == PeriodStatus.PUBLISHED:
         raise InvalidInput(_l("A published period cannot change."), field="code")
+    elif (period.weights, period.thresholds) != (weights, thresholds):
+        period.computed_at = None
     period.weights, period.thresholds = weights, thresholds
     db.session.add(period)
     db.session.flush()
@@ -107,17 +124,19 @@ class RunReport:
     evaluated: int
     grades: dict[str, int]
     proposals: dict[str, int]
-    index_updates: int
 
 
 def run(*, code: str, user: Any = None, today: date | None = None) -> RunReport:
     """Compute every admitted institution's evaluation for the period and propose screening actions.
     Re-running replaces the period's evaluations and its unconfirmed proposals; confirmed decisions stay.
+    Nothing public changes: the results stay with the service center until :func:`publish`. The inputs are
+    read as they stood at the period's end and stored with each row (:mod:`.compute`), so re-running on the
+    same records gives the same numbers.
 
     Raises :class:`InvalidInput` for a published period or one that has not started."""
     period = db.session.exec(select(EvaluationPeriod).where(EvaluationPeriod.code == code.strip().upper())).first()
     period = period or open_period(code=code, user=user)
-    if period.status == "published":
+    if period.status == PeriodStatus.PUBLISHED:
         raise InvalidInput(_l("A published period cannot change."), field="code")
     if period.starts_on > (today or utcnow().date()):
         raise InvalidInput(_l("This period has not started yet."), field="code")
@@ -126,21 +145,22 @@ def run(*, code: str, user: Any = None, today: date | None = None) -> RunReport:
     period.computed_at = utcnow()
     db.session.add(period)
     db.session.flush()
-    changed = compute.publish_to_institutions(period, rows)
     proposals = propose(period, rows)
     grades = {g: sum(1 for r in rows if r["grade"] == g) for g in "ABCD"}
     audit.record(actor_id=getattr(user, "id", None), action="evaluation.run", entity_type="evaluation_period",
                  entity_id=period.id, changes={"evaluated": len(rows), "grades": grades, "proposals": proposals})
-    return RunReport(evaluated=len(rows), grades=grades, proposals=proposals, index_updates=changed)
+    return RunReport(evaluated=len(rows), grades=grades, proposals=proposals)
 
 
 def propose(period: EvaluationPeriod, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Screening proposals (动态筛选) for staff to confirm or reject:
 
     - grade A → commend as 示范服务机构 (unless already so);
-    - grade D → warn; D in this and the previous period of the same length → suspend; a third → remove;
-    - a verified serious complaint in the period (a 非常不满意 review staff closed after follow-up and did not
-      find invalid) → suspend;
+    - a 示范服务机构 graded C or D, or with a serious complaint → withdraw the badge;
+    - grade D → warn; D in this and the previous published period of the same length → suspend; a third →
+      remove;
+    - a verified serious complaint in the period (a 非常不满意 review staff did not find invalid) → suspend,
+      whether or not its follow-up was closed: a closed follow-up does not undo the complaint, staff decide;
     - no service activity at all in the period (no request, no event meeting) → warn (flagged as inactive).
     """
     actions = ScreeningAction.__table__.c  # type: ignore[attr-defined]
@@ -158,6 +178,10 @@ def propose(period: EvaluationPeriod, rows: list[dict[str, Any]]) -> dict[str, i
         history = [grade, *[previous[k].get(inst_id) for k in range(len(previous))]]
         if grade == "A" and badges.get(inst_id) != MODEL_BADGE:
             wanted.append((ScreeningKind.COMMEND, "grade_a"))
+        if badges.get(inst_id) == MODEL_BADGE and grade in ("C", "D"):
+            wanted.append((ScreeningKind.WITHDRAW, "badge_grade"))
+        elif badges.get(inst_id) == MODEL_BADGE and inst_id in complaints:
+            wanted.append((ScreeningKind.WITHDRAW, "serious_complaint"))
         if grade == "D":
             if history[:3] == ["D", "D", "D"]:
                 wanted.append((ScreeningKind.REMOVE, "three_d"))
@@ -184,9 +208,10 @@ def propose(period: EvaluationPeriod, rows: list[dict[str, Any]]) -> dict[str, i
 
 
 def _previous_grades(period: EvaluationPeriod, how_many: int) -> list[dict[int, str]]:
-    """Grades of the ``how_many`` earlier computed periods of the same length (years with years)."""
+    """Grades of the ``how_many`` earlier published periods of the same length (years with years): only a
+    published grade is an institution's record, so an unpublished draft never counts towards a suspension."""
     same_kind = [p for p in db.session.exec(select(EvaluationPeriod).where(
-        EvaluationPeriod.ends_on < period.starts_on, col(EvaluationPeriod.computed_at).is_not(None))
+        EvaluationPeriod.ends_on < period.starts_on, EvaluationPeriod.status == PeriodStatus.PUBLISHED)
         .order_by(col(EvaluationPeriod.ends_on).desc())).all() if len(p.code) == len(period.code)][:how_many]
     return [{i: g for i, g in db.session.exec(select(Evaluation.institution_id, Evaluation.grade)
                                               .where(Evaluation.period_id == p.id)).all()} for p in same_kind]
@@ -197,14 +222,15 @@ def _serious_complaints(period: EvaluationPeriod) -> set[int]:
 
     lo, hi = compute._ts(period.starts_on), compute._ts(period.ends_on) + compute.timedelta(days=1)
     return set(db.session.exec(select(Review.institution_id).where(
-        Review.verdict == "very_dissatisfied", Review.followup_status == "closed", col(Review.invalid).is_(False),
+        Review.verdict == "very_dissatisfied", col(Review.invalid).is_(False),
         Review.created_at >= lo, Review.created_at < hi, col(Review.institution_id).is_not(None))).all())  # type: ignore[arg-type]
 
 
 REASON_LABELS = {"grade_a": _l("Grade A in this period"), "grade_d": _l("Grade D in this period"),
                  "two_d": _l("Grade D in two consecutive periods"), "three_d": _l("Grade D in three consecutive periods"),
-                 "serious_complaint": _l("A verified serious complaint (非常不满意, followed up and closed)"),
-                 "inactive": _l("No service activity in the period")}
+                 "serious_complaint": _l("A verified serious complaint (非常不满意, not found invalid), whether or not its follow-up was closed"),
+                 "inactive": _l("No service activity in the period"),
+                 "badge_grade": _l("A model institution graded C or D in this period")}
 
 
 def proposals(period: EvaluationPeriod, *, status: str | None = "proposed") -> list[tuple[ScreeningAction, Institution]]:
@@ -214,10 +240,39 @@ def proposals(period: EvaluationPeriod, *, status: str | None = "proposed") -> l
     return list(db.session.exec(query.order_by(col(ScreeningAction.kind), col(ScreeningAction.id))).all())
 
 
+def _titles() -> dict[str, str]:
+    return {ScreeningKind.COMMEND: _("Your institution is commended as a model service institution (示范服务机构)"),
+            ScreeningKind.WITHDRAW: _("Your institution's model service institution badge (示范服务机构) has been withdrawn"),
+            ScreeningKind.WARN: _("The service center has issued a warning to your institution"),
+            ScreeningKind.SUSPEND: _("Your institution's listing has been suspended."),
+            ScreeningKind.REMOVE: _("Your institution has been removed from the directory."),
+            ScreeningKind.REINSTATE: _("Your institution's listing has been reinstated.")}
+
+
+def _tell(inst: Institution, kind: str, reason: str) -> None:
+    notifications.notify(users=list(db.session.exec(select(User).where(User.institution_id == inst.id)).all()),
+                         kind=f"screening.{kind}", title=_titles()[ScreeningKind(kind)], body=reason,
+                         link="/my/evaluation")
+
+
+def _apply(inst: Institution, kind: str) -> None:
+    """A confirmed action's effect on the record (a plain ORM change, so the outbox captures it)."""
+    if kind == ScreeningKind.COMMEND:
+        inst.badge = MODEL_BADGE
+    elif kind == ScreeningKind.WITHDRAW:
+        inst.badge = None
+    elif kind == ScreeningKind.SUSPEND and inst.status == RecordStatus.ADMITTED:
+        inst.status = RecordStatus.SUSPENDED
+    elif kind == ScreeningKind.REMOVE and inst.status in (RecordStatus.ADMITTED, RecordStatus.SUSPENDED):
+        inst.status = RecordStatus.REMOVED
+    db.session.add(inst)
+
+
 def decide(*, user: Any, action: ScreeningAction, confirm: bool, reason: str) -> ScreeningAction:
-    """Staff confirm or reject a proposal, always with a reason. A confirmed action takes effect: the badge
-    (and its ranking boost), a warning, or the listing's status; the index follows through the outbox; the
-    institution's users are told; everything is audited.
+    """Staff confirm or reject a proposal, always with a reason. A confirmed action takes effect: a warning or
+    the listing's status at once; the badge (and its ranking boost) when the period is published — at once
+    if it already is. The index follows through the outbox; the institution's users are told when the action
+    takes effect; everything is audited.
 
     Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason or if already decided."""
     if not permissions.is_staff(user):
@@ -228,33 +283,50 @@ def decide(*, user: Any, action: ScreeningAction, confirm: bool, reason: str) ->
     if action.status != "proposed":
         raise InvalidInput(_l("This proposal has already been decided."), field="action")
     inst = db.session.get_one(Institution, action.institution_id)
+    period = db.session.get(EvaluationPeriod, action.period_id) if action.period_id else None
+    on_publish = action.kind in BADGE_KINDS and period is not None and period.status != PeriodStatus.PUBLISHED
     action.status = "confirmed" if confirm else "rejected"
     action.decision_reason = reason
     action.decided_by_id = user.id
     action.decided_at = utcnow()
     before = {"status": inst.status, "badge": inst.badge}
-    if confirm:
-        if action.kind == ScreeningKind.COMMEND:
-            inst.badge = MODEL_BADGE
-        elif action.kind == ScreeningKind.SUSPEND and inst.status == RecordStatus.ADMITTED:
-            inst.status = RecordStatus.SUSPENDED
-        elif action.kind == ScreeningKind.REMOVE and inst.status in (RecordStatus.ADMITTED, RecordStatus.SUSPENDED):
-            inst.status = RecordStatus.REMOVED
-        db.session.add(inst)
+    if confirm and not on_publish:
+        _apply(inst, action.kind)
     db.session.add(action)
     db.session.flush()
     audit.record(actor_id=user.id, action=f"screening.{action.status}", entity_type="institution", entity_id=inst.id,
                  changes={"kind": action.kind, "reason": reason, "before": before,
-                          "after": {"status": inst.status, "badge": inst.badge}})
-    if confirm:
-        titles = {ScreeningKind.COMMEND: _("Your institution is commended as a model service institution (示范服务机构)"),
-                  ScreeningKind.WARN: _("The service center has issued a warning to your institution"),
-                  ScreeningKind.SUSPEND: _("Your institution's listing has been suspended."),
-                  ScreeningKind.REMOVE: _("Your institution has been removed from the directory."),
-                  ScreeningKind.REINSTATE: _("Your institution's listing has been reinstated.")}
-        notifications.notify(users=list(db.session.exec(select(User).where(User.institution_id == inst.id)).all()),
-                             kind=f"screening.{action.kind}", title=titles[ScreeningKind(action.kind)], body=reason,
-                             link="/my/evaluation")
+                          "after": {"status": inst.status, "badge": inst.badge},
+                          **({"takes_effect": "on_publish"} if confirm and on_publish else {})})
+    if confirm and not on_publish:
+        _tell(inst, action.kind, reason)
+    return action
+
+
+def withdraw_badge(*, user: Any, institution: Institution, reason: str) -> ScreeningAction:
+    """Staff withdraw an institution's 示范服务机构 badge at once, with a reason (a confirmed screening action of
+    no period): the badge and its ranking boost leave the public pages, and the index through the outbox; the
+    institution's users are told; audited.
+
+    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason or without a badge."""
+    if not permissions.is_staff(user):
+        raise NotAllowed()
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
+    if not institution.badge:
+        raise InvalidInput(_l("This institution holds no badge."), field="reason")
+    before = institution.badge
+    action = ScreeningAction(institution_id=institution.id, kind=ScreeningKind.WITHDRAW, status="confirmed",  # type: ignore[arg-type]
+                             reason=reason, decision_reason=reason, proposed_by_id=user.id, decided_by_id=user.id,
+                             decided_at=utcnow())
+    _apply(institution, ScreeningKind.WITHDRAW)
+    db.session.add(action)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="screening.confirmed", entity_type="institution", entity_id=institution.id,
+                 changes={"kind": ScreeningKind.WITHDRAW, "reason": reason, "before": {"badge": before},
+                          "after": {"badge": institution.badge}})
+    _tell(institution, ScreeningKind.WITHDRAW, reason)
     return action
 
 
@@ -265,17 +337,60 @@ def get_action(action_id: int) -> ScreeningAction:
     return action
 
 
-def publish(*, user: Any, period: EvaluationPeriod) -> EvaluationPeriod:
-    """Publish a computed period: the graded list becomes public and the period is frozen."""
-    if not permissions.is_staff(user):
+def _badge_decisions(period: EvaluationPeriod) -> list[ScreeningAction]:
+    """The period's confirmed commendations and withdrawals, in the order they were decided."""
+    return list(db.session.exec(select(ScreeningAction).where(
+        ScreeningAction.period_id == period.id, ScreeningAction.status == "confirmed",
+        col(ScreeningAction.kind).in_(BADGE_KINDS)).order_by(col(ScreeningAction.decided_at),
+                                                             col(ScreeningAction.id))).all())
+
+
+@dataclass
+class PublishReport:
+    evaluated: int
+    institutions_updated: int
+    badges: int
+
+
+def publish(*, user: Any = None, period: EvaluationPeriod) -> PublishReport:
+    """Publish a computed period: only then do its grades, scores, badges and ranking effects become public.
+    The grades and composites become the institutions' public ones (unless a later period is published
+    already), the period's confirmed commendations and withdrawals take effect and are told to the
+    institutions, the graded list and the institutions' ``/my/evaluation`` show it, and the period is frozen.
+    ``user`` None is the command line.
+
+    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` for a period not (or no longer) computed
+    or already published."""
+    if user is not None and not permissions.is_staff(user):
         raise NotAllowed()
+    if period.status == PeriodStatus.PUBLISHED:
+        raise InvalidInput(_l("This period is already published."), field="code")
     if period.computed_at is None:
         raise InvalidInput(_l("Run the evaluation first."), field="code")
-    period.status = "published"
+    period.status = PeriodStatus.PUBLISHED
+    period.published_at = utcnow()
     db.session.add(period)
     db.session.flush()
-    audit.record(actor_id=user.id, action="evaluation.publish", entity_type="evaluation_period", entity_id=period.id)
-    return period
+    updated = compute.apply_to_institutions(period)
+    badges = 0
+    for action in _badge_decisions(period) if compute.is_latest_published(period) else []:
+        inst = db.session.get_one(Institution, action.institution_id)
+        before = inst.badge
+        _apply(inst, action.kind)
+        if inst.badge == before:
+            continue  # already so (staff withdrew the badge meanwhile): nothing to apply or tell
+        db.session.flush()
+        audit.record(actor_id=getattr(user, "id", None), action="screening.applied", entity_type="institution",
+                     entity_id=inst.id, changes={"kind": action.kind, "period": period.code,
+                                                 "before": {"badge": before}, "after": {"badge": inst.badge}})
+        _tell(inst, action.kind, action.decision_reason)
+        badges += 1
+    evaluated = db.session.exec(select(func.count()).select_from(Evaluation).where(
+        Evaluation.period_id == period.id)).one()
+    audit.record(actor_id=getattr(user, "id", None), action="evaluation.publish", entity_type="evaluation_period",
+                 entity_id=period.id, changes={"evaluated": evaluated, "institutions_updated": updated,
+                                               "badges": badges})
+    return PublishReport(evaluated=evaluated, institutions_updated=updated, badges=badges)
 
 
 # -- reading ---------------------------------------------------------------------------------------------
@@ -288,6 +403,25 @@ def results(period: EvaluationPeriod, *, grade: str | None = None, limit: int | 
     if limit:
         query = query.limit(limit)
     return list(db.session.exec(query).all())
+
+
+def results_page(period: EvaluationPeriod, *, grade: str | None = None, page: int = 1,
+                 per_page: int | None = None) -> Page[tuple[Evaluation, Institution]]:
+    """The staff page's results: best composite first, optionally one grade; one page with the total."""
+    query = select(Evaluation, Institution).join(Institution).where(Evaluation.period_id == period.id)
+    if grade:
+        query = query.where(Evaluation.grade == grade)
+    return paginate(query.order_by(col(Evaluation.composite).desc(), col(Evaluation.institution_id)), page=page,
+                    per_page=per_page, scalars=False)
+
+
+def proposals_page(period: EvaluationPeriod, *, page: int = 1,
+                   per_page: int | None = None) -> Page[tuple[ScreeningAction, Institution]]:
+    """Screening proposals waiting for a decision, by kind; one page with the total."""
+    query = (select(ScreeningAction, Institution).join(Institution)
+             .where(ScreeningAction.period_id == period.id, ScreeningAction.status == "proposed"))
+    return paginate(query.order_by(col(ScreeningAction.kind), col(ScreeningAction.id)), page=page,
+                    per_page=per_page, param="proposals_page", scalars=False)
 
 
 def grade_counts(period: EvaluationPeriod) -> dict[str, int]:
@@ -312,11 +446,13 @@ def bad_review_ranking(period: EvaluationPeriod, *, minimum: int = 3, limit: int
             for inst_id, count, bad_count in rows]
 
 
-def my_evaluations(institution_id: int) -> list[tuple[Evaluation, EvaluationPeriod]]:
-    """An institution's evaluations, oldest first (its trend)."""
-    return list(db.session.exec(select(Evaluation, EvaluationPeriod).join(EvaluationPeriod)
-                                .where(Evaluation.institution_id == institution_id)
-                                .order_by(col(EvaluationPeriod.ends_on))).all())
+def my_evaluations(institution_id: int, *, published_only: bool = True) -> list[tuple[Evaluation, EvaluationPeriod]]:
+    """An institution's evaluations, oldest first (its trend): the published periods only, unless
+    ``published_only`` is False (staff, who also see the periods still being decided)."""
+    query = select(Evaluation, EvaluationPeriod).join(EvaluationPeriod).where(Evaluation.institution_id == institution_id)
+    if published_only:
+        query = query.where(EvaluationPeriod.status == PeriodStatus.PUBLISHED)
+    return list(db.session.exec(query.order_by(col(EvaluationPeriod.ends_on), col(EvaluationPeriod.id))).all())
 
 
 @dataclass

@@ -14,11 +14,12 @@ from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import form_refusal, run_and_flash
 from directory.evaluation import forms, services
-from directory.evaluation.models import DIMENSIONS
+from directory.evaluation.models import DIMENSIONS, PeriodStatus
 from directory.extensions import db
 from directory.institutions.models import Institution
 
 bp = Blueprint("evaluation", __name__)
+RANKING_SHOWN, RANKING_MINIMUM = 20, 3  # the 差评率 ranking on the staff page: its length, and the reviews needed
 
 
 @bp.route("/admin/evaluation", methods=["GET", "POST"])
@@ -56,14 +57,19 @@ def run(code: str) -> Any:
 @bp.get("/admin/evaluation/<code>")
 @staff_required
 def period_page(code: str) -> Any:
+    from directory.core.paging import page_number
+
     period = services.get_period(code)
     grade = request.args.get("grade") or None
     if grade not in (None, "A", "B", "C", "D"):
         abort(400)
     return render_template(
         "evaluation/period.html", period=period, grade=grade, counts=services.grade_counts(period),
-        results=services.results(period, grade=grade, limit=300), proposals=services.proposals(period),
-        decided=services.proposals(period, status=None), ranking=services.bad_review_ranking(period, limit=20),
+        results=services.results_page(period, grade=grade, page=page_number(request.args)),
+        proposals=services.proposals_page(period, page=page_number(request.args, "proposals_page")),
+        decided=services.proposals(period, status=None),
+        ranking=services.bad_review_ranking(period, minimum=RANKING_MINIMUM, limit=RANKING_SHOWN),
+        ranking_limit=RANKING_SHOWN, ranking_minimum=RANKING_MINIMUM,
         labels=services.DIMENSION_LABELS, kinds=services.KIND_LABELS, reasons=services.REASON_LABELS,
         decision_form=forms.DecisionForm())
 
@@ -89,7 +95,8 @@ def decide(action_id: int, decision: str) -> Any:
 @staff_required
 def publish(code: str) -> Any:
     period = services.get_period(code)
-    run_and_flash(lambda: services.publish(user=current_user, period=period), _("The graded list is published."))
+    run_and_flash(lambda: services.publish(user=current_user, period=period),
+                  _("Published: the period's grades, scores and badges are now public."))
     return redirect(url_for("evaluation.period_page", code=period.code))
 
 
@@ -105,7 +112,7 @@ def export(code: str) -> Any:
 @bp.get("/evaluation/<code>")
 def public_list(code: str) -> Any:
     period = services.get_period(code)
-    if period.status != "published":
+    if period.status != PeriodStatus.PUBLISHED:
         abort(404)
     return render_template("evaluation/public.html", period=period, results=services.results(period),
                            grade_labels=services.GRADE_LABELS,
@@ -123,14 +130,39 @@ def mine() -> Any:
 @bp.get("/evaluation/institutions/<int:institution_id>")
 @login_required
 def institution_page(institution_id: int) -> Any:
-    """An institution's own breakdown, trend and hints: its users and staff only."""
+    """An institution's own breakdown, trend and hints: its users (published periods only) and staff (every
+    computed period, the unpublished ones marked)."""
     inst = db.session.get(Institution, institution_id)
     if inst is None or not (permissions.is_staff(current_user) or current_user.institution_id == institution_id):
         abort(404)
-    history = services.my_evaluations(institution_id)
+    return _institution_page(inst, forms.DecisionForm())
+
+
+def _institution_page(inst: Institution, withdraw_form: forms.DecisionForm, status: int = 200) -> Any:
+    staff = permissions.is_staff(current_user)
+    history = services.my_evaluations(inst.id, published_only=not staff)  # type: ignore[arg-type]
     latest = history[-1][0] if history else None
     return render_template("evaluation/institution.html", institution=inst, history=history, latest=latest,
                            breakdown=services.breakdown(latest) if latest else {},
                            hints=services.hints(latest) if latest else [], labels=services.DIMENSION_LABELS,
-                           grade_labels=services.GRADE_LABELS,
-                           dimensions=DIMENSIONS)
+                           grade_labels=services.GRADE_LABELS, dimensions=DIMENSIONS, staff=staff,
+                           withdraw_form=withdraw_form, published=PeriodStatus.PUBLISHED), status
+
+
+@bp.post("/admin/evaluation/institutions/<int:institution_id>/withdraw-badge")
+@staff_required
+def withdraw_badge(institution_id: int) -> Any:
+    """Staff withdraw the 示范服务机构 badge, with a reason the institution sees."""
+    inst = db.session.get(Institution, institution_id)
+    if inst is None:
+        abort(404)
+    form = forms.DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_badge(user=current_user, institution=inst, reason=form.reason.data or "")
+        except DomainError as exc:
+            form_refusal(form, exc, "reason")
+        else:
+            flash(_("The badge is withdrawn; the institution has been told."), "success")
+            return redirect(url_for("evaluation.institution_page", institution_id=inst.id))
+    return _institution_page(inst, form, 422)

@@ -142,7 +142,9 @@ def _own_side(user: Any, meeting: Meeting) -> EventParticipant:
 
 def give_feedback(*, user: Any, meeting: Meeting, data: FeedbackInput, kind: str = "initial") -> MeetingFeedback:
     """Either side rates a held meeting and records its outcome (达成意向 / 签约 / 无进展, amount), once
-    right after and once at the three-month follow-up. The database refuses a second one of each."""
+    right after and once at the three-month follow-up (once it has been sent). Both are kept; the figures
+    count each side's latest (:func:`directory.events.report.latest_answers`). The database refuses a
+    second one of each."""
     participant = _own_side(user, meeting)
     if meeting.status != MeetingStatus.HELD:
         raise InvalidInput(_l("Feedback is for meetings that were held."), field="meeting")
@@ -154,6 +156,9 @@ def give_feedback(*, user: Any, meeting: Meeting, data: FeedbackInput, kind: str
         raise InvalidInput(_l("Give the amount in yuan."), field="amount")
     if kind not in ("initial", "followup"):
         raise InvalidInput(_l("Unknown action."), field="kind")
+    if kind == "followup" and not can_give_followup(db.session.get_one(Event, meeting.event_id)):
+        # a "three months on" answer given on the day would replace the first one in the figures
+        raise InvalidInput(_l("The three-month follow-up opens three months after the event."), field="kind")
     if db.session.exec(select(MeetingFeedback.id).where(
             MeetingFeedback.meeting_id == meeting.id, MeetingFeedback.participant_id == participant.id,
             MeetingFeedback.kind == kind)).first() is not None:

@@ -85,7 +85,10 @@ class EventParticipant(SQLModel, table=True):
     status: str = Field(default=ParticipantStatus.REGISTERED, max_length=20)
     offers: str = Field(default="", sa_type=Text)
     seeks: str = Field(default="", sa_type=Text)
-    listed: bool = True
+    # Consent to be shown to the other participants: asked, never presumed (the box starts unticked), and
+    # kept with the moment it was given; withdrawing it clears the time.
+    listed: bool = False
+    listed_at: datetime | None = None
     unavailable_slots: list[int] = Field(default_factory=list, sa_type=JSON)
     checkin_token: str = Field(max_length=64, unique=True)
     checked_in_at: datetime | None = None

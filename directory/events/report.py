@@ -1,9 +1,10 @@
 """The event report: registrations, meetings requested / scheduled / held, no-show rate, outcomes and
-satisfaction, and its Excel export."""
+satisfaction (from each side's latest answer, the three-month follow-up where given), and its Excel export."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -41,7 +42,8 @@ class EventReport:
     amount_signed: float = 0.0
     amount_intended: float = 0.0
     satisfaction: float | None = None
-    feedback_count: int = 0
+    feedback_count: int = 0  # answers counted: one per meeting and side, the latest
+    followup_count: int = 0  # of which three-month follow-ups
     by_slot: list[tuple[str, int, int]] = field(default_factory=list)  # (time, scheduled, held)
     best: dict[int, MeetingFeedback] = field(default_factory=dict)  # each meeting's best reported outcome
 
@@ -55,6 +57,21 @@ class EventReport:
         return round(100 * value / of) if of else 0
 
 
+KIND_ORDER = {"initial": 0, "followup": 1}
+
+
+def latest_answers(feedback: Iterable[MeetingFeedback]) -> list[MeetingFeedback]:
+    """Each side's latest word on each meeting: the three-month follow-up where one was given, else the
+    answer right after. The first answer stays stored; it just no longer counts once followed up."""
+    latest: dict[tuple[int, int], MeetingFeedback] = {}
+    for f in feedback:
+        key = (f.meeting_id, f.participant_id)
+        if key not in latest or (KIND_ORDER.get(f.kind, 0), f.id or 0) > (KIND_ORDER.get(latest[key].kind, 0),
+                                                                            latest[key].id or 0):
+            latest[key] = f
+    return sorted(latest.values(), key=lambda f: f.id or 0)
+
+
 def build(event: Event) -> EventReport:
     """Figures for one event from its recorded data (registrations, requests, meetings, feedback)."""
     people = db.session.exec(select(EventParticipant).where(EventParticipant.event_id == event.id)).all()
@@ -66,9 +83,10 @@ def build(event: Event) -> EventReport:
     requests = db.session.exec(select(MeetingRequest).where(MeetingRequest.event_id == event.id)).all()
     meetings = db.session.exec(select(Meeting).where(Meeting.event_id == event.id)).all()
     placed = [m for m in meetings if m.slot_position is not None and m.status != MeetingStatus.CANCELLED]
-    feedback = db.session.exec(select(MeetingFeedback).where(col(MeetingFeedback.meeting_id).in_(
-        [m.id for m in meetings]), MeetingFeedback.kind == "initial")).all() if meetings else []
-    # An outcome per meeting: the best either side reported (签约 beats 达成意向 beats 无进展).
+    feedback = latest_answers(db.session.exec(select(MeetingFeedback).where(col(MeetingFeedback.meeting_id).in_(
+        [m.id for m in meetings]))).all()) if meetings else []
+    # An outcome per meeting: the best either side reported in its latest answer (签约 beats 达成意向 beats
+    # 无进展).
     order = {"signed": 2, "intent": 1, "none": 0}
     best: dict[int, MeetingFeedback] = {}
     for f in feedback:
@@ -91,6 +109,7 @@ def build(event: Event) -> EventReport:
         amount_signed=sum(f.amount or 0 for f in best.values() if f.outcome == "signed"),
         amount_intended=sum(f.amount or 0 for f in best.values() if f.outcome == "intent"),
         satisfaction=round(sum(ratings) / len(ratings), 2) if ratings else None, feedback_count=len(feedback),
+        followup_count=sum(1 for f in feedback if f.kind == "followup"),
         by_slot=by_slot, best=best)
 
 
@@ -114,6 +133,7 @@ def to_xlsx(event: Event) -> bytes:
         *((str(OUTCOME_LABELS[k]), v) for k, v in report.outcomes.items()),  # type: ignore[index]
         (_("Amount signed (yuan)"), report.amount_signed), (_("Amount of intents (yuan)"), report.amount_intended),
         (_("Average meeting rating"), report.satisfaction or ""),
+        (_("Three-month follow-up answers"), report.followup_count),
     ]
     for row in rows:
         summary.append(list(row))

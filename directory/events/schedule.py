@@ -24,7 +24,16 @@ from directory.events.models import (
     ParticipantStatus,
 )
 from directory.events.scheduling import REASON_MESSAGES, schedule_meetings
-from directory.events.services import ENTERPRISE, _require_staff, _user_of, local_time, name_of, slots
+from directory.events.services import (
+    ENTERPRISE,
+    FINISHED,
+    _require_staff,
+    _user_of,
+    local_time,
+    name_of,
+    refuse_if_finished,
+    slots,
+)
 from directory.extensions import db
 from directory.notifications import services as notifications
 
@@ -59,9 +68,11 @@ def _pair(request: MeetingRequest, sides: dict[int, str]) -> tuple[int, int]:
 
 def run(*, event: Event, user: Any = None) -> ScheduleReport:
     """Schedule every accepted request between registered participants; locked meetings stay put. Meetings
-    already held or missed are left alone. Raises :class:`InvalidInput` without time slots."""
+    already held or missed are left alone. Raises :class:`InvalidInput` without time slots and
+    :class:`EventFinished` once the event is completed or cancelled."""
     if user is not None:
         _require_staff(user)
+    refuse_if_finished(event)
     usable = slots(event, meetings_only=True)
     if not usable:
         raise InvalidInput(_l("Set the time slots first."), field="slots")
@@ -130,6 +141,11 @@ def run(*, event: Event, user: Any = None) -> ScheduleReport:
     audit.record(actor_id=getattr(user, "id", None), action="event.schedule", entity_type="event",
                  entity_id=event.id, changes={"requested": report.requested, "placed": report.placed})
     return report
+
+
+def finished(event: Event) -> bool:
+    """Completed or cancelled: the pages offer no scheduling, publishing or moving any more."""
+    return event.status in FINISHED
 
 
 def _keep_tables(assigned: dict[Any, tuple[int, int]], by_pair: dict[Any, MeetingRequest],
@@ -230,9 +246,11 @@ def check_place(event: Event, meeting: Meeting, position: int, table: int, *, ig
 
 
 def move(*, user: Any, meeting: Meeting, position: int, table: int) -> Meeting:
-    """Staff move a meeting to a slot and table (checked by :func:`check_place`)."""
+    """Staff move a meeting to a slot and table (checked by :func:`check_place`). Raises
+    :class:`EventFinished` once the event is over."""
     _require_staff(user)
     event = db.session.get_one(Event, meeting.event_id)
+    refuse_if_finished(event)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise InvalidInput(_l("Only scheduled meetings can be moved."), field="slot")
     check_place(event, meeting, position, table)
@@ -248,9 +266,11 @@ def move(*, user: Any, meeting: Meeting, position: int, table: int) -> Meeting:
 
 
 def swap(*, user: Any, first: Meeting, second: Meeting) -> None:
-    """Staff swap the places of two scheduled meetings of the same event."""
+    """Staff swap the places of two scheduled meetings of the same event. Raises :class:`EventFinished`
+    once the event is over."""
     _require_staff(user)
     event = db.session.get_one(Event, first.event_id)
+    refuse_if_finished(event)
     if second.event_id != event.id or first.id == second.id:
         raise InvalidInput(_l("Choose two meetings of this event."), field="other")
     if first.slot_position is None or second.slot_position is None:
@@ -269,8 +289,10 @@ def swap(*, user: Any, first: Meeting, second: Meeting) -> None:
 
 
 def set_locked(*, user: Any, meeting: Meeting, locked: bool) -> Meeting:
-    """A locked meeting keeps its place when the scheduler runs again."""
+    """A locked meeting keeps its place when the scheduler runs again (not after the event: it never runs
+    again then)."""
     _require_staff(user)
+    refuse_if_finished(db.session.get_one(Event, meeting.event_id))
     if locked and meeting.slot_position is None:
         raise InvalidInput(_l("Only a meeting with a place can be locked."), field="locked")
     meeting.locked = locked
@@ -280,8 +302,10 @@ def set_locked(*, user: Any, meeting: Meeting, locked: bool) -> Meeting:
 
 
 def publish(*, user: Any, event: Event) -> Event:
-    """Make the schedule final and tell every participant their agenda is ready."""
+    """Make the schedule final and tell every participant their agenda is ready. Raises
+    :class:`EventFinished` once the event is completed or cancelled."""
     _require_staff(user)
+    refuse_if_finished(event)
     if event.schedule_status == "none":
         raise InvalidInput(_l("Run the scheduler first."), field="schedule")
     from directory.core.time import utcnow

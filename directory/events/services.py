@@ -16,7 +16,8 @@ from sqlmodel import col, func, or_, select
 from directory.accounts import permissions
 from directory.accounts.models import User
 from directory.audit import services as audit
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import AlreadyExists, DomainError, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.events.models import (
     Event,
@@ -55,6 +56,27 @@ TRANSITIONS = {
 PUBLIC_STATUSES = (ES.PUBLISHED, ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, ES.RUNNING, ES.COMPLETED,
                    ES.CANCELLED)
 REQUESTS_OPEN = (ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, ES.RUNNING)
+
+
+class EventFinished(DomainError):
+    """The event is completed or cancelled: what happened stays as it was recorded (no rescheduling, no
+    republishing of the schedule, no moving meetings)."""
+
+    status = 409
+    code = "event_finished"
+
+    @classmethod
+    def default_message(cls) -> object:
+        return _l("This event is over: its schedule can no longer change.")
+
+
+FINISHED = (ES.COMPLETED, ES.CANCELLED)
+
+
+def refuse_if_finished(event: Event) -> None:
+    """Raises :class:`EventFinished` for a completed or cancelled event."""
+    if event.status in FINISHED:
+        raise EventFinished()
 
 
 @dataclass
@@ -123,6 +145,8 @@ def create_event(*, user: Any, data: EventInput) -> Event:
 
 
 def update_event(*, user: Any, event: Event, data: EventInput) -> Event:
+    """Staff change an event. The same values again change nothing (no audit entry); a higher capacity
+    moves the waiting list up. Raises :class:`NotAllowed` / :class:`InvalidInput`."""
     _require_staff(user)
     if event.status in (ES.COMPLETED, ES.CANCELLED):
         raise InvalidInput(_l("A completed or cancelled event cannot be edited."), field="title")
@@ -130,17 +154,30 @@ def update_event(*, user: Any, event: Event, data: EventInput) -> Event:
     if data.tables < event.tables and event.schedule_status != "none":
         raise InvalidInput(_l("Fewer tables than scheduled: run the scheduler again after changing it."),
                            field="tables")
-    before = {k: _plain(getattr(event, k)) for k in SCALARS}
+    data.title = data.title.strip()
+    categories, industries = event_terms(event)
+    # compared as values (a time is the same instant in any zone), recorded as plain JSON
+    before = {**{k: getattr(event, k) for k in SCALARS}, **_term_ids(categories, industries)}
+    after = {**{k: getattr(data, k) for k in SCALARS}, **_term_ids(data.categories, data.industries)}
+    changes = {k: [_plain(old), _plain(new)] for k, (old, new) in audit.diff(before, after).items()}
+    if not changes:
+        return event
     for k in SCALARS:
         setattr(event, k, getattr(data, k))
     db.session.add(event)
-    _set_terms(event, data)
+    if {"categories", "industries"} & set(changes):
+        _set_terms(event, data)
     db.session.flush()
     audit.record(actor_id=user.id, action="event.update", entity_type="event", entity_id=event.id,
-                 changes=audit.diff(before, {k: _plain(getattr(event, k)) for k in SCALARS}))
+                 changes=changes)
     for side in (ENTERPRISE, PROVIDER):
         _promote(event, side)
     return event
+
+
+def _term_ids(categories: list[Category], industries: list[Industry]) -> dict[str, list[int]]:
+    return {"categories": sorted({c.id for c in categories if c.id is not None}),
+            "industries": sorted({i.id for i in industries if i.id is not None})}
 
 
 def _set_terms(event: Event, data: EventInput) -> None:
@@ -149,10 +186,9 @@ def _set_terms(event: Event, data: EventInput) -> None:
             db.session.delete(row)
     db.session.flush()
     assert event.id is not None
-    db.session.add_all([EventCategory(event_id=event.id, category_id=c.id) for c in data.categories  # type: ignore[arg-type]
-                        if c.id is not None])
-    db.session.add_all([EventIndustry(event_id=event.id, industry_id=i.id) for i in data.industries  # type: ignore[arg-type]
-                        if i.id is not None])
+    ids = _term_ids(data.categories, data.industries)  # a term posted twice is one row, not a 500
+    db.session.add_all([EventCategory(event_id=event.id, category_id=c) for c in ids["categories"]])
+    db.session.add_all([EventIndustry(event_id=event.id, industry_id=i) for i in ids["industries"]])
     db.session.flush()
 
 
@@ -167,8 +203,15 @@ def set_slots(*, user: Any, event: Event, first_start: datetime, count: int, gap
     """Replace the event's time slots: ``count`` meetings of the event's length from ``first_start``, with
     ``gap_minutes`` between them and, after meeting N, a break of ``breaks[N]`` minutes.
 
-    Raises :class:`InvalidInput` once a schedule exists (it refers to the slots) or for impossible values."""
+    The same slots again change nothing (no audit entry). Raises :class:`InvalidInput` once a schedule
+    exists (it refers to the slots) or for impossible values."""
     _require_staff(user)
+    if not 1 <= count <= 60 or gap_minutes < 0 or any(m <= 0 for m in (breaks or {}).values()):
+        raise InvalidInput(_l("Give between 1 and 60 slots and positive break lengths."), field="count")
+    wanted = _slot_times(event, first_start=first_start, count=count, gap_minutes=gap_minutes, breaks=breaks)
+    current = slots(event)
+    if [(s.starts_at, s.ends_at, s.is_break) for s in current] == wanted:
+        return current
     if event.schedule_status != "none":
         raise InvalidInput(_l("The slots cannot change once meetings are scheduled."), field="count")
     if db.session.exec(select(EventParticipant.id).where(
@@ -177,28 +220,32 @@ def set_slots(*, user: Any, event: Event, first_start: datetime, count: int, gap
         # Their "times I cannot meet" name slot positions, which new slots would silently re-map.
         raise InvalidInput(_l("Participants have marked times they cannot meet; the slots can no longer change."),
                            field="count")
-    if not 1 <= count <= 60 or gap_minutes < 0 or any(m <= 0 for m in (breaks or {}).values()):
-        raise InvalidInput(_l("Give between 1 and 60 slots and positive break lengths."), field="count")
-    for slot in db.session.exec(select(EventSlot).where(EventSlot.event_id == event.id)).all():
+    for slot in current:
         db.session.delete(slot)
     db.session.flush()
-    slots, start, position = [], first_start, 0
-    for n in range(1, count + 1):
-        end = start + timedelta(minutes=event.meeting_minutes)
-        slots.append(EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end))  # type: ignore[arg-type]
-        position += 1
-        start = end + timedelta(minutes=gap_minutes)
-        if breaks and n in breaks and n < count:
-            end = start + timedelta(minutes=breaks[n])
-            slots.append(EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end,  # type: ignore[arg-type]
-                                   is_break=True))
-            position += 1
-            start = end
-    db.session.add_all(slots)
+    made = [EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end, is_break=is_break)  # type: ignore[arg-type]
+            for position, (start, end, is_break) in enumerate(wanted)]
+    db.session.add_all(made)
     db.session.flush()
     audit.record(actor_id=user.id, action="event.slots", entity_type="event", entity_id=event.id,
                  changes={"count": count, "first_start": first_start.isoformat(), "breaks": breaks or {}})
-    return slots
+    return made
+
+
+def _slot_times(event: Event, *, first_start: datetime, count: int, gap_minutes: int,
+                breaks: dict[int, int] | None) -> list[tuple[datetime, datetime, bool]]:
+    """(start, end, is_break) of each slot in order: ``count`` meetings of the event's length, ``gap_minutes``
+    apart, and after meeting N a break of ``breaks[N]`` minutes (none after the last)."""
+    times, start = [], first_start
+    for n in range(1, count + 1):
+        end = start + timedelta(minutes=event.meeting_minutes)
+        times.append((start, end, False))
+        start = end + timedelta(minutes=gap_minutes)
+        if breaks and n in breaks and n < count:
+            end = start + timedelta(minutes=breaks[n])
+            times.append((start, end, True))
+            start = end
+    return times
 
 
 def local_time(value: datetime, pattern: str = "MM-dd HH:mm") -> str:
@@ -254,8 +301,10 @@ def public_events() -> list[Event]:
                                 .order_by(col(Event.starts_on).desc())).all())
 
 
-def all_events() -> list[Event]:
-    return list(db.session.exec(select(Event).order_by(col(Event.starts_on).desc())).all())
+def all_events(*, page: int = 1, per_page: int | None = None) -> Page[Event]:
+    """Every event for staff, the latest first; one page with the total."""
+    return paginate(select(Event).order_by(col(Event.starts_on).desc(), col(Event.id).desc()), page=page,
+                    per_page=per_page)
 
 
 # -- registration ----------------------------------------------------------------------------------------
@@ -309,9 +358,10 @@ def _check_unavailable(event: Event, unavailable: list[int]) -> list[int]:
     return sorted(set(unavailable))
 
 
-def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", listed: bool = True,
+def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", listed: bool = False,
              unavailable: list[int] | None = None, now: datetime | None = None) -> EventParticipant:
-    """Register ``user`` on their side; past the side's capacity they join the waiting list.
+    """Register ``user`` on their side; past the side's capacity they join the waiting list. Others see
+    them in the participant list only when ``listed`` (their consent, kept with its time).
 
     Raises :class:`NotAllowed` for users without an enterprise, institution or expert profile (and staff),
     :class:`InvalidInput` outside the registration window, :class:`AlreadyExists` when already registered."""
@@ -341,7 +391,8 @@ def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", list
     participant.institution_id = user.institution_id if user.role == "institution" else None
     participant.expert_id = user.expert_id if user.role == "expert" else None
     participant.status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
-    participant.offers, participant.seeks, participant.listed = offers.strip(), seeks.strip(), listed
+    participant.offers, participant.seeks = offers.strip(), seeks.strip()
+    participant.listed, participant.listed_at = listed, (now or utcnow()) if listed else None
     participant.unavailable_slots = unavailable
     participant.registered_at = now or utcnow()
     participant.promoted_at = None
@@ -359,15 +410,30 @@ def _participant_owner(user: Any, participant: EventParticipant) -> bool:
     return permissions.is_staff(user) or participant.user_id == getattr(user, "id", None)
 
 
+PARTICIPATION_FIELDS = ("offers", "seeks", "listed", "unavailable_slots")
+
+
 def update_participation(*, user: Any, participant: EventParticipant, offers: str, seeks: str, listed: bool,
-                         unavailable: list[int]) -> EventParticipant:
+                         unavailable: list[int], now: datetime | None = None) -> EventParticipant:
+    """The participant (or staff) changes what they offer and seek, their consent to be listed and the times
+    they cannot meet. Giving consent records its time, withdrawing it clears the time; the same values
+    again change nothing (no audit entry). Raises :class:`NotAllowed` / :class:`InvalidInput`."""
     if not _participant_owner(user, participant):
         raise NotAllowed()
     event = db.session.get_one(Event, participant.event_id)
-    participant.unavailable_slots = _check_unavailable(event, unavailable)
-    participant.offers, participant.seeks, participant.listed = offers.strip(), seeks.strip(), listed
+    after = {"offers": offers.strip(), "seeks": seeks.strip(), "listed": bool(listed),
+             "unavailable_slots": _check_unavailable(event, unavailable)}
+    changes = audit.diff({k: getattr(participant, k) for k in PARTICIPATION_FIELDS}, after)
+    if not changes:
+        return participant
+    if "listed" in changes:
+        participant.listed_at = (now or utcnow()) if listed else None
+    for name, value in after.items():
+        setattr(participant, name, value)
     db.session.add(participant)
     db.session.flush()
+    audit.record(actor_id=user.id, action="event.participation", entity_type="event", entity_id=event.id,
+                 changes={"participant_id": participant.id, **changes})
     return participant
 
 
@@ -466,17 +532,19 @@ def get_participant(participant_id: int, *, event: Event) -> EventParticipant:
 
 
 def suggested_partners(event: Event, participant: EventParticipant, *, limit: int = 5) -> list[EventParticipant]:
-    """Who on the other side this participant should meet, best first.
+    """Who on the other side of this event the participant should meet, best first: only the event's own
+    registered, listed participants it has no open or answered request with.
 
-    An enterprise gets the event's providers in the order the recommendation engine ranks them for what it
-    seeks; a provider gets the enterprises whose stated needs share most key terms with what it offers."""
+    An enterprise gets those providers ranked by the recommendation engine for what it seeks (scoring just
+    them, not the whole directory), each with some relevance to it; a provider gets the enterprises whose
+    stated needs share most key terms with what it offers."""
     others = [p for p in participants(event, side=PROVIDER if participant.side == ENTERPRISE else ENTERPRISE,
                                       listed_only=True) if p.id != participant.id]
-    if not others:
-        return []
     already = {r.recipient_id if r.requester_id == participant.id else r.requester_id
                for r in requests_of(participant)}
     others = [p for p in others if p.id not in already]
+    if not others:
+        return []
     if participant.side == ENTERPRISE:
         from directory.enterprises.models import Enterprise
         from directory.recommendations.services import Need, recommend
@@ -485,15 +553,14 @@ def suggested_partners(event: Event, participant: EventParticipant, *, limit: in
         text = participant.seeks or (enterprise.description if enterprise else "")
         if not text.strip():
             return []
-        recs = recommend(Need(text=text, industry=enterprise.industry if enterprise else None), limit=50)
-        rank = {("institution", r.id): i for i, r in enumerate(recs.institutions)}
-        rank.update({("expert", r.id): i for i, r in enumerate(recs.experts)})
-
-        def key(p: EventParticipant) -> int | None:
-            return rank.get(("institution", p.institution_id or 0) if p.institution_id else ("expert", p.expert_id or 0))
-
-        ranked = sorted((p for p in others if key(p) is not None), key=lambda p: key(p))  # type: ignore[arg-type, return-value]
-        return ranked[:limit]
+        recs = recommend(Need(text=text, industry=enterprise.industry if enterprise else None), limit=50,
+                         among_institutions=[p.institution_id for p in others if p.institution_id],
+                         among_experts=[p.expert_id for p in others if p.expert_id])
+        by_record = {("institution", p.institution_id) if p.institution_id else ("expert", p.expert_id): p
+                     for p in others}
+        ranked = sorted((r for r in [*recs.institutions, *recs.experts] if r.parts.get("relevance", 0) > 0),
+                        key=lambda r: (-r.score, r.type, r.id))
+        return [by_record[(r.type, r.id)] for r in ranked if (r.type, r.id) in by_record][:limit]
     from directory.recommendations.terms import key_terms
 
     mine = set(key_terms(participant.offers))
@@ -522,14 +589,29 @@ def _user_of(participant: EventParticipant) -> User:
     return db.session.get_one(User, participant.user_id)
 
 
+def _lock_participants(*ids: int | None) -> None:
+    """Take the row locks of the participants a meeting request concerns, in id order (two requests
+    locking the same pair never wait on each other in a circle), so their meeting counts are read and
+    changed one at a time: 50 accepts at once against a cap of 10 accept 10. PostgreSQL; SQLite's writers
+    are serialised already."""
+    db.session.exec(select(EventParticipant.id).where(col(EventParticipant.id).in_([i for i in ids if i]))
+                    .order_by(col(EventParticipant.id)).with_for_update()).all()
+
+
 def request_meeting(*, user: Any, requester: EventParticipant, recipient: EventParticipant,
-                    message: str = "") -> MeetingRequest:
-    """Ask a participant of the other side for a meeting. Raises :class:`NotAllowed` unless ``user`` is the
-    requester; :class:`InvalidInput` for the same side, an unregistered participant, a closed event or the
-    cap; :class:`AlreadyExists` when the two already have a request."""
+                    message: str) -> MeetingRequest:
+    """Ask a participant of the other side for a meeting, saying why in ``message``. Raises
+    :class:`NotAllowed` unless ``user`` is the requester; :class:`InvalidInput` without a message, for the
+    same side, an unregistered participant, a closed event or the cap; :class:`AlreadyExists` when the two
+    already have a request."""
     if requester.user_id != getattr(user, "id", None):
         raise NotAllowed()
+    if not message.strip():
+        raise InvalidInput(_l("Write a short message: what you would like to talk about."), field="message")
+    if len(message.strip()) > 500:
+        raise InvalidInput(_l("Keep the message to %(n)s characters.", n=500), field="message")
     event = db.session.get_one(Event, requester.event_id)
+    _lock_participants(requester.id, recipient.id)
     if recipient.event_id != event.id or recipient.side == requester.side:
         raise InvalidInput(_l("Meetings are between an enterprise and a provider."), field="recipient")
     if ParticipantStatus.REGISTERED != requester.status or recipient.status != ParticipantStatus.REGISTERED:
@@ -571,6 +653,10 @@ def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> M
     event = db.session.get_one(Event, request.event_id)
     if event.status not in REQUESTS_OPEN:
         raise InvalidInput(_l("Meeting requests are closed for this event."), field="request")
+    _lock_participants(recipient.id, request.requester_id)
+    db.session.refresh(request)  # it may have been answered while we waited for the lock
+    if request.status != MeetingRequestStatus.PENDING:
+        raise InvalidInput(_l("This request has already been answered."), field="request")
     if accept and event.max_meetings_per_participant is not None:
         for pid in (recipient.id, request.requester_id):  # the requester may have accepted others meanwhile
             accepted = db.session.exec(select(func.count()).select_from(MeetingRequest).where(

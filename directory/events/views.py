@@ -13,6 +13,7 @@ from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import flash_refusal, form_refusal, run_and_flash
+from directory.core.numbers import parse_id
 from directory.events import day, forms, report, schedule, services
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
 from directory.extensions import db
@@ -41,37 +42,52 @@ def index() -> Any:
 
 @bp.get("/events/<int:event_id>")
 def detail(event_id: int) -> Any:
-    event = services.get_event(event_id, user=current_user)
+    return _detail_page(services.get_event(event_id, user=current_user))
+
+
+def _detail_page(event: Event, form: forms.RegistrationForm | None = None) -> Any:
+    """The event's page; ``form`` is a refused registration form to show again with its errors."""
     mine = services.participation(event, current_user)
     slots = services.slots(event)
     can_register = (services.side_of(current_user) is not None and services.registration_open(event)
                     and (mine is None or mine.status == "cancelled"))
-    form = forms.RegistrationForm(slots=slots, data={"listed": True} if mine is None else {
-        "offers": mine.offers, "seeks": mine.seeks, "listed": mine.listed,
-        "unavailable": [str(p) for p in mine.unavailable_slots]})
+    if form is None:
+        form = forms.RegistrationForm(slots=slots, data=forms.RegistrationForm.data_of(mine)
+                                      if mine is not None and mine.status != "cancelled" else None)
     categories, industries = services.event_terms(event)
     return render_template("events/detail.html", event=event, mine=mine, slots=slots, form=form,
                            can_register=can_register, labels=services.STATUS_LABELS, categories=categories,
                            industries=industries, counts={s: len(services.participants(event, side=s))
-                                                          for s in (services.ENTERPRISE, services.PROVIDER)})
+                                                          for s in (services.ENTERPRISE, services.PROVIDER)}
+                           ), 422 if form.errors else 200
 
 
-def _registration_form(event: Event) -> dict[str, Any]:
-    """The registration form's values as service arguments, or 400 for a malformed post."""
+def _registration(event: Event, call: Any, success: str) -> Any:
+    """Validate the registration form and run ``call(values)``; a refusal shows the page again with the
+    message beside its field."""
     form = forms.RegistrationForm(slots=services.slots(event))
-    if not form.validate_on_submit():
-        abort(400)
-    return {"offers": form.offers.data or "", "seeks": form.seeks.data or "", "listed": form.listed.data,
-            "unavailable": [int(v) for v in form.unavailable.data or []]}
+    if form.validate_on_submit():
+        values = {"offers": form.offers.data or "", "seeks": form.seeks.data or "", "listed": form.listed.data,
+                  "unavailable": [int(v) for v in form.unavailable.data or []]}
+        try:
+            call(values)
+        except DomainError as exc:
+            if getattr(form, exc.field or "", None) is None:  # not about a field (closed, already registered)
+                flash_refusal(exc)
+                return redirect(url_for("events.detail", event_id=event.id))
+            form_refusal(form, exc, "offers")
+        else:
+            flash(success, "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return _detail_page(event, form)
 
 
 @bp.post("/events/<int:event_id>/register")
 @login_required
 def register(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    values = _registration_form(event)
-    run_and_flash(lambda: services.register(user=current_user, event=event, **values), _("Registration saved."))
-    return redirect(url_for("events.detail", event_id=event_id))
+    return _registration(event, lambda values: services.register(user=current_user, event=event, **values),
+                         _("Registration saved."))
 
 
 @bp.post("/events/<int:event_id>/participation")
@@ -81,9 +97,8 @@ def update_participation(event_id: int) -> Any:
     mine = services.participation(event, current_user)
     if mine is None:
         abort(403)
-    values = _registration_form(event)
-    run_and_flash(lambda: services.update_participation(user=current_user, participant=mine, **values), _("Saved."))
-    return redirect(url_for("events.detail", event_id=event_id))
+    return _registration(event, lambda values: services.update_participation(user=current_user, participant=mine,
+                                                                              **values), _("Saved."))
 
 
 @bp.post("/events/<int:event_id>/cancel-registration")
@@ -101,7 +116,12 @@ def cancel_registration(event_id: int) -> Any:
 @bp.get("/events/<int:event_id>/participants")
 @login_required
 def marketplace(event_id: int) -> Any:
-    event = services.get_event(event_id, user=current_user)
+    return _marketplace_page(services.get_event(event_id, user=current_user))
+
+
+def _marketplace_page(event: Event, request_form: forms.MeetingRequestForm | None = None) -> Any:
+    """Who the current user can meet; ``request_form`` is a refused meeting request, shown again with its
+    error beside the message on the recipient's entry."""
     staff = permissions.is_staff(current_user)
     mine = None if staff else _mine(event)
     q = (request.args.get("q") or "")[:100]
@@ -116,7 +136,8 @@ def marketplace(event_id: int) -> Any:
     return render_template("events/participants.html", event=event, mine=mine, people=people, q=q,
                            name_of=services.name_of, requested=requested,
                            suggestions=services.suggested_partners(event, mine) if mine else [],
-                           request_form=forms.MeetingRequestForm())
+                           request_form=request_form or forms.MeetingRequestForm()
+                           ), 422 if request_form is not None else 200
 
 
 @bp.post("/events/<int:event_id>/requests")
@@ -125,12 +146,22 @@ def new_request(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
     form = forms.MeetingRequestForm()
-    if not form.validate_on_submit():
+    if form.recipient.data is None:
         abort(400)
-    recipient = services.get_participant(form.recipient.data or 0, event=event)
-    run_and_flash(lambda: services.request_meeting(user=current_user, requester=mine, recipient=recipient,
-                                                   message=form.message.data or ""), _("Meeting request sent."))
-    return redirect(url_for("events.requests_page", event_id=event_id))
+    recipient = services.get_participant(form.recipient.data, event=event)
+    if form.validate_on_submit():
+        try:
+            services.request_meeting(user=current_user, requester=mine, recipient=recipient,
+                                     message=form.message.data or "")
+        except DomainError as exc:
+            if exc.field != "message":
+                flash_refusal(exc)
+                return redirect(url_for("events.marketplace", event_id=event_id))
+            form_refusal(form, exc, "message")
+        else:
+            flash(_("Meeting request sent."), "success")
+            return redirect(url_for("events.requests_page", event_id=event_id))
+    return _marketplace_page(event, form)
 
 
 @bp.get("/events/<int:event_id>/requests")
@@ -243,26 +274,23 @@ def review(event_id: int, meeting_id: int) -> Any:
 # -- staff -----------------------------------------------------------------------------------------------
 
 def _ids(model: Any, values: list[str] | None) -> list[Any]:
-    records = (db.session.get(model, int(v)) for v in values or [] if str(v).isdigit())
+    records = (db.session.get(model, i) for v in values or [] if (i := parse_id(str(v))) is not None)
     return [r for r in records if r is not None]
 
 
-def _event_input(form: forms.EventForm) -> services.EventInput:
+def _utc(value: Any) -> Any:
+    """A datetime-local value (aware, in the platform's zone) as UTC, like every stored timestamp."""
     from datetime import UTC
 
-    def aware(value: Any) -> Any:
-        # The form's local time is China time (the app's zone); store UTC like every timestamp.
-        if value is None:
-            return None
-        from zoneinfo import ZoneInfo
+    return value.astimezone(UTC) if value is not None else None
 
-        return value.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
 
+def _event_input(form: forms.EventForm) -> services.EventInput:
     return services.EventInput(
         title=form.title.data or "", theme=form.theme.data or "", description=form.description.data or "",
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, venue=form.venue.data or "",  # type: ignore[arg-type]
-        online_url=form.online_url.data or "", registration_opens_at=aware(form.registration_opens_at.data),
-        registration_closes_at=aware(form.registration_closes_at.data),
+        online_url=form.online_url.data or "", registration_opens_at=_utc(form.registration_opens_at.data),
+        registration_closes_at=_utc(form.registration_closes_at.data),
         capacity_enterprises=form.capacity_enterprises.data, capacity_providers=form.capacity_providers.data,
         meeting_minutes=form.meeting_minutes.data or 20, tables=form.tables.data or 1,
         max_meetings_per_participant=form.max_meetings_per_participant.data,
@@ -272,7 +300,10 @@ def _event_input(form: forms.EventForm) -> services.EventInput:
 @bp.get("/admin/events")
 @staff_required
 def staff_list() -> Any:
-    return render_template("events/admin_list.html", events=services.all_events(), labels=services.STATUS_LABELS)
+    from directory.core.paging import page_number
+
+    return render_template("events/admin_list.html", events=services.all_events(page=page_number(request.args)),
+                           labels=services.STATUS_LABELS)
 
 
 @bp.route("/admin/events/new", methods=["GET", "POST"])
@@ -296,15 +327,7 @@ def edit(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     if request.method == "GET":
         categories, industries = services.event_terms(event)
-        form = forms.EventForm(obj=event)
-        form.categories.data = [str(c.id) for c in categories]
-        form.industries.data = [str(i.id) for i in industries]
-        for name in ("registration_opens_at", "registration_closes_at"):
-            value = getattr(event, name)
-            if value is not None:
-                from zoneinfo import ZoneInfo
-
-                getattr(form, name).data = value.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+        form = forms.EventForm(data=forms.EventForm.data_of(event, categories=categories, industries=industries))
     else:
         form = forms.EventForm()
     if form.validate_on_submit():
@@ -321,16 +344,22 @@ def edit(event_id: int) -> Any:
 @bp.get("/admin/events/<int:event_id>")
 @staff_required
 def manage(event_id: int) -> Any:
-    event = services.get_event(event_id, user=current_user)
+    return _manage_page(services.get_event(event_id, user=current_user))
+
+
+def _manage_page(event: Event, slots_form: forms.SlotsForm | None = None) -> Any:
+    """The event's staff page; ``slots_form`` is a refused slots form, shown again with its errors."""
     reqs = services.event_requests(event)
+    slots = services.slots(event)
     return render_template(
-        "events/manage.html", event=event, labels=services.STATUS_LABELS, slots=services.slots(event),
-        slots_form=forms.SlotsForm(), status_form=forms.StatusForm(), actions=[
+        "events/manage.html", event=event, labels=services.STATUS_LABELS, slots=slots,
+        slots_form=slots_form or forms.SlotsForm(data=forms.SlotsForm.data_of(slots) or None),
+        status_form=forms.StatusForm(), actions=[
             a for a, (sources, _t) in services.TRANSITIONS.items() if event.status in sources],
         people=services.participants(event, status=None), name_of=services.name_of,
         request_counts={s: sum(1 for r in reqs if r.status == s) for s in ("pending", "accepted", "declined",
                                                                              "cancelled")},
-        unplaced=schedule.unplaced(event))
+        unplaced=schedule.unplaced(event), finished=schedule.finished(event)), 422 if slots_form else 200
 
 
 @bp.post("/admin/events/<int:event_id>/slots")
@@ -338,17 +367,17 @@ def manage(event_id: int) -> Any:
 def set_slots(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     form = forms.SlotsForm()
-    if not form.validate_on_submit():
-        flash(_("Give the first start time, the number of meetings and the breaks as 4:15, 8:60."), "danger")
-        return redirect(url_for("events.manage", event_id=event_id))
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
-    first = form.first_start.data.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # type: ignore[union-attr]
-    run_and_flash(lambda: services.set_slots(user=current_user, event=event, first_start=first, count=form.count.data or 0,
-                                             gap_minutes=form.gap_minutes.data or 0, breaks=form.parsed_breaks()),
-                  _("Time slots saved."))
-    return redirect(url_for("events.manage", event_id=event_id))
+    if form.validate_on_submit():
+        try:
+            services.set_slots(user=current_user, event=event, first_start=_utc(form.first_start.data),
+                               count=form.count.data or 0, gap_minutes=form.gap_minutes.data or 0,
+                               breaks=form.parsed_breaks())
+        except DomainError as exc:
+            form_refusal(form, exc, "count")
+        else:
+            flash(_("Time slots saved."), "success")
+            return redirect(url_for("events.manage", event_id=event_id))
+    return _manage_page(event, form)
 
 
 @bp.post(f"/admin/events/<int:event_id>/<any({STAFF_ACTIONS}):action>")
@@ -394,6 +423,7 @@ def plan(event_id: int) -> Any:
     registered = services.participants(event)
     return render_template("events/plan.html", event=event, slots=slots, tables=tables, cells=cells,
                            unplaced=schedule.unplaced(event), move_form=forms.MoveForm(),
+                           finished=schedule.finished(event),
                            enterprises=[p for p in registered if p.side == services.ENTERPRISE],
                            providers=[p for p in registered if p.side == services.PROVIDER],
                            name_of=services.name_of, statuses=MeetingStatus)
@@ -432,14 +462,14 @@ def adjust(event_id: int, meeting_id: int, action: str) -> Any:
 @staff_required
 def on_the_spot(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    values = [request.form.get(k) or "" for k in ("first", "second", "slot")]
-    if not all(v.isdigit() for v in values):
+    values = [parse_id(request.form.get(k)) for k in ("first", "second", "slot")]
+    if None in values:
         abort(400)
-    first = services.get_participant(int(values[0]), event=event)
-    second = services.get_participant(int(values[1]), event=event)
-    slot = values[2]
+    first_id, second_id, slot = values
+    first = services.get_participant(first_id, event=event)  # type: ignore[arg-type]
+    second = services.get_participant(second_id, event=event)  # type: ignore[arg-type]
     run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
-                                              position=int(slot)), _("Meeting added."))
+                                              position=slot), _("Meeting added."))  # type: ignore[arg-type]
     return redirect(url_for("events.plan", event_id=event_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.services import KEEPS_STATUS
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -34,6 +36,7 @@ class ExpertInput:
 
 
 SCALAR_FIELDS = ("name", "title", "organization", "expertise", "bio", "phone", "email")
+RELATED_FIELDS = ("region", "categories", "industries")
 
 
 def snapshot(expert: Expert) -> dict[str, Any]:
@@ -50,29 +53,40 @@ def find_match(*, name: str, organization: str, phone: str) -> Expert | None:
         Expert.name == name, Expert.organization == organization, Expert.phone == phone)).first()
 
 
-def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | None = None) -> tuple[Expert, str]:
+def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | None = None,
+                  fields: Collection[str] | None = None) -> tuple[Expert, str]:
     """Create or update the expert matched by name, organization and phone; returns ``(expert, action)``:
     ``created``, ``updated`` or ``unchanged``.
 
-    An expert whose organization is the exact name of an institution is linked to it.
+    ``fields`` names the :class:`ExpertInput` fields to write (default: all; a new record gets every field);
+    the others keep their stored values. An expert whose organization is the exact name of an institution is
+    linked to it. ``admit`` publishes the record unless it is suspended or removed. An unchanged record is
+    not written at all.
     """
     expert = find_match(name=data.name, organization=data.organization, phone=data.phone)
     created = expert is None
     before = {} if expert is None else snapshot(expert)
     if expert is None:
         expert = Expert(name=data.name)
+    write = set(SCALAR_FIELDS + RELATED_FIELDS) if created or fields is None else set(fields)
     for name in SCALAR_FIELDS:
-        setattr(expert, name, getattr(data, name))
-    expert.region = data.region
-    expert.categories = list(data.categories)
-    expert.industries = list(data.industries)
+        if name in write:
+            setattr(expert, name, getattr(data, name))
+    if "region" in write:
+        expert.region = data.region
+    for name in ("categories", "industries"):
+        if name in write:
+            setattr(expert, name, list(getattr(data, name)))
+    linked = expert.institution_id
     if data.organization:
         inst = db.session.exec(select(Institution).where(Institution.name == data.organization)).first()
         expert.institution_id = inst.id if inst else None
-    if admit and expert.status != RecordStatus.ADMITTED:
+    if admit and expert.status != RecordStatus.ADMITTED and expert.status not in KEEPS_STATUS:
         expert.status = RecordStatus.ADMITTED
         expert.admitted_at = expert.admitted_at or utcnow()
     changes = audit.diff(before, snapshot(expert))  # compared in memory: one flush per record, not two
+    if not created and expert.institution_id != linked:
+        changes["institution_id"] = [linked, expert.institution_id]
     if changes:
         expert.confirmed_at = utcnow()
     db.session.add(expert)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from directory.accounts.permissions import can_see_expert_contact
@@ -16,13 +16,16 @@ bp = Blueprint("experts", __name__, url_prefix="/experts")
 @bp.route("/<int:expert_id>")
 def detail(expert_id: int) -> Any:
     expert = services.get_expert(expert_id, user=current_user)
+    from directory.core.paging import page_number
     from directory.engagements.forms import RequestForm
     from directory.recommendations.services import similar_experts
     from directory.reviews import services as reviews
 
     return render_template("experts/detail.html", expert=expert,
                            show_contact=can_see_expert_contact(current_user, expert),
-                           distribution=reviews.distribution(expert), reviews=reviews.public_reviews(expert), verdict_labels=reviews.VERDICT_LABELS,
+                           distribution=reviews.distribution(expert),
+                           reviews=reviews.public_reviews(expert, page=page_number(request.args, "reviews_page")),
+                           verdict_labels=reviews.VERDICT_LABELS,
                            similar=similar_experts(expert) if expert.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
                            and current_user.role == "enterprise" and expert.is_published else None)

@@ -1,4 +1,9 @@
-"""Import/export columns of CONTRACTS.md: a Chinese and an English header per column."""
+"""Import/export columns of CONTRACTS.md: a Chinese and an English header per column.
+
+A column the file does not carry leaves that data of matched records alone; an empty cell in a column the file
+carries clears the value (a required column's cell must not be empty). The 服务产品 cell lists offering titles:
+new titles are added, listed ones keep their details, and an import never withdraws an offering.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ INSTITUTION_COLUMNS = (
     Column("categories", "服务类别", required=True, is_list=True),
     Column("industries", "服务行业", is_list=True),
     Column("region", "所在区域", required=True),
+    Column("coverage", "服务区域", is_list=True),
+    Column("address", "详细地址"),
+    Column("postal_code", "邮政编码"),
     Column("description", "机构简介"),
     Column("offerings", "服务产品", is_list=True),
     Column("contact_name", "联系人"),

@@ -1,7 +1,9 @@
 """Bulk import and export of institutions and experts (CONTRACTS.md).
 
 An import reads the whole file, validates every row, and writes only when no row is invalid (or when the
-caller chose to skip invalid rows). Re-importing updates the matched records instead of duplicating them.
+caller chose to skip invalid rows). Re-importing updates the matched records instead of duplicating them, and
+writes only the columns the file carries (see :mod:`directory.imports.columns`): an export imported again
+reports every row ``unchanged`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
 from directory.core.time import utcnow
 from directory.experts import services as experts
+from directory.experts.models import Expert
 from directory.extensions import db
 from directory.imports.columns import COLUMNS, Column, header_map, split_list
 from directory.institutions import services as institutions
-from directory.institutions.models import FeeModel
+from directory.institutions.models import FeeModel, Institution, RecordStatus
 from directory.taxonomy.services import Vocabulary
 
 MAX_ROWS = 100_000
@@ -49,7 +53,8 @@ class RowResult:
     row: int
     name: str
     errors: list[RowError] = field(default_factory=list)
-    action: str = ""  # created / updated / unchanged / skipped
+    action: str = ""  # created / updated / unchanged / skipped (would_create / would_update in a dry run)
+    notes: list[str] = field(default_factory=list)  # what the row did not do, and why
 
 
 @dataclass
@@ -104,7 +109,7 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
     for number, values in enumerate(raw_rows[1:], start=2):
         if not any(str(v).strip() for v in values if v is not None):
             continue
-        row: dict[str, Any] = {"__row__": number}
+        row: dict[str, Any] = {"__row__": number, **dict.fromkeys(found, "")}  # a short CSV row has empty cells
         for key, value in zip(keys, values, strict=False):
             if key is not None:
                 row[key] = "" if value is None else value
@@ -120,7 +125,11 @@ def _read_csv(path: Path) -> list[list[Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(_("The CSV file is not UTF-8 encoded; save it as “CSV UTF-8”.")) from None
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error:  # a cell beyond csv.field_size_limit() (128 KiB), or an unclosed quote running to the end
+        raise ImportFileError(_("The CSV file cannot be read: a cell is far too long or a quotation mark is "
+                                "not closed.")) from None
 
 
 def _read_xlsx(path: Path) -> list[list[Any]]:
@@ -140,6 +149,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
 # -- validating ---------------------------------------------------------------------------------------
 
 PHONE_RE = re.compile(r"^[\d\s\-+()（）转]{5,30}$")
+POSTAL_CODE_RE = re.compile(r"^\d{6}$")
 
 
 class _RowChecker:
@@ -200,6 +210,12 @@ class _RowChecker:
             self.error(key, _("This is not a valid phone number."))
         return value
 
+    def postal_code(self, key: str) -> str:
+        value = self.text(key, max_length=6)
+        if value and not POSTAL_CODE_RE.match(value):
+            self.error(key, _("A postal code has six digits."))
+        return value
+
     def names(self, key: str, lookup: Any, message: str, *, required: bool = False) -> list[Any]:
         out = []
         for name in self.items(key, required=required):
@@ -230,7 +246,8 @@ def _offerings(check: _RowChecker, categories: list[Any]) -> list[institutions.O
     for title in check.items("offerings"):
         if len(title) > 200:
             check.error("offerings", _("At most %(n)s characters.", n=200))
-        out.append(institutions.OfferingInput(title=title[:200], category=categories[0] if categories else None))
+        out.append(institutions.OfferingInput(title=title[:200], category=categories[0] if categories else None,
+                                              details=False))
     return out
 
 
@@ -258,6 +275,7 @@ def check_institution(row: dict[str, Any], headers: dict[str, str], vocab: Vocab
         industries=industries, coverage=coverage, description=c.text("description", max_length=5000),
         contact_name=c.text("contact_name", max_length=60), contact_phone=c.phone("contact_phone"),
         email=c.email("email"), website=c.text("website", max_length=300),
+        address=c.text("address", max_length=200), postal_code=c.postal_code("postal_code"),
         founded_year=c.integer("founded_year", low=1900, high=utcnow().year),
         staff_count=c.integer("staff_count", low=0, high=1_000_000),
         qualifications=c.items("qualifications"), honors=c.items("honors"),
@@ -290,18 +308,25 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
                 dry_run: bool = False) -> ImportReport:
     """Validate all rows, then write them (only when none is invalid, unless ``skip_invalid``).
 
-    With ``dry_run`` nothing is written: each valid row says whether it would be created or would update
-    an existing record (the preview of the back-office upload). Flushes; the caller commits. Duplicate keys
+    ``headers`` maps the keys of the columns the file carries to their headers; only those columns are written
+    to matched records. Without it (rows built in code, as the demo seed does) each row's own keys are the
+    columns it carries. With ``admit`` new and unpublished records are published; a suspended or removed one
+    keeps its status and its row says so. Each row reports ``created``, ``updated`` or ``unchanged``.
+
+    With ``dry_run`` nothing is written: each valid row says whether it would be created, would update an
+    existing record or would leave it unchanged (the preview of the back-office upload). Flushes; the caller commits. Duplicate keys
     inside one file are errors on the later row.
     """
     if kind not in COLUMNS:
         raise ImportFileError(_("Unknown import kind."))
+    carried = set(headers) if headers else None
     headers = headers or {c.key: f"{c.zh}/{c.key}" for c in COLUMNS[kind]}
     vocab = Vocabulary()
     report = ImportReport(kind=kind)
-    checked: list[tuple[RowResult, Any]] = []
+    checked: list[tuple[RowResult, Any, set[str]]] = []
     seen: dict[Any, int] = {}
     for row in rows:
+        fields = carried if carried is not None else {k for k in row if not k.startswith("__")}
         data: Any
         if kind == "institutions":
             data, errors = check_institution(row, headers, vocab)
@@ -318,27 +343,47 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
         elif key is not None:
             seen[key] = result.row
         report.rows.append(result)
-        checked.append((result, data))
+        checked.append((result, data, fields))
     if dry_run:
-        for result, data in checked:
-            if data is not None:
-                exists = (institutions.find_by_credit_code(data.credit_code) if kind == "institutions" else
-                          experts.find_match(name=data.name, organization=data.organization, phone=data.phone))
-                result.action = "would_update" if exists else "would_create"
+        # The preview runs the real import inside a savepoint and rolls it back, so that it says exactly what
+        # confirming would do, "unchanged" included, with nothing written (audit and outbox rows go too).
+        savepoint = db.session.begin_nested()
+        try:
+            _apply(kind, checked, admit=admit, actor_id=actor_id)
+        finally:
+            savepoint.rollback()
+        for result, _data, _fields in checked:
+            result.action = {"created": "would_create", "updated": "would_update"}.get(result.action, result.action)
         return report
     if report.errors and not skip_invalid:
         return report
-    for result, data in checked:
-        if data is None:
-            result.action = "skipped"
-            continue
-        if kind == "institutions":
-            result.action = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id)[1]
-        else:
-            result.action = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id)[1]
+    _apply(kind, checked, admit=admit, actor_id=actor_id)
     report.applied = True
     db.session.flush()
     return report
+
+
+def _apply(kind: str, checked: list[tuple[RowResult, Any, set[str]]], *, admit: bool, actor_id: int | None) -> None:
+    for result, data, fields in checked:
+        if data is None:
+            result.action = "skipped"
+            continue
+        record: Any
+        if kind == "institutions":
+            record, result.action = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id,
+                                                                    fields=fields)
+        else:
+            record, result.action = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id, fields=fields)
+        if admit:
+            _note_kept_status(result, record.status)
+    db.session.flush()
+
+
+def _note_kept_status(result: RowResult, status: str) -> None:
+    if status in institutions.KEEPS_STATUS:
+        label = _("suspended") if status == RecordStatus.SUSPENDED else _("removed")
+        result.notes.append(_("Not published: the record is %(status)s, and an import does not reinstate it "
+                              "(reinstate it in the back office).", status=label))
 
 
 def import_file(kind: str, path: Path, *, admit: bool = False, skip_invalid: bool = False,
@@ -353,17 +398,23 @@ def import_file(kind: str, path: Path, *, admit: bool = False, skip_invalid: boo
 
 # -- exporting ----------------------------------------------------------------------------------------
 
+def _names(terms: Iterable[Any]) -> list[str]:
+    """Taxonomy names in the classification's order (link tables keep none), so exports are stable."""
+    return [t.name for t in sorted(terms, key=lambda t: t.id)]
+
+
 def _export_values(kind: str, obj: Any) -> dict[str, Any]:
     if kind == "institutions":
         return {"name": obj.name, "credit_code": obj.credit_code,
-                "categories": [c.name for c in obj.categories], "industries": [i.name for i in obj.industries],
-                "region": obj.region.name, "description": obj.description,
+                "categories": _names(obj.categories), "industries": _names(obj.industries),
+                "region": obj.region.name, "coverage": _names(obj.coverage),
+                "address": obj.address, "postal_code": obj.postal_code, "description": obj.description,
                 "offerings": [o.title for o in obj.offerings if o.active], "contact_name": obj.contact_name,
                 "contact_phone": obj.contact_phone, "email": obj.email, "website": obj.website,
                 "founded_year": obj.founded_year, "staff_count": obj.staff_count,
                 "qualifications": obj.qualifications}
     return {"name": obj.name, "title": obj.title, "organization": obj.organization, "expertise": obj.expertise,
-            "categories": [c.name for c in obj.categories], "industries": [i.name for i in obj.industries],
+            "categories": _names(obj.categories), "industries": _names(obj.industries),
             "region": obj.region.name if obj.region else "", "bio": obj.bio, "phone": obj.phone,
             "email": obj.email}
 
@@ -371,7 +422,15 @@ def _export_values(kind: str, obj: Any) -> dict[str, Any]:
 def export_file(kind: str, path: Path) -> int:
     """Write the published records to ``path`` (.xlsx or .csv) with the import columns; returns the count."""
     columns = COLUMNS[kind]
-    query = institutions.published_institutions() if kind == "institutions" else experts.published_experts()
+    if kind == "institutions":
+        query = institutions.published_institutions().options(
+            selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
+            selectinload(Institution.coverage), selectinload(Institution.offerings),  # type: ignore[arg-type]
+            selectinload(Institution.region))  # type: ignore[arg-type]
+    else:
+        query = experts.published_experts().options(
+            selectinload(Expert.categories), selectinload(Expert.industries),  # type: ignore[arg-type]
+            selectinload(Expert.region))  # type: ignore[arg-type]
     header = [c.zh for c in columns]
     table = []
     for obj in db.session.exec(query).all():
@@ -385,12 +444,19 @@ def export_file(kind: str, path: Path) -> int:
             writer.writerows(table)
     elif path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(kind)
         sheet.append(header)
         for line in table:
-            sheet.append(line)
+            cells = []
+            for value in line:
+                cell = WriteOnlyCell(sheet, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text, not a formula: it reads back as written and runs nothing
+                cells.append(cell)
+            sheet.append(cells)
         workbook.save(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be exported."))

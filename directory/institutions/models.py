@@ -48,6 +48,10 @@ class Institution(Timestamps, table=True):
     contact_phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
     website: str = Field(default="", max_length=300)
+    # Street address and postal code (详细地址, 邮政编码); the district is ``region``. Open data publishes an
+    # address only when both are known (HSDS requires the postal code).
+    address: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=6)
     founded_year: int | None = None
     staff_count: int | None = None
     qualifications: list[str] = Field(default_factory=list, sa_type=JSON)

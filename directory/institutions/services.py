@@ -3,6 +3,7 @@ admission, and reading what the public may see."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,10 @@ from directory.taxonomy.models import Category, Industry, Region
 
 @dataclass
 class OfferingInput:
+    """One offering to add or update, matched by title. ``details=False`` means only the title is known (an
+    import file's 服务产品 cell): an existing offering then keeps its category, description, fees and delivery
+    time, and a new one gets the defaults below."""
+
     title: str
     category: Category | None = None
     description: str = ""
@@ -29,6 +34,7 @@ class OfferingInput:
     price_max: int | None = None
     delivery_days: int | None = None
     public_interest: bool = False
+    details: bool = True
 
 
 @dataclass
@@ -46,6 +52,8 @@ class InstitutionInput:
     contact_phone: str = ""
     email: str = ""
     website: str = ""
+    address: str = ""
+    postal_code: str = ""
     founded_year: int | None = None
     staff_count: int | None = None
     qualifications: list[str] = field(default_factory=list)
@@ -54,7 +62,12 @@ class InstitutionInput:
 
 
 SCALAR_FIELDS = ("name", "credit_code", "description", "contact_name", "contact_phone", "email", "website",
-                 "founded_year", "staff_count", "qualifications", "honors")
+                 "address", "postal_code", "founded_year", "staff_count", "qualifications", "honors")
+RELATED_FIELDS = ("region", "categories", "industries", "coverage", "offerings")
+# An import's --admit never overrides a staff decision taken after admission (reinstating is a staff action).
+KEEPS_STATUS = (RecordStatus.SUSPENDED, RecordStatus.REMOVED)
+OFFERING_DETAILS = ("description", "fee_model", "price_min", "price_max", "delivery_days",
+                    "public_interest", "active")
 
 
 def snapshot(inst: Institution) -> dict[str, Any]:
@@ -73,41 +86,44 @@ def find_by_credit_code(code: str) -> Institution | None:
     return db.session.exec(select(Institution).where(Institution.credit_code == code)).first()
 
 
-def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id: int | None = None) -> tuple[Institution, str]:
+def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id: int | None = None,
+                       fields: Collection[str] | None = None) -> tuple[Institution, str]:
     """Create the institution with this credit code, or update it; returns ``(institution, action)`` where
     action is ``created``, ``updated`` or ``unchanged``.
 
-    Offerings are matched by title: listed ones are added or updated, others are left as they are.
-    With ``admit`` the record is admitted (入库) and so published. Every change is audited.
+    ``fields`` names the :class:`InstitutionInput` fields to write (default: all); the others keep their
+    stored values (an import file without a 服务区域 column leaves coverage alone). ``credit_code`` is the key
+    and a new record gets every field. Offerings are matched by title: listed ones are added or updated (an
+    item with ``details=False`` only adds a missing title), others are left as they are.
+    With ``admit`` the record is admitted (入库) and so published, unless it is suspended or removed
+    (:data:`KEEPS_STATUS`). Every change is audited; an unchanged record is not written at all.
     """
     inst = find_by_credit_code(data.credit_code)
     created = inst is None
     before = {} if inst is None else snapshot(inst)
     if inst is None:
         inst = Institution(name=data.name, credit_code=data.credit_code, region_id=data.region.id)  # type: ignore[arg-type]
+    write = set(SCALAR_FIELDS + RELATED_FIELDS) if created or fields is None else set(fields)
     for name in SCALAR_FIELDS:
-        setattr(inst, name, getattr(data, name))
-    inst.region = data.region
-    inst.categories = list(data.categories)
-    inst.industries = list(data.industries)
-    inst.coverage = list(data.coverage)
-    by_title = {o.title: o for o in inst.offerings}
-    for item in data.offerings:
-        offering = by_title.get(item.title)
-        if offering is None:
-            offering = Offering(title=item.title, institution_id=inst.id)  # type: ignore[arg-type]
-            inst.offerings.append(offering)
-        offering.category = item.category or (data.categories[0] if data.categories else None)
-        offering.description = item.description
-        offering.fee_model = item.fee_model
-        offering.price_min, offering.price_max = item.price_min, item.price_max
-        offering.delivery_days = item.delivery_days
-        offering.public_interest = item.public_interest
-        offering.active = True
-    if admit and inst.status != RecordStatus.ADMITTED:
+        if name in write:
+            setattr(inst, name, getattr(data, name))
+    if "region" in write:
+        inst.region = data.region
+    for name in ("categories", "industries", "coverage"):
+        if name in write:
+            setattr(inst, name, list(getattr(data, name)))
+    details_before = {o.title: _offering_details(o) for o in inst.offerings}
+    if "offerings" in write:
+        _apply_offerings(inst, data)
+    if admit and inst.status != RecordStatus.ADMITTED and inst.status not in KEEPS_STATUS:
         inst.status = RecordStatus.ADMITTED
         inst.admitted_at = inst.admitted_at or utcnow()
     changes = audit.diff(before, snapshot(inst))  # compared in memory: one flush per record, not two
+    if not created:  # the snapshot lists offering titles; their details are compared here
+        for offering in inst.offerings:
+            old, new = details_before.get(offering.title), _offering_details(offering)
+            if old is not None and old != new:
+                changes[f"offering:{offering.title}"] = [old, new]
     if changes:
         inst.confirmed_at = utcnow()
     db.session.add(inst)
@@ -116,6 +132,33 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
         audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
                      entity_type="institution", entity_id=inst.id, changes=changes)
     return inst, "created" if created else ("updated" if changes else "unchanged")
+
+
+def _offering_details(offering: Offering) -> dict[str, Any]:
+    # the category through the relationship: category_id lags behind an assignment until the flush
+    return {"category": offering.category.name if offering.category else None,
+            **{name: getattr(offering, name) for name in OFFERING_DETAILS}}
+
+
+def _apply_offerings(inst: Institution, data: InstitutionInput) -> None:
+    by_title = {o.title: o for o in inst.offerings}
+    default_category = data.categories[0] if data.categories else None
+    for item in data.offerings:
+        offering = by_title.get(item.title)
+        if offering is None:
+            offering = Offering(title=item.title, institution_id=inst.id)  # type: ignore[arg-type]
+            inst.offerings.append(offering)
+            by_title[item.title] = offering
+        elif not item.details:
+            offering.active = True  # a listed title is offered; what it costs and takes is kept
+            continue
+        offering.category = item.category or default_category
+        offering.description = item.description
+        offering.fee_model = item.fee_model
+        offering.price_min, offering.price_max = item.price_min, item.price_max
+        offering.delivery_days = item.delivery_days
+        offering.public_interest = item.public_interest
+        offering.active = True
 
 
 def get_institution(institution_id: int, *, user: Any = None) -> Institution:
@@ -165,3 +208,27 @@ def linked_experts(inst: Institution) -> list[Any]:
 
     return list(db.session.exec(select(Expert).where(
         Expert.institution_id == inst.id, Expert.status == RecordStatus.ADMITTED).order_by(Expert.id)).all())  # type: ignore[arg-type]
+
+
+# The one definition of "institutions per category", shown on the home page and the monitoring dashboard.
+CATEGORY_COUNT_RULE = _l("Published institutions only; an institution counts once under each top-level category it "
+                         "is classified in, directly or through any of its sub-categories.")
+
+
+def published_by_top_category(*, region_id: int | None = None) -> dict[int, int]:
+    """How many published institutions each top-level category holds (:data:`CATEGORY_COUNT_RULE`): one in
+    two sub-categories of the same top-level category counts once there, one in two top-level categories
+    counts in each. That is the number a search for the category finds. Optionally one region only."""
+    from sqlmodel import col, func
+
+    from directory.institutions.models import InstitutionCategory
+
+    top = func.coalesce(col(Category.parent_id), col(Category.id))
+    query = (select(top, func.count(col(InstitutionCategory.institution_id).distinct()))
+             .select_from(InstitutionCategory)
+             .join(Category, col(Category.id) == col(InstitutionCategory.category_id))
+             .join(Institution, col(Institution.id) == col(InstitutionCategory.institution_id))
+             .where(col(Institution.status) == RecordStatus.ADMITTED))
+    if region_id is not None:
+        query = query.where(col(Institution.region_id) == region_id)
+    return {int(category_id): int(n) for category_id, n in db.session.execute(query.group_by(top)).all()}

@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, and_, case, cast, extract, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -45,7 +46,8 @@ from directory.events.models import (
     ParticipantStatus,
 )
 from directory.extensions import db
-from directory.institutions.models import Institution, InstitutionCategory, RecordStatus
+from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.services import published_by_top_category
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
 from directory.taxonomy.models import Category, Region
@@ -307,8 +309,8 @@ def _enterprises_in(region_id: int) -> Any:
 # -- the sections ---------------------------------------------------------------------------------------
 
 def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
-    """Admitted institutions (today, not per period): total, by top-level category (a sub-category counts for
-    its parent; an institution counts once per top-level category it serves), by grade, with a badge, and
+    """Admitted institutions (today, not per period): total, by top-level category (the home page's
+    definition, :func:`published_by_top_category`), by grade, with a badge, and
     stale records — not confirmed for 365 days or never confirmed — with the oldest few listed."""
     inst = Institution
     scope: list[Any] = [col(inst.status) == RecordStatus.ADMITTED]
@@ -323,13 +325,7 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
     for grade, n in db.session.execute(select(col(inst.grade), func.count()).where(*scope).group_by(col(inst.grade))).all():
         key = grade if grade in GRADES else ""
         by_grade[key] += int(n)
-    top = func.coalesce(col(Category.parent_id), col(Category.id))
-    counts = dict(db.session.execute(
-        select(top, func.count(col(InstitutionCategory.institution_id).distinct()))
-        .select_from(InstitutionCategory)
-        .join(Category, col(Category.id) == col(InstitutionCategory.category_id))
-        .join(inst, col(inst.id) == col(InstitutionCategory.institution_id))
-        .where(*scope).group_by(top)).all())
+    counts = published_by_top_category(region_id=region_id)
     tops = db.session.execute(select(Category).where(col(Category.parent_id).is_(None))
                               .order_by(col(Category.sort_order), col(Category.id))).scalars().all()
     oldest = db.session.execute(
@@ -421,8 +417,9 @@ def satisfaction_trend(*, period: Period, region_id: int | None) -> list[Satisfa
 
 def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
     """Events held in the period (running or completed, starting in it), their meetings held and no-shows, and
-    the outcomes of held meetings: per meeting the best either side reported (签约 beats 达成意向 beats 无进展)
-    with its amount (the larger figure when both sides give one). With a region: events with a registered
+    the outcomes of held meetings: per meeting the best either side reported in its latest answer (the
+    three-month follow-up where given; 签约 beats 达成意向 beats 无进展) with its amount (the larger figure when
+    both sides give one), as :func:`directory.events.report.build` counts them. With a region: events with a registered
     enterprise of the region, and the meetings of such enterprises."""
     in_period = [col(Event.starts_on) >= period.first_day, col(Event.starts_on) < period.end_day,
                  col(Event.status).in_(EVENTS_HELD)]
@@ -441,14 +438,19 @@ def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
         _count_if(col(Meeting.status) == MeetingStatus.HELD), _count_if(col(Meeting.status) == MeetingStatus.NO_SHOW))
         .select_from(Meeting).where(*meeting_scope)).one()
     fb = MeetingFeedback
+    later = aliased(MeetingFeedback)
     outcome = col(fb.outcome)
+    # each side's latest answer: the three-month follow-up where given (the first answer stays stored)
+    superseded = select(col(later.id)).where(col(later.meeting_id) == col(fb.meeting_id),
+                                              col(later.participant_id) == col(fb.participant_id),
+                                              col(later.kind) == "followup", col(fb.kind) != "followup")
     best = select(
         col(fb.meeting_id),
         func.max(case((outcome == MeetingOutcome.SIGNED, 2), (outcome == MeetingOutcome.INTENT, 1), else_=0))
         .label("best"),
         func.max(case((outcome == MeetingOutcome.SIGNED, col(fb.amount)))).label("signed"),
         func.max(case((outcome == MeetingOutcome.INTENT, col(fb.amount)))).label("intent"),
-    ).where(col(fb.kind) == "initial", col(fb.meeting_id).in_(
+    ).where(~superseded.exists(), col(fb.meeting_id).in_(
         select(col(Meeting.id)).where(*meeting_scope, col(Meeting.status) == MeetingStatus.HELD))
     ).group_by(col(fb.meeting_id)).subquery()
     signed, intent, none, amount_signed, amount_intended = db.session.execute(select(

@@ -24,7 +24,10 @@ def _build() -> services.Dashboard:
 @bp.get("/monitoring")
 @staff_required
 def dashboard() -> Any:
+    from directory.institutions.services import CATEGORY_COUNT_RULE
+
     return render_template("monitoring/dashboard.html", board=_build(), regions=services.regions(),
+                           category_rule=CATEGORY_COUNT_RULE,
                            duration=services.duration_label, engagement_labels=ENGAGEMENT_LABELS,
                            demand_labels=DEMAND_LABELS, outcomes=OUTCOME_LABELS)
 

@@ -9,9 +9,11 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from directory.accounts.models import User
+from directory.core.errors import NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
 from directory.notifications.models import Notification
@@ -23,7 +25,8 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     """Put a message in each user's inbox (same transaction) and send it by e-mail where possible."""
     items = []
     for user in users:
-        item = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)  # type: ignore[arg-type]
+        # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
+        item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300])  # type: ignore[arg-type]
         db.session.add(item)
         items.append(item)
         if user.email:
@@ -32,10 +35,22 @@ def notify(*, users: list[User], kind: str, title: str, body: str = "", link: st
     return items
 
 
+def header_text(value: str) -> str:
+    """``value`` on one line, fit for a mail header: CR, LF and the other line breaks become spaces. Subjects are
+    built from names users typed (an institution, an event), and a line break there would either start a new
+    header (``Bcc:``) or make :class:`EmailMessage` refuse the message."""
+    return " ".join(str(value).splitlines()).strip()
+
+
 def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None:
-    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change.
-    A ``secret`` body (a password-reset link is the key to the account) is never written to the log: without
-    MAIL_SERVER such a mail is not delivered at all, and the log says only that it was withheld."""
+    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change;
+    a recipient holding a line break (or no ``@``) is not written into a header at all. A ``secret`` body (a
+    password-reset link is the key to the account) is never written to the log: without MAIL_SERVER such a mail
+    is not delivered at all, and the log says only that it was withheld."""
+    if not to or "@" not in to or header_text(to) != to.strip():
+        log.warning("mail not sent: the recipient %r is not one address", to)
+        return
+    to, subject = to.strip(), header_text(subject)
     server = current_app.config.get("MAIL_SERVER")
     if not server:
         if secret:
@@ -45,7 +60,7 @@ def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None
             log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
         return
     message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_FROM", "noreply@localhost")
+    message["From"] = header_text(current_app.config.get("MAIL_FROM", "noreply@localhost"))
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
@@ -56,16 +71,43 @@ def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None
         log.exception("mail to %s failed; the inbox still has it", to)
 
 
-def inbox(user: Any, *, limit: int = 50) -> list[Notification]:
-    return list(db.session.exec(select(Notification).where(Notification.user_id == user.id)
-                                .order_by(col(Notification.id).desc()).limit(limit)).all())
+INBOX_PER_PAGE = 10  # on the "my" page
 
 
-def mark_read(user: Any) -> None:
-    for item in db.session.exec(select(Notification).where(
-            Notification.user_id == user.id, col(Notification.read_at).is_(None))).all():
+def inbox(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[Notification]:
+    """A user's messages, newest first: one page of them with the total."""
+    return paginate(select(Notification).where(Notification.user_id == user.id)
+                    .order_by(col(Notification.id).desc()), page=page, per_page=per_page or INBOX_PER_PAGE)
+
+
+def unread_count(user: Any) -> int:
+    """How many of a user's messages nobody opened yet."""
+    return int(db.session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))).one())
+
+
+def open_message(*, user: Any, message_id: int) -> Notification:
+    """A user opens one of their messages: it is marked read (the first time). Raises :class:`NotFound` for
+    a message that is not theirs, so nobody learns which messages exist."""
+    item = db.session.get(Notification, message_id)
+    if item is None or item.user_id != getattr(user, "id", None):
+        raise NotFound()
+    if item.read_at is None:
         item.read_at = utcnow()
         db.session.add(item)
+        db.session.flush()
+    return item
+
+
+def mark_read(user: Any) -> int:
+    """Mark every unread message of a user read; returns how many were."""
+    items = db.session.exec(select(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))).all()
+    for item in items:
+        item.read_at = utcnow()
+        db.session.add(item)
+    db.session.flush()
+    return len(items)
 
 
 def staff_users() -> list[User]:

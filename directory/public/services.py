@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 
 from directory.experts.models import Expert
 from directory.extensions import db
-from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
+from directory.institutions.models import Institution, Offering, RecordStatus
 from directory.taxonomy import services as taxonomy
 from directory.taxonomy.models import Category
 from search.queries import InvalidSearch, SearchParams
@@ -37,19 +37,18 @@ class CategoryCount:
 
 def home_overview() -> dict[str, Any]:
     """Counts and the category grid for the home page (three small aggregate queries)."""
+    from directory.institutions.services import CATEGORY_COUNT_RULE, published_by_top_category
+
     published = Institution.status == RecordStatus.ADMITTED
-    counts = dict(db.session.exec(
-        select(InstitutionCategory.category_id, func.count())
-        .join(Institution, col(Institution.id) == col(InstitutionCategory.institution_id))
-        .where(published).group_by(col(InstitutionCategory.category_id))).all())
-    tops = taxonomy.top_categories()
-    grid = [CategoryCount(c, counts.get(c.id, 0) + sum(counts.get(ch.id, 0) for ch in c.children)) for c in tops]
+    counts = published_by_top_category()
+    grid = [CategoryCount(c, counts.get(c.id, 0)) for c in taxonomy.top_categories()]  # type: ignore[arg-type]
     return {
         "institutions": db.session.exec(select(func.count()).where(published)).one(),
         "experts": db.session.exec(select(func.count()).where(Expert.status == RecordStatus.ADMITTED)).one(),
         "offerings": db.session.exec(select(func.count(Offering.id)).join(Institution)  # type: ignore[arg-type]
                                      .where(published, Offering.active)).one(),
         "categories": grid,
+        "category_rule": CATEGORY_COUNT_RULE,
         "industries": taxonomy.industries(),
         "regions": taxonomy.regions(),
     }

@@ -29,17 +29,30 @@ def _term(model: Any, value: Any, field: str) -> Any:
     return record
 
 
+def accepted_names(model: Any) -> list[str]:
+    """Every value :func:`parse_need` takes for a ``category``, ``industry`` or ``region``: names, codes and,
+    for regions, aliases (the OpenAPI description lists them, so that it says exactly what is accepted)."""
+    names: list[str] = []
+    for record in db.session.exec(select(model).order_by(model.sort_order, model.id)).all():
+        names += [record.name, record.code, *(getattr(record, "aliases", None) or [])]
+    return list(dict.fromkeys(n for n in names if n))
+
+
 def parse_need(body: Any) -> tuple[Need, int]:
     """A :class:`Need` and the limit from a JSON body. Raises :class:`InvalidInput` (422) with a message
     naming the field for anything malformed."""
     if not isinstance(body, dict):
         raise InvalidInput(_l("Send a JSON object with at least “text”."), field="text")
     text = body.get("text")
+    if isinstance(text, str):
+        text = text.replace("\x00", " ")  # PostgreSQL refuses NUL in any string; it means nothing in a need
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(_l("“text” is required: describe the need."), field="text")
     if len(text) > MAX_TEXT:
         raise InvalidInput(_l("“text” is too long (at most %(n)s characters).", n=MAX_TEXT), field="text")
     limit = body.get("limit", 10)
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)  # JSON Schema's "integer" includes 5.0
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(_l("“limit” must be a whole number from 1 to %(n)s.", n=MAX_LIMIT), field="limit")
     need = Need(text=text.strip(), category=_term(Category, body.get("category"), "category"),

@@ -370,9 +370,14 @@ def _infer_category(terms: list[str], text: str, ranked: list[tuple[int, float]]
 
 
 def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int] = (),
-              exclude_experts: Iterable[int] = (), use_search: bool = True) -> Recommendations:
+              exclude_experts: Iterable[int] = (), use_search: bool = True,
+              among_institutions: Iterable[int] | None = None,
+              among_experts: Iterable[int] | None = None) -> Recommendations:
     """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons.
-    ``use_search=False`` finds candidates in the database only (the demo seed runs before Meilisearch)."""
+    ``use_search=False`` finds candidates in the database only (the demo seed runs before Meilisearch).
+    ``among_institutions`` / ``among_experts`` rank exactly those records (an event's participants) instead
+    of the candidates search finds: every one of them is scored, however far down the whole directory's
+    ranking it would be."""
     limit = max(1, min(limit, MAX_LIMIT))
     teach(_cached("vocabulary", vocabulary_words))
     terms = key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words))
@@ -388,9 +393,15 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
         result.degraded = True
     ctx = _Context(need=need, terms=terms, idf=found.idf, synonyms=_cached("synonyms", synonym_map))
     excluded_inst = set(exclude_institutions)
-    inst_scores = dict(sorted(((i, s) for i, s in found.scores["institution"].items() if i not in excluded_inst),
-                              key=lambda kv: -kv[1])[:MAX_CANDIDATES])
-    expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
+    if among_institutions is not None:
+        inst_scores = {i: found.scores["institution"].get(i, 0.0) for i in among_institutions if i not in excluded_inst}
+    else:
+        inst_scores = dict(sorted(((i, s) for i, s in found.scores["institution"].items()
+                                   if i not in excluded_inst), key=lambda kv: -kv[1])[:MAX_CANDIDATES])
+    if among_experts is not None:
+        expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in set(exclude_experts)}
+    else:
+        expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
     result.institutions, result.offerings = _rank_institutions(ctx, inst_scores, found.scores["offering"], limit,
                                                                excluded_inst)
     result.experts = _rank_experts(ctx, expert_scores, limit)

@@ -7,28 +7,39 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from directory.reviews.models import Verdict
 from directory.reviews.services import DIMENSION_LABELS, VERDICT_LABELS
 
-STARS = [SelectChoice(str(n), str(n)) for n in (1, 2, 3, 4, 5)]
+
+def scale() -> list[SelectChoice]:
+    """A 1–5 scale labelled at both ends, so nobody has to guess which end is good."""
+    ends = {1: _l("1 · Very poor"), 5: _l("5 · Very good")}
+    return [SelectChoice(str(n), ends.get(n, str(n))) for n in (1, 2, 3, 4, 5)]
+
+
+def _score(label: Any) -> RadioField:
+    # Nothing is checked until the enterprise chooses; without a choice the field says what it wants.
+    return RadioField(label, coerce=int, invalid_choice_message=_l("Choose a score from 1 (very poor) to 5 (very good)."))
 
 
 class ReviewForm(FlaskForm):
-    quality = RadioField(DIMENSION_LABELS["quality"], validators=[InputRequired()], coerce=int)
-    efficiency = RadioField(DIMENSION_LABELS["efficiency"], validators=[InputRequired()], coerce=int)
-    expertise = RadioField(DIMENSION_LABELS["expertise"], validators=[InputRequired()], coerce=int)
-    attitude = RadioField(DIMENSION_LABELS["attitude"], validators=[InputRequired()], coerce=int)
-    price = RadioField(DIMENSION_LABELS["price"], validators=[InputRequired()], coerce=int)
-    verdict = SelectField(_l("Overall (好差评)"), validators=[DataRequired()])
+    """A fair survey: no answer is chosen in advance, and every scale says which end is which."""
+
+    quality = _score(DIMENSION_LABELS["quality"])
+    efficiency = _score(DIMENSION_LABELS["efficiency"])
+    expertise = _score(DIMENSION_LABELS["expertise"])
+    attitude = _score(DIMENSION_LABELS["attitude"])
+    price = _score(DIMENSION_LABELS["price"])
+    verdict = RadioField(_l("Overall (好差评)"), invalid_choice_message=_l("Choose how satisfied you are."))
     recommend = SelectField(_l("Would you recommend them to another enterprise?"), validators=[Optional()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         for name in ("quality", "efficiency", "expertise", "attitude", "price"):
-            getattr(self, name).choices = STARS
+            getattr(self, name).choices = scale()
         self.verdict.choices = [SelectChoice(v.value, VERDICT_LABELS[v]) for v in Verdict]
         self.recommend.choices = [SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
                                   SelectChoice("no", _l("No"))]

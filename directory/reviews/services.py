@@ -30,6 +30,7 @@ from sqlmodel import col, select
 from directory.accounts import permissions
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.engagements.models import Engagement
 from directory.engagements.services import provider_users
@@ -88,9 +89,14 @@ def dynamic_rating(reviews: Iterable[Review], *, now: datetime | None = None) ->
     return round(total / (PRIOR_WEIGHT + sum(weights)), 2), len(items)
 
 
+# Reviews are listed newest first by when they were written (an import or a late follow-up can give an
+# older review a higher id); the id only breaks ties.
+NEWEST_FIRST = (col(Review.created_at).desc(), col(Review.id).desc())
+
+
 def provider_reviews(*, institution_id: int | None = None, expert_id: int | None = None) -> list[Review]:
     key = col(Review.institution_id) == institution_id if institution_id else col(Review.expert_id) == expert_id
-    return list(db.session.exec(select(Review).where(key).order_by(col(Review.id).desc())).all())
+    return list(db.session.exec(select(Review).where(key).order_by(*NEWEST_FIRST)).all())
 
 
 def recompute_rating(*, institution_id: int | None = None, expert_id: int | None = None) -> tuple[float | None, int]:
@@ -266,7 +272,10 @@ def reply(*, user: Any, review: Review, text: str) -> Review:
     """The provider's public reply under a review (one, editable)."""
     if not permissions.is_review_provider(user, review):
         raise NotAllowed()
-    review.reply = _text(text, "text")
+    text = _text(text, "text")
+    if text == review.reply:
+        return review  # saved unchanged: the reply keeps its date, no audit entry
+    review.reply = text
     review.replied_at = utcnow()
     db.session.add(review)
     db.session.flush()
@@ -366,23 +375,28 @@ def distribution(record: Institution | Expert) -> Distribution:
                         dimensions=dims)
 
 
-def public_reviews(record: Institution | Expert, *, limit: int = 50) -> list[Review]:
-    """A provider's reviews for its public page, newest first; templates show hidden text as hidden."""
+REVIEWS_PER_PAGE = 20  # on a provider's public page
+
+
+def public_reviews(record: Institution | Expert, *, page: int = 1, per_page: int | None = None) -> Page[Review]:
+    """A provider's reviews for its public page, newest first, one page with the total; templates show
+    hidden text as hidden."""
     is_inst = isinstance(record, Institution)
     key = col(Review.institution_id) == record.id if is_inst else col(Review.expert_id) == record.id
-    return list(db.session.exec(select(Review).where(key, col(Review.invalid).is_(False))
-                                .order_by(col(Review.id).desc()).limit(limit)).all())
+    return paginate(select(Review).where(key, col(Review.invalid).is_(False)).order_by(*NEWEST_FIRST),
+                    page=page, per_page=per_page or REVIEWS_PER_PAGE, param="reviews_page")
 
 
-def open_followups() -> list[Review]:
-    """Bad reviews whose follow-up is not closed, oldest first, for staff."""
-    return list(db.session.exec(select(Review).where(
+def open_followups(*, page: int = 1, per_page: int | None = None) -> Page[Review]:
+    """Bad reviews whose follow-up is not closed, oldest first (the longest waiting on top), for staff."""
+    return paginate(select(Review).where(
         col(Review.followup_status).in_((FollowUpStatus.OPEN, FollowUpStatus.RESPONDED)))
-        .order_by(col(Review.id))).all())
+        .order_by(col(Review.created_at), col(Review.id)), page=page, per_page=per_page, param="followups_page")
 
 
-def recent_reviews(*, limit: int = 200) -> list[Review]:
-    return list(db.session.exec(select(Review).order_by(col(Review.id).desc()).limit(limit)).all())
+def recent_reviews(*, page: int = 1, per_page: int | None = None) -> Page[Review]:
+    """Every review for staff, newest first, one page with the total."""
+    return paginate(select(Review).order_by(*NEWEST_FIRST), page=page, per_page=per_page)
 
 
 def recompute_all_ratings() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -94,8 +94,11 @@ def moderate(review_id: int) -> Any:
 @bp.get("/admin/reviews")
 @staff_required
 def staff_list() -> Any:
-    return render_template("reviews/staff.html", followups=services.open_followups(),
-                           recent=services.recent_reviews(limit=100), verdicts=services.VERDICT_LABELS,
+    from directory.core.paging import page_number
+
+    return render_template("reviews/staff.html",
+                           followups=services.open_followups(page=page_number(request.args, "followups_page")),
+                           recent=services.recent_reviews(page=page_number(request.args)), verdicts=services.VERDICT_LABELS,
                            followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)
 
 

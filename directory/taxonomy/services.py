@@ -231,12 +231,14 @@ def rename_term(*, kind: str, term_id: int, name: str, name_en: str = "", actor_
     clash = db.session.exec(select(model).where(model.name == name, model.id != term_id)).first()  # type: ignore[attr-defined]
     if clash is not None:
         raise AlreadyExists(_l("This name is already in the classification."), field="name")
-    old = term.name
+    old, old_en = term.name, term.name_en
+    if (name, name_en.strip()) == (term.name, term.name_en):
+        return term  # saved unchanged: no audit entry, no re-indexing of every record using the term
     term.name, term.name_en = name, name_en.strip()
     db.session.add(term)
     db.session.flush()
     audit.record(actor_id=actor_id, action=f"taxonomy.{kind}.rename", entity_type=kind, entity_id=term_id,
-                 changes={"name": [old, name]})
+                 changes=audit.diff({"name": old, "name_en": old_en}, {"name": name, "name_en": term.name_en}))
     _reindex_users_of(kind, term_id)
     return term
 

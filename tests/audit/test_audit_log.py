@@ -119,4 +119,4 @@ def test_search_service_orders_newest_first_and_counts(db_session):
         entry.created_at = datetime.now(UTC) - timedelta(hours=3 - n)
     db_session.flush()
     page = audit.search(where=audit.AuditFilter(entity_type="tag"), per_page=2)
-    assert [e.action for e in page.entries] == ["test.2", "test.1"] and page.total == 3 and page.has_next
+    assert [e.action for e in page] == ["test.2", "test.1"] and page.total == 3 and page.pages == 2

@@ -33,14 +33,19 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[str]:
+    from directory.taxonomy.services import Vocabulary
     from search.sync import drain
     from tests import factories
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("live"), meili, f"b{uuid.uuid4().hex[:8]}_")
     with app.app_context():
         with commit_or_rollback(db.session):
+            vocab = Vocabulary()
             agency = factories.institution(
                 name="营口智诚知识产权代理有限公司", categories=("专利代理", "商标代理"),
+                industries=("镁质材料", "先进装备制造"), coverage=[vocab.region("站前区"), vocab.region("大石桥市")],
+                qualifications=["专利代理机构执业许可证", "知识产权贯标认证"], contact_name="孙经理",
+                contact_phone="0417-2811111", founded_year=2009,
                 description="专注发明专利、实用新型和商标代理，服务镁质材料和装备制造企业。",
                 offerings=("发明专利申请代理", "商标注册代理"))
             factories.user(role="institution", email="provider@example.cn", institution_id=agency.id)
@@ -48,7 +53,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
                            enterprise_id=factories.enterprise(name="营口浏览器镁业有限公司").id)
             factories.institution(name="营口鲅鱼圈检验检测有限公司", categories=("产品检验检测",),
                                   region="鲅鱼圈区", description="CMA资质认定的第三方检测机构。")
-            factories.expert(name="刘知远", expertise=("知识产权贯标", "专利布局"), phone="13911112222")
+            scholar = factories.expert(name="刘知远", expertise=("知识产权贯标", "专利布局"), phone="13911112222",
+                                       categories=("知识产权", "政策咨询"), industries=[vocab.industry("镁质材料")],
+                                       bio="从事知识产权管理咨询十五年，辅导企业通过贯标认证。")
+            factories.user(role="expert", email="scholar@example.cn", expert_id=scholar.id)
             factories.user(role="institution", email="applicant@example.cn")
             factories.user(role="staff", email="reviewer@example.cn")
         with commit_or_rollback(db.session):
@@ -82,6 +90,6 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="en-US")  # a browser asking for English still gets Chinese first
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded 2-core CI machine is slow to paint
     yield page
     context.close()

@@ -78,8 +78,8 @@ def test_apply_then_staff_approve_then_found_in_search(live_server, page):
     page.select_option("#industries", label="汽保设备")
     page.click("main button[type=submit]")
     page.wait_for_url("**/apply/offerings")
-    page.fill("#title", "精益生产诊断")
-    page.select_option("#category", label="质量与精益管理")
+    page.fill("#offering-title", "精益生产诊断")
+    page.select_option("#offering-category", label="质量与精益管理")
     page.click("text=添加服务产品")
     page.wait_for_url("**/apply/offerings")
     assert "精益生产诊断" in page.locator("#offering-list").inner_text()
@@ -141,9 +141,10 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
 
     _login(page, live_server, "sme@example.cn")
     page.goto(engagement_url)
+    assert page.locator("#review-form input:checked").count() == 0  # a fair survey: nothing chosen for them
     for name in ("quality", "efficiency", "expertise", "attitude", "price"):
         page.check(f"#review-form input[name={name}][value='5']")
-    page.select_option("#verdict", value="very_satisfied")
+    page.check("#review-form input[name=verdict][value='very_satisfied']")
     page.fill("#comment", "专业高效，一周就提交了申请")
     page.click("#review-form button[type=submit]")
     page.wait_for_url(engagement_url)
@@ -181,6 +182,8 @@ def test_event_from_creation_to_report(live_server, page):
         _login(page, live_server, email)
         page.goto(f"{live_server}/events/{event_id}")
         page.fill(field, text)
+        assert not page.is_checked("#listed")  # consent to be listed is asked, never presumed
+        page.check("#listed")
         page.click("#register-form button[type=submit]")
         page.wait_for_url(f"**/events/{event_id}")
         assert "已报名" in page.locator("#my-registration").inner_text()
@@ -225,6 +228,10 @@ def test_event_from_creation_to_report(live_server, page):
     _login(page, live_server, "sme@example.cn")
     page.goto(f"{live_server}/events/{event_id}/agenda")
     assert page.locator("#checkin-qr svg").count() == 1
+    review = page.locator(".meeting-review").first
+    assert not review.is_visible()  # the review panel stays folded until asked for
+    page.locator(".meeting-review-panel summary").first.click()
+    assert review.is_visible()
     form = page.locator(".feedback-form").first
     form.locator("input[type=radio][value='5']").check()
     form.locator("select").select_option(value="intent")

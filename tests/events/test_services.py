@@ -71,11 +71,12 @@ def make_event(staff: User, *, count: int = 4, breaks: dict[int, int] | None = N
 
 
 def register(event: Event, user: User | None = None, **kwargs: Any) -> EventParticipant:
-    return services.register(user=user or enterprise_user(), event=event, **kwargs)
+    """Registered and listed (others may ask them), unless told otherwise."""
+    return services.register(user=user or enterprise_user(), event=event, **{"listed": True, **kwargs})
 
 
 def provider(event: Event, **kwargs: Any) -> EventParticipant:
-    return services.register(user=institution_user(), event=event, **kwargs)
+    return services.register(user=institution_user(), event=event, **{"listed": True, **kwargs})
 
 
 def user_of(participant: EventParticipant) -> User:
@@ -86,7 +87,7 @@ def user_of(participant: EventParticipant) -> User:
 
 def accepted(a: EventParticipant, b: EventParticipant) -> MeetingRequest:
     """``a`` asks ``b`` and ``b`` accepts."""
-    request = services.request_meeting(user=user_of(a), requester=a, recipient=b)
+    request = services.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
     return services.respond_to_request(user=user_of(b), request=request, accept=True)
 
 
@@ -328,7 +329,7 @@ def test_cancelling_a_registration_cancels_its_requests_and_meetings(db_session,
     event = make_event(staff)
     ent, prov, other_prov, bystander = register(event), provider(event), provider(event), provider(event)
     meeting_request = accepted(ent, prov)
-    pending = services.request_meeting(user=user_of(ent), requester=ent, recipient=other_prov)
+    pending = services.request_meeting(user=user_of(ent), requester=ent, recipient=other_prov, message="想约谈")
     untouched = accepted(register(event), bystander)
     schedule.run(event=event, user=staff)
     meeting = meeting_of(db_session, meeting_request)
@@ -350,11 +351,11 @@ def test_meetings_are_between_an_enterprise_and_a_provider(db_session, staff):
     event = make_event(staff)
     e1, e2, p1, p2 = register(event), register(event), provider(event), provider(event)
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(e1), requester=e1, recipient=e2)
+        services.request_meeting(user=user_of(e1), requester=e1, recipient=e2, message="想约谈")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(p1), requester=p1, recipient=p2)
+        services.request_meeting(user=user_of(p1), requester=p1, recipient=p2, message="想约谈")
     with pytest.raises(NotAllowed):  # only for oneself
-        services.request_meeting(user=user_of(e2), requester=e1, recipient=p1)
+        services.request_meeting(user=user_of(e2), requester=e1, recipient=p1, message="想约谈")
     request = services.request_meeting(user=user_of(p1), requester=p1, recipient=e1, message="  想了解贵司需求 ")
     assert (request.status, request.message) == (MeetingRequestStatus.PENDING, "想了解贵司需求")
     [note] = notes(db_session, user_of(e1), "event.meeting_request")
@@ -368,9 +369,9 @@ def test_the_waiting_list_cannot_ask_or_be_asked(db_session, staff):
     waiting_ent, waiting_prov = register(event), provider(event)
     assert waiting_ent.status == waiting_prov.status == ParticipantStatus.WAITLISTED
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(waiting_ent), requester=waiting_ent, recipient=prov)
+        services.request_meeting(user=user_of(waiting_ent), requester=waiting_ent, recipient=prov, message="想约谈")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=waiting_prov)
+        services.request_meeting(user=user_of(ent), requester=ent, recipient=waiting_prov, message="想约谈")
     assert services.event_requests(event) == []
 
 
@@ -379,25 +380,25 @@ def test_requests_close_with_the_event(db_session, staff):
     ent, prov = register(event), provider(event)
     services.change_status(user=staff, event=event, action="cancel", reason="延期")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
 
 
 def test_the_cap_counts_open_requests_when_asking(db_session, staff):
     event = make_event(staff, max_meetings_per_participant=2)
     ent, p1, p2, p3 = register(event), provider(event), provider(event), provider(event)
-    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1)
+    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
     accepted(ent, p2)
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=p3)
+        services.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
     services.respond_to_request(user=user_of(p1), request=first, accept=False)  # a declined one frees a place
-    services.request_meeting(user=user_of(ent), requester=ent, recipient=p3)
+    services.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
 
 
 def test_the_cap_is_enforced_when_accepting(db_session, staff):
     event = make_event(staff, max_meetings_per_participant=1)
     e1, e2, prov = register(event), register(event), provider(event)
-    r1 = services.request_meeting(user=user_of(e1), requester=e1, recipient=prov)
-    r2 = services.request_meeting(user=user_of(e2), requester=e2, recipient=prov)
+    r1 = services.request_meeting(user=user_of(e1), requester=e1, recipient=prov, message="想约谈")
+    r2 = services.request_meeting(user=user_of(e2), requester=e2, recipient=prov, message="想约谈")
     services.respond_to_request(user=user_of(prov), request=r1, accept=True)
     with pytest.raises(InvalidInput):
         services.respond_to_request(user=user_of(prov), request=r2, accept=True)
@@ -410,8 +411,8 @@ def test_accepting_respects_the_requesters_cap_too(db_session, staff):
     """The requester asked while under the cap, then accepted a request from someone else in between."""
     event = make_event(staff, max_meetings_per_participant=1)
     ent, p1, p2 = register(event), provider(event), provider(event)
-    outgoing = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1)
-    incoming = services.request_meeting(user=user_of(p2), requester=p2, recipient=ent)
+    outgoing = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
+    incoming = services.request_meeting(user=user_of(p2), requester=p2, recipient=ent, message="想约谈")
     services.respond_to_request(user=user_of(ent), request=incoming, accept=True)
     with pytest.raises(InvalidInput):
         services.respond_to_request(user=user_of(p1), request=outgoing, accept=True)
@@ -424,21 +425,21 @@ def test_accepting_respects_the_requesters_cap_too(db_session, staff):
 def test_one_request_per_pair_in_either_direction(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent)
+        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     services.respond_to_request(user=user_of(prov), request=request, accept=True)
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent)
+        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     assert len(services.event_requests(event)) == 1
 
 
 def test_a_declined_pair_may_be_asked_again(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     services.respond_to_request(user=user_of(prov), request=first, accept=False)
     assert first.status == MeetingRequestStatus.DECLINED
     [answer] = notes(db_session, user_of(ent), "event.meeting_answer")
@@ -446,7 +447,7 @@ def test_a_declined_pair_may_be_asked_again(db_session, staff):
     again = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="再约一次")
     assert again.status == MeetingRequestStatus.PENDING and again.message == "再约一次"
     services.respond_to_request(user=user_of(prov), request=again, accept=False)
-    reverse = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent)  # the other way round
+    reverse = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")  # the other way round
     assert (reverse.requester_id, reverse.recipient_id, reverse.status) == (prov.id, ent.id, "pending")
     assert [r.status for r in services.event_requests(event)] == ["pending"]
 
@@ -458,7 +459,7 @@ def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session,
     schedule.run(event=event, user=staff)
     services.cancel_request(user=user_of(ent), request=request)
     assert meeting_of(db_session, request).status == MeetingStatus.CANCELLED
-    again = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent)
+    again = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     services.respond_to_request(user=user_of(ent), request=again, accept=True)
     schedule.run(event=event, user=staff)
     [item] = schedule.agenda(ent)
@@ -469,7 +470,7 @@ def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session,
 def test_only_the_recipient_answers(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     for user in (user_of(ent), enterprise_user(), institution_user()):
         with pytest.raises(NotAllowed):
             services.respond_to_request(user=user, request=request, accept=True)
@@ -486,7 +487,7 @@ def test_only_the_recipient_answers(db_session, staff):
 def test_either_side_withdraws_a_request_and_nobody_else(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov)
+    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(NotAllowed):
         services.cancel_request(user=enterprise_user(), request=request)
     services.cancel_request(user=user_of(prov), request=request)
@@ -542,7 +543,7 @@ def test_the_scheduler_places_every_accepted_request_or_says_why(db_session, sta
         for p in provs:
             accepted(e, p)
     shy = provider(event)
-    declined = services.request_meeting(user=user_of(ents[0]), requester=ents[0], recipient=shy)
+    declined = services.request_meeting(user=user_of(ents[0]), requester=ents[0], recipient=shy, message="想约谈")
     services.respond_to_request(user=user_of(shy), request=declined, accept=False)
     report = schedule.run(event=event, user=staff)
     placed, unplaced = assert_valid_board(db_session, event)
@@ -927,8 +928,11 @@ def test_feedback_is_for_held_meetings_from_either_side_once_per_kind(db_session
     day.give_feedback(user=p1, meeting=meeting, data=day.FeedbackInput(rating=5, outcome="intent"))
     with pytest.raises(AlreadyExists):
         day.give_feedback(user=e1, meeting=meeting, data=data)
-    day.give_feedback(user=e1, meeting=meeting, data=day.FeedbackInput(rating=5, outcome="signed", amount=1e6),
-                      kind="followup")
+    later = day.FeedbackInput(rating=5, outcome="signed", amount=1e6)
+    with pytest.raises(InvalidInput):  # the three-month follow-up has not been sent yet
+        day.give_feedback(user=e1, meeting=meeting, data=later, kind="followup")
+    running["event"].followup_sent_at = utcnow()
+    day.give_feedback(user=e1, meeting=meeting, data=later, kind="followup")
     with pytest.raises(AlreadyExists):
         day.give_feedback(user=e1, meeting=meeting, data=data, kind="followup")
     stored = [(f.participant_id, f.kind, f.outcome) for f in day.feedback_of(meeting)]
@@ -965,7 +969,7 @@ def test_the_enterprise_reviews_the_provider_it_met(db_session, staff, running):
 def test_an_expert_met_at_the_event_is_reviewed_too(db_session, staff):
     event = make_event(staff, count=1)
     ent = register(event)
-    expert = services.register(user=expert_user(), event=event)
+    expert = services.register(user=expert_user(), event=event, listed=True)
     request = accepted(ent, expert)
     schedule.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
@@ -1043,7 +1047,7 @@ def test_a_held_meeting_cannot_be_cancelled(db_session, staff):
 def test_requests_cannot_be_answered_once_the_event_is_over(db_session, staff):
     event = make_event(staff)
     a, b = register(event), provider(event)
-    request = services.request_meeting(user=user_of(a), requester=a, recipient=b)
+    request = services.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
     services.change_status(user=staff, event=event, action="cancel", reason="场地原因")
     with pytest.raises(InvalidInput):
         services.respond_to_request(user=user_of(b), request=request, accept=True)

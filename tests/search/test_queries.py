@@ -27,6 +27,11 @@ def test_parse_defaults():
     ({"grade": "E"}, "grade"),
     ({"q": "知" * 201}, "q"),
     ({"page": "9999", "per_page": "50"}, "page"),
+    ({"page": "201"}, "page"),  # 200 pages of 50 are Meilisearch's 10 000 hits
+    ({"page": "１２"}, "page"),  # full-width digits are not a page number
+    ({"per_page": "٢٠"}, "per_page"),
+    ({"grade": " A"}, "grade"),
+    ({"q": "知" + " " * 200}, "q"),  # as sent, like the OpenAPI maxLength
 ])
 def test_parse_rejects(args, param):
     with pytest.raises(InvalidSearch) as exc:
@@ -65,12 +70,25 @@ def test_federated_query_skips_indexes_that_cannot_match_a_filter():
     assert [q["indexUid"] for q in queries] == ["p_institutions", "p_offerings"]
     assert set(federation["facetsByIndex"]) == {"p_institutions", "p_offerings"}
     assert federation["offset"] == 0 and federation["limit"] == 20
-    assert all("sort" not in q for q in queries)
+    assert all("sort" not in q for q in queries)  # relevance: no sort
 
 
-def test_sort_ignored_where_index_cannot_sort_by_it():
-    body = single_index_query("expert", UIDS["expert"], SearchParams(type="expert", sort="score"))
-    assert "sort" not in body
+def test_a_chosen_sort_reaches_every_index_of_a_federated_list():
+    queries, _federation = federated_query(UIDS, SearchParams(sort="rating"))
+    assert [q["sort"] for q in queries] == [["rating:desc"]] * 3
+    queries, _federation = federated_query(UIDS, SearchParams(sort="score"))
+    assert {q["indexUid"] for q in queries} == set(UIDS.values())  # experts too: unscored, they sort last
+    assert all(q["sort"] == ["evaluation_score:desc"] for q in queries)
+
+
+def test_every_sort_is_sortable_on_every_index_and_comes_first():
+    from search.queries import SORTS
+    from search.settings import INDEX_SETTINGS
+
+    for kind, settings in INDEX_SETTINGS.items():
+        assert settings["rankingRules"][0] == "sort", kind  # a chosen sort decides before relevance
+        for sort in filter(None, SORTS.values()):
+            assert all(s.split(":")[0] in settings["sortableAttributes"] for s in sort), (kind, sort)
 
 
 def test_sentences_are_also_searched_clause_by_clause():
