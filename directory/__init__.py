@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -27,6 +28,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "directory" / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.site_url.startswith("https://"),
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -47,12 +53,23 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
+    from directory.accounts import sessions
+
+    sessions.init_app(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from search import sync
 
     sync.init_app(app, settings)
 
     _register_blueprints(app)
+    from directory.core import ratelimit
+
+    ratelimit.init_app(app, settings)
     from directory.recommendations.terms import init_app as init_recommendations
 
     init_recommendations(app)
@@ -74,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.admission.views import bp as admission_bp
     from directory.api.views import bp as api_bp
     from directory.api.views import health_bp
+    from directory.audit.views import bp as audit_bp
     from directory.demands.views import bp as demands_bp
     from directory.engagements.views import bp as engagements_bp
     from directory.evaluation.views import bp as evaluation_bp
@@ -94,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(admission_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(demands_bp)

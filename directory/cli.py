@@ -104,6 +104,32 @@ def users_create(role: str, email: str | None, phone: str | None, password: str,
     click.echo(f"created {role} account #{user.id} {user.email or user.phone}")
 
 
+def _set_active(email: str, active: bool) -> None:
+    from directory.accounts.services import set_active
+    from directory.core.errors import DomainError
+
+    try:
+        with commit_or_rollback(db.session):
+            user = set_active(login=email, active=active)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"account #{user.id} {user.email or user.phone} {'unlocked' if active else 'locked; its sessions ended'}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Lock an account (e-mail or mobile number): it cannot log in, and every open session ends at once."""
+    _set_active(email, False)
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def users_activate(email: str) -> None:
+    """Unlock an account (its old sessions stay ended)."""
+    _set_active(email, True)
+
+
 # -- import / export ----------------------------------------------------------------------------------
 
 def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
@@ -154,10 +180,13 @@ def import_experts(file: Path, admit: bool, skip_invalid: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_institutions(file: Path) -> None:
     """Export the published institutions with the import columns."""
+    from directory.audit.services import record_export
     from directory.imports.services import ImportFileError, export_file
 
     try:
-        count = export_file("institutions", file)
+        with commit_or_rollback(db.session):
+            count = export_file("institutions", file)
+            record_export(kind="institutions", rows=count, target=str(file.resolve()))
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{count} institutions written to {file}")
@@ -178,10 +207,13 @@ def export_open_data(file: Path, base_url: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_experts(file: Path) -> None:
     """Export the published experts with the import columns."""
+    from directory.audit.services import record_export
     from directory.imports.services import ImportFileError, export_file
 
     try:
-        count = export_file("experts", file)
+        with commit_or_rollback(db.session):
+            count = export_file("experts", file)
+            record_export(kind="experts", rows=count, target=str(file.resolve()))
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{count} experts written to {file}")

@@ -44,6 +44,13 @@ class Settings:
     meili_bin: str | None = None
     # The web process drains the search outbox in a background thread; tests drain explicitly.
     search_sync_thread: bool = True
+    # The public address: links in mails are absolute on it, and an https address makes every cookie Secure.
+    site_url: str = "http://127.0.0.1:5000"
+    # Shared rate-limit counters (several web processes or machines); unset: counters in this process's memory.
+    redis_url: str | None = None
+    ratelimit_enabled: bool = True
+    # How many reverse proxies in front set X-Forwarded-*; the client address (rate limits, audit) is theirs.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -67,6 +74,15 @@ class Settings:
         if master_key is None and meili_url is None:
             master_key = _instance_secret(instance, "meili_master_key")
         sync_thread = env.get("SEARCH_SYNC_THREAD", "1") not in ("0", "false", "no")
+        site_url = (env.get("SITE_URL") or f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
+        if not site_url.startswith(("http://", "https://")):
+            raise SettingsError(f"SITE_URL must start with http:// or https://: {site_url!r}")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"REDIS_URL must start with redis://, rediss:// or unix://: {redis_url!r}")
+        proxies = env.get("TRUSTED_PROXIES", "0")
+        if not (proxies.isascii() and proxies.isdigit()):
+            raise SettingsError(f"TRUSTED_PROXIES must be a whole number: {proxies!r}")
         return cls(
             instance_path=instance,
             database_url=database_url,
@@ -76,4 +92,8 @@ class Settings:
             meili_index_prefix=prefix,
             meili_bin=env.get("MEILI_BIN") or None,
             search_sync_thread=sync_thread,
+            site_url=site_url,
+            redis_url=redis_url,
+            ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no"),
+            trusted_proxies=int(proxies),
         )

@@ -43,6 +43,15 @@ MATRIX = [
     ("GET", "/api/v1/experts/{unpublished_expert}", {"*": NOT_FOUND}),
     ("GET", "/api/v1/openapi.json", {"*": OK}),
     ("GET", "/healthz", {"*": OK}),
+    # accounts and security
+    ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
+    ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
+    ("GET", "/password/forgot", {"*": OK}),
+    ("POST", "/password/forgot", {"*": INVALID}),  # no login typed
+    ("GET", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("POST", "/password/reset/not-a-token", {"*": NOT_FOUND}),
+    ("GET", "/admin/audit", STAFF_ONLY),
     ("GET", "/admin/search", STAFF_ONLY),
     ("POST", "/admin/search/synonyms", staff_only(INVALID)),
     ("POST", "/admin/search/synonyms/{synonyms}/delete", staff_only(REDIRECT)),
@@ -339,7 +348,7 @@ def test_matrix(client, auth, records, role):
         want = expected.get(role, expected["*"])
         if response.status_code != want:
             failures.append(f"{method} {url}: {response.status_code}, expected {want}")
-        if method == "POST" and template == "/logout" and role != "anonymous":
+        if method == "POST" and template in ("/logout", "/logout/everywhere") and role != "anonymous":
             login_as(auth, role, records)
     assert not failures, "\n".join(failures)
 

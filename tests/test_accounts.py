@@ -9,7 +9,7 @@ from directory.enterprises.models import Enterprise
 
 
 def test_register_enterprise_creates_profile_and_hashes_with_argon2(db_session):
-    user = services.register(role="enterprise", password="secret-123", display_name="王经理",
+    user = services.register(role="enterprise", password="marble-ferry-73", display_name="王经理",
                              email="Wang@Example.cn", organization="营口镁晶新材料有限公司")
     assert user.email == "wang@example.cn"
     assert user.password_hash.startswith("$argon2id$")
@@ -20,16 +20,16 @@ def test_register_enterprise_creates_profile_and_hashes_with_argon2(db_session):
 
 @pytest.mark.parametrize("login", ["wang@example.cn", "WANG@example.cn ", "13812345678", "+86 138 1234 5678"])
 def test_authenticate_by_email_or_mobile(db_session, login):
-    services.create_user(role="expert", password="secret-123", display_name="王", email="wang@example.cn",
+    services.create_user(role="expert", password="marble-ferry-73", display_name="王", email="wang@example.cn",
                          phone="13812345678")
-    assert services.authenticate(login=login, password="secret-123") is not None
+    assert services.authenticate(login=login, password="marble-ferry-73") is not None
     assert services.authenticate(login=login, password="wrong-pass") is None
 
 
 def test_inactive_user_cannot_log_in(db_session):
-    user = services.create_user(role="staff", password="secret-123", display_name="x", email="s@example.cn")
+    user = services.create_user(role="staff", password="marble-ferry-73", display_name="x", email="s@example.cn")
     user.active = False
-    assert services.authenticate(login="s@example.cn", password="secret-123") is None
+    assert services.authenticate(login="s@example.cn", password="marble-ferry-73") is None
 
 
 def test_unknown_login_returns_none(db_session):
@@ -37,13 +37,13 @@ def test_unknown_login_returns_none(db_session):
 
 
 def test_duplicates_rejected(db_session):
-    services.create_user(role="enterprise", password="secret-123", display_name="a", email="a@example.cn",
+    services.create_user(role="enterprise", password="marble-ferry-73", display_name="a", email="a@example.cn",
                          phone="13900001111")
     with pytest.raises(AlreadyExists) as exc:
-        services.create_user(role="enterprise", password="secret-123", display_name="b", email="A@example.cn")
+        services.create_user(role="enterprise", password="marble-ferry-73", display_name="b", email="A@example.cn")
     assert exc.value.field == "email"
     with pytest.raises(AlreadyExists):
-        services.create_user(role="enterprise", password="secret-123", display_name="b", phone="13900001111")
+        services.create_user(role="enterprise", password="marble-ferry-73", display_name="b", phone="13900001111")
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
@@ -63,7 +63,7 @@ def test_invalid_input(db_session, kwargs, field):
 @pytest.mark.parametrize("role", ["admin", "staff"])
 def test_staff_roles_cannot_self_register(db_session, role):
     with pytest.raises(NotAllowed):
-        services.register(role=role, password="secret-123", display_name="x", email="x@example.cn")
+        services.register(role=role, password="marble-ferry-73", display_name="x", email="x@example.cn")
 
 
 def test_admin_changes_roles_but_never_locks_themself_out(db_session):

@@ -29,11 +29,11 @@ def test_seed_taxonomy_is_idempotent_and_complete(runner, db_session):
 
 def test_users_create(runner, db_session):
     result = runner.invoke(args=["users", "create", "--role", "staff", "--email", "staff@example.cn",
-                                 "--password", "secret-123"])
+                                 "--password", "marble-ferry-73"])
     assert result.exit_code == 0, result.output
     assert db_session.exec(select(User).where(User.email == "staff@example.cn")).one().role == "staff"
     again = runner.invoke(args=["users", "create", "--role", "staff", "--email", "staff@example.cn",
-                                "--password", "secret-123"])
+                                "--password", "marble-ferry-73"])
     assert again.exit_code != 0 and ("already" in again.output.lower() or "已" in again.output)
 
 

@@ -27,7 +27,21 @@ def test_external_meili_needs_no_generated_master_key(tmp_path):
     {"DATABASE_URL": "not a url"},
     {"MEILI_URL": "localhost:7700"},
     {"MEILI_INDEX_PREFIX": "bad prefix!"},
+    {"SITE_URL": "qiye.yingkou.example"},
+    {"REDIS_URL": "127.0.0.1:6379"},
+    {"TRUSTED_PROXIES": "one"},
+    {"TRUSTED_PROXIES": "-1"},
 ])
 def test_bad_values_are_rejected(tmp_path, env):
     with pytest.raises(SettingsError):
         Settings.from_env({"SECRET_KEY": "k", **env}, instance_path=tmp_path)
+
+
+def test_accounts_and_security_settings(tmp_path):
+    default = Settings.from_env({"SECRET_KEY": "k", "PORT": "8000"}, instance_path=tmp_path)
+    assert (default.site_url, default.redis_url, default.ratelimit_enabled, default.trusted_proxies) == (
+        "http://127.0.0.1:8000", None, True, 0)
+    s = Settings.from_env({"SECRET_KEY": "k", "SITE_URL": "https://qiye.yingkou.example/", "REDIS_URL": "redis://r:6379/1",
+                           "RATELIMIT_ENABLED": "0", "TRUSTED_PROXIES": "1"}, instance_path=tmp_path)
+    assert (s.site_url, s.redis_url, s.ratelimit_enabled, s.trusted_proxies) == (
+        "https://qiye.yingkou.example", "redis://r:6379/1", False, 1)

@@ -104,5 +104,7 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
             Section(_l("Search synonyms and stop words"), _l("Teach the search the words enterprises use."),
                     "/admin/search", _l("Edit")),
             Section(_l("Search index"), _l("Index health and pending changes."), "/healthz", _l("Health")),
+            Section(_l("Audit log"), _l("Who did what, when and from where: logins, changes, exports."),
+                    "/admin/audit", _l("Open")),
         ]
     return page

@@ -13,7 +13,29 @@ from directory.accounts.models import Role
 class LoginForm(FlaskForm):
     login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField(_l("Keep me logged in"))
+    remember = BooleanField(_l("Keep me logged in for 14 days"),
+                            description=_l("Not for service-center staff: their sessions end after 30 minutes "
+                                           "without activity."))
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice; the rules are the policy's (accounts.passwords), checked by the service."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 10 characters; not your e-mail address or mobile number, "
+                                            "and not one of the commonly used passwords."))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
 
 
 class RegisterForm(FlaskForm):
@@ -34,7 +56,9 @@ class RegisterForm(FlaskForm):
         _l("Mobile number"),
         validators=[Optional(), Regexp(r"^(\+86)?\s*1[3-9]\d{9}$", message=_l("Enter an 11-digit mainland mobile number."))],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 10 characters; not your e-mail address or mobile number, "
+                                            "and not one of the commonly used passwords."))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],

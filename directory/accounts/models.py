@@ -37,6 +37,9 @@ class User(SQLModel, table=True):
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Part of every session and remember-me cookie (see get_id); raising it ends them all at once: on a lock,
+    # a role or password change, "log out everywhere". Password-reset links carry it too, so they work once.
+    session_version: int = 0
 
     # Flask-Login's protocol, written out rather than mixed in so pydantic sees no surprise attributes.
     @property
@@ -52,7 +55,16 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login's "alternative token" (id and session version); a login keeps session_token(), which adds
+        # the login time, and the user loader (directory.accounts.sessions) refuses a token whose version is no
+        # longer the account's.
+        return f"{self.id}:{self.session_version}"
+
+    def session_token(self) -> str:
+        """What a new login keeps in the session and the remember-me cookie (Flask-Login's id_attribute)."""
+        from directory.accounts.sessions import session_token
+
+        return session_token(self)
 
     @property
     def is_staff(self) -> bool:

@@ -1,15 +1,18 @@
-"""Accounts: registration, login by e-mail or mobile number, password hashing (Argon2id)."""
+"""Accounts: registration, login by e-mail or mobile number, sessions, passwords (Argon2id, the policy of
+:mod:`directory.accounts.passwords`), locking. Logins, logouts, failed logins and password changes are audited
+with the client's address."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlmodel import func, select
 
+from directory.accounts import passwords
 from directory.accounts.models import Role, User
+from directory.accounts.passwords import hash_password
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from directory.core.paging import Page, paginate
@@ -17,14 +20,7 @@ from directory.core.time import utcnow
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
 
-_hasher = PasswordHasher()
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-MIN_PASSWORD_LENGTH = 8
-
-
-def hash_password(password: str) -> str:
-    """Argon2id hash with the library's current recommended parameters."""
-    return _hasher.hash(password)
 
 
 def normalize_login(login: str) -> tuple[str | None, str | None]:
@@ -38,6 +34,13 @@ def normalize_login(login: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def login_key(login: str) -> str:
+    """The account a login form names, in one spelling (``wang@x.cn``, ``13812345678``): what the rate
+    limits count per account, however the e-mail is capitalised or the number spaced."""
+    email, phone = normalize_login(login)
+    return email or phone or login.strip().casefold()[:254] or "-"
+
+
 def find_by_login(login: str) -> User | None:
     """The user with this e-mail (case-insensitive) or mobile number, or None."""
     email, phone = normalize_login(login)
@@ -49,28 +52,58 @@ def find_by_login(login: str) -> User | None:
 
 
 def authenticate(*, login: str, password: str) -> User | None:
-    """Return the active user whose credentials these are, or None. Rehashes outdated hashes."""
+    """Return the active user whose credentials these are, or None. Rehashes outdated hashes. Both outcomes
+    are audited; a failure names the account when there is one (never the password), else the login typed
+    when it has the form of an e-mail address or mobile number (so a password typed into the login field is
+    not written down). The caller keeps a failure's entry although the answer is a refusal."""
     user = find_by_login(login)
     if user is None:
-        _hasher.hash(password)  # spend the same time as a real check, so timing does not reveal accounts
+        passwords.spend_hash_time(password)  # so timing does not reveal which accounts exist
+        email, phone = normalize_login(login)
+        audit.record(actor_id=None, action="user.login_failed", entity_type="user", entity_id=None,
+                     changes={"login": email or phone or "", "reason": "unknown"})
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not passwords.verify(user.password_hash, password):
+        audit.record(actor_id=None, action="user.login_failed", entity_type="user", entity_id=user.id,
+                     changes={"reason": "password"})
         return None
     if not user.active:
+        audit.record(actor_id=None, action="user.login_failed", entity_type="user", entity_id=user.id,
+                     changes={"reason": "locked"})
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if passwords.needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.add(user)
+    audit.record(actor_id=user.id, action="user.login", entity_type="user", entity_id=user.id)
     return user
 
 
+def record_logout(user: Any, *, reason: str = "") -> None:
+    """Audit the end of a session (``reason`` "idle" when a staff session timed out)."""
+    audit.record(actor_id=user.id, action="user.logout", entity_type="user", entity_id=user.id,
+                 changes={"reason": reason} if reason else None)
+
+
+def end_sessions(user: User) -> None:
+    """End every open session and remember-me cookie of ``user`` at once, and void password-reset links:
+    they all carry the session version this raises."""
+    user.session_version += 1
+    db.session.add(user)
+
+
+def log_out_everywhere(*, user: User) -> None:
+    """The user ends all their sessions, on every device (this one too)."""
+    end_sessions(user)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="user.logout_everywhere", entity_type="user", entity_id=user.id)
+
+
 def create_user(*, role: Role | str, password: str, display_name: str, email: str | None = None,
-                phone: str | None = None, actor_id: int | None = None) -> User:
-    """Create an account. Raises :class:`InvalidInput` for a bad role, login or password, and
-    :class:`AlreadyExists` when the e-mail or mobile number is taken."""
+                phone: str | None = None, actor_id: int | None = None, password_policy: bool = True) -> User:
+    """Create an account. Raises :class:`InvalidInput` for a bad role, login or password (the policy of
+    :func:`passwords.check_policy`), and :class:`AlreadyExists` when the e-mail or mobile number is taken.
+    ``password_policy=False`` is for the demo seed only (its accounts share a published password)."""
     try:
         role = Role(role)
     except ValueError as exc:
@@ -81,8 +114,8 @@ def create_user(*, role: Role | str, password: str, display_name: str, email: st
         raise InvalidInput(_l("Give an e-mail address or a mobile number."), field="email")
     if phone and not MOBILE_RE.match(phone):
         raise InvalidInput(_l("Enter an 11-digit mainland mobile number."), field="phone")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_l("The password must have at least 8 characters."), field="password")
+    if password_policy:
+        passwords.check_policy(password, email=email, phone=phone)
     if email and find_by_login(email):
         raise AlreadyExists(_l("This e-mail address is already registered."), field="email")
     if phone and find_by_login(phone):
@@ -152,9 +185,94 @@ def update_user(*, user: User, role: str, active: bool, actor: User) -> User:
     if user.id == actor.id and (new_role != Role.ADMIN or not active):
         raise InvalidInput(_l("You cannot remove your own administrator rights."), field="role")
     changes = audit.diff({"role": str(user.role), "active": user.active}, {"role": str(new_role), "active": active})
+    if "role" in changes or (user.active and not active):
+        end_sessions(user)  # a lock or new rights take effect on the next request, not at the next login
     user.role, user.active = new_role, active
     db.session.add(user)
     db.session.flush()
     if changes:
         audit.record(actor_id=actor.id, action="user.update", entity_type="user", entity_id=user.id, changes=changes)
+    return user
+
+
+def set_active(*, login: str, active: bool, actor_id: int | None = None) -> User:
+    """Lock (``active=False``) or unlock the account with this e-mail or mobile number; a lock ends its open
+    sessions at once. Raises :class:`NotFound` for an unknown login. Locking twice changes nothing."""
+    from directory.core.errors import NotFound
+
+    user = find_by_login(login)
+    if user is None:
+        raise NotFound(_l("There is no account with this e-mail address or mobile number."))
+    if user.active == active:
+        return user
+    if not active:
+        end_sessions(user)
+    user.active = active
+    db.session.add(user)
+    db.session.flush()
+    changes: dict[str, Any] = {"active": [not active, active]}
+    if actor_id is None:
+        changes["os_user"] = audit.os_user()  # the command line
+    audit.record(actor_id=actor_id, action="user.activate" if active else "user.deactivate", entity_type="user",
+                 entity_id=user.id, changes=changes)
+    return user
+
+
+def change_password(*, user: User, current: str, new: str) -> User:
+    """A logged-in user sets a new password, giving the current one; every other session of theirs ends
+    (the caller renews this one). Raises :class:`InvalidInput` on the field at fault."""
+    if not passwords.verify(user.password_hash, current):
+        raise InvalidInput(_l("The current password is wrong."), field="current_password")
+    if new == current:
+        raise InvalidInput(_l("The new password is the same as the current one."), field="password")
+    passwords.check_policy(new, email=user.email, phone=user.phone)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="user.password_change", entity_type="user", entity_id=user.id)
+    return user
+
+
+def request_password_reset(*, login: str, site_url: str) -> None:
+    """Mail a one-time reset link to the account with this e-mail or mobile number, if there is an active
+    one with an e-mail address; otherwise do nothing. Either way the caller answers the same, so the form
+    does not reveal which accounts exist. The link is never logged (see ``notifications.send_mail``)."""
+    from flask_babel import gettext as _
+
+    from directory.notifications.services import send_mail
+
+    user = find_by_login(login)
+    if user is None or not user.active or not user.email:
+        return
+    link = f"{site_url.rstrip('/')}/password/reset/{passwords.reset_token(user)}"
+    minutes = passwords.RESET_VALID_FOR // 60
+    audit.record(actor_id=None, action="user.password_reset_request", entity_type="user", entity_id=user.id)
+    send_mail(to=user.email, subject=_("Set a new password for the Yingkou SME service platform"),
+              body=_("Someone (we hope you) asked to set a new password for your account. Open this link within "
+                     "%(minutes)s minutes to choose one; it works once:\n\n%(link)s\n\nIf it was not you, ignore "
+                     "this mail: your password stays as it is.", minutes=minutes, link=link),
+              secret=True)
+
+
+def user_for_reset(token: str) -> User:
+    """The account a reset link is for. Raises :class:`NotFound` for a forged, expired or used link (a used
+    one carries an old session version), or one of a locked account."""
+    from directory.core.errors import NotFound
+
+    data = passwords.read_reset_token(token)
+    user = db.session.get(User, data[0]) if data else None
+    if data is None or user is None or not user.active or user.session_version != data[1]:
+        raise NotFound(_l("This link is unknown, used or expired. Ask for a new one."))
+    return user
+
+
+def reset_password(*, token: str, new: str) -> User:
+    """Set the password of the account a reset link is for; the link then no longer works, and every open
+    session of the account ends. Raises :class:`NotFound` (see :func:`user_for_reset`) or :class:`InvalidInput`."""
+    user = user_for_reset(token)
+    passwords.check_policy(new, email=user.email, phone=user.phone)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="user.password_reset", entity_type="user", entity_id=user.id)
     return user

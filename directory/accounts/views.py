@@ -1,30 +1,39 @@
-"""Login, logout, registration, the language switch and the role-appropriate "my" page."""
+"""Login, logout, registration, passwords, the language switch and the role-appropriate "my" page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from directory.accounts import services
-from directory.accounts.forms import LoginForm, RegisterForm
+from directory.accounts import services, sessions
+from directory.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+)
+from directory.core.db import keep_on_refusal
 from directory.core.errors import DomainError
+from directory.core.http import form_refusal
 from directory.core.i18n import LANG_COOKIE, LOCALES
 from directory.core.urls import safe_next
-from directory.extensions import db, login_manager
+from directory.extensions import db
 
 bp = Blueprint("accounts", __name__)
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> Any:
-    from directory.accounts.models import User
-
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,9 +42,10 @@ def login() -> Any:
     if form.validate_on_submit():
         user = services.authenticate(login=form.login.data, password=form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sessions.log_in(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("accounts.my")))
+        keep_on_refusal()  # the failed login's audit entry is all this request wrote
         form.password.errors.append(_("The login or the password is wrong."))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -43,9 +53,68 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        services.record_logout(current_user)
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("public.home"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere() -> Any:
+    services.log_out_everywhere(user=current_user)
+    logout_user()
+    flash(_("You have logged out on every device."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/my/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user=current_user, current=form.current_password.data, new=form.password.data)
+        except DomainError as exc:
+            form_refusal(form, exc, "password")
+        else:
+            sessions.renew(current_user)
+            flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
+            return redirect(url_for("accounts.my"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(login=form.login.data, site_url=current_app.config["SETTINGS"].site_url)
+        # The same answer whether or not the account exists.
+        flash(_("If an account with this e-mail address or mobile number exists and has an e-mail address, a "
+                "link to set a new password is on its way there. It works once, within an hour."), "info")
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    services.user_for_reset(token)  # 404 for a forged, expired or used link
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token=token, new=form.password.data)
+        except DomainError as exc:
+            form_refusal(form, exc, "password")
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your new password is set. Log in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/reset_password.html", form=form), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -59,7 +128,7 @@ def register() -> Any:
         except DomainError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc.message))
         else:
-            login_user(user)
+            sessions.log_in(user)
             flash(_("Your account is ready."), "success")
             return redirect(url_for("accounts.my"))
     status = 422 if form.is_submitted() else 200
@@ -80,7 +149,8 @@ def set_language(code: str) -> Any:
     if code not in LOCALES:
         return redirect(url_for("public.home"))
     response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.home"))))
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     if current_user.is_authenticated:
         services.set_locale(current_user, code)
     return response
@@ -96,8 +166,9 @@ def invite(institution_id: int) -> Any:
     if institution is None:
         abort(404)
     try:
+        # Links in mails are built on SITE_URL, never on the request's Host header (which the sender controls).
         invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
-                                        actor=current_user, base_url=request.host_url)
+                                        actor=current_user, base_url=current_app.config["SETTINGS"].site_url)
     except DomainError as exc:
         if exc.status == 403:
             raise

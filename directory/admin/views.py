@@ -207,12 +207,14 @@ def export(kind: str, fmt: str) -> Any:
 
     from flask import send_file
 
+    from directory.audit.services import record_export
     from directory.imports.services import export_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{fmt}"
-        export_file(kind, path)
+        rows = export_file(kind, path)
         data = path.read_bytes()
+    record_export(kind=kind, rows=rows, target=f"download .{fmt}", actor_id=current_user.id)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{kind}.{fmt}")
 

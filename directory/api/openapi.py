@@ -21,6 +21,11 @@ _STR_OR_NULL = {"type": ["string", "null"]}
 _INT = {"type": "integer"}
 _NO_NUL = "^[^\\u0000]*$"  # a NUL anywhere in a request is a 400 (directory/core/http.py)
 _STRINGS = {"type": "array", "items": _STR}
+# The limits themselves are in directory/core/ratelimit.py (per client address).
+_TOO_MANY = {"description": "Too many requests from this client; retry after the number of seconds in Retry-After",
+             "headers": {"Retry-After": {"description": "Seconds to wait before the next request", "required": True,
+                                         "schema": {"type": "integer", "minimum": 1}}},
+             "content": {"application/json": {"schema": _ERROR}}}
 
 
 def _obj(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -175,6 +180,7 @@ def openapi_document() -> dict[str, Any]:
                     "200": _json("Hits; `degraded` when the database answered instead of Meilisearch",
                                  {"$ref": "#/components/schemas/SearchResult"}),
                     **_errors(e400="Invalid parameter"),
+                    "429": _TOO_MANY,
                 }}},
             "/api/v1/institutions/{id}": {"get": {
                 "summary": "One published institution",
@@ -193,7 +199,7 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _need_schema()}}},
                 "responses": {
                     "200": _json("Recommendations, best first", {"$ref": "#/components/schemas/Recommendations"}),
-                    **_errors(e422="Invalid body: the message names the field")}}},
+                    **_errors(e422="Invalid body: the message names the field"), "429": _TOO_MANY}}},
             "/healthz": {"get": {
                 "summary": "Database and search health, search backlog",
                 "responses": {

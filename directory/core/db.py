@@ -2,7 +2,8 @@
 
 Services ``flush``; they never commit. A web request commits once in ``after_request`` when its response
 is a success (status < 400); any error response or exception leaves the transaction to be rolled back when
-the app context ends. CLI commands commit once through :func:`commit_or_rollback`. This is indico's rule
+the app context ends, unless the view asked to keep its record of the refusal (:func:`keep_on_refusal`, the
+audit entry of a failed login). CLI commands commit once through :func:`commit_or_rollback`. This is indico's rule
 ("the request handler makes the only commit") in Flask terms.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask.globals import app_ctx
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import scoped_session
@@ -64,13 +65,20 @@ class Database:
 
         @app.after_request
         def commit_successful_request(response: Response) -> Response:
-            if response.status_code < 400:
+            if response.status_code < 400 or (response.status_code < 500 and g.pop("keep_on_refusal", False)):
                 self.session.commit()
             return response
 
         @app.teardown_appcontext
         def remove_session(exc: BaseException | None) -> None:
             self.session.remove()
+
+
+def keep_on_refusal() -> None:
+    """Commit this request although its answer is a refusal (4xx): for the record of the refusal itself,
+    such as the audit entry of a failed login. Everything the request flushed is kept, so a view calls this
+    only where the refusal is all it wrote."""
+    g.keep_on_refusal = True
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -42,16 +42,22 @@ def header_text(value: str) -> str:
     return " ".join(str(value).splitlines()).strip()
 
 
-def send_mail(*, to: str, subject: str, body: str) -> None:
+def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None:
     """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change;
-    a recipient holding a line break (or no ``@``) is not written into a header at all."""
+    a recipient holding a line break (or no ``@``) is not written into a header at all. A ``secret`` body (a
+    password-reset link is the key to the account) is never written to the log: without MAIL_SERVER such a mail
+    is not delivered at all, and the log says only that it was withheld."""
     if not to or "@" not in to or header_text(to) != to.strip():
         log.warning("mail not sent: the recipient %r is not one address", to)
         return
     to, subject = to.strip(), header_text(subject)
     server = current_app.config.get("MAIL_SERVER")
     if not server:
-        log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
+        if secret:
+            log.warning("mail (no MAIL_SERVER configured) to=%s subject=%s: not delivered, and its body is not "
+                        "logged because it holds a one-time link", to, subject)
+        else:
+            log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
         return
     message = EmailMessage()
     message["From"] = header_text(current_app.config.get("MAIL_FROM", "noreply@localhost"))

@@ -39,6 +39,7 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
         _check(page, seen, path)
 
     visit("/")
+    visit("/password/forgot")
     visit("/search?q=知识产权&type=institution")
     page.select_option("#sort", "newest")  # app.js submits the form (an inline onchange would be refused)
     page.wait_for_url("**sort=newest**")
@@ -50,6 +51,7 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
     # staff open an event; an SME registers and opens its agenda (the QR code is inline SVG)
     _login(page, live_server, "reviewer@example.cn")
     _check(page, seen, "/my (staff)")
+    visit("/admin/audit")
     visit("/admin/events/new")
     page.fill("#title", "安全策略测试对接会")
     page.fill("#starts_on", "2027-06-01")
@@ -68,6 +70,7 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
 
     _login(page, live_server, "sme@example.cn")
     _check(page, seen, "/my (enterprise)")
+    visit("/my/password")
     visit(f"/events/{event_id}")
     page.fill("#seeks", "想申请发明专利")
     page.check("#listed")
