@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,13 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
         raw_rows = _read_xlsx(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
+    try:
+        return _table(raw_rows, columns)
+    finally:
+        raw_rows.close()  # a workbook left half read is closed at once
+
+
+def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
     header_row = next(raw_rows, None)
     if header_row is None:
         raise ImportFileError(_("The file is empty."))
@@ -131,7 +138,7 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
     return rows, found, warnings
 
 
-def _read_csv(path: Path) -> Iterator[list[Any]]:
+def _read_csv(path: Path) -> Generator[list[Any]]:
     """The rows of a CSV file in UTF-8 (with or without BOM) or GB18030 (what Chinese Excel and WPS save)."""
     data = path.read_bytes()
     try:
@@ -145,7 +152,7 @@ def _read_csv(path: Path) -> Iterator[list[Any]]:
     return _csv_rows(text)
 
 
-def _csv_rows(text: str) -> Iterator[list[Any]]:
+def _csv_rows(text: str) -> Generator[list[Any]]:
     try:
         # A cell beyond csv.field_size_limit() (128 KiB, far above any column's limit) is an error.
         yield from csv.reader(io.StringIO(text))
@@ -170,7 +177,7 @@ def check_xlsx_size(path: Path) -> None:
                                 n=MAX_XLSX_BYTES // (1024 * 1024)))
 
 
-def _read_xlsx(path: Path) -> Iterator[list[Any]]:
+def _read_xlsx(path: Path) -> Generator[list[Any]]:
     from openpyxl import load_workbook
 
     check_xlsx_size(path)
@@ -181,7 +188,7 @@ def _read_xlsx(path: Path) -> Iterator[list[Any]]:
     return _xlsx_rows(workbook)
 
 
-def _xlsx_rows(workbook: Any) -> Iterator[list[Any]]:
+def _xlsx_rows(workbook: Any) -> Generator[list[Any]]:
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
