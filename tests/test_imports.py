@@ -1,4 +1,5 @@
 import csv
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -102,11 +103,85 @@ def test_missing_required_column_is_a_file_error(db_session, tmp_path):
         import_file("institutions", write_csv(tmp_path / "m.csv", ["机构名称", "统一社会信用代码", "所在区域"], [["a", CODE_A, "站前区"]]))
 
 
-def test_non_utf8_csv_is_rejected_clearly(db_session, tmp_path):
-    path = tmp_path / "gbk.csv"
-    path.write_bytes(",".join(ZH_HEADER).encode("gbk"))
-    with pytest.raises(ImportFileError, match="UTF-8"):
+def test_gb18030_csv_from_chinese_excel_is_read(db_session, tmp_path):
+    path = tmp_path / "gb.csv"  # what Chinese Excel and WPS save as "CSV (逗号分隔)"
+    with path.open("w", encoding="gb18030", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(ZH_HEADER)
+        row = list(ROW_A)
+        row[5] = "专利商标代理，㐀䶵。"  # beyond GBK: four-byte sequences in GB18030
+        writer.writerow(row)
+    assert path.read_bytes().startswith("机构名称".encode("gb18030"))
+    report = import_file("institutions", path, admit=True)
+    assert report.applied and report.count("created") == 1, report.errors
+    inst = db_session.exec(select(Institution)).one()
+    assert inst.name == ROW_A[0] and inst.description == "专利商标代理，㐀䶵。"
+
+
+def test_csv_in_another_encoding_is_rejected_clearly(db_session, tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(",".join(ZH_HEADER).encode("utf-16"))
+    with pytest.raises(ImportFileError, match="GB18030"):
         import_file("institutions", path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_at_most_20000_rows_are_read(db_session, tmp_path, fmt):
+    writer = write_csv if fmt == "csv" else write_xlsx
+    path = writer(tmp_path / f"many.{fmt}", ZH_HEADER[:5], [ROW_A[:5]] * 20_001)
+    with pytest.raises(ImportFileError, match="20000"):
+        import_file("institutions", path)
+
+
+def test_unknown_columns_are_ignored_with_a_warning(db_session, tmp_path):
+    header = [*ZH_HEADER, "备注", "", *[f"x{n}" for n in range(200)]]
+    row = [*ROW_A, "=cmd|' /C calc'!A0", "junk", *["y"] * 200]
+    report = import_file("institutions", write_csv(tmp_path / "extra.csv", header, [row]), admit=True)
+    assert report.applied and report.count("created") == 1
+    assert any("备注" in w for w in report.warnings)
+
+
+def _zip_bomb(path, sheet_bytes):
+    """A valid .xlsx whose sheet XML carries ``sheet_bytes`` of zeros: a few KB on disk."""
+    write_xlsx(path, ZH_HEADER, [ROW_A])
+    parts = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            if name == "xl/worksheets/sheet1.xml":
+                with archive.open(name, "w", force_zip64=True) as fh:
+                    head, tail = data.split(b"<sheetData>")
+                    fh.write(head + b"<!--")
+                    chunk = b"0" * (1024 * 1024)
+                    for _n in range(sheet_bytes // len(chunk)):
+                        fh.write(chunk)
+                    fh.write(b"-->" + b"<sheetData>" + tail)
+            else:
+                archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("megabytes", [8, 200])  # far compressed (a zip bomb), and beyond the size limit
+def test_a_zip_bomb_is_refused_before_parsing(db_session, tmp_path, megabytes):
+    import time
+
+    path = _zip_bomb(tmp_path / "bomb.xlsx", megabytes * 1024 * 1024)
+    assert path.stat().st_size < 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(ImportFileError, match="MB"):
+        import_file("institutions", path)
+    assert time.monotonic() - started < 1
+
+
+def test_a_website_that_is_not_http_is_a_row_error(db_session, tmp_path):
+    header, ok, bad = [*ZH_HEADER, "网址"], [*ROW_A, "https://hengxin.example.cn"], [*ROW_B, "javascript:alert(1)"]
+    report = import_file("institutions", write_csv(tmp_path / "w.csv", header, [ok, bad]), admit=True)
+    assert not report.applied and count(db_session, Institution) == 0
+    [error] = report.errors
+    assert (error.row, error.column) == (3, "网址") and "http://" in error.message and "网址" in str(error)
+    assert "须以" in error.message  # in Chinese, the admission form's message
 
 
 def test_experts_import_matches_name_organization_phone(db_session, tmp_path):
@@ -121,12 +196,16 @@ def test_experts_import_matches_name_organization_phone(db_session, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_roundtrip(db_session, tmp_path, fmt):
-    factories.institution(name="营口导出测试有限公司", categories=("专利代理",))
+    evil = '=HYPERLINK("http://x","y")'
+    factories.institution(name="营口导出测试有限公司", categories=("专利代理",), description=evil,
+                          contact_phone="+86 417 2800001", address="-")
     factories.institution(name="未入库机构", admit=False)
     out = tmp_path / f"out.{fmt}"
     assert export_file("institutions", out) == 1
     report = import_file("institutions", out)
     assert report.applied and report.count("unchanged") == 1 and not report.errors
+    inst = db_session.exec(select(Institution).where(Institution.name == "营口导出测试有限公司")).one()
+    assert (inst.description, inst.contact_phone, inst.address) == (evil, "+86 417 2800001", "-")
 
 
 def test_split_list_separators():
@@ -190,3 +269,12 @@ def test_an_oversized_csv_cell_is_a_file_error_not_a_500(client, auth, db_sessio
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert "引号" in response.get_data(as_text=True)  # the reason, in the user's language
+
+
+def test_the_detail_page_links_a_website_only_when_it_is_http(client, db_session):
+    bad = factories.institution(website="javascript:alert(1)")  # stored before the rule, or by another path
+    good = factories.institution(website="https://hengxin.example.cn")
+    page = client.get(f"/institutions/{bad.id}").get_data(as_text=True)
+    assert "javascript:alert(1)" in page and 'href="javascript:' not in page
+    page = client.get(f"/institutions/{good.id}").get_data(as_text=True)
+    assert 'href="https://hengxin.example.cn"' in page

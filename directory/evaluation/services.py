@@ -516,18 +516,20 @@ def graded_list_xlsx(period: EvaluationPeriod) -> bytes:
     """The period's graded list and the 差评率 ranking as an Excel workbook."""
     from openpyxl import Workbook
 
+    from directory.core.spreadsheets import append_row
+
     wb = Workbook()
     sheet = wb.active
     sheet.title = _("Graded institutions")[:31]
-    sheet.append([_("Rank"), _("Institution name"), _("Unified social credit code"), _("Composite"), _("Grade"),
+    append_row(sheet, [_("Rank"), _("Institution name"), _("Unified social credit code"), _("Composite"), _("Grade"),
                   *(str(DIMENSION_LABELS[d]) for d in DIMENSIONS), _("Rank in category")])
     for n, (evaluation, inst) in enumerate(results(period), start=1):
-        sheet.append([n, inst.name, inst.credit_code, evaluation.composite, evaluation.grade,
+        append_row(sheet, [n, inst.name, inst.credit_code, evaluation.composite, evaluation.grade,
                       *(getattr(evaluation, d) for d in DIMENSIONS), evaluation.rank_in_category])
     ranking = wb.create_sheet(_("Bad review rate")[:31])
-    ranking.append([_("Institution name"), _("Reviews"), _("Bad reviews"), _("Bad review rate")])
+    append_row(ranking, [_("Institution name"), _("Reviews"), _("Bad reviews"), _("Bad review rate")])
     for inst, n, bad, share in bad_review_ranking(period, limit=10_000):
-        ranking.append([inst.name, n, bad, share])
+        append_row(ranking, [inst.name, n, bad, share])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
+from directory.core.spreadsheets import SafeWriter, append_row, unquote_cell
 from directory.core.time import utcnow
 from directory.experts import services as experts
 from directory.experts.models import Expert
@@ -30,7 +32,9 @@ from directory.institutions import services as institutions
 from directory.institutions.models import FeeModel, Institution, RecordStatus
 from directory.taxonomy.services import Vocabulary
 
-MAX_ROWS = 100_000
+MAX_ROWS = 20_000  # data rows per file
+MAX_XLSX_BYTES = 50 * 1024 * 1024  # the parts of an .xlsx, uncompressed
+MAX_COMPRESSION_RATIO = 200  # a real sheet compresses 5-30 times; a zip bomb a thousand times
 
 
 class ImportFileError(ValueError):
@@ -76,7 +80,12 @@ class ImportReport:
 
 def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
     """Rows as ``{key: cell}`` (with the spreadsheet row number under ``__row__``), the header each key
-    was found under, and warnings. Raises :class:`ImportFileError`."""
+    was found under, and warnings. Raises :class:`ImportFileError`.
+
+    Only the known columns are kept (others are ignored, with a warning), at most :data:`MAX_ROWS` rows are
+    read, and an .xlsx is refused before parsing when it would expand beyond :data:`MAX_XLSX_BYTES`. A cell
+    exported with a protective leading ``'`` (:func:`directory.core.spreadsheets.safe_cell`) reads back as
+    it was."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raw_rows = _read_csv(path)
@@ -84,9 +93,17 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
         raw_rows = _read_xlsx(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
-    if not raw_rows:
+    try:
+        return _table(raw_rows, columns)
+    finally:
+        raw_rows.close()  # a workbook left half read is closed at once
+
+
+def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
+    header_row = next(raw_rows, None)
+    if header_row is None:
         raise ImportFileError(_("The file is empty."))
-    headers = [str(h or "").strip() for h in raw_rows[0]]
+    headers = [str(h or "").strip() for h in header_row]
     known = header_map(columns)
     keys: list[str | None] = []
     found: dict[str, str] = {}
@@ -105,43 +122,79 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
     missing = [f"{c.zh}/{c.key}" for c in columns if c.required and c.key not in found]
     if missing:
         raise ImportFileError(_("Required columns are missing: %(columns)s", columns="、".join(missing)))
-    rows = []
-    for number, values in enumerate(raw_rows[1:], start=2):
+    width = max(n for n, key in enumerate(keys, start=1) if key is not None)  # cells right of it are not kept
+    rows: list[dict[str, Any]] = []
+    for number, values in enumerate(raw_rows, start=2):
+        values = values[:width]
         if not any(str(v).strip() for v in values if v is not None):
             continue
+        if len(rows) == MAX_ROWS:
+            raise ImportFileError(_("A file may hold at most %(n)s rows.", n=MAX_ROWS))
         row: dict[str, Any] = {"__row__": number, **dict.fromkeys(found, "")}  # a short CSV row has empty cells
         for key, value in zip(keys, values, strict=False):
             if key is not None:
-                row[key] = "" if value is None else value
+                row[key] = "" if value is None else unquote_cell(value)
         rows.append(row)
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("A file may hold at most %(n)s rows.", n=MAX_ROWS))
     return rows, found, warnings
 
 
-def _read_csv(path: Path) -> list[list[Any]]:
+def _read_csv(path: Path) -> Generator[list[Any]]:
+    """The rows of a CSV file in UTF-8 (with or without BOM) or GB18030 (what Chinese Excel and WPS save)."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(_("The CSV file is not UTF-8 encoded; save it as “CSV UTF-8”.")) from None
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The CSV file is neither UTF-8 nor GB18030 encoded; save it as "
+                                    "“CSV UTF-8”.")) from None
+    return _csv_rows(text)
+
+
+def _csv_rows(text: str) -> Generator[list[Any]]:
     try:
-        return list(csv.reader(io.StringIO(text)))
-    except csv.Error:  # a cell beyond csv.field_size_limit() (128 KiB), or an unclosed quote running to the end
+        # A cell beyond csv.field_size_limit() (128 KiB, far above any column's limit) is an error.
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error:  # a cell beyond the limit, or an unclosed quote running to the end of the file
         raise ImportFileError(_("The CSV file cannot be read: a cell is far too long or a quotation mark is "
                                 "not closed.")) from None
 
 
-def _read_xlsx(path: Path) -> list[list[Any]]:
+def check_xlsx_size(path: Path) -> None:
+    """Refuse an .xlsx whose parts would expand beyond :data:`MAX_XLSX_BYTES`, or expand suspiciously far
+    (a zip bomb), from the zip directory alone: nothing is decompressed. Raises :class:`ImportFileError`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(_("The Excel file cannot be read.")) from exc
+    total = sum(p.file_size for p in parts)
+    bomb = any(p.file_size > 1024 * 1024 and p.file_size > MAX_COMPRESSION_RATIO * max(p.compress_size, 1)
+               for p in parts)
+    if total > MAX_XLSX_BYTES or bomb or len(parts) > 10_000:
+        raise ImportFileError(_("The Excel file expands to more than %(n)s MB; split it into smaller files.",
+                                n=MAX_XLSX_BYTES // (1024 * 1024)))
+
+
+def _read_xlsx(path: Path) -> Generator[list[Any]]:
     from openpyxl import load_workbook
 
+    check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
         raise ImportFileError(_("The Excel file cannot be read.")) from exc
+    return _xlsx_rows(workbook)
+
+
+def _xlsx_rows(workbook: Any) -> Generator[list[Any]]:
     try:
         sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    except Exception as exc:  # a damaged sheet is found only while reading it
+        raise ImportFileError(_("The Excel file cannot be read.")) from exc
     finally:
         workbook.close()
 
@@ -150,6 +203,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
 
 PHONE_RE = re.compile(r"^[\d\s\-+()（）转]{5,30}$")
 POSTAL_CODE_RE = re.compile(r"^\d{6}$")
+WEBSITE_RE = re.compile(r"^https?://")
 
 
 class _RowChecker:
@@ -193,6 +247,12 @@ class _RowChecker:
         if not low <= value <= high:
             self.error(key, _("Enter a number from %(low)s to %(high)s.", low=low, high=high))
             return None
+        return value
+
+    def website(self, key: str) -> str:
+        value = self.text(key, max_length=300)
+        if value and not WEBSITE_RE.match(value):  # the rule of the admission form: no javascript: links
+            self.error(key, _("Start the address with http:// or https://."))
         return value
 
     def email(self, key: str) -> str:
@@ -274,7 +334,7 @@ def check_institution(row: dict[str, Any], headers: dict[str, str], vocab: Vocab
         name=name, credit_code=code, categories=categories, region=region,  # type: ignore[arg-type]
         industries=industries, coverage=coverage, description=c.text("description", max_length=5000),
         contact_name=c.text("contact_name", max_length=60), contact_phone=c.phone("contact_phone"),
-        email=c.email("email"), website=c.text("website", max_length=300),
+        email=c.email("email"), website=c.website("website"),
         address=c.text("address", max_length=200), postal_code=c.postal_code("postal_code"),
         founded_year=c.integer("founded_year", low=1900, high=utcnow().year),
         staff_count=c.integer("staff_count", low=0, high=1_000_000),
@@ -439,24 +499,17 @@ def export_file(kind: str, path: Path) -> int:
                       for c in columns])
     if path.suffix.lower() == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(header)
             writer.writerows(table)
     elif path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(kind)
         sheet.append(header)
         for line in table:
-            cells = []
-            for value in line:
-                cell = WriteOnlyCell(sheet, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, not a formula: it reads back as written and runs nothing
-                cells.append(cell)
-            sheet.append(cells)
+            append_row(sheet, line)  # text, never a formula: it reads back as written and runs nothing
         workbook.save(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be exported."))

@@ -505,6 +505,7 @@ def to_xlsx(board: Dashboard) -> bytes:
     the stale records listed on the page."""
     from openpyxl import Workbook
 
+    from directory.core.spreadsheets import append_row
     from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
     from directory.engagements.services import STATUS_LABELS as ENGAGEMENT_LABELS
     from directory.events.day import OUTCOME_LABELS
@@ -536,24 +537,24 @@ def to_xlsx(board: Dashboard) -> bytes:
         (_("Amount signed (yuan)"), ev.amount_signed), (_("Amount of intents (yuan)"), ev.amount_intended),
     ]
     for row in rows:
-        summary.append(list(row))
+        append_row(summary, list(row))
     sheet = wb.create_sheet(_("Institutions")[:31])
-    sheet.append([_("Category"), _("Institutions")])
+    append_row(sheet, [_("Category"), _("Institutions")])
     for _id, label, n in board.institutions.by_category:
-        sheet.append([label, n])
-    sheet.append([])
-    sheet.append([_("Grade"), _("Institutions")])
+        append_row(sheet, [label, n])
+    append_row(sheet, [])
+    append_row(sheet, [_("Grade"), _("Institutions")])
     for grade, n in board.institutions.by_grade.items():
-        sheet.append([grade or _("Not rated"), n])
+        append_row(sheet, [grade or _("Not rated"), n])
     sheet = wb.create_sheet(_("Satisfaction")[:31])
-    sheet.append([_("Month"), _("Valid reviews"), _("Good reviews"), _("Share of good reviews"), _("Bad reviews"),
+    append_row(sheet, [_("Month"), _("Valid reviews"), _("Good reviews"), _("Share of good reviews"), _("Bad reviews"),
                   _("Share of bad reviews")])
     for m in board.satisfaction:
-        sheet.append([m.label, m.reviews, m.good, _share(m.good_share), m.bad, _share(m.bad_share)])
+        append_row(sheet, [m.label, m.reviews, m.good, _share(m.good_share), m.bad, _share(m.bad_share)])
     sheet = wb.create_sheet(_("Stale records")[:31])
-    sheet.append(["#", _("Institution name"), _("Last confirmed")])
+    append_row(sheet, ["#", _("Institution name"), _("Last confirmed")])
     for inst_id, name, confirmed in board.institutions.stale_oldest:
-        sheet.append([inst_id, name, confirmed.astimezone(local_zone()).strftime("%Y-%m-%d") if confirmed else ""])
+        append_row(sheet, [inst_id, name, confirmed.astimezone(local_zone()).strftime("%Y-%m-%d") if confirmed else ""])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

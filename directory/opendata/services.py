@@ -14,7 +14,6 @@ are left out.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import uuid
@@ -29,6 +28,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
+from directory.core.spreadsheets import SafeDictWriter
 from directory.extensions import db
 from directory.institutions.models import FeeModel, Institution, Offering, RecordStatus
 from directory.taxonomy.models import Category, Industry
@@ -198,7 +198,7 @@ def datapackage() -> dict[str, Any]:
 
 def _csv(fields: list[str], rows: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="raise")
+    writer = SafeDictWriter(out, fieldnames=fields, extrasaction="raise")  # text cells that would run as formulas get a quote
     writer.writeheader()
     for row in rows:
         writer.writerow({f: row.get(f, "") for f in fields})
