@@ -306,5 +306,5 @@ def _changed_keys(before: Any, after: Any) -> set[str]:
 def _allowed(name: str) -> set[str]:
     plain = name.split("-", 1)[1] if name.startswith(("offering-", "u")) and "-" in name else name
     # Saving a real change also stamps when the owner last confirmed the record; an offering change shows in
-    # the institution's offerings; a reply carries its date.
-    return {plain, "confirmed_at", "offerings", "replied_at", "reply", "updated_at", "value"}
+    # the institution's offerings; a reply carries its date; a role change ends the account's sessions.
+    return {plain, "confirmed_at", "offerings", "replied_at", "reply", "updated_at", "value", "session_version"}
