@@ -1,12 +1,9 @@
 """Several accounts per institution (issue 14, item 8): invitations bound to the invitee's e-mail, only from
 admitted institutions, accepted once even when pressed fifty times at once; colleagues seen and removed."""
 
-import threading
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import func, select
 
 from directory.accounts import invitations
@@ -18,7 +15,8 @@ from directory.core.time import utcnow
 from directory.extensions import db
 from directory.notifications.models import Notification
 from tests import factories
-from tests.conftest import BACKENDS, make_test_app
+from tests.concurrency import at_once, own_database
+from tests.conftest import BACKENDS
 
 
 def test_staff_invite_a_colleague_who_joins(client, auth, db_session, caplog):
@@ -136,8 +134,7 @@ def test_the_institutions_users_see_and_remove_colleagues(client, auth, db_sessi
 def test_fifty_simultaneous_accepts_link_the_account_once(backend, tmp_path, meili):
     """Real commits on a fresh database per backend, one thread and one app context per press of the button."""
     presses = 50
-    app, schema = make_test_app(backend, tmp_path, meili, f"i{uuid.uuid4().hex[:8]}_")
-    try:
+    with own_database(backend, tmp_path, meili, "i") as app:
         with app.app_context():
             with commit_or_rollback(db.session):
                 inst = factories.institution()
@@ -145,23 +142,13 @@ def test_fifty_simultaneous_accepts_link_the_account_once(backend, tmp_path, mei
                 invitee = factories.user(role="institution", email="invitee@example.cn")
                 token = invitations.invite(institution=inst, email="Invitee@example.cn", actor=owner).token
                 inst_id, invitee_id = inst.id, invitee.id
-        barrier = threading.Barrier(presses)
-        answers, errors = [], []
 
-        def press() -> None:
+        def press() -> int:
             with app.app_context():
-                barrier.wait()
-                try:
-                    with commit_or_rollback(db.session):
-                        answers.append(invitations.accept(token=token, user=db.session.get_one(User, invitee_id)).id)
-                except Exception as exc:  # reported below
-                    errors.append(exc)
+                with commit_or_rollback(db.session):
+                    return invitations.accept(token=token, user=db.session.get_one(User, invitee_id)).id
 
-        threads = [threading.Thread(target=press) for _ in range(presses)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        answers, errors = at_once([press] * presses)
         assert not errors, errors[:3]
         assert answers == [inst_id] * presses  # every press answers the same
         with app.app_context():
@@ -170,9 +157,3 @@ def test_fifty_simultaneous_accepts_link_the_account_once(backend, tmp_path, mei
             assert invitation.accepted_by_id == invitee_id
             assert db.session.exec(select(func.count()).select_from(AuditLog).where(
                 AuditLog.action == "institution.join")).one() == 1
-    finally:
-        engine = app.extensions["database_engine"]
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()

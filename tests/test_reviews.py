@@ -1,7 +1,5 @@
 """Verified reviews, the 差评 follow-up, moderation and the dynamic rating."""
 
-import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +13,8 @@ from directory.reviews import services
 from directory.reviews.models import Review
 from search.models import SearchOutbox
 from tests import factories
-from tests.conftest import BACKENDS, make_test_app
+from tests.concurrency import at_once, own_database
+from tests.conftest import BACKENDS
 
 GOOD = services.ReviewInput(quality=5, efficiency=5, expertise=5, attitude=5, price=5, verdict="very_satisfied",
                             comment="很专业", recommend=True)
@@ -145,8 +144,7 @@ def test_the_review_form_publishes_a_review(client, auth, db_session, done):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili):
     """Fifty browsers submit the same review at once: the database's unique constraint lets one through."""
-    app, schema = make_test_app(backend, tmp_path, meili, f"c{uuid.uuid4().hex[:8]}_")
-    try:
+    with own_database(backend, tmp_path, meili, "c") as app:
         with app.app_context():
             with commit_or_rollback(db.session):
                 inst = factories.institution()
@@ -160,21 +158,14 @@ def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili
         cookie = login.get_cookie("session")
         form = {"quality": "5", "efficiency": "5", "expertise": "5", "attitude": "5", "price": "5",
                 "verdict": "very_satisfied", "comment": "同时提交"}
-        barrier = threading.Barrier(50)
-        statuses: list[int] = []
 
-        def submit() -> None:
+        def submit() -> int:
             browser = app.test_client()
             browser.set_cookie("session", cookie.value)
-            barrier.wait()
-            statuses.append(browser.post(f"/engagements/{engagement_id}/review", data=form).status_code)
+            return browser.post(f"/engagements/{engagement_id}/review", data=form).status_code
 
-        threads = [threading.Thread(target=submit) for _ in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len(statuses) == 50 and all(s < 500 for s in statuses), statuses
+        statuses, errors = at_once([submit] * 50)
+        assert not errors and len(statuses) == 50 and all(s < 500 for s in statuses), (statuses, errors[:3])
         with app.app_context():
             count = db.session.exec(select(func.count()).select_from(Review)
                                     .where(Review.engagement_id == engagement_id)).one()
@@ -182,14 +173,6 @@ def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili
 
             rating_count = db.session.get(Institution, inst_id).rating_count
         assert count == 1 and rating_count == 1
-    finally:
-        engine = app.extensions["database_engine"]
-        if schema:
-            from sqlalchemy import text
-
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_a_bad_review_of_an_event_meeting_is_followed_up_on_its_own_page(client, auth, db_session):

@@ -5,13 +5,10 @@ is; on PostgreSQL the participants' row locks are what keep the count right."""
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import func, select
 
 from directory.accounts.models import User
@@ -21,7 +18,8 @@ from directory.events import services
 from directory.events.models import MeetingRequest
 from directory.extensions import db
 from tests import factories
-from tests.conftest import BACKENDS, make_test_app
+from tests.concurrency import at_once, own_database
+from tests.conftest import BACKENDS
 
 CAP, REQUESTS = 10, 50
 
@@ -29,8 +27,7 @@ CAP, REQUESTS = 10, 50
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fifty_accepts_at_once_never_exceed_the_meeting_cap(backend, tmp_path, meili, monkeypatch):
     monkeypatch.setattr("directory.accounts.services.hash_password", lambda password: "unused")
-    app, schema = make_test_app(backend, tmp_path, meili, f"c{uuid.uuid4().hex[:8]}_")
-    try:
+    with own_database(backend, tmp_path, meili, "c") as app:
         with app.app_context():
             with commit_or_rollback(db.session):
                 staff = factories.user(role="staff")
@@ -49,38 +46,22 @@ def test_fifty_accepts_at_once_never_exceed_the_meeting_cap(backend, tmp_path, m
                     request_ids.append(services.request_meeting(user=ent_user, requester=ent, recipient=prov,
                                                                 message="想约谈").id)
                 prov_user_id = prov_user.id
-        barrier = threading.Barrier(REQUESTS)
-        outcomes: list[str] = []
-        errors: list[Exception] = []
 
-        def accept(request_id: int) -> None:
+        def accept(request_id: int) -> str:
             with app.app_context():
-                barrier.wait()
                 try:
                     with commit_or_rollback(db.session):
                         services.respond_to_request(user=db.session.get_one(User, prov_user_id),
                                                     request=db.session.get_one(MeetingRequest, request_id),
                                                     accept=True)
-                    outcomes.append("accepted")
                 except InvalidInput as exc:
-                    outcomes.append(str(exc.field))
-                except Exception as exc:  # reported below, with the outcomes
-                    errors.append(exc)
+                    return str(exc.field)
+                return "accepted"
 
-        threads = [threading.Thread(target=accept, args=(rid,)) for rid in request_ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        outcomes, errors = at_once([lambda rid=rid: accept(rid) for rid in request_ids])
         assert not errors, errors[:3]
         assert Counter(outcomes) == {"accepted": CAP, "request": REQUESTS - CAP}
         with app.app_context():
             stored = dict(db.session.exec(select(MeetingRequest.status, func.count()).where(
                 MeetingRequest.recipient_id == prov.id).group_by(MeetingRequest.status)).all())
             assert stored == {"accepted": CAP, "pending": REQUESTS - CAP}
-    finally:
-        engine = app.extensions["database_engine"]
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()

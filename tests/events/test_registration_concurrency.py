@@ -4,14 +4,11 @@ context (so one session and one connection) per registration, each a write trans
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import func, select
 
 from directory.accounts.models import User
@@ -20,7 +17,8 @@ from directory.events import services
 from directory.events.models import Event, EventParticipant
 from directory.extensions import db
 from tests import factories
-from tests.conftest import BACKENDS, make_test_app
+from tests.concurrency import at_once, own_database
+from tests.conftest import BACKENDS
 
 PLACES, APPLICANTS = 50, 200
 
@@ -29,8 +27,7 @@ PLACES, APPLICANTS = 50, 200
 def test_two_hundred_registrations_at_once_fill_exactly_fifty_places(backend, tmp_path, meili, monkeypatch):
     # nobody logs in here: spare the 200 argon2 hashes (most of the run time otherwise)
     monkeypatch.setattr("directory.accounts.services.hash_password", lambda password: "unused")
-    app, schema = make_test_app(backend, tmp_path, meili, f"r{uuid.uuid4().hex[:8]}_")
-    try:
+    with own_database(backend, tmp_path, meili, "r") as app:
         with app.app_context():
             with commit_or_rollback(db.session):
                 staff = factories.user(role="staff")
@@ -41,29 +38,17 @@ def test_two_hundred_registrations_at_once_fill_exactly_fifty_places(backend, tm
                 user_ids = [factories.user(role="enterprise", enterprise_id=factories.enterprise().id).id
                             for _ in range(APPLICANTS)]
                 event_id = event.id
-        barrier = threading.Barrier(APPLICANTS)
-        outcomes: list[str] = []
-        errors: list[Exception] = []
 
-        def register(user_id: int) -> None:
+        def register(user_id: int) -> str:
             # As a POST request does: its own app context, and the transaction is a write transaction from
             # its first statement (SQLite: BEGIN IMMEDIATE, waiting its turn; PostgreSQL: the event row lock).
             with app.app_context():
-                barrier.wait()
-                try:
-                    with commit_or_rollback(db.session):
-                        participant = services.register(user=db.session.get_one(User, user_id),
-                                                        event=db.session.get_one(Event, event_id))
-                        status = str(participant.status)
-                    outcomes.append(status)
-                except Exception as exc:  # reported below, with the outcomes
-                    errors.append(exc)
+                with commit_or_rollback(db.session):
+                    participant = services.register(user=db.session.get_one(User, user_id),
+                                                    event=db.session.get_one(Event, event_id))
+                    return str(participant.status)
 
-        threads = [threading.Thread(target=register, args=(uid,)) for uid in user_ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        outcomes, errors = at_once([lambda uid=uid: register(uid) for uid in user_ids])
         assert not errors, errors[:3]
         assert Counter(outcomes) == {"registered": PLACES, "waitlisted": APPLICANTS - PLACES}
         with app.app_context():
@@ -72,9 +57,3 @@ def test_two_hundred_registrations_at_once_fill_exactly_fifty_places(backend, tm
             assert dict(stored) == {"registered": PLACES, "waitlisted": APPLICANTS - PLACES}
             assert db.session.exec(select(func.count(func.distinct(EventParticipant.user_id))).where(
                 EventParticipant.event_id == event_id)).one() == APPLICANTS
-    finally:
-        engine = app.extensions["database_engine"]
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
