@@ -124,7 +124,8 @@ def register() -> Any:
         try:
             user = services.register(role=form.role.data, password=form.password.data,
                                      display_name=form.display_name.data, email=form.email.data or None,
-                                     phone=form.phone.data or None, organization=form.organization.data or "")
+                                     phone=form.phone.data or None, organization=form.organization.data or "",
+                                     credit_code=form.credit_code.data or "")
         except DomainError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc.message))
         else:
