@@ -46,7 +46,9 @@ from directory.reviews.models import BAD_VERDICTS, Approval, FollowUpStatus, Rev
 PUBLIC_MAIL_DOMAINS = frozenset({
     "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com", "sina.cn",
     "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "gmail.com", "outlook.com", "hotmail.com", "live.com",
-    "yahoo.com", "icloud.com"})
+    "yahoo.com", "icloud.com",
+    "demo.yk",  # every account the demo seed makes shares this made-up host; it ties nobody to anybody
+})
 
 PRIOR_MEAN = 3.5
 PRIOR_WEIGHT = 2.0
