@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("verified_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("verified_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("verified_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("verification", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False,
                                       server_default=""))
