@@ -168,3 +168,13 @@ def test_staff_see_flagged_reviews_first_and_decide_on_the_page(client, db_sessi
     assert client.post(f"/reviews/{review.id}/approve", data={"reason": ""}).status_code == 302
     db_session.refresh(inst)
     assert inst.rating_count == 1
+
+
+def test_the_enterprise_is_told_its_review_waits(client, db_session, auth):
+    _inst, ent, _user, engagement = _setup(verified=False)
+    auth.login("enterprise", enterprise_id=ent.id, enterprise_confirmed=False)
+    form = {"quality": "5", "efficiency": "5", "expertise": "5", "attitude": "5", "price": "5",
+            "verdict": "very_satisfied", "comment": "很好"}
+    response = client.post(f"/engagements/{engagement.id}/review", data=form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "需经平台工作人员审核" in page and "等待服务中心审核，暂不计入评分" in page
