@@ -4,8 +4,10 @@ Who is trusted (a verified enterprise's reviews count at once, others wait for s
 
 - A record is *verified* when ``verified_at`` is set, by one of two methods:
   ``staff`` — a staff member checked it on /admin/enterprises (audited ``enterprise.verify``);
-  ``matched`` — it came in through :func:`upsert_enterprise` with ``verify=True``: a list staff brought in (the
-  demo seed, an import), where a record with the same 统一社会信用代码 is matched and updated rather than duplicated.
+  ``matched`` — it came in through :func:`upsert_enterprise` with ``verify=True``: a list staff brought in (today
+  the demo seed; an enterprise import would call it the same way), where a record with the same 统一社会信用代码
+  is matched and updated rather than duplicated. Migration 0015 marks the records that existed before it and
+  carry a credit code as matched (registration never asked for one, so they came from such lists).
   Self-registration never verifies anything by itself.
 - An *account* is trusted for its enterprise when the record is verified and the account's tie to it is
   confirmed (``User.enterprise_confirmed``). Accounts made by staff (``flask users create``, the seed) are
