@@ -45,6 +45,7 @@ def my_data(*, user: User) -> dict[str, Any]:
     from directory.demands.models import Demand
     from directory.engagements.models import Engagement
     from directory.enterprises.models import Enterprise
+    from directory.events.models import EventParticipant
     from directory.experts.models import Expert
     from directory.institutions.models import Institution
     from directory.notifications.models import Notification
@@ -64,6 +65,8 @@ def my_data(*, user: User) -> dict[str, Any]:
         data["needs"] = _rows(Demand, Demand.enterprise_id == enterprise.id)
         data["engagements"] = _rows(Engagement, Engagement.enterprise_id == enterprise.id)
         data["reviews"] = _rows(Review, Review.enterprise_id == enterprise.id)
+    data["event_participations"] = [{k: v for k, v in row.items() if k != "checkin_token"}
+                                     for row in _rows(EventParticipant, EventParticipant.user_id == user.id)]
     data["notifications"] = _rows(Notification, Notification.user_id == user.id)
     data["audit"] = [
         {k: v for k, v in entry.items() if k != "actor_id"}
@@ -81,14 +84,17 @@ def close_account(*, user: User, password: str) -> None:
     cleared, no password opens the account again, every session ends at once and the notifications are
     deleted. An expert's record loses its contact details and leaves the public site (removed, with a
     reason); an institution user leaves the institution (whose record stays: it is the organisation's); an
-    enterprise's contact details that were this user's are cleared. Reviews stay (they belong to the
+    enterprise's contact details that were this user's are cleared, and so is the address on invitations
+    to them; their listing at events ends. Reviews stay (they belong to the
     enterprise and never show their author). Audited without the personal data.
 
     Raises :class:`InvalidInput` for a wrong password and :class:`NotAllowed` for the last active
     administrator (the platform must keep one).
     """
+    from directory.accounts.models import Invitation
     from directory.accounts.services import end_sessions
     from directory.enterprises.models import Enterprise
+    from directory.events.models import EventParticipant
     from directory.experts.models import Expert
     from directory.institutions.models import RecordStatus
     from directory.notifications.models import Notification
@@ -117,8 +123,18 @@ def close_account(*, user: User, password: str) -> None:
         if user.email and enterprise.email.lower() == user.email.lower():
             enterprise.email = ""
         db.session.add(enterprise)
+    for participant in db.session.exec(select(EventParticipant).where(EventParticipant.user_id == user.id)):
+        participant.listed, participant.listed_at = False, None  # consent to be shown to others ends with the account
+        db.session.add(participant)
+    placeholder = f"closed-{user.id}@closed.invalid"
+    if user.email:
+        invitations = select(Invitation).where(or_(Invitation.accepted_by_id == user.id,
+                                                   func.lower(Invitation.email) == user.email.lower()))
+        for invitation in db.session.exec(invitations):
+            invitation.email = placeholder
+            db.session.add(invitation)
     role = str(user.role)
-    user.email = f"closed-{user.id}@closed.invalid"
+    user.email = placeholder
     user.phone = None
     user.display_name = ""
     user.locale = None

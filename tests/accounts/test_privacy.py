@@ -174,11 +174,22 @@ def test_closing_an_expert_account_clears_contacts_and_unpublishes_the_record(cl
 
 
 def test_closing_an_institution_account_leaves_the_institution(client, auth, db_session):
+    from datetime import timedelta
+
+    from directory.accounts.models import Invitation
+    from directory.core.time import utcnow
+
     institution = factories.institution()
     user = auth.login("institution", institution_id=institution.id)
+    owner = factories.user(role="institution", institution_id=institution.id)
+    invitation = Invitation(institution_id=institution.id, email=user.email.upper(), token="t" * 40,
+                            invited_by_id=owner.id, expires_at=utcnow() + timedelta(days=7))
+    db.session.add(invitation)
+    db.session.flush()
     assert _close(client).status_code == 302
     db_session.expire_all()
     assert db_session.get(User, user.id).institution_id is None
+    assert db_session.get(Invitation, invitation.id).email == f"closed-{user.id}@closed.invalid"
     assert db_session.get(type(institution), institution.id).status == RecordStatus.ADMITTED
 
 
@@ -211,3 +222,25 @@ def test_expert_phone_is_in_no_public_page_api_search_document_or_open_data(clie
         outputs += [archive.read(name).decode("utf-8") for name in archive.namelist()]
     for text in outputs:
         assert "13912398765" not in text and "hidden-contact@example.cn" not in text
+
+
+def test_closing_ends_the_listing_at_events_and_the_copy_holds_the_participation(client, auth, db_session):
+    from datetime import date
+
+    from directory.core.time import utcnow
+    from directory.events.models import Event, EventParticipant
+
+    user = auth.login("enterprise", enterprise_id=factories.enterprise().id)
+    event = Event(title="对接会", starts_on=date(2027, 5, 10))
+    db.session.add(event)
+    db.session.flush()
+    participant = EventParticipant(event_id=event.id, user_id=user.id, side="enterprise", seeks="找专利代理",
+                                   listed=True, listed_at=utcnow(), checkin_token="c" * 40)
+    db.session.add(participant)
+    db.session.flush()
+    text, data = _download(client)
+    assert [p["seeks"] for p in data["event_participations"]] == ["找专利代理"] and "c" * 40 not in text
+    assert _close(client).status_code == 302
+    db_session.expire_all()
+    kept = db_session.get(EventParticipant, participant.id)
+    assert not kept.listed and kept.listed_at is None
