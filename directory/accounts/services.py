@@ -130,8 +130,9 @@ def create_user(*, role: Role | str, password: str, display_name: str, email: st
 
 
 def register(*, role: Role | str, password: str, display_name: str, email: str | None = None,
-             phone: str | None = None, organization: str = "") -> User:
-    """Self-service registration of an enterprise, institution or expert user.
+             phone: str | None = None, organization: str = "", privacy_consent: bool = False) -> User:
+    """Self-service registration of an enterprise, institution or expert user. ``privacy_consent`` (the
+    form requires it) is recorded on the account with the time and the version of the privacy notice.
 
     An enterprise user gets an enterprise profile named ``organization`` straight away; institutions and
     experts apply for admission (入库) from their own page afterwards. Raises :class:`NotAllowed` for
@@ -140,6 +141,10 @@ def register(*, role: Role | str, password: str, display_name: str, email: str |
     if str(role) not in (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT):
         raise NotAllowed(_l("This kind of account cannot be registered here."))
     user = create_user(role=role, password=password, display_name=display_name, email=email, phone=phone)
+    if privacy_consent:
+        from directory.accounts.privacy import record_consent
+
+        record_consent(user)
     if role == Role.ENTERPRISE:
         enterprise = Enterprise(name=organization.strip() or display_name, email=email or "",
                                 contact_name=display_name, contact_phone=phone or "")
