@@ -47,6 +47,10 @@ MATRIX = [
     ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
     ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
     ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
+    ("GET", "/privacy", {"*": OK}),
+    ("GET", "/my/data", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/my/close", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/close", {"anonymous": REDIRECT, "*": INVALID}),  # no password typed
     ("GET", "/password/forgot", {"*": OK}),
     ("POST", "/password/forgot", {"*": INVALID}),  # no login typed
     ("GET", "/password/reset/not-a-token", {"*": NOT_FOUND}),

@@ -17,7 +17,7 @@ GOOD = services.ReviewInput(quality=5, efficiency=5, expertise=5, attitude=5, pr
 def _register(client, **data):
     return client.post("/register", data={
         "role": "enterprise", "display_name": "赵经理", "organization": "营口海蜇食品有限公司",
-        "phone": "13866667777", "password": "marble-ferry-73", "confirm": "marble-ferry-73", **data})
+        "phone": "13866667777", "password": "marble-ferry-73", "confirm": "marble-ferry-73", "consent": "y", **data})
 
 
 def test_registration_refuses_a_bad_credit_code_beside_the_field(client, db_session):

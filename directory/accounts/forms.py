@@ -67,6 +67,11 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
 
+    # Unticked by default; the label links to the notice in the template (个人信息保护法: consent before processing).
+    consent = BooleanField(_l("I have read and agree to the Privacy Notice"),
+                           validators=[DataRequired(message=_l("Registration needs your consent to the Privacy "
+                                                               "Notice."))])
+
     def validate_email(self, field: EmailField) -> None:
         if not field.data and not self.phone.data:
             raise ValidationError(_l("Give an e-mail address or a mobile number."))
@@ -84,3 +89,8 @@ class RegisterForm(FlaskForm):
                 check_credit_code(field.data or "")
             except DomainError as exc:
                 raise ValidationError(str(exc.message)) from None
+
+class CloseAccountForm(FlaskForm):
+    """Closing one's own account, confirmed with the current password."""
+
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])

@@ -43,6 +43,10 @@ class User(SQLModel, table=True):
     # Part of every session and remember-me cookie (see get_id); raising it ends them all at once: on a lock,
     # a role or password change, "log out everywhere". Password-reset links carry it too, so they work once.
     session_version: int = 0
+    # Consent to the privacy notice (个人信息保护法): when it was given and to which version of the notice.
+    privacy_consent_at: datetime | None = None
+    privacy_notice_version: str | None = Field(default=None, max_length=20)
+    closed_at: datetime | None = None  # the user closed the account; its personal data is gone
 
     # Flask-Login's protocol, written out rather than mixed in so pydantic sees no surprise attributes.
     @property

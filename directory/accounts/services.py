@@ -129,8 +129,10 @@ def create_user(*, role: Role | str, password: str, display_name: str, email: st
 
 
 def register(*, role: Role | str, password: str, display_name: str, email: str | None = None,
-             phone: str | None = None, organization: str = "", credit_code: str = "") -> User:
-    """Self-service registration of an enterprise, institution or expert user.
+             phone: str | None = None, organization: str = "", credit_code: str = "",
+             privacy_consent: bool = False) -> User:
+    """Self-service registration of an enterprise, institution or expert user. ``privacy_consent`` (the
+    form requires it) is recorded on the account with the time and the version of the privacy notice.
 
     An enterprise user is tied to the enterprise with its 统一社会信用代码 ``credit_code`` straight away (a new
     record named ``organization``, or the existing one: see directory/enterprises/services.py), unconfirmed
@@ -145,6 +147,10 @@ def register(*, role: Role | str, password: str, display_name: str, email: str |
     if str(role) not in (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT):
         raise NotAllowed(_l("This kind of account cannot be registered here."))
     user = create_user(role=role, password=password, display_name=display_name, email=email, phone=phone)
+    if privacy_consent:
+        from directory.accounts.privacy import record_consent
+
+        record_consent(user)
     if role == Role.ENTERPRISE:
         enterprises.register_enterprise(user=user, name=organization.strip() or display_name, credit_code=credit_code)
     return user

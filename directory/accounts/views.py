@@ -21,6 +21,7 @@ from flask_login import current_user, login_required, logout_user
 from directory.accounts import services, sessions
 from directory.accounts.forms import (
     ChangePasswordForm,
+    CloseAccountForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
@@ -125,7 +126,8 @@ def register() -> Any:
             user = services.register(role=form.role.data, password=form.password.data,
                                      display_name=form.display_name.data, email=form.email.data or None,
                                      phone=form.phone.data or None, organization=form.organization.data or "",
-                                     credit_code=form.credit_code.data or "")
+                                     credit_code=form.credit_code.data or "",
+                                     privacy_consent=form.consent.data)
         except DomainError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc.message))
         else:
@@ -134,6 +136,47 @@ def register() -> Any:
             return redirect(url_for("accounts.my"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/privacy")
+def privacy() -> Any:
+    from directory.accounts.privacy import NOTICE_VERSION
+
+    return render_template("accounts/privacy.html", version=NOTICE_VERSION)
+
+
+@bp.route("/my/data")
+@login_required
+def my_data() -> Any:
+    import json
+
+    from directory.accounts.privacy import my_data
+
+    body = json.dumps(my_data(user=current_user), ensure_ascii=False, indent=2, default=str)
+    response = make_response(body)
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{current_user.id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/my/close", methods=["GET", "POST"])
+@login_required
+def close_account() -> Any:
+    from directory.accounts.privacy import close_account
+
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        try:
+            close_account(user=current_user, password=form.password.data)
+        except DomainError as exc:
+            form_refusal(form, exc, "password")
+        else:
+            logout_user()
+            flash(_("Your account is closed and your personal data removed."), "info")
+            return redirect(url_for("public.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/close.html", form=form), status
 
 
 @bp.route("/my")

@@ -152,10 +152,17 @@ def _read_csv(path: Path) -> Generator[list[Any]]:
     return _csv_rows(text)
 
 
+MAX_CSV_CELL = 131_072  # characters; far above any column's limit
+
+
 def _csv_rows(text: str) -> Generator[list[Any]]:
     try:
-        # A cell beyond csv.field_size_limit() (128 KiB, far above any column's limit) is an error.
-        yield from csv.reader(io.StringIO(text))
+        # The limit is checked here, not left to csv.field_size_limit(): that is process-wide, and other
+        # libraries raise it when imported (frictionless sets it to the maximum).
+        for row in csv.reader(io.StringIO(text)):
+            if any(len(cell) > MAX_CSV_CELL for cell in row):
+                raise csv.Error("cell too long")
+            yield row
     except csv.Error:  # a cell beyond the limit, or an unclosed quote running to the end of the file
         raise ImportFileError(_("The CSV file cannot be read: a cell is far too long or a quotation mark is "
                                 "not closed.")) from None

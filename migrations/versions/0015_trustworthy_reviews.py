@@ -1,7 +1,7 @@
 """enterprise verification, account confirmation, review approval and conflict flags
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -40,7 +40,7 @@ def test_registration_applies_the_policy_beside_the_field(client, db_session):
     response = client.post("/register", data={"role": "enterprise", "display_name": "赵", "organization": "营口某公司",
                                               "credit_code": factories.credit_code(),
                                               "email": "zhao@example.cn", "password": "woaini1314",
-                                              "confirm": "woaini1314"})
+                                              "confirm": "woaini1314", "consent": "y"})
     assert response.status_code == 422
     assert "该密码属于最常用的密码" in response.get_data(as_text=True)
     assert db_session.exec(select(User)).all() == []
