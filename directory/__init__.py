@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.audit.views import bp as audit_bp
     from directory.demands.views import bp as demands_bp
     from directory.engagements.views import bp as engagements_bp
+    from directory.enterprises.views import bp as enterprises_bp
     from directory.evaluation.views import bp as evaluation_bp
     from directory.events.views import bp as events_bp
     from directory.experts.views import bp as experts_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(demands_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(enterprises_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(monitoring_bp)

@@ -76,7 +76,7 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
             tags=[t for t in (vocab.tag(n) for n in item.get("tags", [])) if t is not None],
             size=item.get("size", ""), founded_year=item.get("founded_year"), staff_count=item.get("staff_count"),
             description=item.get("description", ""), contact_name=item.get("contact_name", ""),
-            contact_phone=item.get("contact_phone", ""), email=item.get("email", "")))
+            contact_phone=item.get("contact_phone", ""), email=item.get("email", "")), verify=True)
         created += was_created
     accounts_created = _demo_accounts()
     from directory.demo_activity import seed_activity

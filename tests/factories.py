@@ -24,7 +24,7 @@ def credit_code(n: int | None = None) -> str:
 
 def user(*, role: str = "enterprise", email: str | None = None, phone: str | None = None, **links: Any) -> Any:
     n = next(_seq)
-    account = accounts.create_user(role=role, email=email or f"user{n}@example.cn", phone=phone,
+    account = accounts.create_user(role=role, email=email or f"user{n}@u{n}.example.cn", phone=phone,
                                    password=PASSWORD, display_name=f"用户{n}")
     for key, value in links.items():
         setattr(account, key, value)
@@ -60,14 +60,17 @@ def expert(*, name: str | None = None, expertise: tuple[str, ...] = ("发明专�
     return obj
 
 
-def enterprise(*, name: str | None = None, industry: str | None = "镁质材料", region: str | None = "西市区") -> Any:
+def enterprise(*, name: str | None = None, industry: str | None = "镁质材料", region: str | None = "西市区",
+               verified: bool = True, **fields: Any) -> Any:
+    """A verified enterprise (as if imported); ``verified=False`` for one that registered itself."""
     from directory.enterprises.services import EnterpriseInput, upsert_enterprise
 
     vocab = Vocabulary()
     n = next(_seq)
     obj, _created = upsert_enterprise(data=EnterpriseInput(
         name=name or f"营口测试企业{n}有限公司", credit_code=credit_code(n),
-        industry=vocab.industry(industry) if industry else None, region=vocab.region(region) if region else None))
+        industry=vocab.industry(industry) if industry else None, region=vocab.region(region) if region else None,
+        **fields), verify=verified)
     return obj
 
 

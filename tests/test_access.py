@@ -145,6 +145,11 @@ MATRIX = [
     ("GET", "/reviews/{review}", {"anonymous": REDIRECT, "enterprise": REDIRECT, "staff": REDIRECT,
                                   "admin": REDIRECT, "*": NOT_FOUND}),  # an engagement's review: to its page
     ("GET", "/admin/reviews", STAFF_ONLY),
+    ("POST", "/reviews/{review}/approve", staff_only(REDIRECT)),  # not waiting: refused with a message
+    ("POST", "/reviews/{review}/reject", staff_only(REDIRECT)),
+    ("GET", "/admin/enterprises", STAFF_ONLY),
+    ("GET", "/admin/enterprises?unverified=1", STAFF_ONLY),
+    ("POST", "/admin/enterprises/{enterprise}/verify", staff_only(REDIRECT)),
     ("GET", "/ratings", {"*": OK}),
     ("POST", "/api/v1/recommendations", {"*": INVALID}),  # no body
     # events: {event} is open for registration; {draft_event} is a draft; nobody in the matrix is registered

@@ -6,11 +6,13 @@ from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from directory.enterprises.models import Enterprise
+from tests import factories
 
 
 def test_register_enterprise_creates_profile_and_hashes_with_argon2(db_session):
     user = services.register(role="enterprise", password="marble-ferry-73", display_name="王经理",
-                             email="Wang@Example.cn", organization="营口镁晶新材料有限公司")
+                             email="Wang@Example.cn", organization="营口镁晶新材料有限公司",
+                             credit_code=factories.credit_code())
     assert user.email == "wang@example.cn"
     assert user.password_hash.startswith("$argon2id$")
     enterprise = db_session.get(Enterprise, user.enterprise_id)

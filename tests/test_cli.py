@@ -113,6 +113,12 @@ def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
     names = [i.name for i in db_session.exec(select(Institution)).all()]
     assert len(set(names)) == len(names) and not any(n.startswith("机构") and n[2:].isdigit() for n in names)
     _demo_activity_is_believable(db_session)
+    # demo enterprises are verified, and the demo's meeting reviews count (none waits for staff)
+    from directory.reviews.models import Review
+
+    assert not db_session.exec(select(Enterprise).where(Enterprise.verified_at.is_(None))).first()
+    assert db_session.exec(select(Review).where(Review.meeting_id.is_not(None))).first()
+    assert not db_session.exec(select(Review).where(Review.approval != "approved")).first()
     state = (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution))
     second = runner.invoke(args=["seed", "demo"])
     assert second.exit_code == 0, second.output

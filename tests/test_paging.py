@@ -158,6 +158,11 @@ def _events():
     return "staff", {}, "/admin/events", titles
 
 
+def _enterprises():
+    names = [factories.enterprise(name=f"营口翻页待核验{i}有限公司", verified=False).name for i in range(3)]
+    return "staff", {}, "/admin/enterprises?unverified=1", names
+
+
 def _evaluation():
     from directory.evaluation import services
 
@@ -170,7 +175,7 @@ SCOPE = {"staff-reviews": 'id="latest-reviews"', "evaluation": 'id="results-head
 LISTS = {"users": _users, "applications": _applications, "changes": _changes, "stale": _stale, "needs": _needs,
          "pipeline": _pipeline, "my-engagements": _my_engagements, "public-needs": _public_needs,
          "staff-reviews": _staff_reviews, "public-reviews": _public_reviews, "events": _events,
-         "evaluation": _evaluation}
+         "evaluation": _evaluation, "enterprises": _enterprises}
 
 
 @pytest.mark.parametrize("name", LISTS)

@@ -13,6 +13,7 @@ from tests import factories
 def test_register_enterprise_then_log_out_and_in_by_mobile(client, db_session):
     response = client.post("/register", data={
         "role": "enterprise", "display_name": "赵经理", "organization": "营口海蜇食品有限公司",
+        "credit_code": factories.credit_code(),
         "phone": "13866667777", "password": "marble-ferry-73", "confirm": "marble-ferry-73", "consent": "y"})
     assert response.status_code == 302 and response.location.endswith("/my")
     my = client.get("/my").get_data(as_text=True)

@@ -90,6 +90,8 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
             Section(_l("Profile changes to review"), _l("Key-field edits of admitted institutions, with the differences."),
                     "/admin/changes", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
+            Section(_l("Enterprises to verify"), _l("Self-registered enterprises and accounts whose reviews wait for "
+                                                    "your check."), "/admin/enterprises?unverified=1", _l("Open")),
             Section(_l("Service needs"), _l("Every need, and the ones nobody answered."), "/admin/needs", _l("Open")),
             Section(_l("Service pipeline"), _l("Every engagement by status; broker new ones."), "/admin/engagements",
                     _l("Open")),

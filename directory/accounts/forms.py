@@ -51,6 +51,9 @@ class RegisterForm(FlaskForm):
     )
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
     organization = StringField(_l("Organisation name"), validators=[Optional(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code (统一社会信用代码)"),
+                              validators=[Optional(), Length(max=40)],
+                              description=_l("Enterprises: the 18 characters on the business licence."))
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(
         _l("Mobile number"),
@@ -77,6 +80,15 @@ class RegisterForm(FlaskForm):
         if self.role.data == Role.ENTERPRISE and not (field.data or "").strip():
             raise ValidationError(_l("Enter your enterprise's name."))
 
+    def validate_credit_code(self, field: StringField) -> None:
+        if self.role.data == Role.ENTERPRISE:
+            from directory.core.errors import DomainError
+            from directory.enterprises.services import check_credit_code
+
+            try:
+                check_credit_code(field.data or "")
+            except DomainError as exc:
+                raise ValidationError(str(exc.message)) from None
 
 class CloseAccountForm(FlaskForm):
     """Closing one's own account, confirmed with the current password."""

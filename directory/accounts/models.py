@@ -35,6 +35,9 @@ class User(SQLModel, table=True):
     institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
     expert_id: int | None = Field(default=None, foreign_key="expert.id", index=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    # A self-registered account's tie to its enterprise is only a claim until staff confirm it (its reviews wait
+    # for staff meanwhile): see directory/enterprises/services.py.
+    enterprise_confirmed: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
     # Part of every session and remember-me cookie (see get_id); raising it ends them all at once: on a lock,

@@ -17,7 +17,6 @@ from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
-from directory.enterprises.models import Enterprise
 from directory.extensions import db
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -130,14 +129,21 @@ def create_user(*, role: Role | str, password: str, display_name: str, email: st
 
 
 def register(*, role: Role | str, password: str, display_name: str, email: str | None = None,
-             phone: str | None = None, organization: str = "", privacy_consent: bool = False) -> User:
+             phone: str | None = None, organization: str = "", credit_code: str = "",
+             privacy_consent: bool = False) -> User:
     """Self-service registration of an enterprise, institution or expert user. ``privacy_consent`` (the
     form requires it) is recorded on the account with the time and the version of the privacy notice.
 
-    An enterprise user gets an enterprise profile named ``organization`` straight away; institutions and
-    experts apply for admission (入库) from their own page afterwards. Raises :class:`NotAllowed` for
-    staff roles, which only ``flask users create`` makes.
+    An enterprise user is tied to the enterprise with its 统一社会信用代码 ``credit_code`` straight away (a new
+    record named ``organization``, or the existing one: see directory/enterprises/services.py), unconfirmed
+    until staff verify; institutions and experts apply for admission (入库) from their own page afterwards.
+    Raises :class:`NotAllowed` for staff roles, which only ``flask users create`` makes, and
+    :class:`InvalidInput` on ``credit_code`` for a bad code (checked before anything is stored).
     """
+    from directory.enterprises import services as enterprises
+
+    if role == Role.ENTERPRISE:
+        enterprises.check_credit_code(credit_code)
     if str(role) not in (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT):
         raise NotAllowed(_l("This kind of account cannot be registered here."))
     user = create_user(role=role, password=password, display_name=display_name, email=email, phone=phone)
@@ -146,11 +152,7 @@ def register(*, role: Role | str, password: str, display_name: str, email: str |
 
         record_consent(user)
     if role == Role.ENTERPRISE:
-        enterprise = Enterprise(name=organization.strip() or display_name, email=email or "",
-                                contact_name=display_name, contact_phone=phone or "")
-        db.session.add(enterprise)
-        db.session.flush()
-        user.enterprise_id = enterprise.id
+        enterprises.register_enterprise(user=user, name=organization.strip() or display_name, credit_code=credit_code)
     return user
 
 

@@ -126,6 +126,7 @@ def register() -> Any:
             user = services.register(role=form.role.data, password=form.password.data,
                                      display_name=form.display_name.data, email=form.email.data or None,
                                      phone=form.phone.data or None, organization=form.organization.data or "",
+                                     credit_code=form.credit_code.data or "",
                                      privacy_consent=form.consent.data)
         except DomainError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc.message))

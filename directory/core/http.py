@@ -96,16 +96,17 @@ def flash_refusal(exc: DomainError) -> None:
     flash(str(exc.message), "danger")
 
 
-def run_and_flash(call: Any, success: str) -> bool:
-    """Run one service call for a form post; flash ``success`` or the refusal. Returns whether it worked."""
+def run_and_flash(call: Any, success: Any) -> bool:
+    """Run one service call for a form post; flash ``success`` (or ``success(result)`` when it is callable,
+    for a message that depends on the outcome) or the refusal. Returns whether it worked."""
     from flask import flash
 
     try:
-        call()
+        result = call()
     except DomainError as exc:
         flash_refusal(exc)
         return False
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return True
 
 

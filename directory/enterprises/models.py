@@ -1,10 +1,18 @@
 """Enterprises (企业): the SMEs the platform serves."""
 
 
+from datetime import datetime
+from enum import StrEnum
+
 from sqlmodel import Field, Relationship, SQLModel, Text
 
 from directory.core.models import Timestamps
 from directory.taxonomy.models import Industry, Region, Tag
+
+
+class Verification(StrEnum):
+    STAFF = "staff"  # a staff member checked the enterprise on /admin/enterprises
+    MATCHED = "matched"  # the record came from a list staff brought in (import, demo seed): see services.py
 
 
 class EnterpriseTag(SQLModel, table=True):
@@ -25,6 +33,13 @@ class Enterprise(Timestamps, table=True):
     contact_name: str = Field(default="", max_length=60)
     contact_phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
+    verified_at: datetime | None = Field(default=None, index=True)
+    # Account ids kept without a foreign key: user_account already points here, and a cycle between the two
+    # tables would make every create/drop order ambiguous.
+    verified_by_id: int | None = None
+    verification: str = Field(default="", max_length=10)  # a Verification, "" while unverified
+    # The account that created the record (registration) or brought it in (import): a conflict check looks at it.
+    created_by_id: int | None = None
 
     region: Region | None = Relationship()
     industry: Industry | None = Relationship()

@@ -153,9 +153,11 @@ def gather(start: date, end: date) -> Inputs:
     # meeting (as in the rating).
     superseded = select(literal(1)).where(
         replaced.kind == "followup", replaced.created_at < hi, replaced.invalid.is_(False),
+        replaced.approval == "approved",
         or_(and_(replaced.engagement_id.is_not(None), replaced.engagement_id == r.engagement_id),
             and_(replaced.meeting_id.is_not(None), replaced.meeting_id == r.meeting_id)))
-    valid = and_(r.created_at >= lo, r.created_at < hi, r.invalid.is_(False), r.institution_id.is_not(None),
+    valid = and_(r.created_at >= lo, r.created_at < hi, r.invalid.is_(False), r.approval == "approved",
+                 r.institution_id.is_not(None),
                  or_(r.kind == "followup", ~superseded.exists()))
     score = (r.quality + r.expertise + r.attitude + r.price) / 4.0
     reviews = _rows(select(
@@ -168,7 +170,7 @@ def gather(start: date, end: date) -> Inputs:
                           _hours(r.followup_closed_at, r.created_at) <= 15 * 24)
     followups = _rows(select(r.institution_id, func.count(), func.sum(case((closed_in_time, 1), else_=0)))
                       .where(r.created_at >= lo, r.created_at < hi, r.verdict.in_(BAD), r.kind == "initial",
-                             r.invalid.is_(False), r.institution_id.is_not(None))
+                             r.invalid.is_(False), r.approval == "approved", r.institution_id.is_not(None))
                       .group_by(r.institution_id))
     participant = EventParticipant.__table__  # type: ignore[attr-defined]
     p1, p2 = participant.alias("p1"), participant.alias("p2")

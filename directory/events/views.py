@@ -266,8 +266,9 @@ def review(event_id: int, meeting_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("events.agenda", event_id=event_id))
-    run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)),
-                  _("Thank you: your review is published."))
+    from directory.reviews.services import thanks
+
+    run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)), thanks)
     return redirect(url_for("events.agenda", event_id=event_id))
 
 

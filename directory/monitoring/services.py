@@ -402,7 +402,7 @@ def satisfaction_trend(*, period: Period, region_id: int | None) -> list[Satisfa
     """Per month of the period: valid reviews (not marked invalid), and how many were 好评 and 差评."""
     r = ReviewModel
     created = col(r.created_at)
-    scope: list[Any] = [col(r.invalid).is_(False), created >= period.start, created < period.end]
+    scope: list[Any] = [col(r.invalid).is_(False), r.approval == "approved", created >= period.start, created < period.end]
     if region_id is not None:
         scope.append(col(r.enterprise_id).in_(_enterprises_in(region_id)))
     # The month number from the month bounds (in the platform's time zone), so no date functions are needed.

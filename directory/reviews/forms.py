@@ -60,3 +60,9 @@ class ModerateForm(FlaskForm):
                                SelectChoice("show", _l("Show the text again")),
                                SelectChoice("invalidate", _l("Invalid: stop counting it")),
                                SelectChoice("validate", _l("Valid again: count it"))]
+
+
+class DecideForm(FlaskForm):
+    """Staff approve or reject a held review; a rejection needs its reason (the service checks)."""
+
+    reason = TextAreaField(_l("Reason (recorded; required to reject)"), validators=[Optional(), Length(max=2000)])

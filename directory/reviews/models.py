@@ -36,6 +36,14 @@ class FollowUpStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Approval(StrEnum):
+    """Whether a review counts: held ones (unverified enterprise, or a conflict of interest) wait for staff."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
 class Review(SQLModel, table=True):
     __table_args__ = (
         # One initial review and at most one follow-up per engagement / meeting, enforced by the database.
@@ -68,6 +76,11 @@ class Review(SQLModel, table=True):
     # A hidden comment still counts in the rating; only a review proven invalid (e.g. not a real client) stops counting.
     invalid: bool = False
     invalid_reason: str = Field(default="", sa_type=Text)
+    approval: str = Field(default=Approval.APPROVED, max_length=10, index=True)
+    approval_reason: str = Field(default="", sa_type=Text)  # staff's reason for rejecting (or approving)
+    approved_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # Why the review was held: one line per conflict found between the enterprise and the provider.
+    conflict: str = Field(default="", sa_type=Text)
     moderated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     followup_status: str = Field(default=FollowUpStatus.NONE, max_length=10, index=True)
     provider_response: str = Field(default="", sa_type=Text)

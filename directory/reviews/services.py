@@ -11,7 +11,9 @@ The dynamic rating (how ratings work, also explained on /ratings):
   4.0, not 5.0, and one angry review cannot sink a newcomer (Bayesian damping);
 - when the enterprise gave a follow-up review after a bad one was dealt with, the follow-up replaces the
   first for the rating (the latest word of the same client); reviews staff found invalid do not count, while
-  merely hidden (abusive) text still counts.
+  merely hidden (abusive) text still counts;
+- a review waiting for staff (``approval`` pending: its enterprise or account is not verified, or it shares
+  an e-mail domain, a phone number or an account with the provider) or rejected by staff does not count.
 The rating is recomputed on every change and written to the provider, which queues it for the index.
 """
 
@@ -38,7 +40,15 @@ from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution
 from directory.notifications import services as notifications
-from directory.reviews.models import BAD_VERDICTS, FollowUpStatus, Review, ReviewKind, Verdict
+from directory.reviews.models import BAD_VERDICTS, Approval, FollowUpStatus, Review, ReviewKind, Verdict
+
+# Free mail providers: two strangers may share them, so a shared domain there proves nothing.
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com", "sina.cn",
+    "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "gmail.com", "outlook.com", "hotmail.com", "live.com",
+    "yahoo.com", "icloud.com",
+    "demo.yk",  # every account the demo seed makes shares this made-up host; it ties nobody to anybody
+})
 
 PRIOR_MEAN = 3.5
 PRIOR_WEIGHT = 2.0
@@ -72,7 +82,7 @@ def review_score(review: Review) -> float:
 
 def counted(reviews: Iterable[Review]) -> list[Review]:
     """The reviews the rating counts: valid ones, a follow-up replacing the first review of its engagement."""
-    reviews = [r for r in reviews if not r.invalid]
+    reviews = [r for r in reviews if not r.invalid and r.approval == Approval.APPROVED]
     followed = {r.engagement_id or -(r.meeting_id or 0) for r in reviews if r.kind == ReviewKind.FOLLOWUP}
     return [r for r in reviews if r.kind == ReviewKind.FOLLOWUP
             or (r.engagement_id or -(r.meeting_id or 0)) not in followed]
@@ -138,6 +148,67 @@ def _insert(review: Review) -> Review:
     return _insert_unique(review, _l("This service has already been reviewed."))  # type: ignore[no-any-return]
 
 
+def _domain(email: str | None) -> str:
+    domain = (email or "").rpartition("@")[2].strip().lower()
+    return "" if domain in PUBLIC_MAIL_DOMAINS else domain
+
+
+def _phone(phone: str | None) -> str:
+    digits = "".join(c for c in (phone or "") if c.isdigit())
+    return digits[-11:] if len(digits) >= 7 else ""
+
+
+def conflicts(*, enterprise_id: int, institution_id: int | None, expert_id: int | None) -> list[str]:
+    """What ties the reviewing enterprise to the provider (its accounts' or records' e-mail domain outside
+    :data:`PUBLIC_MAIL_DOMAINS`, phone number, or an account on both sides or that created the enterprise);
+    one line per tie, empty when none."""
+    from directory.accounts.models import User
+    from directory.enterprises.models import Enterprise
+
+    enterprise = db.session.get_one(Enterprise, enterprise_id)
+    ours = list(db.session.exec(select(User).where(User.enterprise_id == enterprise_id)).all())
+    key = col(User.institution_id) == institution_id if institution_id else col(User.expert_id) == expert_id
+    theirs = list(db.session.exec(select(User).where(key)).all())
+    record: Any = db.session.get_one(Institution, institution_id) if institution_id else \
+        db.session.get_one(Expert, expert_id)
+    our_mails = {u.email for u in ours} | {enterprise.email}
+    their_mails = {u.email for u in theirs} | {record.email}
+    our_phones = {u.phone for u in ours} | {enterprise.contact_phone}
+    their_phones = {u.phone for u in theirs} | {getattr(record, "contact_phone", None) or getattr(record, "phone", "")}
+    found = []
+    domains = ({_domain(m) for m in our_mails} & {_domain(m) for m in their_mails}) - {""}
+    if domains:
+        found.append(f"e-mail domain: {', '.join(sorted(domains))}")
+    phones = ({_phone(p) for p in our_phones} & {_phone(p) for p in their_phones}) - {""}
+    if phones:
+        found.append(f"phone: {', '.join(sorted(phones))}")
+    their_ids = {u.id for u in theirs}
+    shared = sorted(i for i in ({u.id for u in ours} | {enterprise.created_by_id}) & their_ids if i is not None)
+    if shared:
+        found.append(f"account: {', '.join(f'#{i}' for i in shared)}")
+    return found
+
+
+def _hold(review: Review, user: Any) -> Review:
+    """Hold a review for staff (before it is stored) when its author is not a trusted account of a verified
+    enterprise or when the enterprise is tied to the provider; otherwise it counts at once."""
+    from directory.enterprises import services as enterprises
+    from directory.enterprises.models import Enterprise
+
+    found = conflicts(enterprise_id=review.enterprise_id, institution_id=review.institution_id,
+                      expert_id=review.expert_id)
+    review.conflict = "\n".join(found)
+    if found or not enterprises.is_trusted(user, db.session.get_one(Enterprise, review.enterprise_id)):
+        review.approval = Approval.PENDING
+    return review
+
+
+def _held(review: Review) -> None:
+    if review.approval == Approval.PENDING:
+        notifications.notify(users=notifications.staff_users(), kind="review.pending",
+                             title=_("A review waits for your approval"), link="/admin/reviews")
+
+
 def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Review:
     """The enterprise of a completed engagement reviews it, once. A bad verdict opens a follow-up.
 
@@ -151,14 +222,15 @@ def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Re
     if exists is not None:
         raise AlreadyExists(_l("This service has already been reviewed."))
     bad = data.verdict in BAD_VERDICTS
-    review = _insert(Review(
+    review = _insert(_hold(Review(
         engagement_id=engagement.id, kind=ReviewKind.INITIAL, enterprise_id=engagement.enterprise_id,
         institution_id=engagement.institution_id, expert_id=engagement.expert_id,
         quality=data.quality, efficiency=data.efficiency, expertise=data.expertise, attitude=data.attitude,
         price=data.price, verdict=data.verdict, comment=data.comment.strip(), recommend=data.recommend,
-        followup_status=FollowUpStatus.OPEN if bad else FollowUpStatus.NONE))
+        followup_status=FollowUpStatus.OPEN if bad else FollowUpStatus.NONE), user))
     audit.record(actor_id=user.id, action="review.submit", entity_type="review", entity_id=review.id,
-                 changes={"engagement_id": engagement.id, "verdict": data.verdict})
+                 changes={"engagement_id": engagement.id, "verdict": data.verdict, "approval": review.approval})
+    _held(review)
     recompute_rating(institution_id=engagement.institution_id, expert_id=engagement.expert_id)
     link = f"/engagements/{engagement.id}"
     if bad:
@@ -181,14 +253,15 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
                                                Review.kind == ReviewKind.INITIAL)).first() is not None:
         raise AlreadyExists(_l("This meeting has already been reviewed."))
     bad = data.verdict in BAD_VERDICTS
-    review = _insert_unique(Review(
+    review = _insert_unique(_hold(Review(
         meeting_id=meeting.id, kind=ReviewKind.INITIAL, enterprise_id=enterprise_id, institution_id=institution_id,
         expert_id=expert_id, quality=data.quality, efficiency=data.efficiency, expertise=data.expertise,
         attitude=data.attitude, price=data.price, verdict=data.verdict, comment=data.comment.strip(),
-        recommend=data.recommend, followup_status=FollowUpStatus.OPEN if bad else FollowUpStatus.NONE),
+        recommend=data.recommend, followup_status=FollowUpStatus.OPEN if bad else FollowUpStatus.NONE), user),
         _l("This meeting has already been reviewed."))
     audit.record(actor_id=user.id, action="review.submit", entity_type="review", entity_id=review.id,
-                 changes={"meeting_id": meeting.id, "verdict": data.verdict})
+                 changes={"meeting_id": meeting.id, "verdict": data.verdict, "approval": review.approval})
+    _held(review)
     recompute_rating(institution_id=institution_id, expert_id=expert_id)
     from directory.accounts.models import User
 
@@ -214,13 +287,14 @@ def submit_followup_review(*, user: Any, review: Review, data: ReviewInput) -> R
     if review.followup_status not in (FollowUpStatus.RESPONDED, FollowUpStatus.CLOSED):
         raise InvalidInput(_l("A follow-up review is possible once the provider has responded."), field="review")
     _validate(data)
-    followup = _insert(Review(
+    followup = _insert(_hold(Review(
         engagement_id=review.engagement_id, meeting_id=review.meeting_id, kind=ReviewKind.FOLLOWUP, enterprise_id=review.enterprise_id,
         institution_id=review.institution_id, expert_id=review.expert_id, quality=data.quality,
         efficiency=data.efficiency, expertise=data.expertise, attitude=data.attitude, price=data.price,
-        verdict=data.verdict, comment=data.comment.strip(), recommend=data.recommend))
+        verdict=data.verdict, comment=data.comment.strip(), recommend=data.recommend), user))
     audit.record(actor_id=user.id, action="review.followup", entity_type="review", entity_id=followup.id,
-                 changes={"replaces": review.id, "verdict": data.verdict})
+                 changes={"replaces": review.id, "verdict": data.verdict, "approval": followup.approval})
+    _held(followup)
     recompute_rating(institution_id=review.institution_id, expert_id=review.expert_id)
     return followup
 
@@ -313,6 +387,45 @@ def moderate(*, user: Any, review: Review, action: str, reason: str) -> Review:
     return review
 
 
+def decide(*, user: Any, review: Review, approve: bool, reason: str = "") -> Review:
+    """Staff approve a held review (it counts from now: the rating is recomputed, which queues the provider
+    for the index) or reject it with a reason (it never counts). Raises :class:`NotAllowed` for non-staff,
+    :class:`InvalidInput` when the review is not waiting or a rejection has no reason."""
+    if not permissions.is_staff(user):
+        raise NotAllowed()
+    if review.approval != Approval.PENDING:
+        raise InvalidInput(_l("This review is not waiting for approval."), field="reason")
+    if approve:
+        review.approval, review.approval_reason = Approval.APPROVED, reason.strip()[:2000]
+    else:
+        review.approval, review.approval_reason = Approval.REJECTED, _text(reason, "reason")
+    review.approved_by_id = user.id
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="review.approve" if approve else "review.reject", entity_type="review",
+                 entity_id=review.id, changes={"approval": review.approval, "reason": review.approval_reason,
+                                               "conflict": review.conflict})
+    recompute_rating(institution_id=review.institution_id, expert_id=review.expert_id)
+    return review
+
+
+def pending_reviews(*, page: int = 1, per_page: int | None = None) -> Page[Review]:
+    """Reviews waiting for staff: those flagged for a conflict first, then the longest waiting."""
+    from sqlalchemy import case
+
+    return paginate(select(Review).where(Review.approval == Approval.PENDING).order_by(
+        case((col(Review.conflict) == "", 1), else_=0), col(Review.created_at), col(Review.id)),
+        page=page, per_page=per_page, param="pending_page")
+
+
+def thanks(review: Review) -> str:
+    """What the enterprise is told after writing a review: published, or waiting for staff."""
+    if review.approval == Approval.PENDING:
+        return _("Thank you: your review was received. It waits for the platform's staff to check it and "
+                 "counts in the rating once approved.")
+    return _("Thank you: your review is published.")
+
+
 def get_review(review_id: int) -> Review:
     review = db.session.get(Review, review_id)
     if review is None:
@@ -383,7 +496,8 @@ def public_reviews(record: Institution | Expert, *, page: int = 1, per_page: int
     hidden text as hidden."""
     is_inst = isinstance(record, Institution)
     key = col(Review.institution_id) == record.id if is_inst else col(Review.expert_id) == record.id
-    return paginate(select(Review).where(key, col(Review.invalid).is_(False)).order_by(*NEWEST_FIRST),
+    return paginate(select(Review).where(key, col(Review.invalid).is_(False), Review.approval == Approval.APPROVED)
+                    .order_by(*NEWEST_FIRST),
                     page=page, per_page=per_page or REVIEWS_PER_PAGE, param="reviews_page")
 
 

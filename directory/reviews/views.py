@@ -13,7 +13,7 @@ from directory.accounts.decorators import staff_required
 from directory.core.http import run_and_flash
 from directory.engagements import services as engagements
 from directory.reviews import services
-from directory.reviews.forms import ModerateForm, ReviewForm, TextForm
+from directory.reviews.forms import DecideForm, ModerateForm, ReviewForm, TextForm
 
 bp = Blueprint("reviews", __name__)
 
@@ -44,7 +44,7 @@ def submit(engagement_id: int) -> Any:
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("engagements.detail", engagement_id=engagement_id)), 303
     run_and_flash(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
-                  _("Thank you: your review is published."))
+                  services.thanks)
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
 
@@ -58,7 +58,8 @@ def followup_review(review_id: int) -> Any:
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return _back(review)
     run_and_flash(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
-                  _("Thank you: your follow-up review is published."))
+                  lambda r: services.thanks(r) if r.approval == "pending"
+                  else _("Thank you: your follow-up review is published."))
     return _back(review)
 
 
@@ -91,12 +92,25 @@ def moderate(review_id: int) -> Any:
     return _back(review)
 
 
+@bp.post("/reviews/<int:review_id>/<any(approve, reject):decision>")
+@staff_required
+def decide(review_id: int, decision: str) -> Any:
+    review = services.get_review(review_id)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    run_and_flash(lambda: services.decide(user=current_user, review=review, approve=decision == "approve",
+                                          reason=form.reason.data or ""), _("Saved."))
+    return redirect(url_for("reviews.staff_list"))
+
+
 @bp.get("/admin/reviews")
 @staff_required
 def staff_list() -> Any:
     from directory.core.paging import page_number
 
-    return render_template("reviews/staff.html",
+    return render_template("reviews/staff.html", decide_form=DecideForm(),
+                           pending=services.pending_reviews(page=page_number(request.args, "pending_page")),
                            followups=services.open_followups(page=page_number(request.args, "followups_page")),
                            recent=services.recent_reviews(page=page_number(request.args)), verdicts=services.VERDICT_LABELS,
                            followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)

@@ -38,6 +38,7 @@ def test_the_policy_accepts_a_long_uncommon_password_and_the_test_password():
 
 def test_registration_applies_the_policy_beside_the_field(client, db_session):
     response = client.post("/register", data={"role": "enterprise", "display_name": "赵", "organization": "营口某公司",
+                                              "credit_code": factories.credit_code(),
                                               "email": "zhao@example.cn", "password": "woaini1314",
                                               "confirm": "woaini1314", "consent": "y"})
     assert response.status_code == 422

@@ -24,7 +24,8 @@ from tests import factories
 from tests.conftest import IsolatedClient
 
 REGISTRATION = {"role": "enterprise", "display_name": "赵经理", "organization": "营口海蜇食品有限公司",
-                "phone": "13866667777", "password": "marble-ferry-73", "confirm": "marble-ferry-73"}
+                "phone": "13866667777", "password": "marble-ferry-73", "confirm": "marble-ferry-73",
+                "credit_code": factories.credit_code()}
 
 
 def _log_in(client, user):
