@@ -46,7 +46,8 @@ def test_a_request_runs_to_completion_with_timestamps_audit_and_inbox(db_session
     assert {"engagement.accept", "engagement.start"} <= set(inbox(parties["client"]))
     assert "engagement.complete" in inbox(parties["provider"])  # the client completed it: the provider hears
     actions = [a.action for a in db_session.exec(select(AuditLog).where(AuditLog.entity_type == "engagement",
-                                                                        AuditLog.entity_id == e.id)).all()]
+                                                                        AuditLog.entity_id == e.id)
+                                                 .order_by(AuditLog.id)).all()]
     assert actions == ["engagement.request", "engagement.accept", "engagement.start", "engagement.complete"]
 
 

@@ -49,7 +49,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
                 description="专注发明专利、实用新型和商标代理，服务镁质材料和装备制造企业。",
                 offerings=("发明专利申请代理", "商标注册代理"))
             factories.user(role="institution", email="provider@example.cn", institution_id=agency.id)
-            factories.user(role="enterprise", email="sme@example.cn",
+            factories.user(role="enterprise", email="sme@meiye.example.cn",
                            enterprise_id=factories.enterprise(name="营口浏览器镁业有限公司").id)
             factories.institution(name="营口鲅鱼圈检验检测有限公司", categories=("产品检验检测",),
                                   region="鲅鱼圈区", description="CMA资质认定的第三方检测机构。")

@@ -68,7 +68,7 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
     _check(page, seen, manage_url)
     page.click("form[action='/logout'] button")
 
-    _login(page, live_server, "sme@example.cn")
+    _login(page, live_server, "sme@meiye.example.cn")
     _check(page, seen, "/my (enterprise)")
     visit("/my/password")
     visit(f"/events/{event_id}")

@@ -113,7 +113,7 @@ def test_apply_then_staff_approve_then_found_in_search(live_server, page):
 def test_need_recommendation_request_accept_complete_review(live_server, page):
     """An SME posts a need, requests the recommended institution, the institution serves it, the SME rates it,
     and the rating is on the institution's page."""
-    _login(page, live_server, "sme@example.cn")
+    _login(page, live_server, "sme@meiye.example.cn")
     page.goto(live_server + "/needs/new")
     page.fill("#title", "新工艺申请发明专利")
     page.fill("#text", "我们是一家镁砂生产企业，想为新工艺申请发明专利，需要找专利代理机构")
@@ -139,7 +139,7 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     assert "已完成" in page.locator("#engagement-status").inner_text()
     page.click("form[action='/logout'] button")
 
-    _login(page, live_server, "sme@example.cn")
+    _login(page, live_server, "sme@meiye.example.cn")
     page.goto(engagement_url)
     assert page.locator("#review-form input:checked").count() == 0  # a fair survey: nothing chosen for them
     for name in ("quality", "efficiency", "expertise", "attitude", "price"):
@@ -190,7 +190,7 @@ def test_event_from_creation_to_report(live_server, page):
 
     register("provider@example.cn", "#offers", "专利代理")
     page.click("form[action='/logout'] button")
-    register("sme@example.cn", "#seeks", "想申请发明专利")
+    register("sme@meiye.example.cn", "#seeks", "想申请发明专利")
     page.goto(f"{live_server}/events/{event_id}/participants")
     person = page.locator("#people .participant", has_text="营口智诚知识产权代理有限公司")
     person.locator("input[name=message]").fill("想了解专利布局")
@@ -225,7 +225,7 @@ def test_event_from_creation_to_report(live_server, page):
     page.wait_for_url("**/plan*")
     page.click("form[action='/logout'] button")
 
-    _login(page, live_server, "sme@example.cn")
+    _login(page, live_server, "sme@meiye.example.cn")
     page.goto(f"{live_server}/events/{event_id}/agenda")
     assert page.locator("#checkin-qr svg").count() == 1
     review = page.locator(".meeting-review").first
