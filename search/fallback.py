@@ -153,7 +153,7 @@ def _hit(kind: str, obj: Any) -> dict[str, Any]:
         inst = obj.institution
         return {"type": kind, "id": obj.id, "name": obj.title, "institution_id": obj.institution_id,
                 "institution_name": inst.name, "categories": [obj.category.name] if obj.category else [],
-                "region": inst.region.name, "fee_model": obj.fee_model, "grade": inst.grade,
+                "region": inst.region.name, "fee_model": str(obj.fee_model), "grade": inst.grade,
                 "rating": {"value": inst.rating_value, "count": inst.rating_count},
                 "evaluation_score": inst.evaluation_score,
                 "highlight": {"name": escape(obj.title), "snippet": escape(obj.description[:120])}}

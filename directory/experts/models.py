@@ -38,8 +38,12 @@ class Expert(Timestamps, table=True):
 
     region: Region | None = Relationship()
     institution: Institution | None = Relationship()
-    categories: list[Category] = Relationship(link_model=ExpertCategory)
-    industries: list[Industry] = Relationship(link_model=ExpertIndustry)
+    categories: list[Category] = Relationship(
+        link_model=ExpertCategory, sa_relationship_kwargs={"order_by": "Category.id"}
+    )
+    industries: list[Industry] = Relationship(
+        link_model=ExpertIndustry, sa_relationship_kwargs={"order_by": "Industry.id"}
+    )
 
     @property
     def is_published(self) -> bool:

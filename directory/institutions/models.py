@@ -67,9 +67,17 @@ class Institution(Timestamps, table=True):
     confirmed_at: datetime | None = None
 
     region: Region = Relationship()
-    categories: list[Category] = Relationship(link_model=InstitutionCategory)
-    industries: list[Industry] = Relationship(link_model=InstitutionIndustry)
-    coverage: list[Region] = Relationship(link_model=InstitutionCoverage)
+    # Read in a fixed order: PostgreSQL returns link rows in any order, and a document, a page and an export
+    # of the same record must agree.
+    categories: list[Category] = Relationship(
+        link_model=InstitutionCategory, sa_relationship_kwargs={"order_by": "Category.id"}
+    )
+    industries: list[Industry] = Relationship(
+        link_model=InstitutionIndustry, sa_relationship_kwargs={"order_by": "Industry.id"}
+    )
+    coverage: list[Region] = Relationship(
+        link_model=InstitutionCoverage, sa_relationship_kwargs={"order_by": "Region.id"}
+    )
     offerings: list["Offering"] = Relationship(
         back_populates="institution", sa_relationship_kwargs={"order_by": "Offering.id"}
     )
