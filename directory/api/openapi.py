@@ -3,7 +3,7 @@
 It says exactly what the API accepts and answers (CONTRACTS.md): every limit the code enforces is a schema
 limit (lengths as sent, before trimming), every value the code takes is allowed (an empty parameter means the
 default, so ``""`` is in each enum), every status it answers is listed, and every field it always sends is
-``required`` with its nullability. ``tests/test_openapi_conformance.py`` runs Schemathesis against it with all
+``required`` with its nullability. ``tests/api/test_openapi_conformance.py`` runs Schemathesis against it with all
 its checks. The names a recommendation accepts for ``category``, ``industry`` and ``region`` come from the
 classification, which staff can edit, so the document is built per request.
 """

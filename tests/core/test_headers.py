@@ -11,7 +11,7 @@ import pytest
 from directory.core.headers import csp_nonce, set_headers
 from tests import factories
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _csp(response) -> dict[str, str]:

@@ -56,7 +56,7 @@ def test_open_data_cli(runner, db_session, tmp_path):
 
 # -- conformance to the official HSDS 3.0 descriptor ------------------------------------------------------
 
-SHARED_DESCRIPTOR = Path(__file__).resolve().parents[1].parent / "shared" / "hsds" / "datapackage.json"
+SHARED_DESCRIPTOR = Path(__file__).resolve().parents[2].parent / "shared" / "hsds" / "datapackage.json"
 
 
 def official_descriptor():

@@ -83,7 +83,7 @@ def test_scores_follow_the_recorded_data(db_session, trio):
     assert e_slow.inputs["mean_response_hours"] == pytest.approx(144, abs=0.5)
     assert e_slow.inputs["bad_reviews"] == 3 and e_idle.inputs["reviews"] == 0
     assert e_good.rank_in_category < e_slow.rank_in_category
-    # computed, not published: the public record is untouched (tests/test_evaluation_publish.py)
+    # computed, not published: the public record is untouched (tests/evaluation/test_publish.py)
     assert good.grade is None and good.evaluation_score is None
 
 

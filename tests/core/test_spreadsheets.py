@@ -56,7 +56,7 @@ def test_back_office_exports_of_institutions_and_experts(client, auth, db_sessio
 
 def test_evaluation_graded_list_and_bad_review_ranking(client, auth, db_session):
     from directory.evaluation import services
-    from tests.test_evaluation import Q1, _review
+    from tests.evaluation.test_services import Q1, _review
 
     inst = factories.institution(name=EVIL)
     for n in range(3):  # the ranking lists institutions with three reviews or more

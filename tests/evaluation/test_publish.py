@@ -14,7 +14,7 @@ from directory.reviews.models import Review
 from search.documents import institution_document
 from search.models import SearchOutbox
 from tests import factories
-from tests.test_evaluation import Q1, _review
+from tests.evaluation.test_services import Q1, _review
 
 APRIL = datetime(2026, 4, 20, 9, tzinfo=UTC)  # after the end of 2026Q1
 
