@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
     from directory.monitoring.views import bp as monitoring_bp
+    from directory.my.views import bp as my_bp
     from directory.notifications.views import bp as notifications_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(my_bp)
     app.register_blueprint(institutions_bp)
     app.register_blueprint(experts_bp)
     app.register_blueprint(api_bp)

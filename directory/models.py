@@ -23,6 +23,7 @@ from directory.institutions.models import (  # noqa: F401
     InstitutionCategory,
     InstitutionCoverage,
     InstitutionIndustry,
+    Invitation,
     Offering,
 )
 from directory.notifications.models import Notification  # noqa: F401

@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Field, SQLModel
 
 from directory.core.time import utcnow
@@ -15,6 +16,14 @@ class Role(StrEnum):
     EXPERT = "expert"
     ENTERPRISE = "enterprise"
 
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.STAFF: _l("Service-center staff"),
+    Role.INSTITUTION: _l("Service institution"),
+    Role.EXPERT: _l("Expert"),
+    Role.ENTERPRISE: _l("Enterprise"),
+}
 
 # Roles anyone may choose when registering; staff and admin accounts come from `flask users create`.
 SELF_SERVICE_ROLES = (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT)
@@ -81,16 +90,3 @@ class User(SQLModel, table=True):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
-
-class Invitation(SQLModel, table=True):
-    """An invitation for a colleague to join an institution's accounts (several users per institution)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    institution_id: int = Field(foreign_key="institution.id", index=True)
-    email: str = Field(max_length=254)
-    token: str = Field(max_length=64, unique=True)
-    invited_by_id: int = Field(foreign_key="user_account.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    accepted_at: datetime | None = None
-    accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")

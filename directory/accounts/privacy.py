@@ -91,12 +91,11 @@ def close_account(*, user: User, password: str) -> None:
     Raises :class:`InvalidInput` for a wrong password and :class:`NotAllowed` for the last active
     administrator (the platform must keep one).
     """
-    from directory.accounts.models import Invitation
     from directory.accounts.services import end_sessions
     from directory.enterprises.models import Enterprise
     from directory.events.models import EventParticipant
     from directory.experts.models import Expert
-    from directory.institutions.models import RecordStatus
+    from directory.institutions.models import Invitation, RecordStatus
     from directory.notifications.models import Notification
 
     if not passwords.verify(user.password_hash, password):

@@ -1,4 +1,4 @@
-"""Login, logout, registration, passwords, the language switch and the role-appropriate "my" page."""
+"""Login, logout, registration, passwords, privacy (the user's data, closing the account) and the language switch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -32,7 +31,6 @@ from directory.core.errors import DomainError
 from directory.core.http import form_refusal
 from directory.core.i18n import LANG_COOKIE, LOCALES
 from directory.core.urls import safe_next
-from directory.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
@@ -45,7 +43,7 @@ def login() -> Any:
         if user is not None:
             sessions.log_in(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.my")))
+            return redirect(safe_next(request.args.get("next"), url_for("my.page")))
         keep_on_refusal()  # the failed login's audit entry is all this request wrote
         form.password.errors.append(_("The login or the password is wrong."))
     status = 422 if form.is_submitted() else 200
@@ -82,7 +80,7 @@ def change_password() -> Any:
         else:
             sessions.renew(current_user)
             flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
-            return redirect(url_for("accounts.my"))
+            return redirect(url_for("my.page"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/change_password.html", form=form), status
 
@@ -133,7 +131,7 @@ def register() -> Any:
         else:
             sessions.log_in(user)
             flash(_("Your account is ready."), "success")
-            return redirect(url_for("accounts.my"))
+            return redirect(url_for("my.page"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -179,15 +177,6 @@ def close_account() -> Any:
     return render_template("accounts/close.html", form=form), status
 
 
-@bp.route("/my")
-@login_required
-def my() -> Any:
-    from directory.accounts.dashboard import my_page
-    from directory.core.paging import page_number
-
-    return render_template("accounts/my.html", page=my_page(current_user, inbox_page=page_number(request.args)))
-
-
 @bp.route("/lang/<code>")
 def set_language(code: str) -> Any:
     if code not in LOCALES:
@@ -198,64 +187,3 @@ def set_language(code: str) -> Any:
     if current_user.is_authenticated:
         services.set_locale(current_user, code)
     return response
-
-
-@bp.post("/institutions/<int:institution_id>/invitations")
-@login_required
-def invite(institution_id: int) -> Any:
-    from directory.accounts import invitations
-    from directory.institutions.models import Institution
-
-    institution = db.session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
-    try:
-        # Links in mails are built on SITE_URL, never on the request's Host header (which the sender controls).
-        invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
-                                        actor=current_user, base_url=current_app.config["SETTINGS"].site_url)
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        flash(str(exc.message), "danger")
-        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
-    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-    return redirect(url_for("institutions.detail", institution_id=institution_id))
-
-
-@bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str) -> Any:
-    from directory.accounts import invitations
-
-    if request.method == "POST" and current_user.is_authenticated:
-        institution = invitations.accept(token=token, user=current_user)  # idempotent: a second press is fine
-        flash(_("You now work with %(name)s on this platform.", name=institution.name), "success")
-        return redirect(url_for("accounts.my"))
-    invitation = invitations.find(token)
-    if not current_user.is_authenticated:
-        flash(_("Log in or register as a service institution with %(email)s to accept the invitation.",
-                email=invitations.masked(invitation.email)), "info")
-        return redirect(url_for("accounts.login", next=request.path))
-    from directory.institutions.models import Institution
-
-    return render_template("accounts/invitation.html", invitation=invitation, masked=invitations.masked,
-                           institution=db.session.get(Institution, invitation.institution_id),
-                           same_email=(current_user.email or "").lower() == invitation.email)
-
-
-@bp.post("/institutions/<int:institution_id>/colleagues/<int:user_id>/remove")
-@login_required
-def remove_colleague(institution_id: int, user_id: int) -> Any:
-    from directory.accounts import invitations
-    from directory.accounts.models import User
-    from directory.core.http import run_and_flash
-    from directory.institutions.models import Institution
-
-    institution, user = db.session.get(Institution, institution_id), db.session.get(User, user_id)
-    if institution is None or user is None:
-        abort(404)
-    name = user.display_name
-    run_and_flash(lambda: invitations.remove(institution=institution, user=user, actor=current_user),
-                  _("%(name)s no longer works with this institution here.", name=name))
-    if user.id == current_user.id:
-        return redirect(url_for("accounts.my"))
-    return redirect(url_for("institutions.detail", institution_id=institution_id) + "#colleagues")

@@ -48,7 +48,7 @@ class UserForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
-        from directory.accounts.dashboard import ROLE_LABELS
+        from directory.accounts.models import ROLE_LABELS
 
         self.role.choices = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 

@@ -152,7 +152,7 @@ def _admin_only() -> None:
 def users() -> Any:
     from flask import request
 
-    from directory.accounts.dashboard import ROLE_LABELS
+    from directory.accounts.models import ROLE_LABELS
     from directory.accounts.services import list_users
     from directory.admin.forms import UserForm
 

@@ -471,4 +471,4 @@ def delete_attachment(attachment_id: int) -> Any:
 
     attachments.remove(attachment_id=attachment_id, user=current_user)
     flash(_("Certificate removed."), "info")
-    return redirect(safe_next(request.form.get("next"), url_for("accounts.my")))
+    return redirect(safe_next(request.form.get("next"), url_for("my.page")))

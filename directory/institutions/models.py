@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
 from directory.core.models import Timestamps
+from directory.core.time import utcnow
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -114,3 +115,17 @@ class Offering(Timestamps, table=True):
     @property
     def is_published(self) -> bool:
         return self.active and self.institution is not None and self.institution.is_published
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation for a colleague to join an institution's accounts (several users per institution)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    email: str = Field(max_length=254)
+    token: str = Field(max_length=64, unique=True)
+    invited_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")

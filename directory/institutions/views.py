@@ -1,21 +1,26 @@
-"""Institution detail pages."""
+"""Institution detail pages, and the institution's colleagues: inviting them, accepting, removing."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from directory.institutions import services
+from directory.accounts.models import User
+from directory.core.errors import DomainError
+from directory.core.http import run_and_flash
+from directory.extensions import db
+from directory.institutions import invitations, services
+from directory.institutions.models import Institution
 
-bp = Blueprint("institutions", __name__, url_prefix="/institutions")
+bp = Blueprint("institutions", __name__)
 
 
-@bp.route("/<int:institution_id>")
+@bp.route("/institutions/<int:institution_id>")
 def detail(institution_id: int) -> Any:
     institution = services.get_institution(institution_id, user=current_user)
-    from directory.accounts import invitations
     from directory.accounts.permissions import can_edit_institution, is_staff
     from directory.admission.forms import StatusForm
     from directory.core.paging import page_number
@@ -33,9 +38,58 @@ def detail(institution_id: int) -> Any:
                            and current_user.role == "enterprise" and institution.is_published else None,
                            status_form=StatusForm() if is_staff(current_user) else None,
                            can_confirm=can_edit_institution(current_user, institution) and institution.is_published,
-                           # its users and staff see who else works with it (accounts.invitations)
+                           # its users and staff see who else works with it (institutions.invitations)
                            colleagues=invitations.colleagues(institution=institution)
                            if can_edit_institution(current_user, institution) else None,
                            invitations=invitations.pending(institution=institution)
                            if can_edit_institution(current_user, institution) else [],
                            can_remove=invitations.can_remove)
+
+
+@bp.post("/institutions/<int:institution_id>/invitations")
+@login_required
+def invite(institution_id: int) -> Any:
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        abort(404)
+    try:
+        # Links in mails are built on SITE_URL, never on the request's Host header (which the sender controls).
+        invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
+                                        actor=current_user, base_url=current_app.config["SETTINGS"].site_url)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        flash(str(exc.message), "danger")
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    if request.method == "POST" and current_user.is_authenticated:
+        institution = invitations.accept(token=token, user=current_user)  # idempotent: a second press is fine
+        flash(_("You now work with %(name)s on this platform.", name=institution.name), "success")
+        return redirect(url_for("my.page"))
+    invitation = invitations.find(token)
+    if not current_user.is_authenticated:
+        flash(_("Log in or register as a service institution with %(email)s to accept the invitation.",
+                email=invitations.masked(invitation.email)), "info")
+        return redirect(url_for("accounts.login", next=request.path))
+    return render_template("institutions/invitation.html", invitation=invitation, masked=invitations.masked,
+                           institution=db.session.get(Institution, invitation.institution_id),
+                           same_email=(current_user.email or "").lower() == invitation.email)
+
+
+@bp.post("/institutions/<int:institution_id>/colleagues/<int:user_id>/remove")
+@login_required
+def remove_colleague(institution_id: int, user_id: int) -> Any:
+    institution, user = db.session.get(Institution, institution_id), db.session.get(User, user_id)
+    if institution is None or user is None:
+        abort(404)
+    name = user.display_name
+    run_and_flash(lambda: invitations.remove(institution=institution, user=user, actor=current_user),
+                  _("%(name)s no longer works with this institution here.", name=name))
+    if user.id == current_user.id:
+        return redirect(url_for("my.page"))
+    return redirect(url_for("institutions.detail", institution_id=institution_id) + "#colleagues")

@@ -20,7 +20,7 @@ def open_message(message_id: int) -> Any:
     """Mark the message read, then go where it points (or show it when it points nowhere)."""
     item = services.open_message(user=current_user, message_id=message_id)
     if item.link:
-        return redirect(safe_next(item.link, url_for("accounts.my")))
+        return redirect(safe_next(item.link, url_for("my.page")))
     return render_template("notifications/message.html", item=item)
 
 
@@ -29,4 +29,4 @@ def open_message(message_id: int) -> Any:
 def mark_all_read() -> Any:
     n = services.mark_read(current_user)
     flash(ngettext("%(num)d message marked as read.", "%(num)d messages marked as read.", n), "info")
-    return redirect(url_for("accounts.my") + "#inbox")
+    return redirect(url_for("my.page") + "#inbox")

@@ -177,8 +177,8 @@ def test_closing_an_expert_account_clears_contacts_and_unpublishes_the_record(cl
 def test_closing_an_institution_account_leaves_the_institution(client, auth, db_session):
     from datetime import timedelta
 
-    from directory.accounts.models import Invitation
     from directory.core.time import utcnow
+    from directory.institutions.models import Invitation
 
     institution = factories.institution()
     user = auth.login("institution", institution_id=institution.id)

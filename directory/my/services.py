@@ -1,4 +1,5 @@
-"""What each role sees on its "my" page. Later workflows fill these sections in."""
+"""The personal "my" page: what each role finds there, composed from the areas it works in (its institution,
+expert or enterprise record, its inbox, and links into the workflows of each area)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from directory.accounts.models import Role
+from directory.accounts.models import ROLE_LABELS, Role
+from directory.enterprises.models import Enterprise
+from directory.experts.models import Expert
 from directory.extensions import db
+from directory.institutions.models import Institution
+from directory.notifications.services import inbox, unread_count
 
 
 @dataclass
@@ -29,24 +34,9 @@ class MyPage:
     unread: int = 0
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.STAFF: _l("Service-center staff"),
-    Role.INSTITUTION: _l("Service institution"),
-    Role.EXPERT: _l("Expert"),
-    Role.ENTERPRISE: _l("Enterprise"),
-}
-
-
 def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
     """Assemble the role-appropriate overview for ``user``, with page ``inbox_page`` of their messages."""
-    from directory.enterprises.models import Enterprise
-    from directory.experts.models import Expert
-    from directory.institutions.models import Institution
-
     role = Role(user.role)
-    from directory.notifications.services import inbox, unread_count
-
     page = MyPage(role=role.value, role_label=ROLE_LABELS[role], inbox=inbox(user, page=inbox_page),
                   unread=unread_count(user))
     if role == Role.ENTERPRISE:

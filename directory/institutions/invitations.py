@@ -1,5 +1,8 @@
 """Colleagues join an admitted institution's accounts by invitation, and its users see and remove them.
 
+The institution issues the invitations and its page lists its colleagues and the open ones, so they live with
+the institution; ``accounts`` only knows the user and the permission to edit the institution.
+
 An invitation is bound to the e-mail address it was sent to: only an institution account with that address
 (case-insensitive) can accept it, so a forwarded or leaked link does not let anyone else in. It is accepted
 once, even when the button is pressed many times at once (one conditional UPDATE decides). Only admitted
@@ -19,12 +22,12 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from directory.accounts import permissions
-from directory.accounts.models import Invitation, Role, User
+from directory.accounts.models import Role, User
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
 from directory.extensions import db
-from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.models import Institution, Invitation, RecordStatus
 from directory.notifications.services import notify, send_mail
 
 VALID_FOR = timedelta(days=14)

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from directory.accounts import invitations
-from directory.accounts.models import Invitation, User
+from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.db import commit_or_rollback
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
 from directory.extensions import db
+from directory.institutions import invitations
+from directory.institutions.models import Invitation
 from directory.notifications.models import Notification
 from tests import factories
 from tests.concurrency import at_once, own_database

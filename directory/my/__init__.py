@@ -1,0 +1,1 @@
+"""The personal "my" page (`/my`): it composes the user's record, inbox and workflows from the other areas."""
