@@ -261,15 +261,15 @@ def add_term(kind: str) -> Any:
 @staff_required
 def rename_term(kind: str, term_id: int) -> Any:
     from directory.admin.forms import TermForm
-    from directory.taxonomy import services as taxonomy
+    from directory.term_usage import services as term_usage
 
     form = TermForm()
     if not form.validate_on_submit():
         flash(_("Enter a name."), "danger")
         return _taxonomy_page(422)
     try:
-        taxonomy.rename_term(kind=kind, term_id=term_id, name=form.name.data, name_en=form.name_en.data or "",
-                             actor_id=current_user.id)
+        term_usage.rename_term(kind=kind, term_id=term_id, name=form.name.data, name_en=form.name_en.data or "",
+                               actor_id=current_user.id)
     except DomainError as exc:
         flash(str(exc.message), "danger")
         return _taxonomy_page(exc.status)
@@ -280,12 +280,12 @@ def rename_term(kind: str, term_id: int) -> Any:
 @bp.post("/taxonomy/<any(category, industry, region, tag):kind>/<int:term_id>/delete")
 @staff_required
 def delete_term(kind: str, term_id: int) -> Any:
-    from directory.taxonomy import services as taxonomy
+    from directory.term_usage import services as term_usage
 
     if not DeleteForm().validate_on_submit():
         return _taxonomy_page(400)
     try:
-        taxonomy.delete_term(kind=kind, term_id=term_id, actor_id=current_user.id)
+        term_usage.delete_term(kind=kind, term_id=term_id, actor_id=current_user.id)
     except DomainError as exc:
         flash(str(exc.message), "danger")
         return _taxonomy_page(exc.status)

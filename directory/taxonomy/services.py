@@ -1,4 +1,6 @@
-"""Loading the standard classification and resolving names (and aliases) to records."""
+"""The classification (分类管理): loading the standard seed, resolving names (and aliases) to records, the
+category tree, and adding terms. Which records use a term, and renaming or deleting one, is
+:mod:`directory.term_usage`: the vocabulary does not know the tables that use it."""
 
 from __future__ import annotations
 
@@ -120,76 +122,36 @@ def regions(kind: str | None = "district") -> list[Region]:
     return list(db.session.exec(query).all())
 
 
+def tags() -> list[Tag]:
+    return list(db.session.exec(select(Tag).order_by(col(Tag.sort_order))).all())
+
+
 # -- staff maintenance (分类管理) ----------------------------------------------------------------------------
 
 KINDS: dict[str, type] = {"category": Category, "industry": Industry, "region": Region, "tag": Tag}
 
 
-class TermInUse(InvalidInput):
-    """A term still classifies records; it is not deleted silently."""
-
-    status = 409
-    code = "in_use"
-
-
-def _usage(kind: str, term_id: int) -> int:
-    """How many records (and sub-categories) use a term."""
-    from sqlmodel import func
-
-    from directory.demands.models import Demand
-    from directory.enterprises.models import Enterprise, EnterpriseTag
-    from directory.experts.models import Expert, ExpertCategory, ExpertIndustry
-    from directory.institutions.models import (
-        Institution,
-        InstitutionCategory,
-        InstitutionCoverage,
-        InstitutionIndustry,
-        Offering,
-    )
-
-    counts: list[Any] = {
-        "category": [select(func.count()).where(InstitutionCategory.category_id == term_id),
-                     select(func.count()).where(ExpertCategory.category_id == term_id),
-                     select(func.count()).where(Offering.category_id == term_id),
-                     select(func.count()).where(Demand.category_id == term_id),
-                     select(func.count()).where(Category.parent_id == term_id)],
-        "industry": [select(func.count()).where(InstitutionIndustry.industry_id == term_id),
-                     select(func.count()).where(ExpertIndustry.industry_id == term_id),
-                     select(func.count()).where(Enterprise.industry_id == term_id)],
-        "region": [select(func.count()).where(Institution.region_id == term_id),
-                   select(func.count()).where(InstitutionCoverage.region_id == term_id),
-                   select(func.count()).where(Expert.region_id == term_id),
-                   select(func.count()).where(Enterprise.region_id == term_id)],
-        "tag": [select(func.count()).where(EnterpriseTag.tag_id == term_id)],
-    }[kind]
-    return sum(int(db.session.exec(q).one()) for q in counts)
+def get_term(*, kind: str, term_id: int) -> Any:
+    """The category, industry, region or tag with this id. Raises :class:`NotFound`."""
+    term = db.session.get(KINDS[kind], term_id)
+    if term is None:
+        raise NotFound()
+    return term
 
 
-def _reindex_users_of(kind: str, term_id: int) -> None:
-    """Documents carry term names: queue every record that uses a renamed term for the index."""
-    from sqlalchemy import insert
-
-    from directory.core.time import utcnow
-    from directory.experts.models import Expert, ExpertCategory, ExpertIndustry
-    from directory.institutions.models import Institution, InstitutionCategory, InstitutionIndustry, Offering
-    from search.models import SearchOutbox
-
-    queries: dict[str, list[tuple[str, Any]]] = {
-        "category": [("institution", select(InstitutionCategory.institution_id).where(InstitutionCategory.category_id == term_id)),
-                     ("expert", select(ExpertCategory.expert_id).where(ExpertCategory.category_id == term_id)),
-                     ("offering", select(Offering.id).where(Offering.category_id == term_id))],
-        "industry": [("institution", select(InstitutionIndustry.institution_id).where(InstitutionIndustry.industry_id == term_id)),
-                     ("expert", select(ExpertIndustry.expert_id).where(ExpertIndustry.industry_id == term_id))],
-        "region": [("institution", select(Institution.id).where(Institution.region_id == term_id)),
-                   ("expert", select(Expert.id).where(Expert.region_id == term_id))],
-        "tag": [],
-    }
-    now = utcnow()
-    rows = [{"entity_type": entity, "entity_id": entity_id, "created_at": now, "available_at": now, "attempts": 0,
-             "last_error": ""} for entity, query in queries[kind] for entity_id in db.session.exec(query).all()]
-    if rows:
-        db.session.execute(insert(SearchOutbox), rows)
-        db.session.info["search_outbox_written"] = True
+def checked_name(*, kind: str, name: str, term_id: int | None = None) -> str:
+    """``name`` trimmed, if it may name a term of ``kind`` (the term ``term_id`` when renaming one).
+    Raises :class:`InvalidInput` (empty or too long) or :class:`AlreadyExists` (another term has it)."""
+    model: Any = KINDS[kind]
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise InvalidInput(_l("A name of 1 to 60 characters is needed."), field="name")
+    query = select(model).where(model.name == name)
+    if term_id is not None:
+        query = query.where(model.id != term_id)
+    if db.session.exec(query).first():
+        raise AlreadyExists(_l("This name is already in the classification."), field="name")
+    return name
 
 
 def add_term(*, kind: str, name: str, name_en: str = "", parent_id: int | None = None,
@@ -199,11 +161,7 @@ def add_term(*, kind: str, name: str, name_en: str = "", parent_id: int | None =
     import uuid
 
     model = KINDS[kind]
-    name = name.strip()
-    if not name or len(name) > 60:
-        raise InvalidInput(_l("A name of 1 to 60 characters is needed."), field="name")
-    if db.session.exec(select(model).where(model.name == name)).first():  # type: ignore[attr-defined]
-        raise AlreadyExists(_l("This name is already in the classification."), field="name")
+    name = checked_name(kind=kind, name=name)
     values: dict[str, Any] = {"code": f"custom-{uuid.uuid4().hex[:10]}", "name": name, "name_en": name_en.strip()}
     if kind == "category" and parent_id is not None:
         parent = db.session.get(Category, parent_id)
@@ -216,48 +174,3 @@ def add_term(*, kind: str, name: str, name_en: str = "", parent_id: int | None =
     audit.record(actor_id=actor_id, action=f"taxonomy.{kind}.add", entity_type=kind, entity_id=term.id,  # type: ignore[attr-defined]
                  changes={"name": [None, name]})
     return term
-
-
-def rename_term(*, kind: str, term_id: int, name: str, name_en: str = "", actor_id: int | None = None) -> Any:
-    """Rename a term; records using it are re-indexed. Raises :class:`NotFound`, :class:`InvalidInput` or
-    :class:`AlreadyExists`."""
-    model = KINDS[kind]
-    term = db.session.get(model, term_id)
-    if term is None:
-        raise NotFound()
-    name = name.strip()
-    if not name or len(name) > 60:
-        raise InvalidInput(_l("A name of 1 to 60 characters is needed."), field="name")
-    clash = db.session.exec(select(model).where(model.name == name, model.id != term_id)).first()  # type: ignore[attr-defined]
-    if clash is not None:
-        raise AlreadyExists(_l("This name is already in the classification."), field="name")
-    old, old_en = term.name, term.name_en
-    if (name, name_en.strip()) == (term.name, term.name_en):
-        return term  # saved unchanged: no audit entry, no re-indexing of every record using the term
-    term.name, term.name_en = name, name_en.strip()
-    db.session.add(term)
-    db.session.flush()
-    audit.record(actor_id=actor_id, action=f"taxonomy.{kind}.rename", entity_type=kind, entity_id=term_id,
-                 changes=audit.diff({"name": old, "name_en": old_en}, {"name": name, "name_en": term.name_en}))
-    _reindex_users_of(kind, term_id)
-    return term
-
-
-def delete_term(*, kind: str, term_id: int, actor_id: int | None = None) -> None:
-    """Delete an unused term. Raises :class:`TermInUse` (with the count) while records still use it."""
-    model = KINDS[kind]
-    term = db.session.get(model, term_id)
-    if term is None:
-        raise NotFound()
-    used = _usage(kind, term_id)
-    if used:
-        raise TermInUse(_l("“%(name)s” is still used by %(n)s records or sub-categories; reclassify them first.",
-                           name=term.name, n=used))
-    audit.record(actor_id=actor_id, action=f"taxonomy.{kind}.delete", entity_type=kind, entity_id=term_id,
-                 changes={"name": [term.name, None]})
-    db.session.delete(term)
-    db.session.flush()
-
-
-def tags() -> list[Tag]:
-    return list(db.session.exec(select(Tag).order_by(col(Tag.sort_order))).all())
