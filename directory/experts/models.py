@@ -1,11 +1,8 @@
 """Experts (专家). Contact details (phone, e-mail) are never public: only staff and the expert see them."""
 
-from datetime import datetime
-
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
-from directory.core.models import Timestamps
-from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.models import Institution, RecordBase
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -19,8 +16,7 @@ class ExpertIndustry(SQLModel, table=True):
     industry_id: int = Field(foreign_key="industry.id", primary_key=True)
 
 
-class Expert(Timestamps, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class Expert(RecordBase, table=True):
     name: str = Field(max_length=60, index=True)
     title: str = Field(default="", max_length=60)
     organization: str = Field(default="", max_length=200)
@@ -30,11 +26,6 @@ class Expert(Timestamps, table=True):
     bio: str = Field(default="", sa_type=Text)
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=254)
-    status: str = Field(default=RecordStatus.DRAFT, max_length=20, index=True)
-    rating_value: float | None = None
-    rating_count: int = 0
-    admitted_at: datetime | None = None
-    confirmed_at: datetime | None = None
 
     region: Region | None = Relationship()
     institution: Institution | None = Relationship()
@@ -44,7 +35,3 @@ class Expert(Timestamps, table=True):
     industries: list[Industry] = Relationship(
         link_model=ExpertIndustry, sa_relationship_kwargs={"order_by": "Industry.id"}
     )
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == RecordStatus.ADMITTED

@@ -11,13 +11,11 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from directory.accounts import permissions
-from directory.audit import services as audit
 from directory.core.errors import NotFound
-from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
-from directory.institutions.services import KEEPS_STATUS
+from directory.institutions.services import save_upserted
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -81,20 +79,9 @@ def upsert_expert(*, data: ExpertInput, admit: bool = False, actor_id: int | Non
     if data.organization:
         inst = db.session.exec(select(Institution).where(Institution.name == data.organization)).first()
         expert.institution_id = inst.id if inst else None
-    if admit and expert.status != RecordStatus.ADMITTED and expert.status not in KEEPS_STATUS:
-        expert.status = RecordStatus.ADMITTED
-        expert.admitted_at = expert.admitted_at or utcnow()
-    changes = audit.diff(before, snapshot(expert))  # compared in memory: one flush per record, not two
-    if not created and expert.institution_id != linked:
-        changes["institution_id"] = [linked, expert.institution_id]
-    if changes:
-        expert.confirmed_at = utcnow()
-    db.session.add(expert)
-    db.session.flush()
-    if changes:
-        audit.record(actor_id=actor_id, action="expert.create" if created else "expert.update",
-                     entity_type="expert", entity_id=expert.id, changes=changes)
-    return expert, "created" if created else ("updated" if changes else "unchanged")
+    relinked = {"institution_id": [linked, expert.institution_id]} if expert.institution_id != linked else {}
+    return expert, save_upserted(expert, entity_type="expert", created=created, before=before, snapshot=snapshot,
+                                 also_changed=relinked, admit=admit, actor_id=actor_id)
 
 
 def get_expert(expert_id: int, *, user: Any = None) -> Expert:

@@ -22,6 +22,23 @@ class RecordStatus(StrEnum):
     REMOVED = "removed"
 
 
+class RecordBase(Timestamps):
+    """The columns every directory record has, institution or expert: its life cycle through admission (入库),
+    the dynamic rating denormalised from its reviews, and when it was admitted and last confirmed current."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=RecordStatus.DRAFT, max_length=20, index=True)
+    # Denormalised for listing and ranking; the source of truth is the reviews.
+    rating_value: float | None = None
+    rating_count: int = 0
+    admitted_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RecordStatus.ADMITTED
+
+
 class InstitutionCategory(SQLModel, table=True):
     institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
     category_id: int = Field(foreign_key="category.id", primary_key=True)
@@ -39,8 +56,7 @@ class InstitutionCoverage(SQLModel, table=True):
     region_id: int = Field(foreign_key="region.id", primary_key=True)
 
 
-class Institution(Timestamps, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class Institution(RecordBase, table=True):
     name: str = Field(max_length=200, index=True)
     credit_code: str = Field(max_length=18, unique=True)
     region_id: int = Field(foreign_key="region.id", index=True)
@@ -57,15 +73,10 @@ class Institution(Timestamps, table=True):
     staff_count: int | None = None
     qualifications: list[str] = Field(default_factory=list, sa_type=JSON)
     honors: list[str] = Field(default_factory=list, sa_type=JSON)
-    status: str = Field(default=RecordStatus.DRAFT, max_length=20, index=True)
-    # Denormalised for listing and ranking; the source of truth is reviews and evaluations.
-    rating_value: float | None = None
-    rating_count: int = 0
+    # Denormalised for listing and ranking; the source of truth is the evaluations.
     grade: str | None = Field(default=None, max_length=1)
     evaluation_score: float | None = None
     badge: str | None = Field(default=None, max_length=40)
-    admitted_at: datetime | None = None
-    confirmed_at: datetime | None = None
 
     region: Region = Relationship()
     # Read in a fixed order: PostgreSQL returns link rows in any order, and a document, a page and an export
@@ -82,10 +93,6 @@ class Institution(Timestamps, table=True):
     offerings: list["Offering"] = Relationship(
         back_populates="institution", sa_relationship_kwargs={"order_by": "Offering.id"}
     )
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == RecordStatus.ADMITTED
 
 
 class FeeModel(StrEnum):

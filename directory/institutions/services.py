@@ -3,7 +3,7 @@ admission, and reading what the public may see."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from directory.audit import services as audit
 from directory.core.errors import NotFound
 from directory.core.time import utcnow
 from directory.extensions import db
-from directory.institutions.models import FeeModel, Institution, Offering, RecordStatus
+from directory.institutions.models import FeeModel, Institution, Offering, RecordBase, RecordStatus
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -115,23 +115,38 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
     details_before = {o.title: _offering_details(o) for o in inst.offerings}
     if "offerings" in write:
         _apply_offerings(inst, data)
-    if admit and inst.status != RecordStatus.ADMITTED and inst.status not in KEEPS_STATUS:
-        inst.status = RecordStatus.ADMITTED
-        inst.admitted_at = inst.admitted_at or utcnow()
-    changes = audit.diff(before, snapshot(inst))  # compared in memory: one flush per record, not two
-    if not created:  # the snapshot lists offering titles; their details are compared here
-        for offering in inst.offerings:
-            old, new = details_before.get(offering.title), _offering_details(offering)
-            if old is not None and old != new:
-                changes[f"offering:{offering.title}"] = [old, new]
+    offering_changes = {}  # the snapshot lists offering titles; their details are compared here
+    for offering in inst.offerings:
+        old, new = details_before.get(offering.title), _offering_details(offering)
+        if old is not None and old != new:
+            offering_changes[f"offering:{offering.title}"] = [old, new]
+    return inst, save_upserted(inst, entity_type="institution", created=created, before=before, snapshot=snapshot,
+                               also_changed=offering_changes, admit=admit, actor_id=actor_id)
+
+
+def save_upserted(record: RecordBase, *, entity_type: str, created: bool, before: dict[str, Any],
+                  snapshot: Callable[[Any], dict[str, Any]], also_changed: dict[str, list[Any]], admit: bool,
+                  actor_id: int | None) -> str:
+    """The end of every create-or-update of an institution or expert record (imports, seeds): admit it if
+    asked (unless :data:`KEEPS_STATUS`), compare ``snapshot(record)`` with ``before`` in memory (one flush per
+    record, not two), add ``also_changed`` (what the snapshot does not show) to an update's changes, and
+    write and audit the record only when something changed; a changed record is confirmed current.
+
+    Returns ``created``, ``updated`` or ``unchanged``."""
+    if admit and record.status != RecordStatus.ADMITTED and record.status not in KEEPS_STATUS:
+        record.status = RecordStatus.ADMITTED
+        record.admitted_at = record.admitted_at or utcnow()
+    changes = audit.diff(before, snapshot(record))
+    if not created:
+        changes.update(also_changed)
     if changes:
-        inst.confirmed_at = utcnow()
-    db.session.add(inst)
+        record.confirmed_at = utcnow()
+    db.session.add(record)
     db.session.flush()
     if changes:
-        audit.record(actor_id=actor_id, action="institution.create" if created else "institution.update",
-                     entity_type="institution", entity_id=inst.id, changes=changes)
-    return inst, "created" if created else ("updated" if changes else "unchanged")
+        audit.record(actor_id=actor_id, action=f"{entity_type}.create" if created else f"{entity_type}.update",
+                     entity_type=entity_type, entity_id=record.id, changes=changes)
+    return "created" if created else ("updated" if changes else "unchanged")
 
 
 def _offering_details(offering: Offering) -> dict[str, Any]:
