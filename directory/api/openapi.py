@@ -3,8 +3,9 @@
 It says exactly what the API accepts and answers (CONTRACTS.md): every limit the code enforces is a schema
 limit (lengths as sent, before trimming), every value the code takes is allowed (an empty parameter means the
 default, so ``""`` is in each enum), every status it answers is listed, and every field it always sends is
-``required`` with its nullability. ``tests/api/test_openapi_conformance.py`` runs Schemathesis against it with all
-its checks. The names a recommendation accepts for ``category``, ``industry`` and ``region`` come from the
+``required`` with its nullability. The records' shapes are generated from the classes the API answers with
+(:class:`InstitutionPublic`, :class:`ExpertPublic`), so the two cannot drift apart.
+``tests/api/test_openapi_conformance.py`` runs Schemathesis against it with all its checks. The names a recommendation accepts for ``category``, ``industry`` and ``region`` come from the
 classification, which staff can edit, so the document is built per request.
 """
 
@@ -12,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
+
 from directory.core.numbers import MAX_ID
+from directory.experts.models import ExpertPublic
+from directory.institutions.models import InstitutionPublic
 from search.queries import GRADES, MAX_FILTER_LENGTH, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, TYPES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -85,9 +91,38 @@ def _need_schema() -> dict[str, Any]:
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}}}
 
 
+class _ComponentSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema in this document's style: components named for what they describe
+    (``Institution``, not ``InstitutionPublic``), no titles, ``{"type": [T, "null"]}`` for a nullable value."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(name).removesuffix("Public")
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str):
+            return {**inner, "type": [inner["type"], "null"]}
+        return super().nullable_schema(schema)
+
+
+def _public_shapes() -> dict[str, Any]:
+    """The components of the records' answers, generated from the classes the API serialises."""
+    _refs, document = models_json_schema([(InstitutionPublic, "serialization"), (ExpertPublic, "serialization")],
+                                         ref_template="#/components/schemas/{model}",
+                                         schema_generator=_ComponentSchema)
+    shapes: dict[str, Any] = document["$defs"]
+    for shape in shapes.values():
+        shape.pop("title", None)
+        for prop in shape["properties"].values():
+            prop.pop("default", None)  # an answer has no defaults: a field not required is sometimes absent
+    return shapes
+
+
 def _schemas() -> dict[str, Any]:
     rating = _obj({"value": {"type": ["number", "null"]}, "count": _INT})
-    number = {"type": "number"}
     recommendation = _obj({
         "id": _INT, "name": _STR, "score": {"type": "number", "minimum": 0, "maximum": 100},
         "reasons": _STRINGS, "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
@@ -114,27 +149,7 @@ def _schemas() -> dict[str, Any]:
             "facets": {"type": "object", "additionalProperties": {
                 "type": "object", "additionalProperties": _INT}},
             "page": _INT, "per_page": _INT}),
-        "Offering": _obj({
-            "id": _INT, "title": _STR, "category": _STR_OR_NULL, "description": _STR, "fee_model": _STR,
-            "price_min": {"type": ["integer", "null"]}, "price_max": {"type": ["integer", "null"]},
-            "delivery_days": {"type": ["integer", "null"]}, "public_interest": {"type": "boolean"}}),
-        "Institution": _obj({
-            "id": _INT, "name": _STR, "credit_code": _STR, "description": _STR, "categories": _STRINGS,
-            "industries": _STRINGS, "region": _STR, "coverage": _STRINGS, "contact_name": _STR,
-            "contact_phone": _STR, "email": _STR, "website": _STR, "founded_year": {"type": ["integer", "null"]},
-            "staff_count": {"type": ["integer", "null"]}, "qualifications": _STRINGS, "honors": _STRINGS,
-            "grade": _STR_OR_NULL, "badge": _STR_OR_NULL, "rating": rating,
-            "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Offering"}},
-            "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
-            "evaluation": _obj({
-                "period": _STR, "composite": number, "grade": _STR,
-                "dimensions": _obj({d: number for d in (
-                    "strength", "coverage", "quality", "efficiency", "satisfaction")})}),
-        }, optional=("evaluation",)),
-        "Expert": _obj({
-            "id": _INT, "name": _STR, "title": _STR, "organization": _STR,
-            "institution_id": {"type": ["integer", "null"]}, "expertise": _STRINGS, "bio": _STR,
-            "categories": _STRINGS, "industries": _STRINGS, "region": _STR_OR_NULL, "rating": rating}),
+        **_public_shapes(),
         "Recommendation": recommendation,
         "Recommendations": _obj({
             "institutions": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},

@@ -34,12 +34,12 @@ def search_endpoint() -> Any:
 @bp.get("/institutions/<int:institution_id>")
 def institution_endpoint(institution_id: int) -> Any:
     # The API shows only published records, whoever asks.
-    return jsonify(institutions.public_json(institutions.get_institution(institution_id)))
+    return jsonify(institutions.public_institution(institutions.get_institution(institution_id)).model_dump(mode="json"))
 
 
 @bp.get("/experts/<int:expert_id>")
 def expert_endpoint(expert_id: int) -> Any:
-    return jsonify(experts.public_json(experts.get_expert(expert_id)))
+    return jsonify(experts.public_expert(experts.get_expert(expert_id)).model_dump(mode="json"))
 
 
 @bp.post("/recommendations")

@@ -2,7 +2,7 @@
 
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
-from directory.institutions.models import Institution, RecordBase
+from directory.institutions.models import Institution, RatingPublic, RecordBase
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -35,3 +35,19 @@ class Expert(RecordBase, table=True):
     industries: list[Industry] = Relationship(
         link_model=ExpertIndustry, sa_relationship_kwargs={"order_by": "Industry.id"}
     )
+
+
+class ExpertPublic(SQLModel):
+    """A published expert (专家): never their phone or e-mail."""
+
+    id: int
+    name: str
+    title: str
+    organization: str
+    institution_id: int | None
+    expertise: list[str]
+    bio: str
+    categories: list[str]
+    industries: list[str]
+    region: str | None
+    rating: RatingPublic

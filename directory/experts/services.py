@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from directory.accounts import permissions
 from directory.core.errors import NotFound
-from directory.experts.models import Expert
+from directory.experts.models import Expert, ExpertPublic
 from directory.extensions import db
-from directory.institutions.models import Institution, RecordStatus
+from directory.institutions.models import Institution, RatingPublic, RecordStatus
 from directory.institutions.services import save_upserted
 from directory.taxonomy.models import Category, Industry, Region
 
@@ -97,12 +97,12 @@ def published_experts() -> Any:
     return select(Expert).where(Expert.status == RecordStatus.ADMITTED).order_by(Expert.id)  # type: ignore[arg-type]
 
 
-def public_json(expert: Expert) -> dict[str, Any]:
+def public_expert(expert: Expert) -> ExpertPublic:
     """The API representation: never the expert's phone or e-mail."""
-    return {
-        "id": expert.id, "name": expert.name, "title": expert.title, "organization": expert.organization,
-        "institution_id": expert.institution_id, "expertise": expert.expertise, "bio": expert.bio,
-        "categories": [c.name for c in expert.categories], "industries": [i.name for i in expert.industries],
-        "region": expert.region.name if expert.region else None,
-        "rating": {"value": expert.rating_value, "count": expert.rating_count},
-    }
+    return ExpertPublic(
+        id=expert.id, name=expert.name, title=expert.title, organization=expert.organization,  # type: ignore[arg-type]
+        institution_id=expert.institution_id, expertise=expert.expertise, bio=expert.bio,
+        categories=[c.name for c in expert.categories], industries=[i.name for i in expert.industries],
+        region=expert.region.name if expert.region else None,
+        rating=RatingPublic(value=expert.rating_value, count=expert.rating_count),
+    )

@@ -2,7 +2,11 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+import pydantic
+from pydantic import field_serializer
+from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
 from directory.core.models import Timestamps
@@ -136,3 +140,80 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+# -- the public JSON shapes (the API of CONTRACTS.md and its OpenAPI description) ---------------------------
+
+class RatingPublic(SQLModel):
+    """The dynamic rating: the damped mean of the verified reviews (null before the first) and their count."""
+
+    value: float | None
+    count: int
+
+
+class EvaluationDimensions(SQLModel):
+    """The five dimensions of the evaluation, each 0-100."""
+
+    strength: float
+    coverage: float
+    quality: float
+    efficiency: float
+    satisfaction: float
+
+
+class EvaluationPublic(SQLModel):
+    """The institution's newest published evaluation."""
+
+    period: str
+    composite: float
+    grade: str
+    dimensions: EvaluationDimensions
+
+
+class OfferingPublic(SQLModel):
+    """A published service product (服务产品) of an institution."""
+
+    id: int
+    title: str
+    category: str | None
+    description: str
+    fee_model: str
+    price_min: int | None
+    price_max: int | None
+    delivery_days: int | None
+    public_interest: bool
+
+
+class InstitutionPublic(SQLModel):
+    """A published institution (服务机构), its classification as names."""
+
+    id: int
+    name: str
+    credit_code: str
+    description: str
+    categories: list[str]
+    industries: list[str]
+    region: str
+    coverage: list[str]
+    contact_name: str
+    contact_phone: str
+    email: str
+    website: str
+    founded_year: int | None
+    staff_count: int | None
+    qualifications: list[str]
+    honors: list[str]
+    grade: str | None
+    badge: str | None
+    rating: RatingPublic
+    offerings: list[OfferingPublic]
+    confirmed_at: datetime | None
+    # Sent only once a period the institution was evaluated in is published: absent, never null.
+    evaluation: Annotated[EvaluationPublic | SkipJsonSchema[None],
+                          pydantic.Field(exclude_if=lambda value: value is None)] = None
+
+    # Written as Python writes it (``+00:00``, not pydantic's ``Z``). No return annotation: the schema stays
+    # the field's, a date-time.
+    @field_serializer("confirmed_at")
+    def _isoformat(self, value: datetime | None):
+        return value.isoformat() if value else None

@@ -16,7 +16,16 @@ from directory.audit import services as audit
 from directory.core.errors import NotFound
 from directory.core.time import utcnow
 from directory.extensions import db
-from directory.institutions.models import FeeModel, Institution, Offering, RecordBase, RecordStatus
+from directory.institutions.models import (
+    FeeModel,
+    Institution,
+    InstitutionPublic,
+    Offering,
+    OfferingPublic,
+    RatingPublic,
+    RecordBase,
+    RecordStatus,
+)
 from directory.taxonomy.models import Category, Industry, Region
 
 
@@ -193,28 +202,25 @@ def published_institutions() -> Any:
     return select(Institution).where(Institution.status == RecordStatus.ADMITTED).order_by(Institution.id)  # type: ignore[arg-type]
 
 
-def public_json(inst: Institution) -> dict[str, Any]:
+def public_institution(inst: Institution) -> InstitutionPublic:
     """The API representation of a published institution (CONTRACTS.md)."""
     from directory.evaluation.services import latest_evaluation_json
 
-    data: dict[str, Any] = {
-        "id": inst.id, "name": inst.name, "credit_code": inst.credit_code, "description": inst.description,
-        "categories": [c.name for c in inst.categories], "industries": [i.name for i in inst.industries],
-        "region": inst.region.name, "coverage": [r.name for r in inst.coverage],
-        "contact_name": inst.contact_name, "contact_phone": inst.contact_phone, "email": inst.email,
-        "website": inst.website, "founded_year": inst.founded_year, "staff_count": inst.staff_count,
-        "qualifications": inst.qualifications, "honors": inst.honors, "grade": inst.grade, "badge": inst.badge,
-        "rating": {"value": inst.rating_value, "count": inst.rating_count},
-        "offerings": [{"id": o.id, "title": o.title, "category": o.category.name if o.category else None,
-                       "description": o.description, "fee_model": o.fee_model, "price_min": o.price_min,
-                       "price_max": o.price_max, "delivery_days": o.delivery_days,
-                       "public_interest": o.public_interest} for o in inst.offerings if o.active],
-        "confirmed_at": inst.confirmed_at.isoformat() if inst.confirmed_at else None,
-    }
-    evaluation = latest_evaluation_json(inst.id)  # type: ignore[arg-type]
-    if evaluation is not None:
-        data["evaluation"] = evaluation
-    return data
+    return InstitutionPublic(
+        id=inst.id, name=inst.name, credit_code=inst.credit_code, description=inst.description,  # type: ignore[arg-type]
+        categories=[c.name for c in inst.categories], industries=[i.name for i in inst.industries],
+        region=inst.region.name, coverage=[r.name for r in inst.coverage],
+        contact_name=inst.contact_name, contact_phone=inst.contact_phone, email=inst.email,
+        website=inst.website, founded_year=inst.founded_year, staff_count=inst.staff_count,
+        qualifications=inst.qualifications, honors=inst.honors, grade=inst.grade, badge=inst.badge,
+        rating=RatingPublic(value=inst.rating_value, count=inst.rating_count),
+        offerings=[OfferingPublic(id=o.id, title=o.title, category=o.category.name if o.category else None,  # type: ignore[arg-type]
+                                  description=o.description, fee_model=o.fee_model, price_min=o.price_min,
+                                  price_max=o.price_max, delivery_days=o.delivery_days,
+                                  public_interest=o.public_interest) for o in inst.offerings if o.active],
+        confirmed_at=inst.confirmed_at,
+        evaluation=latest_evaluation_json(inst.id),  # type: ignore[arg-type]
+    )
 
 
 def linked_experts(inst: Institution) -> list[Any]:

@@ -134,3 +134,22 @@ def test_openapi_states_the_limits_the_api_enforces(client, db_session):
     need = doc["paths"]["/api/v1/recommendations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "专利代理" in need["properties"]["category"]["enum"]  # the classification, as accepted
     assert None in need["properties"]["category"]["enum"]
+
+
+def test_records_answer_in_their_public_classes_as_described(client, db_session):
+    from directory.experts.models import ExpertPublic
+    from directory.institutions.models import InstitutionPublic
+
+    inst = factories.institution(name="营口形状测试有限公司", offerings=("形状测试服务",))
+    expert = factories.expert(name="形状专家", organization="营口形状测试有限公司")
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    for model, url, name in ((InstitutionPublic, f"/api/v1/institutions/{inst.id}", "Institution"),
+                             (ExpertPublic, f"/api/v1/experts/{expert.id}", "Expert")):
+        body = client.get(url).get_json()
+        assert model.model_validate(body).model_dump(mode="json") == body  # the answer is the class, exactly
+        assert list(schemas[name]["properties"]) == list(model.model_fields)
+        assert schemas[name]["required"] == [f for f in model.model_fields if f != "evaluation"]
+        assert list(body) == schemas[name]["required"]  # never evaluated: every field but the evaluation
+    assert schemas["Institution"]["properties"]["offerings"]["items"] == {"$ref": "#/components/schemas/Offering"}
+    assert schemas["Institution"]["properties"]["evaluation"] == {"$ref": "#/components/schemas/Evaluation"}
