@@ -222,7 +222,7 @@ def export_experts(file: Path) -> None:
 @records_cli.command("remind-stale")
 def remind_stale() -> None:
     """Remind the users of institutions not confirmed for twelve months (at most monthly); run it from cron."""
-    from directory.admission.services import remind_stale as remind
+    from directory.admission.freshness import remind_stale as remind
 
     with commit_or_rollback(db.session):
         count = remind()

@@ -59,16 +59,16 @@ def institution_profile(auth: Any, *, pending: bool = False) -> Edit:
         offerings=("发明专利申请代理", "商标注册"))
     user = auth.login("institution", institution_id=inst.id)
     if pending:  # a proposal already waits for review: saving unchanged must neither withdraw nor repeat it
-        from directory.admission import services
+        from directory.admission import change_requests
 
-        data = services.ProfileEdit(
+        data = change_requests.ProfileEdit(
             name="营口新名称知识产权有限公司", credit_code=inst.credit_code, categories=list(inst.categories),
             qualifications=[*inst.qualifications, "高新技术企业证书"], description=inst.description,
             region=inst.region, industries=list(inst.industries), coverage=list(inst.coverage),
             contact_name=inst.contact_name, contact_phone=inst.contact_phone, email=inst.email,
             website=inst.website, founded_year=inst.founded_year, staff_count=inst.staff_count,
             address=inst.address, postal_code=inst.postal_code)
-        services.edit_profile(institution=inst, user=user, data=data)
+        change_requests.edit_profile(institution=inst, user=user, data=data)
         db.session.flush()
     state = _institution_state(inst)
     return Edit(url="/my/institution", form="//main//form[@method='post' and not(@action)]",

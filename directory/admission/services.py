@@ -1,5 +1,7 @@
 """Admission (入库) of institutions: the applicant fills the record section by section, submits it, and staff
 approve it (published and indexed), reject it with a reason, or send it back for changes with comments.
+Edits after admission are :mod:`directory.admission.change_requests`; suspending, reinstating and removing an admitted
+record :mod:`directory.admission.status_changes`; keeping it current :mod:`directory.admission.freshness`.
 
 The record itself is the institution row, unpublished (draft → pending → admitted); an Application row keeps
 the workflow state and its timestamps for the review queue. Every step is audited and both sides are told.
@@ -59,21 +61,34 @@ def _editable(user: Any) -> Institution:
     return inst
 
 
+def checked_credit_code(credit_code: str) -> str:
+    """The credit code in its canonical form. Raises :class:`InvalidInput` when it is not a valid one (its
+    GB 32100 check digit included)."""
+    try:
+        return validate_credit_code(credit_code)
+    except InvalidCreditCode:
+        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
+                           field="credit_code") from None
+
+
+def refuse_taken_credit_code(code: str, *, institution: Institution | None) -> None:
+    """Raises :class:`AlreadyExists` when an institution other than ``institution`` has this credit code."""
+    query = select(Institution).where(Institution.credit_code == code)
+    if institution is not None:
+        query = query.where(Institution.id != institution.id)
+    if db.session.exec(query).first() is not None:
+        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
+                               "center to be linked to it."), field="credit_code")
+
+
 def save_identity(*, user: Any, name: str, credit_code: str, region: Region, description: str,
                   founded_year: int | None = None, staff_count: int | None = None, website: str = "",
                   address: str = "", postal_code: str = "") -> Institution:
     """Create the draft record (first call) or update its identity. Raises :class:`InvalidInput` for a bad
     credit code, :class:`AlreadyExists` when another record has it, :class:`NotAllowed` once submitted."""
-    try:
-        code = validate_credit_code(credit_code)
-    except InvalidCreditCode:
-        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
-                           field="credit_code") from None
+    code = checked_credit_code(credit_code)
     inst = my_institution(user)
-    other = db.session.exec(select(Institution).where(Institution.credit_code == code)).first()
-    if other is not None and (inst is None or other.id != inst.id):
-        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
-                               "center to be linked to it."), field="credit_code")
+    refuse_taken_credit_code(code, institution=inst)
     if inst is None:
         if str(user.role) != Role.INSTITUTION:
             raise NotAllowed(_l("Only institution accounts apply for the institution database."))
@@ -332,286 +347,3 @@ def request_changes(*, application: Application, actor: Any, comments: str) -> A
     return _decide(application, actor=actor, status=ApplicationStatus.CHANGES_REQUESTED,
                    record_status=RecordStatus.CHANGES_REQUESTED, reason=comments,
                    title=_("Staff ask for changes to your admission application."))
-
-
-# -- after admission: suspend, reinstate, remove; freshness -----------------------------------------------
-
-STATUS_ACTIONS = {
-    "suspend": (RecordStatus.ADMITTED,),
-    "reinstate": (RecordStatus.SUSPENDED, RecordStatus.REMOVED),
-    "remove": (RecordStatus.ADMITTED, RecordStatus.SUSPENDED),
-}
-STATUS_AFTER = {"suspend": RecordStatus.SUSPENDED, "reinstate": RecordStatus.ADMITTED, "remove": RecordStatus.REMOVED}
-
-
-def change_status(*, institution: Institution, action: str, reason: str, actor: Any) -> Any:
-    """Suspend, reinstate or remove an institution, always with a reason; recorded as a confirmed screening
-    action (动态筛选), audited and told to the institution's users. Suspended and removed records leave the
-    public site and the index (through the outbox) but stay in the database.
-
-    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason or for an action the
-    current status does not allow.
-    """
-    from directory.evaluation.models import ScreeningAction
-
-    if not permissions.is_staff(actor):
-        raise NotAllowed()
-    if action not in STATUS_ACTIONS:
-        raise InvalidInput(_l("Unknown action."), field="action")
-    if not reason.strip():
-        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
-    if institution.status not in STATUS_ACTIONS[action]:
-        raise InvalidInput(_l("This action is not possible in the record's current status."), field="action")
-    before = institution.status
-    institution.status = STATUS_AFTER[action]
-    now = utcnow()
-    record = ScreeningAction(institution_id=institution.id, kind=action, status="confirmed", reason=reason.strip(),  # type: ignore[arg-type]
-                             decision_reason=reason.strip(), proposed_by_id=actor.id, decided_by_id=actor.id,
-                             decided_at=now)
-    db.session.add_all([institution, record])
-    db.session.flush()
-    audit.record(actor_id=actor.id, action=f"institution.{action}", entity_type="institution",
-                 entity_id=institution.id, changes={"status": [before, institution.status], "reason": reason.strip()})
-    titles = {"suspend": _("Your institution's listing has been suspended."),
-              "reinstate": _("Your institution's listing has been reinstated."),
-              "remove": _("Your institution has been removed from the directory.")}
-    notifications.notify(users=list(db.session.exec(select(User).where(User.institution_id == institution.id)).all()),
-                         kind=f"institution.{action}", title=titles[action], body=reason.strip())
-    return record
-
-
-STALE_AFTER = timedelta(days=365)
-
-
-def _stale_query(now: Any = None) -> Any:
-    from sqlalchemy import or_
-
-    cutoff = (now or utcnow()) - STALE_AFTER
-    return (select(Institution).where(Institution.status == RecordStatus.ADMITTED,
-                                      or_(col(Institution.confirmed_at) < cutoff, col(Institution.confirmed_at).is_(None)))
-            .order_by(col(Institution.confirmed_at).is_not(None), col(Institution.confirmed_at), col(Institution.id)))
-
-
-def stale_institutions(*, now: Any = None, page: int = 1, per_page: int | None = None) -> Page[Institution]:
-    """Admitted institutions whose data nobody confirmed for twelve months (or ever), oldest first; one page
-    of them with the total."""
-    return paginate(_stale_query(now), page=page, per_page=per_page)
-
-
-def remind_stale(*, now: Any = None) -> int:
-    """Remind the users of every stale institution to confirm or update it (at most once a month each);
-    returns how many institutions were reminded."""
-    from directory.notifications.models import Notification
-
-    now = now or utcnow()
-    reminded = 0
-    for inst in db.session.exec(_stale_query(now)).all():
-        users = list(db.session.exec(select(User).where(User.institution_id == inst.id)).all())
-        if not users:
-            continue
-        recent = db.session.exec(select(Notification).where(
-            col(Notification.user_id).in_([u.id for u in users]), Notification.kind == "institution.stale",
-            col(Notification.created_at) > now - timedelta(days=30))).first()
-        if recent is not None:
-            continue
-        notifications.notify(users=users, kind="institution.stale",
-                             title=_("Please confirm that your institution's information is still current."),
-                             link=f"/institutions/{inst.id}")
-        reminded += 1
-    return reminded
-
-
-def confirm_current(*, institution: Institution, user: Any) -> None:
-    """The owner (or staff) confirms the record is current: it is no longer stale."""
-    if not permissions.can_edit_institution(user, institution):
-        raise NotAllowed()
-    institution.confirmed_at = utcnow()
-    db.session.add(institution)
-    db.session.flush()
-    audit.record(actor_id=user.id, action="institution.confirm", entity_type="institution", entity_id=institution.id)
-
-
-# -- edits after admission: descriptive fields live, key fields reviewed ----------------------------------
-
-KEY_FIELDS = ("name", "credit_code", "categories", "qualifications")
-
-
-@dataclass
-class ProfileEdit:
-    """What an institution user may change on an admitted record; key fields go to review."""
-
-    name: str
-    credit_code: str
-    categories: list[Category]
-    qualifications: list[str]
-    description: str
-    region: Region
-    industries: list[Industry]
-    coverage: list[Region]
-    contact_name: str
-    contact_phone: str
-    email: str
-    address: str  # no defaults from here on: a caller that leaves a field out must not wipe it
-    postal_code: str
-    website: str
-    founded_year: int | None
-    staff_count: int | None
-
-
-def _key_values(name: str, credit_code: str, categories: list[Category], qualifications: list[str]) -> dict[str, Any]:
-    return {"name": name.strip(), "credit_code": credit_code, "categories": sorted(c.id for c in categories),  # type: ignore[type-var]
-            "qualifications": [q.strip() for q in qualifications if q.strip()]}
-
-
-def change_labels() -> dict[str, str]:
-    """The key fields of a change request in words (the banner and the staff diff show these, not column names)."""
-    return {"name": _("Institution name"), "credit_code": _("Unified social credit code"),
-            "categories": _("Service categories"), "qualifications": _("Qualifications")}
-
-
-def pending_change(institution: Institution) -> Any:
-    from directory.admission.models import ChangeRequest
-
-    return db.session.exec(select(ChangeRequest).where(ChangeRequest.institution_id == institution.id,
-                                                       ChangeRequest.status == "pending")).first()
-
-
-@dataclass
-class ProfileSaved:
-    """What saving the profile did: whether anything changed, and the key-field change waiting for review."""
-
-    changed: bool
-    pending: Any = None
-
-
-def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> ProfileSaved:
-    """Apply descriptive edits at once and send key-field edits to staff review (one pending request per
-    institution, replaced by a newer edit). Saving the same values again changes nothing: no audit entry, no
-    new request, no notification, no index update.
-
-    Raises :class:`NotAllowed` for someone who may not edit this record, :class:`InvalidInput` for a bad
-    credit code or no category, :class:`AlreadyExists` for another record's credit code.
-    """
-    from directory.admission.models import ChangeRequest
-
-    if not permissions.can_edit_institution(user, institution) or institution.status != RecordStatus.ADMITTED:
-        raise NotAllowed()
-    try:
-        code = validate_credit_code(data.credit_code)
-    except InvalidCreditCode:
-        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
-                           field="credit_code") from None
-    if not data.categories:
-        raise InvalidInput(_l("Choose at least one service category."), field="categories")
-    other = db.session.exec(select(Institution).where(Institution.credit_code == code,
-                                                      Institution.id != institution.id)).first()
-    if other is not None:
-        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
-                               "center to be linked to it."), field="credit_code")
-    before = snapshot(institution)
-    institution.description, institution.website = data.description.strip(), data.website.strip()
-    institution.region = data.region
-    institution.founded_year, institution.staff_count = data.founded_year, data.staff_count
-    institution.industries, institution.coverage = data.industries, data.coverage
-    institution.contact_name, institution.contact_phone = data.contact_name.strip(), data.contact_phone.strip()
-    institution.email = data.email.strip().lower()
-    institution.address, institution.postal_code = data.address.strip(), data.postal_code.strip()
-    live_changes = audit.diff(before, snapshot(institution))
-    if live_changes:
-        institution.confirmed_at = utcnow()  # the owner has just looked at the record and changed it
-        db.session.add(institution)
-        db.session.flush()
-        audit.record(actor_id=user.id, action="application.edit", entity_type="institution",
-                     entity_id=institution.id, changes=live_changes)
-
-    current = _key_values(institution.name, institution.credit_code, institution.categories, institution.qualifications)
-    proposed = _key_values(data.name, code, data.categories, data.qualifications)
-    changed = {k: v for k, v in proposed.items() if v != current[k]}
-    request = pending_change(institution)
-    if not changed:
-        if request is not None:  # the edit takes back an earlier proposal
-            db.session.delete(request)
-            db.session.flush()
-            audit.record(actor_id=user.id, action="institution.change_withdrawn", entity_type="institution",
-                         entity_id=institution.id)
-        return ProfileSaved(changed=bool(live_changes or request is not None))
-    if request is not None and request.proposed == changed:
-        return ProfileSaved(changed=bool(live_changes), pending=request)  # the same proposal, saved again
-    if request is None:
-        request = ChangeRequest(institution_id=institution.id, requested_by_id=user.id)  # type: ignore[arg-type]
-    request.before = {k: current[k] for k in changed}
-    request.proposed = changed
-    request.requested_by_id = user.id
-    db.session.add(request)
-    db.session.flush()
-    audit.record(actor_id=user.id, action="institution.change_requested", entity_type="institution",
-                 entity_id=institution.id, changes={k: [current[k], v] for k, v in changed.items()})
-    notifications.notify(users=notifications.staff_users(), kind="change.submitted",
-                         title=_("Changes to review: %(name)s", name=institution.name),
-                         link=f"/admin/changes/{request.id}")
-    return ProfileSaved(changed=True, pending=request)
-
-
-def change_diff(request: Any) -> list[tuple[str, str, str]]:
-    """Field-by-field ``(field, approved value, proposed value)`` in words, for the review page."""
-    def show(field: str, value: Any) -> str:
-        if field == "categories":
-            return "、".join(c.name for c in (db.session.get(Category, i) for i in value) if c is not None)
-        if field == "qualifications":
-            return "、".join(value)
-        return str(value)
-
-    return [(field, show(field, request.before.get(field)), show(field, value))
-            for field, value in request.proposed.items()]
-
-
-def pending_changes(*, page: int = 1, per_page: int | None = None) -> Page[Any]:
-    """Key-field changes waiting for staff, oldest first; one page of them with the total."""
-    from directory.admission.models import ChangeRequest
-
-    return paginate(select(ChangeRequest).where(ChangeRequest.status == "pending")
-                    .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id)), page=page, per_page=per_page)
-
-
-def decide_change(*, request: Any, actor: Any, approve: bool, reason: str = "") -> Any:
-    """Apply (approve) or discard (reject, with a reason) a key-field change; audited and told to the
-    institution's users. Raises :class:`NotAllowed`, or :class:`InvalidInput` when already decided, without a
-    rejection reason, or when the credit code has been taken meanwhile."""
-    if not permissions.is_staff(actor):
-        raise NotAllowed()
-    if request.status != "pending":
-        raise InvalidInput(_l("This change has already been decided."))
-    if not approve and not reason.strip():
-        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
-    inst = db.session.get(Institution, request.institution_id)
-    assert inst is not None
-    if approve:
-        before = snapshot(inst)
-        proposed = request.proposed
-        if "credit_code" in proposed and db.session.exec(select(Institution).where(
-                Institution.credit_code == proposed["credit_code"], Institution.id != inst.id)).first():
-            raise InvalidInput(_l("Another record now has this credit code."), field="reason")
-        if "name" in proposed:
-            inst.name = proposed["name"]
-        if "credit_code" in proposed:
-            inst.credit_code = proposed["credit_code"]
-        if "categories" in proposed:
-            inst.categories = [c for c in (db.session.get(Category, i) for i in proposed["categories"]) if c is not None]
-        if "qualifications" in proposed:
-            inst.qualifications = list(proposed["qualifications"])
-        db.session.add(inst)
-        db.session.flush()
-        audit.record(actor_id=actor.id, action="institution.change_approved", entity_type="institution",
-                     entity_id=inst.id, changes=audit.diff(before, snapshot(inst)))
-    else:
-        audit.record(actor_id=actor.id, action="institution.change_rejected", entity_type="institution",
-                     entity_id=inst.id, changes={"reason": reason.strip()})
-    request.status = "approved" if approve else "rejected"
-    request.decided_by_id, request.decided_at, request.reason = actor.id, utcnow(), reason.strip()
-    db.session.add(request)
-    db.session.flush()
-    notifications.notify(
-        users=list(db.session.exec(select(User).where(User.institution_id == inst.id)).all()),
-        kind=f"change.{request.status}", body=reason.strip(), link=f"/institutions/{inst.id}",
-        title=_("Your changes were approved.") if approve else _("Your changes were not approved."))
-    return request

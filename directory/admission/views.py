@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from directory.accounts.decorators import staff_required
 from directory.accounts.models import Role
-from directory.admission import forms, services
+from directory.admission import change_requests, forms, freshness, services, status_changes
 from directory.core.errors import DomainError
 from directory.core.forms import records
 from directory.core.http import form_refusal
@@ -137,9 +137,9 @@ def offerings() -> Any:
             from directory.admission.attachments import for_institution
 
             return render_template("admission/profile.html", form=forms.ProfileForm(
-                original=forms.profile_data(inst, services.pending_change(inst)), formdata=None),
-                institution=inst, attachments=for_institution(inst), pending=services.pending_change(inst),
-                pending_labels=services.change_labels(), offering_form=form), 422
+                original=forms.profile_data(inst, change_requests.pending_change(inst)), formdata=None),
+                institution=inst, attachments=for_institution(inst), pending=change_requests.pending_change(inst),
+                pending_labels=change_requests.change_labels(), offering_form=form), 422
         return render_template("admission/apply.html", section="offerings", sections=SECTIONS, form=None,
                                institution=inst, application=services.current_application(inst),
                                missing=services.missing(inst), offering_form=form), 422
@@ -298,7 +298,7 @@ def change_status(institution_id: int) -> Any:
         flash(_("Choose an action and give the reason."), "danger")
         return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
     try:
-        services.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
+        status_changes.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
                                actor=current_user)
     except DomainError as exc:
         flash(str(exc.message), "danger")
@@ -313,7 +313,7 @@ def confirm_current(institution_id: int) -> Any:
     institution = db.session.get(Institution, institution_id)
     if institution is None:
         abort(404)
-    services.confirm_current(institution=institution, user=current_user)
+    freshness.confirm_current(institution=institution, user=current_user)
     flash(_("Thank you: the information is marked as current."), "success")
     return redirect(url_for("institutions.detail", institution_id=institution_id))
 
@@ -325,14 +325,14 @@ def edit_profile() -> Any:
     inst = services.my_institution(current_user)
     if inst is None or inst.status != "admitted":
         return redirect(url_for("admission.start"))
-    pending = services.pending_change(inst)
+    pending = change_requests.pending_change(inst)
     form = forms.ProfileForm(original=forms.profile_data(inst, pending))
     if form.validate_on_submit():
         if form.unchanged():
             flash(_("Nothing was changed."), "info")
             return redirect(url_for("admission.edit_profile"))
         try:
-            saved = services.edit_profile(institution=inst, user=current_user, data=services.ProfileEdit(
+            saved = change_requests.edit_profile(institution=inst, user=current_user, data=change_requests.ProfileEdit(
                 name=form.name.data, credit_code=form.credit_code.data,
                 categories=records(Category, form.categories.data),
                 qualifications=(form.qualifications.data or "").splitlines(), description=form.description.data,
@@ -354,13 +354,13 @@ def edit_profile() -> Any:
     from directory.admission.attachments import for_institution
 
     return render_template("admission/profile.html", form=form, institution=inst, attachments=for_institution(inst),
-                           offering_form=forms.OfferingForm(formdata=None), pending=pending, pending_labels=services.change_labels()), 422 if form.is_submitted() else 200
+                           offering_form=forms.OfferingForm(formdata=None), pending=pending, pending_labels=change_requests.change_labels()), 422 if form.is_submitted() else 200
 
 
 @bp.get("/admin/changes")
 @staff_required
 def changes() -> Any:
-    return render_template("admission/changes.html", requests=services.pending_changes(page=page_number(request.args)))
+    return render_template("admission/changes.html", requests=change_requests.pending_changes(page=page_number(request.args)))
 
 
 @bp.route("/admin/changes/<int:request_id>", methods=["GET", "POST"])
@@ -375,22 +375,22 @@ def change_detail(request_id: int) -> Any:
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
         try:
-            services.decide_change(request=change, actor=current_user, approve=approve, reason=form.reason.data or "")
+            change_requests.decide_change(request=change, actor=current_user, approve=approve, reason=form.reason.data or "")
         except DomainError as exc:
             form.reason.errors = [str(exc.message)]
         else:
             flash(_("Change approved and published.") if approve else _("Change rejected; the institution has been told."),
                   "success")
             return redirect(url_for("admission.changes"))
-    return render_template("admission/change.html", change=change, diff=services.change_diff(change),
-                           change_labels=services.change_labels(),
+    return render_template("admission/change.html", change=change, diff=change_requests.change_diff(change),
+                           change_labels=change_requests.change_labels(),
                            form=form), 422 if form.is_submitted() else 200
 
 
 @bp.get("/admin/stale")
 @staff_required
 def stale() -> Any:
-    return render_template("admission/stale.html", institutions=services.stale_institutions(
+    return render_template("admission/stale.html", institutions=freshness.stale_institutions(
         page=page_number(request.args)))
 
 

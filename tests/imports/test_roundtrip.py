@@ -173,7 +173,7 @@ def test_offering_titles_add_new_ones_and_keep_details_of_listed_ones(db_session
 def test_admit_never_republishes_a_suspended_or_removed_record(runner, db_session, tmp_path, status):
     inst = directory()
     staff = factories.user(role="staff")
-    from directory.admission.services import change_status
+    from directory.admission.status_changes import change_status
 
     change_status(institution=inst, action="suspend", reason="投诉核实", actor=staff)
     if status == RecordStatus.REMOVED:
@@ -253,7 +253,7 @@ def test_back_office_preview_and_import_say_a_suspended_record_stays_suspended(c
     import io
     import re
 
-    from directory.admission.services import change_status
+    from directory.admission.status_changes import change_status
 
     inst = directory()
     staff = auth.login("staff")

@@ -1,0 +1,61 @@
+"""Staff suspend, reinstate or remove an admitted institution, always with a reason: a confirmed screening
+action (动态筛选), audited and told to the institution's users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from directory.accounts import permissions
+from directory.accounts.models import User
+from directory.audit import services as audit
+from directory.core.errors import InvalidInput, NotAllowed
+from directory.core.time import utcnow
+from directory.evaluation.models import ScreeningAction
+from directory.extensions import db
+from directory.institutions.models import Institution, RecordStatus
+from directory.notifications import services as notifications
+
+STATUS_ACTIONS = {
+    "suspend": (RecordStatus.ADMITTED,),
+    "reinstate": (RecordStatus.SUSPENDED, RecordStatus.REMOVED),
+    "remove": (RecordStatus.ADMITTED, RecordStatus.SUSPENDED),
+}
+STATUS_AFTER = {"suspend": RecordStatus.SUSPENDED, "reinstate": RecordStatus.ADMITTED, "remove": RecordStatus.REMOVED}
+
+
+def change_status(*, institution: Institution, action: str, reason: str, actor: Any) -> Any:
+    """Suspend, reinstate or remove an institution, always with a reason; recorded as a confirmed screening
+    action (动态筛选), audited and told to the institution's users. Suspended and removed records leave the
+    public site and the index (through the outbox) but stay in the database.
+
+    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason or for an action the
+    current status does not allow.
+    """
+    if not permissions.is_staff(actor):
+        raise NotAllowed()
+    if action not in STATUS_ACTIONS:
+        raise InvalidInput(_l("Unknown action."), field="action")
+    if not reason.strip():
+        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
+    if institution.status not in STATUS_ACTIONS[action]:
+        raise InvalidInput(_l("This action is not possible in the record's current status."), field="action")
+    before = institution.status
+    institution.status = STATUS_AFTER[action]
+    now = utcnow()
+    record = ScreeningAction(institution_id=institution.id, kind=action, status="confirmed", reason=reason.strip(),  # type: ignore[arg-type]
+                             decision_reason=reason.strip(), proposed_by_id=actor.id, decided_by_id=actor.id,
+                             decided_at=now)
+    db.session.add_all([institution, record])
+    db.session.flush()
+    audit.record(actor_id=actor.id, action=f"institution.{action}", entity_type="institution",
+                 entity_id=institution.id, changes={"status": [before, institution.status], "reason": reason.strip()})
+    titles = {"suspend": _("Your institution's listing has been suspended."),
+              "reinstate": _("Your institution's listing has been reinstated."),
+              "remove": _("Your institution has been removed from the directory.")}
+    notifications.notify(users=list(db.session.exec(select(User).where(User.institution_id == institution.id)).all()),
+                         kind=f"institution.{action}", title=titles[action], body=reason.strip())
+    return record
