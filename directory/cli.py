@@ -133,7 +133,8 @@ def users_activate(email: str) -> None:
 # -- import / export ----------------------------------------------------------------------------------
 
 def _run_import(kind: str, path: Path, admit: bool, skip_invalid: bool) -> None:
-    from directory.imports.services import ImportFileError, import_file
+    from directory.imports.reading import ImportFileError
+    from directory.imports.services import import_file
 
     try:
         with commit_or_rollback(db.session):
@@ -181,7 +182,8 @@ def import_experts(file: Path, admit: bool, skip_invalid: bool) -> None:
 def export_institutions(file: Path) -> None:
     """Export the published institutions with the import columns."""
     from directory.audit.services import record_export
-    from directory.imports.services import ImportFileError, export_file
+    from directory.imports.exports import export_file
+    from directory.imports.reading import ImportFileError
 
     try:
         with commit_or_rollback(db.session):
@@ -208,7 +210,8 @@ def export_open_data(file: Path, base_url: str) -> None:
 def export_experts(file: Path) -> None:
     """Export the published experts with the import columns."""
     from directory.audit.services import record_export
-    from directory.imports.services import ImportFileError, export_file
+    from directory.imports.exports import export_file
+    from directory.imports.reading import ImportFileError
 
     try:
         with commit_or_rollback(db.session):

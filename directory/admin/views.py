@@ -89,7 +89,8 @@ def import_upload() -> Any:
 
     from directory.admin.forms import ConfirmImportForm, ImportForm
     from directory.imports import uploads
-    from directory.imports.services import ImportFileError, import_file
+    from directory.imports.reading import ImportFileError
+    from directory.imports.services import import_file
 
     form = ImportForm()
     if form.validate_on_submit():
@@ -208,7 +209,7 @@ def export(kind: str, fmt: str) -> Any:
     from flask import send_file
 
     from directory.audit.services import record_export
-    from directory.imports.services import export_file
+    from directory.imports.exports import export_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{fmt}"

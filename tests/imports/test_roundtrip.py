@@ -10,7 +10,8 @@ from sqlmodel import func, select
 from directory.audit.models import AuditLog
 from directory.experts.models import Expert
 from directory.imports.columns import COLUMNS
-from directory.imports.services import export_file, import_file
+from directory.imports.exports import export_file
+from directory.imports.services import import_file
 from directory.institutions.models import FeeModel, Institution, Offering, RecordStatus
 from directory.taxonomy.services import Vocabulary
 from search.models import SearchOutbox
