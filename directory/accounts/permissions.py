@@ -22,6 +22,21 @@ def is_admin(user: Any) -> bool:
     return _role(user) == Role.ADMIN
 
 
+def is_enterprise_user(user: Any) -> bool:
+    """An SME's account (需求方)."""
+    return _role(user) == Role.ENTERPRISE
+
+
+def is_institution_user(user: Any) -> bool:
+    """A service institution's account."""
+    return _role(user) == Role.INSTITUTION
+
+
+def is_expert_user(user: Any) -> bool:
+    """An expert's own account."""
+    return _role(user) == Role.EXPERT
+
+
 def can_see_expert_contact(user: Any, expert: Any) -> bool:
     """Expert contact details are never public: staff and the expert themself only."""
     if is_staff(user):

@@ -27,8 +27,7 @@ from directory.accounts.forms import (
     RegisterForm,
 )
 from directory.core.db import keep_on_refusal
-from directory.core.errors import DomainError
-from directory.core.http import form_refusal
+from directory.core.http import refusals
 from directory.core.i18n import LANG_COOKIE, LOCALES
 from directory.core.urls import safe_next
 
@@ -73,11 +72,9 @@ def logout_everywhere() -> Any:
 def change_password() -> Any:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "password") as refused:
             services.change_password(user=current_user, current=form.current_password.data, new=form.password.data)
-        except DomainError as exc:
-            form_refusal(form, exc, "password")
-        else:
+        if not refused:
             sessions.renew(current_user)
             flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
             return redirect(url_for("my.page"))
@@ -103,11 +100,9 @@ def reset_password(token: str) -> Any:
     services.user_for_reset(token)  # 404 for a forged, expired or used link
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "password") as refused:
             services.reset_password(token=token, new=form.password.data)
-        except DomainError as exc:
-            form_refusal(form, exc, "password")
-        else:
+        if not refused:
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your new password is set. Log in with it."), "success")
@@ -120,15 +115,13 @@ def reset_password(token: str) -> Any:
 def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "email") as refused:
             user = services.register(role=form.role.data, password=form.password.data,
                                      display_name=form.display_name.data, email=form.email.data or None,
                                      phone=form.phone.data or None, organization=form.organization.data or "",
                                      credit_code=form.credit_code.data or "",
                                      privacy_consent=form.consent.data)
-        except DomainError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc.message))
-        else:
+        if not refused:
             sessions.log_in(user)
             flash(_("Your account is ready."), "success")
             return redirect(url_for("my.page"))
@@ -165,11 +158,9 @@ def close_account() -> Any:
 
     form = CloseAccountForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "password") as refused:
             close_account(user=current_user, password=form.password.data)
-        except DomainError as exc:
-            form_refusal(form, exc, "password")
-        else:
+        if not refused:
             logout_user()
             flash(_("Your account is closed and your personal data removed."), "info")
             return redirect(url_for("public.home"))

@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from directory.accounts.decorators import staff_required
 from directory.admin.forms import DeleteForm, StopWordForm, SynonymForm
-from directory.core.errors import DomainError
+from directory.core.db import get_or_404
+from directory.core.http import refusals
 from directory.core.numbers import parse_id
 from search import dictionary
 
@@ -34,11 +35,9 @@ def search_dictionary() -> Any:
 def add_synonyms() -> Any:
     form = SynonymForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "terms") as refused:
             dictionary.add_synonyms(terms=form.term_list, actor_id=current_user.id)
-        except DomainError as exc:
-            form.terms.errors.append(str(exc.message))
-        else:
+        if not refused:
             flash(_("Synonyms saved; search uses them within seconds."), "success")
             return redirect(url_for("admin.search_dictionary"))
     return _render(synonym_form=form, status=422)
@@ -59,11 +58,9 @@ def delete_synonyms(group_id: int) -> Any:
 def add_stop_word() -> Any:
     form = StopWordForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "word") as refused:
             dictionary.add_stop_word(word=form.word.data, actor_id=current_user.id)
-        except DomainError as exc:
-            form.word.errors.append(str(exc.message))
-        else:
+        if not refused:
             flash(_("Stop word saved."), "success")
             return redirect(url_for("admin.search_dictionary"))
     return _render(stop_form=form, status=422)
@@ -172,27 +169,23 @@ def users() -> Any:
 @bp.post("/users/<int:user_id>")
 @staff_required
 def update_user(user_id: int) -> Any:
-    from flask import abort, request
+    from flask import request
 
     from directory.accounts.models import User
     from directory.accounts.services import update_user as update
     from directory.admin.forms import UserForm
     from directory.core.urls import safe_next
-    from directory.extensions import db
 
     _admin_only()
     back = safe_next(request.form.get("next"), url_for("admin.users"))  # the page and filters it was saved from
-    account = db.session.get(User, user_id)
-    if account is None:
-        abort(404)
+    account = get_or_404(User, user_id)
     form = UserForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
         flash(_("Choose a role."), "danger")
         return redirect(back), 303
-    try:
+    with refusals() as refused:
         update(user=account, role=form.role.data, active=form.active.data, actor=current_user)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(back), 303
     flash(_("Account updated."), "success")
     return redirect(back)
@@ -247,13 +240,12 @@ def add_term(kind: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Enter a name."), "danger")
         return _taxonomy_page(422)
-    try:
+    with refusals() as refused:
         taxonomy.add_term(kind=kind, name=form.name.data, name_en=form.name_en.data or "",
                           parent_id=parse_id(form.parent.data),
                           actor_id=current_user.id)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
-        return _taxonomy_page(exc.status)
+    if refused:
+        return _taxonomy_page(refused.status)
     flash(_("Added."), "success")
     return redirect(url_for("admin.taxonomy_page"))
 
@@ -268,12 +260,11 @@ def rename_term(kind: str, term_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Enter a name."), "danger")
         return _taxonomy_page(422)
-    try:
+    with refusals() as refused:
         term_usage.rename_term(kind=kind, term_id=term_id, name=form.name.data, name_en=form.name_en.data or "",
                                actor_id=current_user.id)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
-        return _taxonomy_page(exc.status)
+    if refused:
+        return _taxonomy_page(refused.status)
     flash(_("Renamed; search results follow within seconds."), "success")
     return redirect(url_for("admin.taxonomy_page"))
 
@@ -285,10 +276,9 @@ def delete_term(kind: str, term_id: int) -> Any:
 
     if not DeleteForm().validate_on_submit():
         return _taxonomy_page(400)
-    try:
+    with refusals() as refused:
         term_usage.delete_term(kind=kind, term_id=term_id, actor_id=current_user.id)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
-        return _taxonomy_page(exc.status)
+    if refused:
+        return _taxonomy_page(refused.status)
     flash(_("Deleted."), "info")
     return redirect(url_for("admin.taxonomy_page"))

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
-from directory.accounts.models import Role, User
+from directory.accounts.models import User
 from directory.admission.models import Application, ApplicationStatus
 from directory.audit import services as audit
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
@@ -51,7 +51,7 @@ def current_application(institution: Institution) -> Application | None:
 
 
 def _editable(user: Any) -> Institution:
-    if str(user.role) != Role.INSTITUTION:
+    if not permissions.is_institution_user(user):
         raise NotAllowed(_l("Only institution accounts apply for the institution database."))
     inst = my_institution(user)
     if inst is None:
@@ -90,7 +90,7 @@ def save_identity(*, user: Any, name: str, credit_code: str, region: Region, des
     inst = my_institution(user)
     refuse_taken_credit_code(code, institution=inst)
     if inst is None:
-        if str(user.role) != Role.INSTITUTION:
+        if not permissions.is_institution_user(user):
             raise NotAllowed(_l("Only institution accounts apply for the institution database."))
         inst = Institution(name=name, credit_code=code, region_id=region.id, status=RecordStatus.DRAFT)  # type: ignore[arg-type]
         db.session.add(inst)
@@ -139,7 +139,7 @@ def save_contacts(*, user: Any, contact_name: str, contact_phone: str, email: st
 def _offerings_owner(user: Any) -> Institution:
     """The institution whose service products ``user`` may change: a draft being filled in, or an admitted
     record (products are descriptive, so an admitted institution's changes go live at once)."""
-    inst = my_institution(user) if str(user.role) == Role.INSTITUTION else None
+    inst = my_institution(user) if permissions.is_institution_user(user) else None
     if inst is not None and inst.status == RecordStatus.ADMITTED:
         return inst
     return _editable(user)

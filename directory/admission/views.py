@@ -8,12 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
-from directory.accounts.models import Role
 from directory.admission import change_requests, forms, freshness, services, status_changes
-from directory.core.errors import DomainError
+from directory.core.db import get_or_404
 from directory.core.forms import records
-from directory.core.http import form_refusal
+from directory.core.http import refusals
 from directory.core.numbers import parse_id, parse_int
 from directory.core.paging import page_number
 from directory.extensions import db
@@ -26,7 +26,7 @@ SECTIONS = ("identity", "services", "offerings", "contacts", "review")
 
 
 def _institution_user() -> None:
-    if str(current_user.role) != Role.INSTITUTION:
+    if not permissions.is_institution_user(current_user):
         abort(403)
 
 
@@ -44,7 +44,7 @@ def _page(section: str, form: Any = None, status: int = 200) -> Any:
 @bp.get("/apply")
 @login_required
 def start() -> Any:
-    if str(current_user.role) == Role.EXPERT:
+    if permissions.is_expert_user(current_user):
         return redirect(url_for("admission.expert_profile"))
     _institution_user()
     inst = services.my_institution(current_user)
@@ -62,15 +62,13 @@ def identity() -> Any:
     if form.validate_on_submit():
         if form.unchanged():
             return redirect(url_for("admission.services_section"))
-        try:
+        with refusals(form, "name") as refused:
             services.save_identity(user=current_user, name=form.name.data, credit_code=form.credit_code.data,
                                    region=db.session.get_one(Region, int(form.region.data)),
                                    description=form.description.data, founded_year=form.founded_year.data,
                                    staff_count=form.staff_count.data, website=form.website.data or "",
                                    address=form.address.data or "", postal_code=form.postal_code.data or "")
-        except DomainError as exc:
-            form_refusal(form, exc, "name")
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.services_section"))
     return _page("identity", form, 422 if form.is_submitted() else 200)
@@ -87,14 +85,12 @@ def services_section() -> Any:
     if form.validate_on_submit():
         if form.unchanged():
             return redirect(url_for("admission.offerings"))
-        try:
+        with refusals(form, "categories") as refused:
             services.save_services(user=current_user, categories=records(Category, form.categories.data),
                                    industries=records(Industry, form.industries.data),
                                    coverage=records(Region, form.coverage.data),
                                    qualifications=(form.qualifications.data or "").splitlines())
-        except DomainError as exc:
-            form_refusal(form, exc, "categories")
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.offerings"))
     return _page("services", form, 422 if form.is_submitted() else 200)
@@ -126,11 +122,9 @@ def offerings() -> Any:
     if request.method == "POST":
         form = forms.OfferingForm()
         if form.validate_on_submit():
-            try:
+            with refusals(form, "title") as refused:
                 services.add_offering(user=current_user, data=_offering_input(form))
-            except DomainError as exc:
-                form_refusal(form, exc, "title")
-            else:
+            if not refused:
                 flash(_("Service product added."), "success")
                 return redirect(_offerings_page(inst))
         if inst.status == "admitted":
@@ -157,11 +151,9 @@ def edit_offering(offering_id: int) -> Any:
         if form.unchanged():
             flash(_("Nothing was changed."), "info")
             return redirect(_offerings_page(inst))
-        try:
+        with refusals(form, "title") as refused:
             services.update_offering(user=current_user, offering_id=offering_id, data=_offering_input(form))
-        except DomainError as exc:
-            form_refusal(form, exc, "title")
-        else:
+        if not refused:
             flash(_("Service product saved.") if inst.status != "admitted" else _("Service product saved and published."),
                   "success")
             return redirect(_offerings_page(inst))
@@ -204,11 +196,10 @@ def review() -> Any:
     if services.my_institution(current_user) is None:
         return redirect(url_for("admission.identity"))
     if request.method == "POST":
-        try:
+        with refusals() as refused:
             services.submit(user=current_user)
-        except DomainError as exc:
-            flash(str(exc.message), "danger")
-            return _page("review", status=exc.status)
+        if refused:
+            return _page("review", status=refused.status)
         flash(_("Your application has been submitted. The service center will review it."), "success")
         return redirect(url_for("admission.review"))
     return _page("review")
@@ -220,7 +211,7 @@ def expert_profile() -> Any:
     from directory.admission import experts
     from directory.imports.columns import split_list
 
-    if str(current_user.role) != Role.EXPERT:
+    if not permissions.is_expert_user(current_user):
         abort(403)
     expert = experts.my_expert(current_user)
     form = forms.ExpertProfileForm(original=forms.expert_data(expert) if expert else None)
@@ -228,7 +219,7 @@ def expert_profile() -> Any:
         if form.unchanged():
             flash(_("Nothing was changed."), "info")
             return redirect(url_for("admission.expert_profile"))
-        try:
+        with refusals(form, "name") as refused:
             experts.save_profile(
                 user=current_user, name=form.name.data, title=form.title.data or "",
                 organization=form.organization.data or "",
@@ -236,9 +227,7 @@ def expert_profile() -> Any:
                 bio=form.bio.data, expertise=split_list((form.expertise.data or "").replace("\n", "、")),
                 categories=records(Category, form.categories.data), industries=records(Industry, form.industries.data),
                 phone=form.phone.data, email=form.email.data or "")
-        except DomainError as exc:
-            form_refusal(form, exc, "name")
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("admission.expert_profile"))
     return render_template("admission/expert.html", form=form, expert=expert,
@@ -251,12 +240,11 @@ def expert_profile() -> Any:
 def expert_submit() -> Any:
     from directory.admission import experts
 
-    if str(current_user.role) != Role.EXPERT:
+    if not permissions.is_expert_user(current_user):
         abort(403)
-    try:
+    with refusals() as refused:
         experts.submit(user=current_user)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(url_for("admission.expert_profile")), 303
     flash(_("Your application has been submitted. The service center will review it."), "success")
     return redirect(url_for("admission.expert_profile"))
@@ -290,18 +278,15 @@ def application_detail(application_id: int) -> Any:
 @bp.post("/admin/institutions/<int:institution_id>/status")
 @staff_required
 def change_status(institution_id: int) -> Any:
-    institution = db.session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
+    institution = get_or_404(Institution, institution_id)
     form = forms.StatusForm()
     if not form.validate_on_submit():
         flash(_("Choose an action and give the reason."), "danger")
         return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
-    try:
+    with refusals() as refused:
         status_changes.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
                                actor=current_user)
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
     flash(_("Status changed; the institution has been told."), "success")
     return redirect(url_for("institutions.detail", institution_id=institution_id))
@@ -310,9 +295,7 @@ def change_status(institution_id: int) -> Any:
 @bp.post("/institutions/<int:institution_id>/confirm")
 @login_required
 def confirm_current(institution_id: int) -> Any:
-    institution = db.session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
+    institution = get_or_404(Institution, institution_id)
     freshness.confirm_current(institution=institution, user=current_user)
     flash(_("Thank you: the information is marked as current."), "success")
     return redirect(url_for("institutions.detail", institution_id=institution_id))
@@ -331,7 +314,7 @@ def edit_profile() -> Any:
         if form.unchanged():
             flash(_("Nothing was changed."), "info")
             return redirect(url_for("admission.edit_profile"))
-        try:
+        with refusals(form, "name") as refused:
             saved = change_requests.edit_profile(institution=inst, user=current_user, data=change_requests.ProfileEdit(
                 name=form.name.data, credit_code=form.credit_code.data,
                 categories=records(Category, form.categories.data),
@@ -342,9 +325,7 @@ def edit_profile() -> Any:
                 email=form.email.data or "", website=form.website.data or "", founded_year=form.founded_year.data,
                 staff_count=form.staff_count.data, address=form.address.data or "",
                 postal_code=form.postal_code.data or ""))
-        except DomainError as exc:
-            form_refusal(form, exc, "name")
-        else:
+        if not refused:
             if saved.pending is not None:
                 flash(_("Saved. Changes to the name, credit code, categories or qualifications are published "
                         "after staff review."), "info")
@@ -368,17 +349,13 @@ def changes() -> Any:
 def change_detail(request_id: int) -> Any:
     from directory.admission.models import ChangeRequest
 
-    change = db.session.get(ChangeRequest, request_id)
-    if change is None:
-        abort(404)
+    change = get_or_404(ChangeRequest, request_id)
     form = forms.DecisionForm()
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
-        try:
+        with refusals(form, "reason") as refused:
             change_requests.decide_change(request=change, actor=current_user, approve=approve, reason=form.reason.data or "")
-        except DomainError as exc:
-            form.reason.errors = [str(exc.message)]
-        else:
+        if not refused:
             flash(_("Change approved and published.") if approve else _("Change rejected; the institution has been told."),
                   "success")
             return redirect(url_for("admission.changes"))
@@ -402,7 +379,7 @@ def decide(application_id: int, decision: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     reason = form.reason.data or ""
-    try:
+    with refusals(form, "reason") as refused:
         if decision == "approve":
             services.approve(application=application, actor=current_user, note=reason)
             flash(_("Approved: the institution is now published."), "success")
@@ -412,10 +389,9 @@ def decide(application_id: int, decision: str) -> Any:
         else:
             services.request_changes(application=application, actor=current_user, comments=reason)
             flash(_("Sent back to the applicant for changes."), "info")
-    except DomainError as exc:
-        form.reason.errors = [str(exc.message)]
+    if refused:
         return render_template("admission/decide.html", application=application, institution=application.institution,
-                               expert=application.expert, form=form), exc.status
+                               expert=application.expert, form=form), refused.status
     return redirect(url_for("admission.queue"))
 
 
@@ -428,9 +404,7 @@ def upload_attachment(institution_id: int) -> Any:
     from directory.admission import attachments
     from directory.core.urls import safe_next
 
-    institution = db.session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
+    institution = get_or_404(Institution, institution_id)
     if not can_edit_institution(current_user, institution):
         abort(403)  # before looking at the form: who may upload does not depend on what they sent
     form = forms.AttachmentForm()
@@ -438,11 +412,10 @@ def upload_attachment(institution_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "danger")
         return redirect(back), 303
-    try:
+    with refusals() as refused:
         attachments.add(institution=institution, user=current_user, filename=form.certificate.data.filename or "",
                         data=form.certificate.data.read())
-    except DomainError as exc:
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(back), 303
     flash(_("Certificate uploaded."), "success")
     return redirect(back)

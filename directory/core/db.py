@@ -65,7 +65,9 @@ class Database:
 
         @app.after_request
         def commit_successful_request(response: Response) -> Response:
-            if response.status_code < 400 or (response.status_code < 500 and g.pop("keep_on_refusal", False)):
+            if g.pop("roll_back_request", False):
+                self.session.rollback()
+            elif response.status_code < 400 or (response.status_code < 500 and g.pop("keep_on_refusal", False)):
                 self.session.commit()
             return response
 
@@ -79,6 +81,30 @@ def keep_on_refusal() -> None:
     such as the audit entry of a failed login. Everything the request flushed is kept, so a view calls this
     only where the refusal is all it wrote."""
     g.keep_on_refusal = True
+
+
+def roll_back_request() -> None:
+    """Commit nothing of this request, whatever its answer: a rule refused it. Undoes what was flushed so far
+    at once (the page that explains the refusal must not show it) and anything flushed later at the end."""
+    from directory.extensions import db
+
+    db.session.rollback()
+    g.roll_back_request = True
+
+
+def get_or_404(model: Any, value: Any) -> Any:
+    """The ``model`` record whose id is ``value`` (an int, or text from a URL or form), else a 404 page: an id
+    that is not a number, is out of range or names nothing is all the same "not found" to the user."""
+    from flask import abort
+
+    from directory.core.numbers import parse_id
+    from directory.extensions import db
+
+    record_id = value if isinstance(value, int) else parse_id(str(value or ""))
+    found = db.session.get(model, record_id) if record_id is not None else None
+    if found is None:
+        abort(404)
+    return found
 
 
 def make_engine(url: str, **options: Any) -> Engine:

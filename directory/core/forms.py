@@ -93,7 +93,7 @@ def records(model: Any, values: Iterable[str]) -> list[Any]:
     return [r for r in found if r is not None]
 
 
-def record(model: Any, value: str | None) -> Any:
+def record(model: Any, value: object) -> Any:
     """The record a single select names, or ``None`` for the empty choice."""
     from directory.core.numbers import parse_id
     from directory.extensions import db

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -83,37 +85,67 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", status=500, message=message), 500
 
 
-def flash_refusal(exc: DomainError) -> None:
-    """A rule said no to a form post: undo anything flushed and tell the user why. Not-found and forbidden
-    stay error pages (403/404), so a form never reveals what its user may not see."""
+class Refused:
+    """How a :func:`refusals` block ended: falsy when it ran through, else the refusal and where it was shown."""
+
+    def __init__(self) -> None:
+        self.error: DomainError | None = None
+        self.on_field = False  # shown beside a form field; otherwise flashed
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+
+@contextmanager
+def refusals(form: Any = None, field: str | None = None, *,
+             fields: tuple[str, ...] | None = None) -> Iterator[Refused]:
+    """The one way a view shows a rule's "no" (a :class:`DomainError` from a service call in the block).
+
+    The request is marked to commit nothing (:func:`directory.core.db.roll_back_request`), then the message
+    goes beside the form field the error names, or beside ``field`` when it names none of ``form``'s; without
+    a field it is flashed. ``fields`` limits the fields a refusal may be shown beside (the visible ones, when
+    a form also carries hidden fields); a refusal about any other is flashed. Not-found and forbidden stay error pages (404/403), so a form never reveals what
+    its user may not see. Use::
+
+        with refusals(form, "title") as refused:
+            services.update_event(...)
+        if not refused:
+            flash(...); return redirect(...)
+    """
     from flask import flash
 
-    from directory.extensions import db
+    from directory.core.db import roll_back_request
 
-    if exc.status in (403, 404):
-        raise exc
-    db.session.rollback()
-    flash(str(exc.message), "danger")
+    outcome = Refused()
+    try:
+        yield outcome
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        roll_back_request()
+        outcome.error = exc
+        named = exc.field if exc.field and (fields is None or exc.field in fields) else None
+        target = getattr(form, named or "", None) or (getattr(form, field) if form is not None and field else None)
+        if target is not None:
+            target.errors = [*target.errors, str(exc.message)]
+            outcome.on_field = True
+        else:
+            flash(str(exc.message), "danger")
 
 
 def run_and_flash(call: Any, success: Any) -> bool:
-    """Run one service call for a form post; flash ``success`` (or ``success(result)`` when it is callable,
-    for a message that depends on the outcome) or the refusal. Returns whether it worked."""
+    """:func:`refusals` for a post without a form to show again: run ``call``, flash ``success`` (or
+    ``success(result)`` when it is callable, for a message that depends on the outcome) or the refusal.
+    Returns whether it worked."""
     from flask import flash
 
-    try:
+    with refusals() as refused:
         result = call()
-    except DomainError as exc:
-        flash_refusal(exc)
+    if refused:
         return False
     flash(success(result) if callable(success) else success, "success")
     return True
-
-
-def form_refusal(form: Any, exc: DomainError, default_field: str) -> None:
-    """Put a service's refusal on the form field it names (or ``default_field``), after undoing the flush."""
-    from directory.extensions import db
-
-    db.session.rollback()
-    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, str(exc.message)]

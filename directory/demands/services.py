@@ -69,7 +69,7 @@ def post_demand(*, user: Any, enterprise: Enterprise, data: DemandInput) -> Dema
     """An enterprise posts a need; staff may post one on an enterprise's behalf.
 
     Raises :class:`NotAllowed` for anyone else, :class:`InvalidInput` for a bad field."""
-    if not (permissions.is_staff(user) or (user.role == "enterprise" and user.enterprise_id == enterprise.id)):
+    if not (permissions.is_staff(user) or (permissions.is_enterprise_user(user) and user.enterprise_id == enterprise.id)):
         raise NotAllowed()
     _check(data)
     demand = Demand(enterprise_id=enterprise.id, created_by_id=user.id, **_values(data))  # type: ignore[arg-type]

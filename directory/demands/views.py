@@ -10,9 +10,8 @@ from flask_login import current_user, login_required
 
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
-from directory.core.errors import DomainError
 from directory.core.forms import record
-from directory.core.http import form_refusal, run_and_flash
+from directory.core.http import refusals, run_and_flash
 from directory.core.numbers import parse_id
 from directory.demands import services
 from directory.demands.forms import DemandForm, SuggestForm, demand_data
@@ -37,7 +36,7 @@ def _input(form: DemandForm) -> services.DemandInput:
 def index() -> Any:
     from directory.core.paging import page_number
 
-    mine = services.my_demands(current_user) if current_user.role == "enterprise" else []
+    mine = services.my_demands(current_user) if permissions.is_enterprise_user(current_user) else []
     return render_template("demands/index.html", mine=mine, public=services.public_demands(page=page_number(request.args)),
                            labels=services.STATUS_LABELS)
 
@@ -46,7 +45,7 @@ def index() -> Any:
 @login_required
 def new() -> Any:
     staff = permissions.is_staff(current_user)
-    if not staff and not (current_user.role == "enterprise" and current_user.enterprise_id):
+    if not staff and not (permissions.is_enterprise_user(current_user) and current_user.enterprise_id):
         abort(403)
     form = DemandForm(staff=staff)
     if form.validate_on_submit():
@@ -54,11 +53,9 @@ def new() -> Any:
             db.session.get(Enterprise, current_user.enterprise_id)
         if enterprise is None:
             abort(400)
-        try:
+        with refusals(form, "title") as refused:
             demand = services.post_demand(user=current_user, enterprise=enterprise, data=_input(form))
-        except DomainError as exc:
-            form_refusal(form, exc, "title")
-        else:
+        if not refused:
             flash(_("Your need is posted. Here are the providers we recommend."), "success")
             return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, demand=None), 422 if form.is_submitted() else 200
@@ -75,11 +72,9 @@ def edit(demand_id: int) -> Any:
         if form.unchanged():
             flash(_("Nothing was changed."), "info")
             return redirect(url_for("demands.detail", demand_id=demand.id))
-        try:
+        with refusals(form, "title") as refused:
             services.update_demand(user=current_user, demand=demand, data=_input(form))
-        except DomainError as exc:
-            form_refusal(form, exc, "title")
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template("demands/form.html", form=form, demand=demand), 422 if form.is_submitted() else 200

@@ -87,7 +87,7 @@ def request_service(*, user: Any, enterprise: Enterprise, institution: Instituti
     enterprise already has an open request with this provider for the same need.
     """
     if not (permissions.is_staff(user) or (user.enterprise_id is not None and user.enterprise_id == enterprise.id
-                                           and user.role == "enterprise")):
+                                           and permissions.is_enterprise_user(user))):
         raise NotAllowed()
     if (institution is None) == (expert is None):
         raise InvalidInput(_l("Choose one institution or one expert."), field="provider")
@@ -340,11 +340,11 @@ def status_counts() -> dict[str, int]:
 def for_user(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[Engagement]:
     """The engagements a user takes part in (as the enterprise or the provider), newest first, one page of
     them with the total."""
-    if user.role == "enterprise" and user.enterprise_id:
+    if permissions.is_enterprise_user(user) and user.enterprise_id:
         key = col(Engagement.enterprise_id) == user.enterprise_id
-    elif user.role == "institution" and user.institution_id:
+    elif permissions.is_institution_user(user) and user.institution_id:
         key = col(Engagement.institution_id) == user.institution_id
-    elif user.role == "expert" and user.expert_id:
+    elif permissions.is_expert_user(user) and user.expert_id:
         key = col(Engagement.expert_id) == user.expert_id
     else:
         key = col(Engagement.id).is_(None)  # no record of theirs: an empty list

@@ -10,9 +10,8 @@ from flask_login import current_user, login_required
 
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
-from directory.core.errors import DomainError
-from directory.core.http import form_refusal, run_and_flash
-from directory.core.numbers import parse_id
+from directory.core.forms import record
+from directory.core.http import refusals, run_and_flash
 from directory.demands.models import Demand
 from directory.engagements import services
 from directory.engagements.forms import ActionForm, BrokerForm, RequestForm
@@ -26,30 +25,23 @@ from directory.reviews.forms import ModerateForm, ReviewForm, TextForm
 bp = Blueprint("engagements", __name__)
 
 
-def _get(model: Any, value: Any) -> Any:
-    record_id = parse_id(str(value or "").strip())
-    return db.session.get(model, record_id) if record_id is not None else None
-
-
 @bp.post("/engagements/request")
 @login_required
 def request_service() -> Any:
-    if current_user.role != "enterprise" or not current_user.enterprise_id:
+    if not permissions.is_enterprise_user(current_user) or not current_user.enterprise_id:
         abort(403)
     form = RequestForm()
     back = request.referrer or url_for("engagements.mine")
     if not form.validate_on_submit():
         flash(_("Write a short message to the provider."), "danger")
         return redirect(back)
-    try:
+    with refusals() as refused:
         engagement = services.request_service(
             user=current_user, enterprise=db.session.get_one(Enterprise, current_user.enterprise_id),
-            institution=_get(Institution, form.institution_id.data), expert=_get(Expert, form.expert_id.data),
-            offering=_get(Offering, form.offering_id.data), demand=_get(Demand, form.demand_id.data),
+            institution=record(Institution, form.institution_id.data), expert=record(Expert, form.expert_id.data),
+            offering=record(Offering, form.offering_id.data), demand=record(Demand, form.demand_id.data),
             message=form.message.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(back)
     flash(_("Your request has been sent. You will be told when the provider answers."), "success")
     return redirect(url_for("engagements.detail", engagement_id=engagement.id))
@@ -123,14 +115,12 @@ def pipeline() -> Any:
 def broker() -> Any:
     form = BrokerForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "message") as refused:
             engagement = services.request_service(
                 user=current_user, enterprise=db.session.get_one(Enterprise, int(form.enterprise.data)),
-                institution=_get(Institution, form.institution_id.data), expert=_get(Expert, form.expert_id.data),
+                institution=record(Institution, form.institution_id.data), expert=record(Expert, form.expert_id.data),
                 message=form.message.data or "")
-        except DomainError as exc:
-            form_refusal(form, exc, "message")
-        else:
+        if not refused:
             flash(_("The engagement is recorded and both sides are told."), "success")
             return redirect(url_for("engagements.detail", engagement_id=engagement.id))
     return render_template("engagements/broker.html", form=form), 422 if form.is_submitted() else 200

@@ -10,11 +10,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from directory.accounts.decorators import staff_required
+from directory.core.db import get_or_404
 from directory.core.http import run_and_flash
 from directory.core.paging import page_number
 from directory.enterprises import services
 from directory.enterprises.models import Enterprise
-from directory.extensions import db
 
 bp = Blueprint("enterprises", __name__)
 
@@ -31,9 +31,7 @@ def staff_list() -> Any:
 @bp.post("/admin/enterprises/<int:enterprise_id>/verify")
 @staff_required
 def verify(enterprise_id: int) -> Any:
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        abort(404)
+    enterprise = get_or_404(Enterprise, enterprise_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     run_and_flash(lambda: services.verify_enterprise(user=current_user, enterprise=enterprise),

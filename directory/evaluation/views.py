@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
-from directory.core.errors import DomainError
-from directory.core.http import form_refusal, run_and_flash
+from directory.core.db import get_or_404
+from directory.core.http import refusals, run_and_flash
 from directory.evaluation import forms, services
 from directory.evaluation.models import DIMENSIONS, PeriodStatus
 from directory.extensions import db
@@ -30,12 +30,10 @@ def index() -> Any:
         weights = {d: float(getattr(form, d).data) for d in DIMENSIONS}
         thresholds = {"A": float(form.grade_a.data), "B": float(form.grade_b.data),  # type: ignore[arg-type]
                       "C": float(form.grade_c.data)}  # type: ignore[arg-type]
-        try:
+        with refusals(form, "code") as refused:
             period = services.open_period(code=form.code.data or "", user=current_user, weights=weights,
                                           thresholds=thresholds)
-        except DomainError as exc:
-            form_refusal(form, exc, "code")
-        else:
+        if not refused:
             flash(_("The period is open. Run the evaluation when its data is in."), "success")
             return redirect(url_for("evaluation.period_page", code=period.code))
     return render_template("evaluation/index.html", form=form, periods=services.periods(),
@@ -122,7 +120,7 @@ def public_list(code: str) -> Any:
 @bp.get("/my/evaluation")
 @login_required
 def mine() -> Any:
-    if current_user.role != "institution" or not current_user.institution_id:
+    if not permissions.is_institution_user(current_user) or not current_user.institution_id:
         abort(403)
     return redirect(url_for("evaluation.institution_page", institution_id=current_user.institution_id))
 
@@ -153,16 +151,12 @@ def _institution_page(inst: Institution, withdraw_form: forms.DecisionForm, stat
 @staff_required
 def withdraw_badge(institution_id: int) -> Any:
     """Staff withdraw the 示范服务机构 badge, with a reason the institution sees."""
-    inst = db.session.get(Institution, institution_id)
-    if inst is None:
-        abort(404)
+    inst = get_or_404(Institution, institution_id)
     form = forms.DecisionForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "reason") as refused:
             services.withdraw_badge(user=current_user, institution=inst, reason=form.reason.data or "")
-        except DomainError as exc:
-            form_refusal(form, exc, "reason")
-        else:
+        if not refused:
             flash(_("The badge is withdrawn; the institution has been told."), "success")
             return redirect(url_for("evaluation.institution_page", institution_id=inst.id))
     return _institution_page(inst, form, 422)

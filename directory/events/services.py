@@ -372,7 +372,7 @@ def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", list
         from directory.experts.models import Expert
         from directory.institutions.models import Institution
 
-        record: Any = db.session.get(Institution, user.institution_id) if user.role == "institution" else \
+        record: Any = db.session.get(Institution, user.institution_id) if permissions.is_institution_user(user) else \
             db.session.get(Expert, user.expert_id)
         if record is None or not record.is_published:
             raise NotAllowed(_l("Only admitted institutions and experts take part as providers."))
@@ -388,8 +388,8 @@ def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", list
     participant = existing or EventParticipant(event_id=event.id, user_id=user.id, side=side,  # type: ignore[arg-type]
                                                checkin_token=secrets.token_urlsafe(24))
     participant.enterprise_id = user.enterprise_id if side == ENTERPRISE else None
-    participant.institution_id = user.institution_id if user.role == "institution" else None
-    participant.expert_id = user.expert_id if user.role == "expert" else None
+    participant.institution_id = user.institution_id if permissions.is_institution_user(user) else None
+    participant.expert_id = user.expert_id if permissions.is_expert_user(user) else None
     participant.status = ParticipantStatus.WAITLISTED if full else ParticipantStatus.REGISTERED
     participant.offers, participant.seeks = offers.strip(), seeks.strip()
     participant.listed, participant.listed_at = listed, (now or utcnow()) if listed else None

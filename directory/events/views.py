@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 
 from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
-from directory.core.errors import DomainError
-from directory.core.http import flash_refusal, form_refusal, run_and_flash
+from directory.core.forms import records
+from directory.core.http import refusals, run_and_flash
 from directory.core.numbers import parse_id
 from directory.events import day, forms, report, schedule, services
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
@@ -69,14 +69,11 @@ def _registration(event: Event, call: Any, success: str) -> Any:
     if form.validate_on_submit():
         values = {"offers": form.offers.data or "", "seeks": form.seeks.data or "", "listed": form.listed.data,
                   "unavailable": [int(v) for v in form.unavailable.data or []]}
-        try:
+        with refusals(form) as refused:
             call(values)
-        except DomainError as exc:
-            if getattr(form, exc.field or "", None) is None:  # not about a field (closed, already registered)
-                flash_refusal(exc)
-                return redirect(url_for("events.detail", event_id=event.id))
-            form_refusal(form, exc, "offers")
-        else:
+        if refused and not refused.on_field:  # not about a field (closed, already registered)
+            return redirect(url_for("events.detail", event_id=event.id))
+        if not refused:
             flash(success, "success")
             return redirect(url_for("events.detail", event_id=event.id))
     return _detail_page(event, form)
@@ -150,15 +147,12 @@ def new_request(event_id: int) -> Any:
         abort(400)
     recipient = services.get_participant(form.recipient.data, event=event)
     if form.validate_on_submit():
-        try:
+        with refusals(form, fields=("message",)) as refused:
             services.request_meeting(user=current_user, requester=mine, recipient=recipient,
                                      message=form.message.data or "")
-        except DomainError as exc:
-            if exc.field != "message":
-                flash_refusal(exc)
-                return redirect(url_for("events.marketplace", event_id=event_id))
-            form_refusal(form, exc, "message")
-        else:
+        if refused and not refused.on_field:
+            return redirect(url_for("events.marketplace", event_id=event_id))
+        if not refused:
             flash(_("Meeting request sent."), "success")
             return redirect(url_for("events.requests_page", event_id=event_id))
     return _marketplace_page(event, form)
@@ -274,11 +268,6 @@ def review(event_id: int, meeting_id: int) -> Any:
 
 # -- staff -----------------------------------------------------------------------------------------------
 
-def _ids(model: Any, values: list[str] | None) -> list[Any]:
-    records = (db.session.get(model, i) for v in values or [] if (i := parse_id(str(v))) is not None)
-    return [r for r in records if r is not None]
-
-
 def _utc(value: Any) -> Any:
     """A datetime-local value (aware, in the platform's zone) as UTC, like every stored timestamp."""
     from datetime import UTC
@@ -295,7 +284,8 @@ def _event_input(form: forms.EventForm) -> services.EventInput:
         capacity_enterprises=form.capacity_enterprises.data, capacity_providers=form.capacity_providers.data,
         meeting_minutes=form.meeting_minutes.data or 20, tables=form.tables.data or 1,
         max_meetings_per_participant=form.max_meetings_per_participant.data,
-        categories=_ids(Category, form.categories.data), industries=_ids(Industry, form.industries.data))
+        categories=records(Category, form.categories.data or []),
+        industries=records(Industry, form.industries.data or []))
 
 
 @bp.get("/admin/events")
@@ -312,11 +302,9 @@ def staff_list() -> Any:
 def new() -> Any:
     form = forms.EventForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "title") as refused:
             event = services.create_event(user=current_user, data=_event_input(form))
-        except DomainError as exc:
-            form_refusal(form, exc, "title")
-        else:
+        if not refused:
             flash(_("The event is created as a draft. Set its time slots next."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
     return render_template("events/form.html", form=form, event=None), 422 if form.is_submitted() else 200
@@ -332,11 +320,9 @@ def edit(event_id: int) -> Any:
     else:
         form = forms.EventForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "title") as refused:
             services.update_event(user=current_user, event=event, data=_event_input(form))
-        except DomainError as exc:
-            form_refusal(form, exc, "title")
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
     return render_template("events/form.html", form=form, event=event), 422 if form.is_submitted() else 200
@@ -369,13 +355,11 @@ def set_slots(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     form = forms.SlotsForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, "count") as refused:
             services.set_slots(user=current_user, event=event, first_start=_utc(form.first_start.data),
                                count=form.count.data or 0, gap_minutes=form.gap_minutes.data or 0,
                                breaks=form.parsed_breaks())
-        except DomainError as exc:
-            form_refusal(form, exc, "count")
-        else:
+        if not refused:
             flash(_("Time slots saved."), "success")
             return redirect(url_for("events.manage", event_id=event_id))
     return _manage_page(event, form)
@@ -397,11 +381,9 @@ def change_status(event_id: int, action: str) -> Any:
 @staff_required
 def run_schedule(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    try:
+    with refusals() as refused:
         result = schedule.run(event=event, user=current_user)
-    except DomainError as exc:
-        flash_refusal(exc)
-    else:
+    if not refused:
         flash(_("%(placed)s of %(total)s accepted meetings placed.", placed=result.placed, total=result.requested),
               "success" if result.placed == result.requested else "warning")
     return redirect(url_for("events.plan", event_id=event_id))

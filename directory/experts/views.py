@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from directory.accounts import permissions
 from directory.accounts.permissions import can_see_expert_contact
 from directory.experts import services
 
@@ -28,4 +29,4 @@ def detail(expert_id: int) -> Any:
                            verdict_labels=reviews.VERDICT_LABELS,
                            similar=similar_experts(expert) if expert.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
-                           and current_user.role == "enterprise" and expert.is_published else None)
+                           and permissions.is_enterprise_user(current_user) and expert.is_published else None)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from directory.accounts import permissions
 from directory.accounts.models import User
-from directory.core.errors import DomainError
-from directory.core.http import run_and_flash
+from directory.core.db import get_or_404
+from directory.core.http import refusals, run_and_flash
 from directory.extensions import db
 from directory.institutions import invitations, services
 from directory.institutions.models import Institution
@@ -35,7 +36,7 @@ def detail(institution_id: int) -> Any:
                            verdict_labels=reviews.VERDICT_LABELS,
                            similar=similar_institutions(institution) if institution.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
-                           and current_user.role == "enterprise" and institution.is_published else None,
+                           and permissions.is_enterprise_user(current_user) and institution.is_published else None,
                            status_form=StatusForm() if is_staff(current_user) else None,
                            can_confirm=can_edit_institution(current_user, institution) and institution.is_published,
                            # its users and staff see who else works with it (institutions.invitations)
@@ -49,17 +50,12 @@ def detail(institution_id: int) -> Any:
 @bp.post("/institutions/<int:institution_id>/invitations")
 @login_required
 def invite(institution_id: int) -> Any:
-    institution = db.session.get(Institution, institution_id)
-    if institution is None:
-        abort(404)
-    try:
+    institution = get_or_404(Institution, institution_id)
+    with refusals() as refused:
         # Links in mails are built on SITE_URL, never on the request's Host header (which the sender controls).
         invitation = invitations.invite(institution=institution, email=request.form.get("email", ""),
                                         actor=current_user, base_url=current_app.config["SETTINGS"].site_url)
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        flash(str(exc.message), "danger")
+    if refused:
         return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("institutions.detail", institution_id=institution_id))
@@ -84,9 +80,7 @@ def accept_invitation(token: str) -> Any:
 @bp.post("/institutions/<int:institution_id>/colleagues/<int:user_id>/remove")
 @login_required
 def remove_colleague(institution_id: int, user_id: int) -> Any:
-    institution, user = db.session.get(Institution, institution_id), db.session.get(User, user_id)
-    if institution is None or user is None:
-        abort(404)
+    institution, user = get_or_404(Institution, institution_id), get_or_404(User, user_id)
     name = user.display_name
     run_and_flash(lambda: invitations.remove(institution=institution, user=user, actor=current_user),
                   _("%(name)s no longer works with this institution here.", name=name))

@@ -130,7 +130,7 @@ def detail(review_id: int) -> Any:
     from directory.extensions import db
 
     meeting = db.session.get_one(Meeting, initial.meeting_id)
-    mine = current_user.role == "enterprise" and current_user.enterprise_id == initial.enterprise_id
+    mine = permissions.is_enterprise_user(current_user) and current_user.enterprise_id == initial.enterprise_id
     return render_template(
         "reviews/detail.html", initial=initial, followup=followup, event=db.session.get_one(Event, meeting.event_id),
         verdicts=services.VERDICT_LABELS, dimensions=services.DIMENSION_LABELS,
