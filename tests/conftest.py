@@ -102,6 +102,11 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     app, schema = make_test_app(backend, tmp_path_factory.mktemp(backend), meili, prefix)
     app.config["DB_BACKEND"] = backend
     yield app
+    dispose_test_app(app, schema)
+
+
+def dispose_test_app(app: Flask, schema: str | None) -> None:
+    """Close a test app's connections and drop its PostgreSQL schema."""
     engine = app.extensions["database_engine"]
     if schema:
         with engine.begin() as conn:

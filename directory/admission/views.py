@@ -242,7 +242,7 @@ def expert_submit() -> Any:
 
     if not permissions.is_expert_user(current_user):
         abort(403)
-    with refusals() as refused:
+    with refusals(pages=(404,)) as refused:  # nothing to submit in this state: a message, not a 403 page
         experts.submit(user=current_user)
     if refused:
         return redirect(url_for("admission.expert_profile")), 303

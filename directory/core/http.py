@@ -102,14 +102,16 @@ class Refused:
 
 @contextmanager
 def refusals(form: Any = None, field: str | None = None, *,
-             fields: tuple[str, ...] | None = None) -> Iterator[Refused]:
+             fields: tuple[str, ...] | None = None, pages: tuple[int, ...] | None = None) -> Iterator[Refused]:
     """The one way a view shows a rule's "no" (a :class:`DomainError` from a service call in the block).
 
     The request is marked to commit nothing (:func:`directory.core.db.roll_back_request`), then the message
     goes beside the form field the error names, or beside ``field`` when it names none of ``form``'s; without
     a field it is flashed. ``fields`` limits the fields a refusal may be shown beside (the visible ones, when
-    a form also carries hidden fields); a refusal about any other is flashed. Not-found and forbidden stay error pages (404/403), so a form never reveals what
-    its user may not see. Use::
+    a form also carries hidden fields); a refusal about any other is flashed. Not-found stays an error page (404), so a page never
+    reveals what its user may not see; so does forbidden (403) without a form, while on a form the user may
+    use it answers what was typed ("the last administrator cannot close the account"). ``pages`` names the
+    statuses that stay error pages where a view needs other than that. Use::
 
         with refusals(form, "title") as refused:
             services.update_event(...)
@@ -124,7 +126,7 @@ def refusals(form: Any = None, field: str | None = None, *,
     try:
         yield outcome
     except DomainError as exc:
-        if exc.status in (403, 404):
+        if exc.status in (pages if pages is not None else (404,) if form is not None else (403, 404)):
             raise
         roll_back_request()
         outcome.error = exc

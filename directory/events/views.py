@@ -69,7 +69,7 @@ def _registration(event: Event, call: Any, success: str) -> Any:
     if form.validate_on_submit():
         values = {"offers": form.offers.data or "", "seeks": form.seeks.data or "", "listed": form.listed.data,
                   "unavailable": [int(v) for v in form.unavailable.data or []]}
-        with refusals(form) as refused:
+        with refusals(form, pages=(403, 404)) as refused:  # a role that may not register: the 403 page
             call(values)
         if refused and not refused.on_field:  # not about a field (closed, already registered)
             return redirect(url_for("events.detail", event_id=event.id))

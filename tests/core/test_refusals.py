@@ -14,7 +14,7 @@ from directory.core.errors import InvalidInput, NotAllowed
 from directory.core.http import refusals, run_and_flash
 from directory.extensions import db
 from directory.taxonomy.models import Region
-from tests.conftest import BACKENDS, make_test_app
+from tests.conftest import BACKENDS, dispose_test_app, make_test_app
 
 
 class NameForm(Form):
@@ -71,13 +71,7 @@ def refusing_app(request, tmp_path_factory, meili):
         return redirect("/")
 
     yield app
-    engine = app.extensions["database_engine"]
-    if schema:
-        from sqlalchemy import text
-
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    dispose_test_app(app, schema)
 
 
 def _stored(app, prefix: str) -> int:
