@@ -79,12 +79,24 @@ def _capture(session: Session, _flush_context: Any) -> None:
     enqueue(session, keys)
 
 
+OUTBOX_TYPES = (*INDEX_TYPES, "dictionary")
+DICTIONARY = ("dictionary", 0)  # the one key of a synonym or stop-word change: every index's settings
+
+
 def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
-    """Write outbox rows for ``keys`` (``("institution", 7)`` …) on the session's connection, so they commit
-    or roll back with the data. Flushes are captured by themselves; this is for bulk updates that bypass them."""
+    """Write outbox rows for ``keys`` (``("institution", 7)`` …, or :data:`DICTIONARY`) on the session's
+    connection, so they commit or roll back with the data, and wake the drain after the commit. The only writer
+    of ``search_outbox`` rows: flushes of indexed records are captured by themselves (:func:`_capture`); call it
+    for changes no flush shows, such as bulk updates and a record whose document shows another's name.
+    Pass the real session (``db.session()``), not the scoped proxy.
+
+    Raises :class:`ValueError` for a type the drain does not know (nothing is written)."""
     rows = sorted(set(keys))
     if not rows:
         return
+    unknown = {kind for kind, _id in rows} - set(OUTBOX_TYPES)
+    if unknown:
+        raise ValueError(f"no index for outbox type(s) {sorted(unknown)}")
     now = utcnow()
     session.connection().execute(
         insert(SearchOutbox),
@@ -217,7 +229,7 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
         rows = list(db.session.exec(query).all())
         if not rows:
             break
-        wanted: dict[str, set[int]] = {kind: set() for kind in (*INDEX_TYPES, "dictionary")}
+        wanted: dict[str, set[int]] = {kind: set() for kind in OUTBOX_TYPES}
         for row in rows:
             wanted[row.entity_type].add(row.entity_id)
         dictionary_changed = bool(wanted.pop("dictionary"))
