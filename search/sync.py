@@ -84,13 +84,10 @@ DICTIONARY = ("dictionary", 0)  # the one key of a synonym or stop-word change: 
 
 
 def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
-    """Write outbox rows for ``keys`` (``("institution", 7)`` …, or :data:`DICTIONARY`) on the session's
-    connection, so they commit or roll back with the data, and wake the drain after the commit. The only writer
-    of ``search_outbox`` rows: flushes of indexed records are captured by themselves (:func:`_capture`); call it
-    for changes no flush shows, such as bulk updates and a record whose document shows another's name.
-    Pass the real session (``db.session()``), not the scoped proxy.
-
-    Raises :class:`ValueError` for a type the drain does not know (nothing is written)."""
+    """Write outbox rows for ``keys`` (``("institution", 7)``, :data:`DICTIONARY`) on the session's connection,
+    so they commit or roll back with the data; the drain is woken after the commit. The one writer of outbox
+    rows: flushes capture indexed records by themselves, so call it for what no flush shows (bulk updates, a
+    renamed term in other records' documents). Raises :class:`ValueError` for an unknown type, writing nothing."""
     rows = sorted(set(keys))
     if not rows:
         return

@@ -121,7 +121,7 @@ def _serious_complaints(period: EvaluationPeriod) -> set[int]:
     lo, hi = compute._ts(period.starts_on), compute._ts(period.ends_on) + compute.timedelta(days=1)
     return set(db.session.exec(select(Review.institution_id).where(
         Review.verdict == "very_dissatisfied", col(Review.invalid).is_(False), Review.approval == "approved",
-        Review.created_at >= lo, Review.created_at < hi, col(Review.institution_id).is_not(None))).all())  # type: ignore[arg-type]
+        Review.created_at >= lo, Review.created_at < hi, col(Review.institution_id).is_not(None))).all())
 
 
 def proposals(period: EvaluationPeriod, *, status: str | None = "proposed") -> list[tuple[ScreeningAction, Institution]]:

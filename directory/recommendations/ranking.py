@@ -37,24 +37,24 @@ def rank_institutions(ctx: Context, scores: dict[int, float], offering_scores: d
         selectinload(Institution.region), selectinload(Institution.offerings))).all()  # type: ignore[arg-type]
     insts = {i.id: i for i in rows}
     text_fit = {i: ctx.fit(_institution_text(inst)) for i, inst in insts.items()}
-    relevance = scoring.blend({i: share for i, (share, _m) in text_fit.items()}, scores)  # type: ignore[misc]
-    stats = provider_stats("institution", insts)  # type: ignore[arg-type]
+    relevance = scoring.blend({i: share for i, (share, _m) in text_fit.items()}, scores)
+    stats = provider_stats("institution", insts)
     ranked_by_text = sorted(relevance.items(), key=lambda kv: -kv[1])
     ctx.category = need.category or scoring.infer_category(
-        ctx.terms, need.text, ranked_by_text, {i: inst.categories for i, inst in insts.items()})  # type: ignore[misc]
+        ctx.terms, need.text, ranked_by_text, {i: inst.categories for i, inst in insts.items()})
     recs: list[Recommendation] = []
     for inst_id, inst in insts.items():
         parts = {
-            "relevance": relevance.get(inst_id, 0.0),  # type: ignore[arg-type]
+            "relevance": relevance.get(inst_id, 0.0),
             "category": scoring.category_fit(inst.categories, ctx.category) * (1.0 if need.category else INFERRED),
             "industry": scoring.industry_fit(inst.industries, need.industry),
             "region": scoring.region_fit(inst.region, inst.coverage, need.region),
-            **scoring.common_parts(inst, stats[inst_id], inst.grade),  # type: ignore[index]
+            **scoring.common_parts(inst, stats[inst_id], inst.grade),
         }
         recs.append(Recommendation(
-            type="institution", id=inst_id, name=inst.name, score=scoring.total(parts), parts=parts,  # type: ignore[arg-type]
-            reasons=scoring.reasons(ctx, record=inst, parts=parts, matched=text_fit[inst_id][1],  # type: ignore[index]
-                                    stats=stats[inst_id], grade=inst.grade, badge=inst.badge),  # type: ignore[index]
+            type="institution", id=inst_id, name=inst.name, score=scoring.total(parts), parts=parts,
+            reasons=scoring.reasons(ctx, record=inst, parts=parts, matched=text_fit[inst_id][1],
+                                    stats=stats[inst_id], grade=inst.grade, badge=inst.badge),
             record=inst))
     recs.sort(key=lambda r: (-r.score, r.id))
     top = recs[:limit]
@@ -69,17 +69,17 @@ def _rank_offerings(ctx: Context, scores: dict[int, float], owners: dict[int, Re
                                        .options(selectinload(Offering.category))).all()  # type: ignore[arg-type]
             if o.institution_id in owners and o.institution_id not in excluded]
     fits = {o.id: ctx.fit(f"{o.title} {o.description}") for o in rows}
-    relevance = scoring.blend({i: share for i, (share, _m) in fits.items()}, scores)  # type: ignore[misc]
+    relevance = scoring.blend({i: share for i, (share, _m) in fits.items()}, scores)
     recs = []
     for off in rows:
         owner = owners[off.institution_id]
-        parts = {**owner.parts, "relevance": relevance.get(off.id, 0.0)}  # type: ignore[arg-type]
+        parts = {**owner.parts, "relevance": relevance.get(off.id, 0.0)}
         if off.category is not None:
             parts["category"] = scoring.category_fit([off.category], ctx.category) * (
                 1.0 if ctx.need.category else INFERRED)
         recs.append(Recommendation(
-            type="offering", id=off.id, name=off.title, score=scoring.total(parts), parts=parts,  # type: ignore[arg-type]
-            reasons=scoring.reasons(ctx, record=owner.record, parts=parts, matched=fits[off.id][1],  # type: ignore[index]
+            type="offering", id=off.id, name=off.title, score=scoring.total(parts), parts=parts,
+            reasons=scoring.reasons(ctx, record=owner.record, parts=parts, matched=fits[off.id][1],
                                     stats=stats[off.institution_id], grade=owner.record.grade,
                                     badge=owner.record.badge),
             institution_id=off.institution_id, institution_name=owner.name, record=off))
@@ -101,21 +101,21 @@ def rank_experts(ctx: Context, scores: dict[int, float], limit: int) -> list[Rec
     fits = {i: ctx.fit(" ".join([e.name, e.title, e.organization, e.bio, *e.expertise,
                                  *(c.name for c in e.categories)]))
             for i, e in experts.items()}
-    relevance = scoring.blend({i: share for i, (share, _m) in fits.items()}, scores)  # type: ignore[misc]
-    stats = provider_stats("expert", experts)  # type: ignore[arg-type]
+    relevance = scoring.blend({i: share for i, (share, _m) in fits.items()}, scores)
+    stats = provider_stats("expert", experts)
     recs = []
     for expert_id, expert in experts.items():
         parts = {
-            "relevance": relevance.get(expert_id, 0.0),  # type: ignore[arg-type]
+            "relevance": relevance.get(expert_id, 0.0),
             "category": scoring.category_fit(expert.categories, ctx.category),
             "industry": scoring.industry_fit(expert.industries, need.industry),
             "region": scoring.region_fit(expert.region, [], need.region),
-            **scoring.common_parts(expert, stats[expert_id], None),  # type: ignore[index]
+            **scoring.common_parts(expert, stats[expert_id], None),
         }
         recs.append(Recommendation(
-            type="expert", id=expert_id, name=expert.name, score=scoring.total(parts), parts=parts,  # type: ignore[arg-type]
-            reasons=scoring.reasons(ctx, record=expert, parts=parts, matched=fits[expert_id][1],  # type: ignore[index]
-                                    stats=stats[expert_id]),  # type: ignore[index]
+            type="expert", id=expert_id, name=expert.name, score=scoring.total(parts), parts=parts,
+            reasons=scoring.reasons(ctx, record=expert, parts=parts, matched=fits[expert_id][1],
+                                    stats=stats[expert_id]),
             record=expert))
     recs.sort(key=lambda r: (-r.score, r.id))
     return recs[:limit]

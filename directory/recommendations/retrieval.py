@@ -90,21 +90,21 @@ def database_candidates(terms: list[str], need: Need) -> Candidates:
         for inst_id in db.session.exec(select(Institution.id).where(
                 Institution.status == RecordStatus.ADMITTED,
                 _contains_any([Institution.name, Institution.description], terms)).limit(CANDIDATES * 3)).all():
-            found.scores["institution"][inst_id] = 0.0  # type: ignore[index]
+            found.scores["institution"][inst_id] = 0.0
         for off_id, inst_id in db.session.exec(select(Offering.id, Offering.institution_id).join(Institution).where(
                 Offering.active, Institution.status == RecordStatus.ADMITTED,
                 _contains_any([Offering.title, Offering.description], terms)).limit(CANDIDATES * 3)).all():
-            found.scores["offering"][off_id] = 0.0  # type: ignore[index]
+            found.scores["offering"][off_id] = 0.0
             found.scores["institution"].setdefault(inst_id, 0.0)
         for expert_id in db.session.exec(select(Expert.id).where(
                 Expert.status == RecordStatus.ADMITTED,
                 _contains_any([Expert.name, Expert.bio, Expert.organization], terms)).limit(CANDIDATES * 3)).all():
-            found.scores["expert"][expert_id] = 0.0  # type: ignore[index]
+            found.scores["expert"][expert_id] = 0.0
     if need.category is not None:
         for inst_id in db.session.exec(select(Institution.id).where(
                 Institution.status == RecordStatus.ADMITTED,
                 col(Institution.id).in_(category_members(need.category))).limit(CANDIDATES)).all():
-            found.scores["institution"].setdefault(inst_id, 0.0)  # type: ignore[arg-type]
+            found.scores["institution"].setdefault(inst_id, 0.0)
     return found
 
 
