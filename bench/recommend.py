@@ -64,7 +64,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def in_process(app: Any, rounds: int) -> dict[str, Any]:
     """recommend() vs search(type=all), alternating per need, each call in its own request context."""
-    from directory.recommendations import services
+    from directory.recommendations import retrieval
     from directory.recommendations.services import Need, recommend
     from search.queries import SearchParams
     from search.service import search
@@ -75,7 +75,7 @@ def in_process(app: Any, rounds: int) -> dict[str, Any]:
     assert not missing, f"unknown categories {missing}"
 
     meili_time: list[float] = []
-    original = services._meili_candidates
+    original = retrieval.meili_candidates
 
     def timed_candidates(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -93,7 +93,7 @@ def in_process(app: Any, rounds: int) -> dict[str, Any]:
         with app.test_request_context():
             return search(SearchParams(q=text, type="all"))
 
-    services._meili_candidates = timed_candidates  # type: ignore[assignment]
+    retrieval.meili_candidates = timed_candidates  # type: ignore[assignment]
     try:
         cold_rec, _ = _timed(lambda: ask(*NEEDS[0]))
         cold_search, _ = _timed(lambda: find(NEEDS[0][0]))
@@ -116,7 +116,7 @@ def in_process(app: Any, rounds: int) -> dict[str, Any]:
                                   len(result.experts)))
                     empty_search += not found.hits
     finally:
-        services._meili_candidates = original  # type: ignore[assignment]
+        retrieval.meili_candidates = original  # type: ignore[assignment]
     meili_only = [a - b for a, b in zip(rec_t, rest_t, strict=True)]
     return {"cold_recommend": cold_rec, "cold_search": cold_search, "recommend": summary(rec_t),
             "search": summary(search_t), "meili": summary(meili_only), "rest": summary(rest_t),

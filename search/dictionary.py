@@ -11,25 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert
 from sqlmodel import col, select
 
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotFound
-from directory.core.time import utcnow
 from directory.extensions import db
 from directory.settings import PROJECT_ROOT
-from search.models import SearchOutbox, SearchStopWord, SearchSynonym
+from search.models import SearchStopWord, SearchSynonym
+from search.sync import DICTIONARY, enqueue
 
 DEFAULTS_FILE = PROJECT_ROOT / "seeds" / "search.json"
 MAX_TERM_LENGTH = 40
 
 
 def _queue_settings() -> None:
-    now = utcnow()
-    db.session.execute(insert(SearchOutbox).values(entity_type="dictionary", entity_id=0, created_at=now,
-                                                   available_at=now, attempts=0, last_error=""))
-    db.session.info["search_outbox_written"] = True
+    enqueue(db.session(), [DICTIONARY])
 
 
 def _clean_terms(terms: list[str]) -> list[str]:

@@ -38,10 +38,6 @@ KINDS = ("institution", "offering", "expert")
 MODELS: dict[str, Any] = {"institution": Institution, "offering": Offering, "expert": Expert}
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _category_ids(name: str) -> Any:
     """Ids of the categories a ``category`` filter finds: those named ``name`` and their sub-categories."""
     named = select(Category.id).where(Category.name == name)
@@ -77,9 +73,9 @@ def _institution_filters(filters: dict[str, str]) -> list[Any]:
 def _institution_query(params: SearchParams) -> Any:
     query = select(Institution).where(*_institution_filters(params.filters))
     if params.q:
-        pattern = _like(params.q)
-        query = query.where(or_(col(Institution.name).like(pattern, escape="\\"),
-                                col(Institution.description).like(pattern, escape="\\")))
+        # autoescape: a % or _ the user typed matches itself, not everything
+        query = query.where(or_(col(Institution.name).contains(params.q, autoescape=True),
+                                col(Institution.description).contains(params.q, autoescape=True)))
     return query
 
 
@@ -94,9 +90,8 @@ def _offering_query(params: SearchParams) -> Any:
         query = query.where(or_(col(Offering.category_id).in_(ids),
                                 col(Offering.category_id).is_(None) & first.in_(ids)))
     if params.q:
-        pattern = _like(params.q)
-        query = query.where(or_(col(Offering.title).like(pattern, escape="\\"),
-                                col(Offering.description).like(pattern, escape="\\")))
+        query = query.where(or_(col(Offering.title).contains(params.q, autoescape=True),
+                                col(Offering.description).contains(params.q, autoescape=True)))
     return query
 
 
@@ -104,9 +99,9 @@ def _expert_query(params: SearchParams) -> Any:
     f = params.filters
     query = select(Expert).where(Expert.status == RecordStatus.ADMITTED)
     if params.q:
-        pattern = _like(params.q)
-        query = query.where(or_(col(Expert.name).like(pattern, escape="\\"), col(Expert.bio).like(pattern, escape="\\"),
-                                col(Expert.organization).like(pattern, escape="\\")))
+        query = query.where(or_(col(Expert.name).contains(params.q, autoescape=True),
+                                col(Expert.bio).contains(params.q, autoescape=True),
+                                col(Expert.organization).contains(params.q, autoescape=True)))
     if "category" in f:
         query = query.where(col(Expert.id).in_(select(ExpertCategory.expert_id).where(
             col(ExpertCategory.category_id).in_(_category_ids(f["category"])))))

@@ -184,3 +184,55 @@ def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[l
         "mergeFacets": {"maxValuesPerFacet": 100},
     }
     return queries, federation
+
+
+# -- recommendations and "similar" (directory.recommendations) --------------------------------------------
+
+def term_count_queries(index_uids: dict[str, str], terms: list[str]) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+    """How many records each index holds (the term ``""``) and how many of them match each key term: one
+    body per ``(kind, term)``, with ``limit`` 0 so only the totals come back. They weigh the terms (idf)."""
+    return [((kind, term), {"indexUid": index_uids[kind], "q": term, "limit": 0})
+            for kind in INDEX_TYPES for term in ["", *terms]]
+
+
+def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict[tuple[str, str], int], *,
+                      text: str, category_code: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    """The candidate searches of a need, each with its index's kind. ``counts`` are the totals of
+    :func:`term_count_queries`: a term no record of an index contains is left out of that index's queries.
+
+    Meilisearch's "frequency" strategy returns nothing when a query mixes enough words (a need of five terms
+    found no institution although each term does), so per index: the known terms together, rarest first, with
+    "last" (which drops words from the end, i.e. the commonest); each term alone when there are several; and,
+    for a stated category, its providers whatever words they use. When no key term is in any record, the need
+    as written is searched instead, and Meilisearch drops words.
+    """
+    queries: list[tuple[str, dict[str, Any]]] = []
+    for kind in INDEX_TYPES:
+        known = sorted((t for t in terms if counts.get((kind, t))), key=lambda t: counts[(kind, t)])
+        base = {"indexUid": index_uids[kind], "showRankingScore": True, "attributesToRetrieve": _candidate_fields(kind)}
+        if known:
+            queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": limit}))
+        if len(known) > 1:
+            queries.extend((kind, {**base, "q": t, "limit": limit // 2}) for t in known)
+        if category_code is not None:
+            queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": limit,
+                                   "filter": [f"category_codes = {quote(category_code)}"]}))
+    if terms and not any("filter" not in body for _kind, body in queries):
+        queries.extend((kind, {"indexUid": index_uids[kind], "showRankingScore": True, "limit": limit // 2,
+                               "q": clean_query(text)[:MAX_QUERY_LENGTH], "matchingStrategy": "last",
+                               "attributesToRetrieve": _candidate_fields(kind)})
+                       for kind in INDEX_TYPES)
+    return queries
+
+
+def _candidate_fields(kind: str) -> list[str]:
+    # An offering's hit carries its institution: an institution is as relevant as its best offering.
+    return ["id", "institution_id"] if kind == "offering" else ["id"]
+
+
+def similar_query(index_uid: str, *, q: str, category_codes: list[str], exclude_id: int, limit: int) -> dict[str, Any]:
+    """Records sharing one of ``category_codes`` (any of them; none given: any record) and most like ``q``,
+    the record itself (``exclude_id``) left out."""
+    category_filter = [[f"category_codes = {quote(code)}" for code in category_codes]] if category_codes else []
+    return {"indexUid": index_uid, "q": q[:MAX_QUERY_LENGTH], "matchingStrategy": "last",
+            "filter": [*category_filter, f"id != {int(exclude_id)}"], "limit": limit, "attributesToRetrieve": ["id"]}

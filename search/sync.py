@@ -79,12 +79,21 @@ def _capture(session: Session, _flush_context: Any) -> None:
     enqueue(session, keys)
 
 
+OUTBOX_TYPES = (*INDEX_TYPES, "dictionary")
+DICTIONARY = ("dictionary", 0)  # the one key of a synonym or stop-word change: every index's settings
+
+
 def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
-    """Write outbox rows for ``keys`` (``("institution", 7)`` …) on the session's connection, so they commit
-    or roll back with the data. Flushes are captured by themselves; this is for bulk updates that bypass them."""
+    """Write outbox rows for ``keys`` (``("institution", 7)``, :data:`DICTIONARY`) on the session's connection,
+    so they commit or roll back with the data; the drain is woken after the commit. The one writer of outbox
+    rows: flushes capture indexed records by themselves, so call it for what no flush shows (bulk updates, a
+    renamed term in other records' documents). Raises :class:`ValueError` for an unknown type, writing nothing."""
     rows = sorted(set(keys))
     if not rows:
         return
+    unknown = {kind for kind, _id in rows} - set(OUTBOX_TYPES)
+    if unknown:
+        raise ValueError(f"no index for outbox type(s) {sorted(unknown)}")
     now = utcnow()
     session.connection().execute(
         insert(SearchOutbox),
@@ -217,7 +226,7 @@ def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_ba
         rows = list(db.session.exec(query).all())
         if not rows:
             break
-        wanted: dict[str, set[int]] = {kind: set() for kind in (*INDEX_TYPES, "dictionary")}
+        wanted: dict[str, set[int]] = {kind: set() for kind in OUTBOX_TYPES}
         for row in rows:
             wanted[row.entity_type].add(row.entity_id)
         dictionary_changed = bool(wanted.pop("dictionary"))

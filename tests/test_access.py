@@ -247,10 +247,10 @@ def records(db_session):
 
 
 def _evaluation():
-    from directory.evaluation import services
+    from directory.evaluation import screening, services
 
     services.run(code="2026Q1")
-    action = services.proposals(services.get_period("2026Q1"))[0][0]
+    action = screening.proposals(services.get_period("2026Q1"))[0][0]
     return {"period": "2026Q1", "screening_action": action.id}
 
 

@@ -278,13 +278,11 @@ def pipeline(filters: PipelineFilters, *, page: int = 1, per_page: int | None = 
     elif filters.provider == "expert":
         query = query.where(col(Engagement.expert_id).is_not(None))
     if filters.q:
-        from search.fallback import _like
-
-        pattern = _like(filters.q)
+        q = filters.q  # autoescape: a % or _ typed by staff matches itself, not everything
         query = query.where(or_(
-            col(Engagement.enterprise_id).in_(select(Enterprise.id).where(col(Enterprise.name).like(pattern, escape="\\"))),
-            col(Engagement.institution_id).in_(select(Institution.id).where(col(Institution.name).like(pattern, escape="\\"))),
-            col(Engagement.expert_id).in_(select(Expert.id).where(col(Expert.name).like(pattern, escape="\\")))))
+            col(Engagement.enterprise_id).in_(select(Enterprise.id).where(col(Enterprise.name).contains(q, autoescape=True))),
+            col(Engagement.institution_id).in_(select(Institution.id).where(col(Institution.name).contains(q, autoescape=True))),
+            col(Engagement.expert_id).in_(select(Expert.id).where(col(Expert.name).contains(q, autoescape=True)))))
     if filters.overdue:
         query = query.where(overdue_condition(now or utcnow()))
     return paginate(query.order_by(col(Engagement.id).desc()), page=page, per_page=per_page)

@@ -13,7 +13,7 @@ from directory.accounts import permissions
 from directory.accounts.decorators import staff_required
 from directory.core.db import get_or_404
 from directory.core.http import refusals, run_and_flash
-from directory.evaluation import forms, services
+from directory.evaluation import forms, reports, screening, services
 from directory.evaluation.models import DIMENSIONS, PeriodStatus
 from directory.extensions import db
 from directory.institutions.models import Institution
@@ -37,7 +37,7 @@ def index() -> Any:
             flash(_("The period is open. Run the evaluation when its data is in."), "success")
             return redirect(url_for("evaluation.period_page", code=period.code))
     return render_template("evaluation/index.html", form=form, periods=services.periods(),
-                           labels=services.DIMENSION_LABELS), 422 if form.is_submitted() else 200
+                           labels=reports.DIMENSION_LABELS), 422 if form.is_submitted() else 200
 
 
 @bp.post("/admin/evaluation/<code>/run")
@@ -62,26 +62,26 @@ def period_page(code: str) -> Any:
     if grade not in (None, "A", "B", "C", "D"):
         abort(400)
     return render_template(
-        "evaluation/period.html", period=period, grade=grade, counts=services.grade_counts(period),
-        results=services.results_page(period, grade=grade, page=page_number(request.args)),
-        proposals=services.proposals_page(period, page=page_number(request.args, "proposals_page")),
-        decided=services.proposals(period, status=None),
-        ranking=services.bad_review_ranking(period, minimum=RANKING_MINIMUM, limit=RANKING_SHOWN),
+        "evaluation/period.html", period=period, grade=grade, counts=reports.grade_counts(period),
+        results=reports.results_page(period, grade=grade, page=page_number(request.args)),
+        proposals=reports.proposals_page(period, page=page_number(request.args, "proposals_page")),
+        decided=screening.proposals(period, status=None),
+        ranking=reports.bad_review_ranking(period, minimum=RANKING_MINIMUM, limit=RANKING_SHOWN),
         ranking_limit=RANKING_SHOWN, ranking_minimum=RANKING_MINIMUM,
-        labels=services.DIMENSION_LABELS, kinds=services.KIND_LABELS, reasons=services.REASON_LABELS,
+        labels=reports.DIMENSION_LABELS, kinds=screening.KIND_LABELS, reasons=screening.REASON_LABELS,
         decision_form=forms.DecisionForm())
 
 
 @bp.post("/admin/evaluation/actions/<int:action_id>/<any(confirm, reject):decision>")
 @staff_required
 def decide(action_id: int, decision: str) -> Any:
-    action = services.get_action(action_id)
+    action = screening.get_action(action_id)
     form = forms.DecisionForm()
     if not form.validate_on_submit():
         flash(_("Give the reason; the institution will see it."), "danger")
     else:
-        run_and_flash(lambda: services.decide(user=current_user, action=action, confirm=decision == "confirm",
-                                              reason=form.reason.data or ""), _("Saved."))
+        run_and_flash(lambda: screening.decide(user=current_user, action=action, confirm=decision == "confirm",
+                                               reason=form.reason.data or ""), _("Saved."))
     from directory.evaluation.models import EvaluationPeriod
 
     period = db.session.get(EvaluationPeriod, action.period_id) if action.period_id else None
@@ -102,7 +102,7 @@ def publish(code: str) -> Any:
 @staff_required
 def export(code: str) -> Any:
     period = services.get_period(code)
-    return Response(services.graded_list_xlsx(period),
+    return Response(reports.graded_list_xlsx(period),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="evaluation-{period.code}.xlsx"'})
 
@@ -112,9 +112,9 @@ def public_list(code: str) -> Any:
     period = services.get_period(code)
     if period.status != PeriodStatus.PUBLISHED:
         abort(404)
-    return render_template("evaluation/public.html", period=period, results=services.results(period),
-                           grade_labels=services.GRADE_LABELS,
-                           ranking=services.bad_review_ranking(period, limit=20))
+    return render_template("evaluation/public.html", period=period, results=reports.results(period),
+                           grade_labels=reports.GRADE_LABELS,
+                           ranking=reports.bad_review_ranking(period, limit=20))
 
 
 @bp.get("/my/evaluation")
@@ -138,12 +138,12 @@ def institution_page(institution_id: int) -> Any:
 
 def _institution_page(inst: Institution, withdraw_form: forms.DecisionForm, status: int = 200) -> Any:
     staff = permissions.is_staff(current_user)
-    history = services.my_evaluations(inst.id, published_only=not staff)  # type: ignore[arg-type]
+    history = reports.my_evaluations(inst.id, published_only=not staff)  # type: ignore[arg-type]
     latest = history[-1][0] if history else None
     return render_template("evaluation/institution.html", institution=inst, history=history, latest=latest,
-                           breakdown=services.breakdown(latest) if latest else {},
-                           hints=services.hints(latest) if latest else [], labels=services.DIMENSION_LABELS,
-                           grade_labels=services.GRADE_LABELS, dimensions=DIMENSIONS, staff=staff,
+                           breakdown=reports.breakdown(latest) if latest else {},
+                           hints=reports.hints(latest) if latest else [], labels=reports.DIMENSION_LABELS,
+                           grade_labels=reports.GRADE_LABELS, dimensions=DIMENSIONS, staff=staff,
                            withdraw_form=withdraw_form, published=PeriodStatus.PUBLISHED), status
 
 
@@ -155,7 +155,7 @@ def withdraw_badge(institution_id: int) -> Any:
     form = forms.DecisionForm()
     if form.validate_on_submit():
         with refusals(form, "reason") as refused:
-            services.withdraw_badge(user=current_user, institution=inst, reason=form.reason.data or "")
+            screening.withdraw_badge(user=current_user, institution=inst, reason=form.reason.data or "")
         if not refused:
             flash(_("The badge is withdrawn; the institution has been told."), "success")
             return redirect(url_for("evaluation.institution_page", institution_id=inst.id))

@@ -9,7 +9,7 @@ from sqlmodel import or_, select
 
 from directory.core.errors import InvalidInput
 from directory.extensions import db
-from directory.recommendations.services import MAX_LIMIT, Need
+from directory.recommendations.need import MAX_LIMIT, Need
 from directory.taxonomy.models import Category, Industry, Region
 
 MAX_TEXT = 2000

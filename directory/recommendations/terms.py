@@ -93,6 +93,22 @@ def stop_words() -> set[str]:
     return set(db.session.exec(select(SearchStopWord.word)).all())
 
 
+
+def synonym_map() -> dict[str, set[str]]:
+    """Each term of the staff's synonym groups, with the other terms of its group."""
+    from collections import defaultdict
+
+    from sqlmodel import select
+
+    from directory.extensions import db
+    from search.models import SearchSynonym
+
+    out: dict[str, set[str]] = defaultdict(set)
+    for group in db.session.exec(select(SearchSynonym)).all():
+        for term in group.terms:
+            out[term.lower()].update(t.lower() for t in group.terms)
+    return out
+
 def key_terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` that say what is needed, in order, without repeats, at most :data:`MAX_TERMS`.
 

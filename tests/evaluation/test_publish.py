@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput, NotAllowed
-from directory.evaluation import compute, services
+from directory.evaluation import compute, screening, services
 from directory.evaluation.models import DIMENSIONS, Evaluation, ScreeningAction
 from directory.notifications.models import Notification
 from directory.reviews.models import Review
@@ -42,7 +42,7 @@ def _public(client, inst):
     page = client.get(f"/institutions/{inst.id}").get_data(as_text=True)
     body = client.get(f"/api/v1/institutions/{inst.id}").get_json()
     document = institution_document(inst)
-    return {"page_grade": "A级" in page, "page_badge": services.MODEL_BADGE in page,
+    return {"page_grade": "A级" in page, "page_badge": screening.MODEL_BADGE in page,
             "api_grade": body["grade"], "api_badge": body["badge"], "api_evaluation": body.get("evaluation"),
             "doc_grade": document["grade"], "doc_badge": document["badge"],
             "doc_score": document["evaluation_score"], "doc_rank": document["quality_rank"]}
@@ -63,8 +63,8 @@ def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth
     page = client.get("/admin/evaluation/2026Q1").get_data(as_text=True)
     assert 'id="not-published"' in page and 'id="publish-evaluation"' in page
     auth.logout()
-    commend = next(a for a, i in services.proposals(period) if i.id == good.id and a.kind == "commend")
-    services.decide(user=staff, action=commend, confirm=True, reason="综合得分第一")
+    commend = next(a for a, i in screening.proposals(period) if i.id == good.id and a.kind == "commend")
+    screening.decide(user=staff, action=commend, confirm=True, reason="综合得分第一")
     # computed and decided, not published: page, API, search document, badge and ranking are as before
     assert _public(client, good) == before
     assert _outbox(db_session, good) == outbox
@@ -78,10 +78,10 @@ def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth
     evaluation = db_session.exec(select(Evaluation).where(Evaluation.period_id == period.id,
                                                           Evaluation.institution_id == good.id)).one()
     assert after["page_grade"] and after["page_badge"]
-    assert (after["api_grade"], after["api_badge"]) == ("A", services.MODEL_BADGE)
+    assert (after["api_grade"], after["api_badge"]) == ("A", screening.MODEL_BADGE)
     assert after["api_evaluation"] == {"period": "2026Q1", "composite": evaluation.composite, "grade": "A",
                                        "dimensions": {d: getattr(evaluation, d) for d in DIMENSIONS}}
-    assert (after["doc_grade"], after["doc_badge"], after["doc_score"]) == ("A", services.MODEL_BADGE,
+    assert (after["doc_grade"], after["doc_badge"], after["doc_score"]) == ("A", screening.MODEL_BADGE,
                                                                             evaluation.composite)
     assert after["doc_rank"] > before["doc_rank"]  # the ranking boost
     assert _outbox(db_session, good) > outbox  # the index follows through the outbox
@@ -197,7 +197,7 @@ def test_rerunning_a_period_on_the_same_records_gives_the_same_numbers(db_sessio
 @pytest.fixture
 def commended(db_session):
     inst = factories.institution(name="营口示范撤销测试有限公司")
-    inst.badge = services.MODEL_BADGE
+    inst.badge = screening.MODEL_BADGE
     db_session.add(inst)
     db_session.flush()
     return inst
@@ -212,12 +212,12 @@ def test_staff_withdraw_the_badge_with_a_reason(client, auth, db_session, commen
     response = client.post(url, data={"reason": " "})
     assert response.status_code == 422 and "请填写理由，机构将看到该理由。" in response.get_data(as_text=True)
     db_session.expire_all()
-    assert commended.badge == services.MODEL_BADGE  # nothing changed
+    assert commended.badge == screening.MODEL_BADGE  # nothing changed
     outbox = _outbox(db_session, commended)
     assert client.post(url, data={"reason": "经核查存在违规收费"}).status_code == 302
     db_session.expire_all()
     assert commended.badge is None
-    assert services.MODEL_BADGE not in client.get(f"/institutions/{commended.id}").get_data(as_text=True)
+    assert screening.MODEL_BADGE not in client.get(f"/institutions/{commended.id}").get_data(as_text=True)
     assert institution_document(commended)["badge"] is None
     assert _outbox(db_session, commended) > outbox  # captured by the outbox writer
     action = db_session.exec(select(ScreeningAction).where(ScreeningAction.institution_id == commended.id)).one()
@@ -230,9 +230,9 @@ def test_staff_withdraw_the_badge_with_a_reason(client, auth, db_session, commen
                                                       Notification.kind == "screening.withdraw")).one()
     assert told.body == "经核查存在违规收费"
     with pytest.raises(InvalidInput):
-        services.withdraw_badge(user=staff, institution=commended, reason="再次撤销")  # no badge left
+        screening.withdraw_badge(user=staff, institution=commended, reason="再次撤销")  # no badge left
     with pytest.raises(NotAllowed):
-        services.withdraw_badge(user=owner, institution=commended, reason="x")
+        screening.withdraw_badge(user=owner, institution=commended, reason="x")
 
 
 def test_a_model_institution_graded_d_is_proposed_for_withdrawal(db_session, commended):
@@ -240,10 +240,10 @@ def test_a_model_institution_graded_d_is_proposed_for_withdrawal(db_session, com
     services.open_period(code="2026Q1", thresholds={"A": 99, "B": 98, "C": 97})  # everyone gets D
     services.run(code="2026Q1")
     period = services.get_period("2026Q1")
-    withdraw = next(a for a, i in services.proposals(period) if i.id == commended.id and a.kind == "withdraw")
+    withdraw = next(a for a, i in screening.proposals(period) if i.id == commended.id and a.kind == "withdraw")
     assert withdraw.reason == "badge_grade"
-    services.decide(user=staff, action=withdraw, confirm=True, reason="本期考核不合格")
-    assert commended.badge == services.MODEL_BADGE  # takes effect with the published period
+    screening.decide(user=staff, action=withdraw, confirm=True, reason="本期考核不合格")
+    assert commended.badge == screening.MODEL_BADGE  # takes effect with the published period
     services.publish(user=staff, period=period)
     assert commended.badge is None
 
@@ -254,9 +254,9 @@ def test_a_badge_already_withdrawn_by_staff_is_not_withdrawn_again_on_publishing
     services.open_period(code="2026Q1", thresholds={"A": 99, "B": 98, "C": 97})
     services.run(code="2026Q1")
     period = services.get_period("2026Q1")
-    withdraw = next(a for a, i in services.proposals(period) if i.id == commended.id and a.kind == "withdraw")
-    services.decide(user=staff, action=withdraw, confirm=True, reason="本期考核不合格")
-    services.withdraw_badge(user=staff, institution=commended, reason="违规收费，立即撤销")
+    withdraw = next(a for a, i in screening.proposals(period) if i.id == commended.id and a.kind == "withdraw")
+    screening.decide(user=staff, action=withdraw, confirm=True, reason="本期考核不合格")
+    screening.withdraw_badge(user=staff, institution=commended, reason="违规收费，立即撤销")
     report = services.publish(user=staff, period=period)
     assert commended.badge is None and report.badges == 0
     told = db_session.exec(select(Notification).where(Notification.user_id == owner.id,

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from directory.core.errors import InvalidInput, NotAllowed
-from directory.evaluation import compute, services
+from directory.evaluation import compute, reports, screening, services
 from directory.evaluation.models import DIMENSIONS, Evaluation, ScreeningAction
 from directory.notifications.models import Notification
 from directory.reviews.models import Review
@@ -91,7 +91,7 @@ def test_the_breakdown_adds_up_to_the_raw_value(db_session, trio):
     services.run(code="2026Q1")
     for inst in trio:
         evaluation = _evaluation(db_session, services.get_period("2026Q1"), inst)
-        lines = services.breakdown(evaluation)
+        lines = reports.breakdown(evaluation)
         for dim in DIMENSIONS:
             assert sum(line.points for line in lines[dim]) / 100 == pytest.approx(evaluation.inputs["raw"][dim],
                                                                                   abs=0.0001), dim
@@ -122,14 +122,14 @@ def test_proposals_and_decisions(db_session, trio):
     services.open_period(code="2026Q1", thresholds={"A": 70, "B": 65, "C": 60})
     services.run(code="2026Q1")
     period = services.get_period("2026Q1")
-    kinds = {(a.institution_id, a.kind, a.reason) for a, _i in services.proposals(period)}
+    kinds = {(a.institution_id, a.kind, a.reason) for a, _i in screening.proposals(period)}
     assert (idle.id, "warn", "inactive") in kinds or (idle.id, "warn", "grade_d") in kinds
-    commend = next(a for a, i in services.proposals(period) if i.id == good.id and a.kind == "commend")
+    commend = next(a for a, i in screening.proposals(period) if i.id == good.id and a.kind == "commend")
     with pytest.raises(InvalidInput):
-        services.decide(user=staff, action=commend, confirm=True, reason=" ")
+        screening.decide(user=staff, action=commend, confirm=True, reason=" ")
     with pytest.raises(NotAllowed):
-        services.decide(user=owner, action=commend, confirm=True, reason="x")
-    services.decide(user=staff, action=commend, confirm=True, reason="综合得分第一")
+        screening.decide(user=owner, action=commend, confirm=True, reason="x")
+    screening.decide(user=staff, action=commend, confirm=True, reason="综合得分第一")
     # confirmed, but the badge (and its ranking boost) waits for the period to be published
     assert good.badge is None
     assert not db_session.exec(select(Notification).where(Notification.user_id == owner.id,
@@ -141,7 +141,7 @@ def test_proposals_and_decisions(db_session, trio):
     assert ("commend", "confirmed") in statuses and ("commend", "proposed") not in statuses
     outbox = db_session.exec(select(func.count()).select_from(SearchOutbox)).one()
     services.publish(user=staff, period=period)
-    assert good.badge == services.MODEL_BADGE
+    assert good.badge == screening.MODEL_BADGE
     assert db_session.exec(select(func.count()).select_from(SearchOutbox)).one() > outbox  # the index follows
     assert db_session.exec(select(Notification).where(Notification.user_id == owner.id,
                                                       Notification.kind == "screening.commend")).first()
@@ -155,12 +155,12 @@ def test_two_consecutive_d_propose_suspension_and_confirming_suspends(db_session
         services.run(code=code)
     period = services.get_period("2026Q2")
     # an unpublished grade is no one's record yet: it does not count towards a suspension
-    assert not [a for a, i in services.proposals(period) if i.id == idle.id and a.kind == "suspend"]
+    assert not [a for a, i in screening.proposals(period) if i.id == idle.id and a.kind == "suspend"]
     services.publish(user=staff, period=services.get_period("2026Q1"))
     services.run(code="2026Q2")
-    suspend = next(a for a, i in services.proposals(period) if i.id == idle.id and a.kind == "suspend")
+    suspend = next(a for a, i in screening.proposals(period) if i.id == idle.id and a.kind == "suspend")
     assert suspend.reason == "two_d"
-    services.decide(user=staff, action=suspend, confirm=True, reason="连续两期不合格")
+    screening.decide(user=staff, action=suspend, confirm=True, reason="连续两期不合格")
     assert idle.status == "suspended"
 
 
@@ -170,11 +170,11 @@ def test_a_verified_serious_complaint_proposes_suspension_whether_or_not_followe
     e = factories.engagement(institution_obj=inst, status="completed", requested_at=Q1)
     review = _review(e, verdict="very_dissatisfied", score=1, followup_status=followup)
     services.run(code="2026Q1")
-    reasons = {(a.kind, a.reason) for a, i in services.proposals(services.get_period("2026Q1")) if i.id == inst.id}
+    reasons = {(a.kind, a.reason) for a, i in screening.proposals(services.get_period("2026Q1")) if i.id == inst.id}
     assert ("suspend", "serious_complaint") in reasons  # staff decide
     review.invalid = True  # a review staff found invalid is no complaint
     services.run(code="2026Q1")
-    reasons = {(a.kind, a.reason) for a, i in services.proposals(services.get_period("2026Q1")) if i.id == inst.id}
+    reasons = {(a.kind, a.reason) for a, i in screening.proposals(services.get_period("2026Q1")) if i.id == inst.id}
     assert ("suspend", "serious_complaint") not in reasons
 
 
@@ -218,7 +218,7 @@ def test_the_command(runner, db_session, trio):
 def test_bad_review_ranking_puts_the_highest_share_first(db_session, trio):
     good, slow, idle = trio
     services.run(code="2026Q1")
-    ranking = services.bad_review_ranking(services.get_period("2026Q1"))
+    ranking = reports.bad_review_ranking(services.get_period("2026Q1"))
     names = [inst.id for inst, *_rest in ranking]
     assert names.index(slow.id) < names.index(good.id) and idle.id not in names  # idle has no reviews
     inst, n, bad, share = ranking[names.index(slow.id)]

@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import select
 
 from directory.extensions import db
-from directory.recommendations.services import Need, recommend
+from directory.recommendations.need import Need
+from directory.recommendations.services import recommend
 from directory.taxonomy.models import Category, Industry, Region
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))

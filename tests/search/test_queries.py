@@ -5,10 +5,13 @@ from search.queries import (
     InvalidSearch,
     SearchParams,
     build_filter,
+    candidate_queries,
     federated_query,
     parse_params,
     quote,
+    similar_query,
     single_index_query,
+    term_count_queries,
 )
 
 UIDS = {"institution": "p_institutions", "offering": "p_offerings", "expert": "p_experts"}
@@ -112,3 +115,53 @@ def test_keywords_stay_a_single_index_query():
 def test_traditional_script_is_converted():
     body = single_index_query("institution", "x", SearchParams(q="知識產權", type="institution"))
     assert body["q"] == "知识产权" and body["matchingStrategy"] == "last"
+
+
+# -- recommendations and "similar" ---------------------------------------------------------------------
+
+def test_term_counts_ask_every_index_for_totals_only():
+    queries = term_count_queries(UIDS, ["镁砂", "专利"])
+    assert [key for key, _body in queries] == [(k, t) for k in ("institution", "offering", "expert")
+                                               for t in ("", "镁砂", "专利")]
+    assert queries[1][1] == {"indexUid": "p_institutions", "q": "镁砂", "limit": 0}
+
+
+def test_candidates_are_searched_with_the_known_terms_rarest_first_and_each_alone():
+    counts = {("institution", "专利"): 10, ("institution", "镁砂"): 3, ("offering", "专利"): 5}
+    queries = candidate_queries(UIDS, ["专利", "镁砂", "没有的词"], counts, text="镁砂专利", category_code=None,
+                                limit=60)
+    assert [(kind, body["q"], body["limit"]) for kind, body in queries] == [
+        ("institution", "镁砂 专利", 60), ("institution", "镁砂", 30), ("institution", "专利", 30),
+        ("offering", "专利", 60)]  # one known term: no query of it alone; experts know none
+    kind, body = queries[0]
+    assert body == {"indexUid": "p_institutions", "showRankingScore": True, "attributesToRetrieve": ["id"],
+                    "q": "镁砂 专利", "matchingStrategy": "last", "limit": 60}
+    assert queries[3][1]["attributesToRetrieve"] == ["id", "institution_id"]  # offerings lead to institutions
+    assert "matchingStrategy" not in queries[1][1]
+
+
+def test_a_stated_category_fetches_its_providers_in_every_index_with_the_code_quoted():
+    counts = {("institution", "专利"): 10}
+    queries = candidate_queries(UIDS, ["专利"], counts, text="专利", category_code='ip" OR id > 0', limit=60)
+    filtered = [(kind, body) for kind, body in queries if "filter" in body]
+    assert [kind for kind, _body in filtered] == ["institution", "offering", "expert"]
+    assert filtered[0][1]["q"] == "专利" and filtered[1][1]["q"] == ""  # offerings know no term: the category alone
+    assert filtered[0][1]["filter"] == ['category_codes = "ip\\" OR id > 0"']
+
+
+def test_a_need_whose_terms_no_record_holds_is_searched_as_written():
+    queries = candidate_queries(UIDS, ["没有的词"], {}, text="想找個没有的词", category_code="ip", limit=60)
+    unfiltered = [(kind, body) for kind, body in queries if "filter" not in body]
+    assert [kind for kind, _body in unfiltered] == ["institution", "offering", "expert"]
+    assert all(body["q"] == "想找个没有的词" and body["matchingStrategy"] == "last" and body["limit"] == 30
+               for _kind, body in unfiltered)
+    assert candidate_queries(UIDS, [], {}, text="的", category_code=None, limit=60) == []
+
+
+def test_similar_records_share_any_of_the_categories_and_leave_the_record_out():
+    body = similar_query("p_experts", q="专" * 300, category_codes=["patent", 'trade"mark'], exclude_id=7,
+                         limit=4)
+    assert body == {"indexUid": "p_experts", "q": "专" * 200, "matchingStrategy": "last",
+                    "filter": [['category_codes = "patent"', 'category_codes = "trade\\"mark"'], "id != 7"],
+                    "limit": 4, "attributesToRetrieve": ["id"]}
+    assert similar_query("p_experts", q="", category_codes=[], exclude_id=7, limit=4)["filter"] == ["id != 7"]

@@ -10,7 +10,7 @@ from search.client import SearchBackend
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import SyncWorker, drain, ensure_indexes, outbox_status, reindex
+from search.sync import DICTIONARY, SyncWorker, drain, enqueue, ensure_indexes, outbox_status, reindex
 from tests import factories
 
 
@@ -37,6 +37,16 @@ def test_outbox_rows_are_written_in_the_same_transaction(db_session):
     nested.rollback()
     assert pending(db_session) == 0
 
+
+
+def test_enqueue_writes_each_key_once_and_refuses_an_unknown_type(db_session):
+    enqueue(db_session, [("institution", 7), ("institution", 7), DICTIONARY])
+    rows = db_session.exec(select(SearchOutbox.entity_type, SearchOutbox.entity_id)
+                           .order_by(SearchOutbox.entity_type)).all()
+    assert [tuple(r) for r in rows] == [("dictionary", 0), ("institution", 7)]
+    with pytest.raises(ValueError, match="user"):
+        enqueue(db_session, [("user", 1)])
+    assert pending(db_session) == 2
 
 def test_drain_pushes_published_records_and_skips_unpublished(db_session, search_backend):
     inst = factories.institution(name="营口菱镁检测中心", description="菱镁矿及镁砂理化检验", offerings=("镁砂化学成分检测",))

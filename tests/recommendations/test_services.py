@@ -1,22 +1,14 @@
-"""Recommendations against the real Meilisearch: key terms, ranking with reasons, the newcomer slot, the
-database fallback, and the API contract."""
+"""recommend() against the real Meilisearch: ranking with reasons, the newcomer slot, the database fallback,
+the API contract and a need's page."""
 
 import pytest
 
-from directory.recommendations.services import Need, recommend
-from directory.recommendations.terms import key_terms
+from directory.recommendations.need import Need
+from directory.recommendations.services import recommend
 from directory.taxonomy.services import Vocabulary
 from search.client import SearchBackend
 from search.sync import drain
 from tests import factories
-
-
-def test_key_terms_drop_the_phrasing_of_a_need():
-    terms = key_terms("我们是一家镁砂生产企业，想申请发明专利保护新工艺，需要找专利代理机构")
-    assert "镁砂" in terms and "发明专利" in terms
-    assert not {"我们", "需要", "找", "企业", "机构"} & set(terms)
-    assert key_terms("想找個做知識產權的") == ["知识产权"]  # traditional script
-    assert key_terms("ISO14001认证") == ["ISO14001", "认证"]
 
 
 @pytest.fixture
@@ -95,23 +87,3 @@ def test_posting_a_need_shows_its_recommendations(client, auth, db_session, dire
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "营口镁城专利代理有限公司" in page and 'id="rec-institutions"' in page
-
-
-def test_similar_institutions_share_a_category_and_the_title_stays_clean(app, client, db_session, search_backend):
-    from directory.recommendations.services import similar_institutions
-
-    one = factories.institution(name="营口甲专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
-    two = factories.institution(name="营口乙专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
-    other = factories.institution(name="营口丙会计师事务所", categories=("代理记账",), offerings=("代理记账",))
-    drain(search=search_backend)
-    assert [i.id for i in similar_institutions(one)] == [two.id]
-    page = client.get(f"/institutions/{one.id}").get_data(as_text=True)
-    title = page[page.index("<title>"):page.index("</title>")]
-    assert "营口乙专利代理有限公司" not in title and 'id="similar"' in page
-    app.extensions["search"], saved = SearchBackend(app.config["SETTINGS"].__class__(
-        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"})), app.extensions["search"]
-    try:
-        fallback = similar_institutions(one)
-    finally:
-        app.extensions["search"] = saved
-    assert two.id in [i.id for i in fallback] and other.id not in [i.id for i in fallback]

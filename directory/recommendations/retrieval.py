@@ -1,0 +1,135 @@
+"""Candidate retrieval: who may be recommended for a need, and the facts about them scoring needs.
+
+Meilisearch is asked for the need's key terms (:mod:`.terms`), not the raw sentence, in every index at once
+(the request bodies are built in :mod:`search.queries`); when the need names a category, the providers of
+that category are fetched as well, so a good provider whose profile uses other words still competes.
+Without Meilisearch the database finds candidates by substring (the result is then ``degraded``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, or_, select
+
+from directory.core.time import utcnow
+from directory.engagements.models import Engagement, EngagementStatus
+from directory.experts.models import Expert
+from directory.extensions import db
+from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
+from directory.recommendations.need import Need
+from directory.recommendations.scoring import ProviderStats
+from directory.taxonomy.models import Category
+from search.client import backend
+from search.queries import candidate_queries, term_count_queries
+from search.settings import INDEX_TYPES
+
+CANDIDATES = 60
+OPEN_STATUSES = (EngagementStatus.REQUESTED, EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS)
+
+
+@dataclass
+class Candidates:
+    """Who may be recommended, with Meilisearch's ranking score, and how telling each key term is."""
+
+    scores: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    idf: dict[str, float] = field(default_factory=dict)
+
+
+def meili_candidates(terms: list[str], need: Need) -> Candidates:
+    """Candidates from every index, searched term by term (:func:`search.queries.candidate_queries`). How many
+    records each term matches gives its weight (idf) for :func:`.scoring.term_share`.
+
+    Raises SearchUnavailable / SearchErrors when Meilisearch can't answer."""
+    search_backend = backend()
+    client = search_backend.search_client()
+    uids = search_backend.index_uids()
+    found = Candidates()
+    counts: dict[tuple[str, str], int] = {}
+    if terms:
+        probes = term_count_queries(uids, terms)
+        results = client.multi_search([body for _key, body in probes])["results"]
+        for (key, _body), result in zip(probes, results, strict=True):
+            counts[key] = int(result.get("estimatedTotalHits", result.get("totalHits", 0)))
+        total = sum(counts[(k, "")] for k in INDEX_TYPES) or 1
+        for term in terms:
+            matches = sum(counts[(k, term)] for k in INDEX_TYPES)
+            if matches:
+                found.idf[term] = math.log(1 + total / matches)
+    queries = candidate_queries(uids, terms, counts, text=need.text, limit=CANDIDATES,
+                                category_code=need.category.code if need.category is not None else None)
+    if not queries:
+        return found
+    results = client.multi_search([body for _kind, body in queries])["results"]
+    for (kind, _body), result in zip(queries, results, strict=True):
+        for hit in result["hits"]:
+            score = float(hit.get("_rankingScore") or 0.0)
+            found.scores[kind][hit["id"]] = max(score, found.scores[kind].get(hit["id"], 0.0))
+            if kind == "offering" and hit.get("institution_id"):
+                # An institution is as relevant as its best offering.
+                inst = hit["institution_id"]
+                found.scores["institution"][inst] = max(score, found.scores["institution"].get(inst, 0.0))
+    return found
+
+
+def _contains_any(columns: Iterable[Any], terms: list[str]) -> Any:
+    # autoescape: a % or _ in a need matches itself, not everything
+    return or_(*(c.contains(t, autoescape=True) for c in columns for t in terms))
+
+
+def database_candidates(terms: list[str], need: Need) -> Candidates:
+    """Substring matching while Meilisearch is away; every term weighs the same."""
+    found = Candidates(idf=dict.fromkeys(terms, 1.0))
+    if terms:
+        for inst_id in db.session.exec(select(Institution.id).where(
+                Institution.status == RecordStatus.ADMITTED,
+                _contains_any([Institution.name, Institution.description], terms)).limit(CANDIDATES * 3)).all():
+            found.scores["institution"][inst_id] = 0.0
+        for off_id, inst_id in db.session.exec(select(Offering.id, Offering.institution_id).join(Institution).where(
+                Offering.active, Institution.status == RecordStatus.ADMITTED,
+                _contains_any([Offering.title, Offering.description], terms)).limit(CANDIDATES * 3)).all():
+            found.scores["offering"][off_id] = 0.0
+            found.scores["institution"].setdefault(inst_id, 0.0)
+        for expert_id in db.session.exec(select(Expert.id).where(
+                Expert.status == RecordStatus.ADMITTED,
+                _contains_any([Expert.name, Expert.bio, Expert.organization], terms)).limit(CANDIDATES * 3)).all():
+            found.scores["expert"][expert_id] = 0.0
+    if need.category is not None:
+        for inst_id in db.session.exec(select(Institution.id).where(
+                Institution.status == RecordStatus.ADMITTED,
+                col(Institution.id).in_(category_members(need.category))).limit(CANDIDATES)).all():
+            found.scores["institution"].setdefault(inst_id, 0.0)
+    return found
+
+
+def category_members(category: Category) -> Any:
+    """The ids of the institutions offering ``category`` or one of its sub-categories (a subquery)."""
+    ids = [category.id, *[c.id for c in category.children]]
+    return select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))
+
+
+def provider_stats(kind: str, ids: Iterable[int], *, now: Any = None) -> dict[int, ProviderStats]:
+    """Mean first-response time over the last year and the number of open requests, per provider."""
+    ids = list(ids)
+    stats: dict[int, ProviderStats] = {i: ProviderStats() for i in ids}
+    if not ids:
+        return stats
+    key = col(Engagement.institution_id) if kind == "institution" else col(Engagement.expert_id)
+    since = (now or utcnow()) - timedelta(days=365)
+    sums: dict[int, list[float]] = defaultdict(list)
+    rows = db.session.exec(select(key, Engagement.requested_at, Engagement.responded_at).where(
+        key.in_(ids), col(Engagement.responded_at).is_not(None), Engagement.requested_at >= since)).all()
+    for provider_id, requested, responded in rows:
+        sums[provider_id].append((responded - requested).total_seconds() / 3600)
+    for provider_id, hours in sums.items():
+        stats[provider_id].response_hours = sum(hours) / len(hours)
+    for provider_id, count in db.session.exec(select(key, func.count()).where(
+            key.in_(ids), col(Engagement.status).in_(OPEN_STATUSES)).group_by(key)).all():
+        stats[provider_id].open_requests = int(count)
+    return stats

@@ -1,0 +1,224 @@
+"""How a candidate is scored: pure functions of the records and facts already loaded (no database, no search).
+
+A score is 0–100; the weights below sum to 1:
+
+============  =======  =============================================================================
+part          weight   value in [0, 1]
+============  =======  =============================================================================
+relevance     0.40     the idf-weighted share of the need's key terms the record contains, over the best
+                       candidate's share (0.85), plus Meilisearch's ranking score, relative (0.15)
+category      0.15     1 if it offers the need's category, 0.6 a sibling of it (same parent), else 0;
+                       without a stated category, half that for the category the need names or its
+                       best hits share (a guess must not outweigh the need's own words)
+industry      0.10     1 if it serves the need's industry, else 0 (0.5 for all when the need has none)
+region        0.05     1 same district, 0.8 district in its coverage, 0.6 city/province-wide, else 0.2
+rating        0.12     (damped rating − 1) / 4; no reviews yet counts as the prior 3.5 (not buried)
+grade         0.08     A 1, B 0.8, C 0.5, D 0.1; not evaluated 0.5
+speed         0.05     1 / (1 + mean first-response hours / 48) over the last year; unknown 0.5
+load          0.05     1 / (1 + open requests / 5): a provider drowning in work is nudged down
+============  =======  =============================================================================
+
+One slot is kept for a newcomer: when no institution admitted in the last year without reviews made the
+list, the most relevant one replaces the last entry (``new``), so the rating prior alone does not decide
+who gets a first client.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+
+from directory.recommendations.need import Need, Recommendation
+from directory.taxonomy.models import Category, Industry, Region
+from search.analysis import to_simplified
+
+WEIGHTS = {"relevance": 0.40, "category": 0.15, "industry": 0.10, "region": 0.05, "rating": 0.12,
+           "grade": 0.08, "speed": 0.05, "load": 0.05}
+RATING_PRIOR = 3.5
+GRADE_VALUE = {"A": 1.0, "B": 0.8, "C": 0.5, "D": 0.1}
+SPEED_HALF_HOURS = 48
+LOAD_HALF = 5
+NEW_WITHIN = timedelta(days=365)
+INFERRED = 0.5  # a category guessed from the text counts half as much as one the enterprise chose
+
+
+@dataclass
+class ProviderStats:
+    """What a provider's requests tell (read by :func:`.retrieval.provider_stats`)."""
+
+    response_hours: float | None = None
+    open_requests: int = 0
+
+
+@dataclass
+class Context:
+    """One need being scored: its key terms, their weights (idf), the staff's synonyms, and the category the
+    ranking uses (the stated one, or the one guessed once the institutions are ranked by text)."""
+
+    need: Need
+    terms: list[str]
+    idf: dict[str, float]
+    synonyms: dict[str, set[str]]
+    category: Category | None = None
+
+    def fit(self, text: str) -> tuple[float, list[str]]:
+        """The record's term share and the key terms it matched."""
+        matched = matched_terms(self.terms, text, self.synonyms)
+        return term_share(matched, self.idf), matched
+
+
+# -- relevance -------------------------------------------------------------------------------------------
+
+def matched_terms(terms: list[str], text: str, synonyms: dict[str, set[str]]) -> list[str]:
+    """The key terms (or one of their synonyms) found in ``text`` as substrings: parts of words count."""
+    blob = to_simplified(text).lower()
+    return [t for t in terms if any(v in blob for v in (synonyms.get(t.lower()) or {t.lower()}) | {t.lower()})]
+
+
+def term_share(matched: list[str], idf: dict[str, float]) -> float:
+    """The idf-weighted share of the key terms a record contains."""
+    total = sum(idf.values())
+    return sum(idf.get(t, 0.0) for t in matched) / total if total else 0.0
+
+
+def blend(shares: dict[int, float], engine: dict[int, float]) -> dict[int, float]:
+    """Relevance in [0, 1]: the term share relative to the best candidate's, with Meilisearch's own score
+    (relative too) breaking ties. A candidate matching no key term gets at most the tie-breaker's 0.15, even
+    when it is the best there is."""
+    best = max(shares.values(), default=0.0)
+    top = max(engine.values(), default=0.0)
+    return {i: 0.85 * (share / best if best > 0 else 0.0) + 0.15 * (engine.get(i, 0.0) / top if top > 0 else 0.0)
+            for i, share in shares.items()}
+
+
+# -- fit with the need -----------------------------------------------------------------------------------
+
+def category_fit(categories: list[Category], wanted: Category | None) -> float:
+    """1 for the wanted category (or a record's sub-category of it), 0.6 for a sibling, else 0."""
+    if wanted is None:
+        return 0.0
+    ids = {c.id for c in categories} | {c.parent_id for c in categories if c.parent_id}
+    if wanted.id in ids:
+        return 1.0
+    if wanted.parent_id and wanted.parent_id in ids:
+        return 0.6
+    return 0.0
+
+
+def industry_fit(industries: list[Industry], wanted: Industry | None) -> float:
+    """1 when the record serves the wanted industry, else 0; 0.5 for all when the need names none."""
+    if wanted is None:
+        return 0.5
+    return float(any(i.id == wanted.id for i in industries))
+
+
+def region_fit(region: Region | None, coverage: list[Region], wanted: Region | None) -> float:
+    """Same district 1, a district it covers 0.8, city/province-wide coverage 0.6, else 0.2."""
+    if wanted is None:
+        return 0.5
+    if region is not None and region.id == wanted.id:
+        return 1.0
+    if any(r.id == wanted.id for r in coverage):
+        return 0.8
+    if any(r.kind == "coverage" for r in coverage):
+        return 0.6
+    return 0.2
+
+
+def infer_category(terms: list[str], text: str, ranked: list[tuple[int, float]],
+                   categories_of: dict[int, list[Category]]) -> Category | None:
+    """The category a need names (知识产权, 专利代理…), or else the one its three best text matches share."""
+    named = [c for cats in categories_of.values() for c in cats]
+    for cat in sorted({c.id: c for c in named}.values(), key=lambda c: -len(c.name)):
+        if cat.name in text or cat.name in terms:
+            return cat
+    votes: dict[int, int] = defaultdict(int)
+    by_id: dict[int, Category] = {}
+    for inst_id, _score in ranked[:3]:
+        for c in categories_of.get(inst_id, []):
+            top = c.top
+            votes[top.id] += 1  # type: ignore[index]
+            by_id[top.id] = top  # type: ignore[index]
+    if votes:
+        best, count = max(votes.items(), key=lambda kv: kv[1])
+        if count >= 2:
+            return by_id[best]
+    return None
+
+
+# -- standing --------------------------------------------------------------------------------------------
+
+def damped_or_prior(value: float | None, count: int) -> float:
+    """The stored rating is already damped (see reviews.services.rating_of); no reviews means the prior."""
+    return value if value is not None and count > 0 else RATING_PRIOR
+
+
+def common_parts(record: Any, stats: ProviderStats, grade: str | None) -> dict[str, float]:
+    """The parts every provider has: rating, grade, speed and load."""
+    hours = stats.response_hours
+    return {
+        "rating": (damped_or_prior(record.rating_value, record.rating_count) - 1) / 4,
+        "grade": GRADE_VALUE.get(grade or "", 0.5),
+        "speed": 0.5 if hours is None else 1 / (1 + hours / SPEED_HALF_HOURS),
+        "load": 1 / (1 + stats.open_requests / LOAD_HALF),
+    }
+
+
+def total(parts: dict[str, float]) -> float:
+    """The score, 0–100, one decimal."""
+    return round(100 * sum(WEIGHTS[k] * v for k, v in parts.items()), 1)
+
+
+def reasons(ctx: Context, *, record: Any, parts: dict[str, float], matched: list[str], stats: ProviderStats,
+            grade: str | None = None, badge: str | None = None) -> list[str]:
+    """The reasons a record ranks where it does, in the user's language, strongest first."""
+    need = ctx.need
+    out: list[str] = []
+    if matched:
+        out.append(_("Matches your need: %(terms)s", terms="、".join(matched[:4])))
+    if ctx.category is not None and parts["category"] >= (1.0 if need.category else INFERRED):
+        out.append(_("Specialises in %(category)s", category=ctx.category.label))
+    if need.industry is not None and parts["industry"] >= 1:
+        out.append(_("Experienced in the %(industry)s industry", industry=need.industry.label))
+    if need.region is not None and parts["region"] >= 1:
+        out.append(_("Located in %(region)s", region=need.region.label))
+    elif need.region is not None and parts["region"] >= 0.6:
+        out.append(_("Serves %(region)s", region=need.region.label))
+    if record.rating_count:
+        out.append(_("Rated %(value)s (%(count)s reviews)", value=f"{record.rating_value:.1f}",
+                     count=record.rating_count))
+    if badge:
+        out.append(_("Model service institution"))
+    if grade in ("A", "B"):
+        out.append(_("Evaluation grade %(grade)s", grade=grade))
+    if stats.response_hours is not None and stats.response_hours <= 72:
+        days = max(1, math.ceil(stats.response_hours / 24))
+        out.append(_("Responds within %(days)s day(s) on average", days=days))
+    return out
+
+
+def keep_a_newcomer_slot(top: list[Recommendation], ranked: list[Recommendation], limit: int, *,
+                         now: datetime) -> None:
+    """Mark the newcomers of ``top`` (``new``), and give its last slot to the most relevant unreviewed
+    newcomer of the rest of ``ranked`` when none made the list on its own."""
+    cutoff = now - NEW_WITHIN
+
+    def is_new(r: Recommendation) -> bool:
+        inst = r.record
+        return inst.rating_count == 0 and inst.admitted_at is not None and inst.admitted_at >= cutoff
+
+    for r in top:
+        r.new = is_new(r)
+    if len(top) < limit or limit < 3 or any(r.new for r in top):
+        return
+    newcomers = [r for r in ranked[limit:] if is_new(r) and r.parts["relevance"] >= 0.5]
+    if newcomers:
+        best = max(newcomers, key=lambda r: (r.parts["relevance"], r.score))
+        best.new = True
+        best.reasons.append(_("Newly admitted: no reviews yet"))
+        top[-1] = best
