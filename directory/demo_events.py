@@ -14,7 +14,7 @@ from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.core.time import utcnow
 from directory.enterprises.models import Enterprise
-from directory.events import day, schedule, services
+from directory.events import day, planning, services
 from directory.events.models import Event, Meeting, MeetingStatus
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -92,8 +92,8 @@ def _past_event(staff: User, rng: random.Random, when: datetime, ent_users: list
             accept = rng.random() < 0.85 and services._meeting_count(prov) <= 6
             services.respond_to_request(user=prov_user, request=request, accept=accept)
     services.change_status(user=staff, event=event, action="close_registration")
-    schedule.run(event=event, user=staff)
-    schedule.publish(user=staff, event=event)
+    planning.run(event=event, user=staff)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     for participant in ents[: len(ents) * 9 // 10]:
         day.check_in(user=staff, participant=participant, now=_china(when, 8, 40))
@@ -107,7 +107,7 @@ def _past_event(staff: User, rng: random.Random, when: datetime, ent_users: list
     for meeting in meetings:
         if meeting.status != MeetingStatus.HELD:
             continue
-        a, b = schedule._people(meeting)
+        a, b = planning._people(meeting)
         outcome = rng.choices(["signed", "intent", "none"], weights=[2, 5, 3])[0]
         amount = float(rng.choice([5, 8, 12, 20, 30, 50]) * 10000) if outcome != "none" else None
         for p in (a, b):

@@ -267,7 +267,7 @@ def _event(provider_institution):
     """An event open for registration with one accepted, scheduled meeting between two other users."""
     from datetime import UTC, date, datetime
 
-    from directory.events import schedule, services
+    from directory.events import planning, services
 
     staff = factories.user(role="staff")
     event = services.create_event(user=staff, data=services.EventInput(title="测试对接会", starts_on=date(2027, 3, 1)))
@@ -283,7 +283,7 @@ def _event(provider_institution):
                                        recipient=services.register(user=factories.user(
                                            role="institution", institution_id=factories.institution().id),
                                            event=event, listed=True), message="想约谈")
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     from sqlmodel import select
 
     from directory.events.models import Meeting

@@ -26,7 +26,7 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.schedule import _people, _require_staff, check_place
+from directory.events.planning import _people, _require_staff, check_place
 from directory.events.services import ENTERPRISE, _user_of, name_of
 from directory.extensions import db
 from directory.notifications import services as notifications

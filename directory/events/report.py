@@ -23,7 +23,7 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.schedule import _people, _preload
+from directory.events.planning import _people, _preload
 from directory.events.services import ENTERPRISE, PROVIDER, local_time, name_of, slots
 from directory.extensions import db
 

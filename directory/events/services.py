@@ -1,5 +1,5 @@
 """Matchmaking events (服务对接活动): the event's life cycle, time slots, registration with a waiting list,
-the participant marketplace and meeting requests. Scheduling is in :mod:`.schedule`, the day itself in
+the participant marketplace and meeting requests. Scheduling is in :mod:`.planning`, the day itself in
 :mod:`.day`, the report in :mod:`.report`."""
 
 from __future__ import annotations

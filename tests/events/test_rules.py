@@ -14,7 +14,7 @@ from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput
 from directory.core.time import utcnow
-from directory.events import day, report, schedule, services
+from directory.events import day, planning, report, services
 from directory.events.models import Event, MeetingFeedback, MeetingRequest, MeetingStatus
 from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
@@ -128,8 +128,8 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
     event = make_event(staff, count=2, tables=2)
     first = accepted(register(event), provider(event))
     second = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
-    schedule.publish(user=staff, event=event)
+    planning.run(event=event, user=staff)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     if end == "complete":
         services.change_status(user=staff, event=event, action="complete")
@@ -139,10 +139,10 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
     places = [(m.slot_position, m.table_no, m.locked) for m in (a, b)]
     entries, notes = count(db_session, AuditLog), count(db_session, Notification)
     published_at = event.schedule_published_at
-    for call in (lambda: schedule.run(event=event, user=staff), lambda: schedule.publish(user=staff, event=event),
-                 lambda: schedule.move(user=staff, meeting=a, position=b.slot_position, table=3 - a.table_no),
-                 lambda: schedule.swap(user=staff, first=a, second=b),
-                 lambda: schedule.set_locked(user=staff, meeting=a, locked=True)):
+    for call in (lambda: planning.run(event=event, user=staff), lambda: planning.publish(user=staff, event=event),
+                 lambda: planning.move(user=staff, meeting=a, position=b.slot_position, table=3 - a.table_no),
+                 lambda: planning.swap(user=staff, first=a, second=b),
+                 lambda: planning.set_locked(user=staff, meeting=a, locked=True)):
         with pytest.raises(services.EventFinished):
             call()
     assert [(m.slot_position, m.table_no, m.locked) for m in (a, b)] == places
@@ -155,7 +155,7 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
 def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is_kept(db_session, staff):
     event = make_event(staff, count=2, tables=2)
     requests = [accepted(register(event), provider(event)) for _ in range(2)]
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     first, second = (day.mark(user=staff, meeting=meeting_of(db_session, r), status=MeetingStatus.HELD)
                      for r in requests)
@@ -201,7 +201,7 @@ def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is
 def test_the_followup_opens_only_once_it_was_sent(db_session, staff):
     event = make_event(staff, count=1)
     request = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     meeting = day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
     ent = db_session.get(services.EventParticipant, request.requester_id)

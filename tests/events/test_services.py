@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 from directory.accounts.models import User
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
-from directory.events import day, schedule, services
+from directory.events import day, planning, services
 from directory.events.models import (
     Event,
     EventParticipant,
@@ -28,7 +28,7 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.scheduling import REASON_MESSAGES
+from directory.events.solver import REASON_MESSAGES
 from directory.institutions.models import Institution
 from directory.notifications.models import Notification
 from directory.reviews.services import ReviewInput
@@ -101,7 +101,7 @@ def notes(db_session: Any, user: User, kind: str) -> list[Notification]:
 
 
 def place(staff: User, meeting: Meeting, position: int, table: int) -> Meeting:
-    return schedule.move(user=staff, meeting=meeting, position=position, table=table)
+    return planning.move(user=staff, meeting=meeting, position=position, table=table)
 
 
 # -- life cycle ------------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_slots_are_checked_and_staff_only(db_session, staff):
 def test_slots_cannot_change_once_a_schedule_exists(db_session, staff):
     event = make_event(staff, count=3)
     accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     assert event.schedule_status == "preliminary"
     with pytest.raises(InvalidInput):
         services.set_slots(user=staff, event=event, first_start=START, count=5)
@@ -331,7 +331,7 @@ def test_cancelling_a_registration_cancels_its_requests_and_meetings(db_session,
     meeting_request = accepted(ent, prov)
     pending = services.request_meeting(user=user_of(ent), requester=ent, recipient=other_prov, message="想约谈")
     untouched = accepted(register(event), bystander)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     meeting = meeting_of(db_session, meeting_request)
     assert meeting.slot_position is not None
     services.cancel_registration(user=user_of(ent), participant=ent)
@@ -342,7 +342,7 @@ def test_cancelling_a_registration_cancels_its_requests_and_meetings(db_session,
     for p in (prov, other_prov):
         assert len(notes(db_session, user_of(p), "event.meeting_cancelled")) == 1
     assert not notes(db_session, user_of(bystander), "event.meeting_cancelled")
-    assert schedule.agenda(prov) == []
+    assert planning.agenda(prov) == []
 
 
 # -- meeting requests ------------------------------------------------------------------------------------
@@ -456,13 +456,13 @@ def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session,
     event = make_event(staff, count=3)
     ent, prov = register(event), provider(event)
     request = accepted(ent, prov)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.cancel_request(user=user_of(ent), request=request)
     assert meeting_of(db_session, request).status == MeetingStatus.CANCELLED
     again = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     services.respond_to_request(user=user_of(ent), request=again, accept=True)
-    schedule.run(event=event, user=staff)
-    [item] = schedule.agenda(ent)
+    planning.run(event=event, user=staff)
+    [item] = planning.agenda(ent)
     assert item.partner.id == prov.id and item.slot is not None
     assert item.meeting.status == MeetingStatus.SCHEDULED
 
@@ -545,12 +545,12 @@ def test_the_scheduler_places_every_accepted_request_or_says_why(db_session, sta
     shy = provider(event)
     declined = services.request_meeting(user=user_of(ents[0]), requester=ents[0], recipient=shy, message="想约谈")
     services.respond_to_request(user=user_of(shy), request=declined, accept=False)
-    report = schedule.run(event=event, user=staff)
+    report = planning.run(event=event, user=staff)
     placed, unplaced = assert_valid_board(db_session, event)
     assert (report.requested, report.placed, len(report.unscheduled)) == (12, placed, unplaced)
     assert placed == 8  # two tables × four slots, and enough pairs free in each
     assert db_session.exec(select(Meeting).where(Meeting.request_id == declined.id)).first() is None
-    listed = schedule.unplaced(event)
+    listed = planning.unplaced(event)
     assert sorted(m.id for m, *_ in listed) == sorted(m.id for m, _reason in report.unscheduled)
     assert all(str(label) and label != m.unscheduled_reason for m, _a, _b, label in listed)
 
@@ -558,10 +558,10 @@ def test_the_scheduler_places_every_accepted_request_or_says_why(db_session, sta
 def test_the_scheduler_is_staff_only_and_needs_slots(db_session, staff):
     event = make_event(staff, count=1)
     with pytest.raises(NotAllowed):
-        schedule.run(event=event, user=enterprise_user())
+        planning.run(event=event, user=enterprise_user())
     no_slots = make_event(staff, count=0, open_registration=False)
     with pytest.raises(InvalidInput):
-        schedule.run(event=no_slots, user=staff)
+        planning.run(event=no_slots, user=staff)
     assert event.schedule_status == no_slots.schedule_status == "none"
 
 
@@ -569,15 +569,15 @@ def test_a_locked_meeting_keeps_its_place_when_the_scheduler_runs_again(db_sessi
     event = make_event(staff, count=3, tables=2)
     ents, provs = [register(event) for _ in range(3)], [provider(event) for _ in range(3)]
     first = accepted(ents[0], provs[0])
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     meeting = meeting_of(db_session, first)
     place(staff, meeting, 2, 2)
-    schedule.set_locked(user=staff, meeting=meeting, locked=True)
+    planning.set_locked(user=staff, meeting=meeting, locked=True)
     for e in ents:
         for p in provs:
             if (e, p) != (ents[0], provs[0]):
                 accepted(e, p)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     assert (meeting.slot_position, meeting.table_no, meeting.locked) == (2, 2, True)
     assert assert_valid_board(db_session, event) == (6, 3)
 
@@ -586,12 +586,12 @@ def test_only_a_placed_meeting_can_be_locked(db_session, staff):
     event = make_event(staff, count=1)
     prov = provider(event)
     first, second = accepted(register(event), prov), accepted(register(event), prov)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     [unplaced] = [m for m in (meeting_of(db_session, first), meeting_of(db_session, second))
                   if m.slot_position is None]
     assert unplaced.unscheduled_reason in REASON_MESSAGES
     with pytest.raises(InvalidInput):
-        schedule.set_locked(user=staff, meeting=unplaced, locked=True)
+        planning.set_locked(user=staff, meeting=unplaced, locked=True)
     assert not unplaced.locked
 
 
@@ -599,10 +599,10 @@ def test_requests_withdrawn_after_scheduling_lose_their_meeting_on_the_next_run(
     event = make_event(staff, count=2)
     ent, prov = register(event), provider(event)
     request = accepted(ent, prov)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     request.status = MeetingRequestStatus.CANCELLED  # as if withdrawn behind the scheduler's back
     db_session.add(request)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     meeting = meeting_of(db_session, request)
     assert meeting.status == MeetingStatus.CANCELLED and meeting.slot_position is None
 
@@ -615,7 +615,7 @@ def board(db_session, staff):
     e1, e2, e3 = register(event), register(event), register(event)
     p1, p2, p3 = provider(event), provider(event), provider(event, unavailable=[2])
     requests = [accepted(e1, p1), accepted(e2, p2), accepted(e1, p2), accepted(e3, p3)]
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     meetings = [meeting_of(db_session, r) for r in requests]
     for m in meetings:  # clear the board, then lay it out
         m.slot_position = m.table_no = None
@@ -645,7 +645,7 @@ def test_moves_that_break_a_rule_are_refused(db_session, staff, board):
         with pytest.raises(InvalidInput):
             place(staff, meeting, position, table)
     with pytest.raises(NotAllowed):
-        schedule.move(user=user_of(board["e1"]), meeting=m[3], position=3, table=2)
+        planning.move(user=user_of(board["e1"]), meeting=m[3], position=3, table=2)
     assert places(m) == before
     place(staff, m[3], 3, 2)  # a free table in the same slot is fine
     assert (m[3].slot_position, m[3].table_no) == (3, 2)
@@ -656,15 +656,15 @@ def test_swaps_that_break_a_rule_are_refused(db_session, staff, board):
     m = board["m"]
     before = places(m)
     with pytest.raises(InvalidInput):  # (e3,p3) into slot 2: p3 is unavailable then
-        schedule.swap(user=staff, first=m[3], second=m[2])
+        planning.swap(user=staff, first=m[3], second=m[2])
     with pytest.raises(InvalidInput):  # (e1,p2) into slot 0: e1 already meets p1 then
-        schedule.swap(user=staff, first=m[1], second=m[2])
+        planning.swap(user=staff, first=m[1], second=m[2])
     with pytest.raises(NotAllowed):
-        schedule.swap(user=user_of(board["e1"]), first=m[0], second=m[3])
+        planning.swap(user=user_of(board["e1"]), first=m[0], second=m[3])
     with pytest.raises(InvalidInput):
-        schedule.swap(user=staff, first=m[0], second=m[0])
+        planning.swap(user=staff, first=m[0], second=m[0])
     assert places(m) == before
-    schedule.swap(user=staff, first=m[0], second=m[3])
+    planning.swap(user=staff, first=m[0], second=m[3])
     assert places(m) == [(3, 1), (0, 2), (2, 1), (0, 1)]
     assert_valid_board(db_session, board["event"])
 
@@ -672,8 +672,8 @@ def test_swaps_that_break_a_rule_are_refused(db_session, staff, board):
 def test_after_publishing_every_change_is_told_to_the_two_people(db_session, staff, board):
     event, m = board["event"], board["m"]
     with pytest.raises(NotAllowed):
-        schedule.publish(user=user_of(board["e1"]), event=event)
-    schedule.publish(user=staff, event=event)
+        planning.publish(user=user_of(board["e1"]), event=event)
+    planning.publish(user=staff, event=event)
     assert event.schedule_status == "final" and event.schedule_published_at is not None
     for key in ("e1", "e2", "e3", "p1", "p2", "p3"):
         assert len(notes(db_session, user_of(board[key]), "event.agenda")) == 1
@@ -686,21 +686,21 @@ def test_after_publishing_every_change_is_told_to_the_two_people(db_session, sta
                                      name=services.name_of(board[other]), when=when, table=2)
     for key in ("e1", "e2", "p1", "p2"):
         assert not notes(db_session, user_of(board[key]), "event.meeting_moved")
-    schedule.swap(user=staff, first=m[0], second=m[3])
+    planning.swap(user=staff, first=m[0], second=m[3])
     for key in ("e1", "p1"):
         assert len(notes(db_session, user_of(board[key]), "event.meeting_moved")) == 1
     assert len(notes(db_session, user_of(board["e3"]), "event.meeting_moved")) == 2
-    schedule.publish(user=staff, event=event)  # publishing again sends no second "agenda ready"
+    planning.publish(user=staff, event=event)  # publishing again sends no second "agenda ready"
     assert len(notes(db_session, user_of(board["e1"]), "event.agenda")) == 1
 
 
 def test_a_rerun_after_publishing_tells_only_those_whose_place_changed(db_session, staff, board):
     event, m = board["event"], board["m"]
     lock_board(staff, board)
-    schedule.set_locked(user=staff, meeting=m[3], locked=False)
-    schedule.publish(user=staff, event=event)
+    planning.set_locked(user=staff, meeting=m[3], locked=False)
+    planning.publish(user=staff, event=event)
     before = places(m)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     assert places(m)[:3] == before[:3]  # locked: slot and table kept
     for key in ("e1", "e2", "p1", "p2"):
         assert not notes(db_session, user_of(board[key]), "event.meeting_moved")
@@ -712,13 +712,13 @@ def test_a_rerun_after_publishing_tells_only_those_whose_place_changed(db_sessio
 def test_publishing_needs_a_schedule(db_session, staff):
     event = make_event(staff)
     with pytest.raises(InvalidInput):
-        schedule.publish(user=staff, event=event)
+        planning.publish(user=staff, event=event)
     assert event.schedule_status == "none"
 
 
 def lock_board(staff: User, board: dict[str, Any]) -> None:
     for m in board["m"]:
-        schedule.set_locked(user=staff, meeting=m, locked=True)
+        planning.set_locked(user=staff, meeting=m, locked=True)
 
 
 def test_the_agenda_is_in_time_order_with_unplaced_meetings_last(db_session, staff, board):
@@ -727,23 +727,23 @@ def test_the_agenda_is_in_time_order_with_unplaced_meetings_last(db_session, sta
     never_free = provider(board["event"], unavailable=[0, 2, 3])
     extra = accepted(e1, never_free)
     lock_board(staff, board)
-    report = schedule.run(event=board["event"], user=staff)
+    report = planning.run(event=board["event"], user=staff)
     assert [meeting.request_id for meeting, _reason in report.unscheduled] == [extra.id]
-    items = schedule.agenda(e1)
+    items = planning.agenda(e1)
     assert [(i.partner.id, i.slot.position if i.slot else None) for i in items] == \
         [(p2.id, 2), (p1.id, 3), (never_free.id, None)]
     assert items[0].partner_name == services.name_of(p2)
-    assert [i.meeting.id for i in schedule.agenda(p2)] == [m[1].id, m[2].id]
+    assert [i.meeting.id for i in planning.agenda(p2)] == [m[1].id, m[2].id]
 
 
 def test_the_calendar_file_has_one_event_per_placed_meeting(db_session, staff, board):
     e1 = board["e1"]
     accepted(e1, provider(board["event"], unavailable=[0, 2, 3]))  # never free: stays unplaced
     lock_board(staff, board)
-    schedule.run(event=board["event"], user=staff)
-    items = schedule.agenda(e1)
+    planning.run(event=board["event"], user=staff)
+    items = planning.agenda(e1)
     assert len(items) == 3 and items[2].slot is None
-    cal = Calendar.from_ical(schedule.ical(e1))
+    cal = Calendar.from_ical(planning.ical(e1))
     vevents = cal.walk("VEVENT")
     assert len(vevents) == 2
     assert [(v.decoded("dtstart"), v.decoded("dtend")) for v in vevents] == \
@@ -752,12 +752,12 @@ def test_the_calendar_file_has_one_event_per_placed_meeting(db_session, staff, b
                                                    for i in items[:2]]
     assert len({str(v["uid"]) for v in vevents}) == 2
     assert str(cal["x-wr-calname"]) == board["event"].title
-    assert Calendar.from_ical(schedule.ical(board["e3"])).walk("VEVENT")[0].decoded("dtstart") == \
+    assert Calendar.from_ical(planning.ical(board["e3"])).walk("VEVENT")[0].decoded("dtstart") == \
         services.slots(board["event"])[3].starts_at
 
 
 def test_the_table_plan_shows_who_sits_where(db_session, staff, board):
-    all_slots, tables, plan = schedule.table_plan(board["event"])
+    all_slots, tables, plan = planning.table_plan(board["event"])
     assert [s.position for s in all_slots] == [0, 1, 2, 3] and tables == [1, 2]
     assert set(plan) == {(0, 1), (0, 2), (2, 1), (3, 1)}
     meeting, ent_name, prov_name = plan[(2, 1)]
@@ -846,7 +846,7 @@ def test_a_meeting_on_the_spot_takes_the_first_free_table(db_session, staff, run
         assert note.title == gettext("A meeting with %(name)s was added at table %(table)s",
                                      name=services.name_of(running[other]), table=2)
     assert assert_valid_board(db_session, event) == (5, 0)
-    assert [i.meeting.id for i in schedule.agenda(running["e3"])] == [meeting.id, running["m"][3].id]
+    assert [i.meeting.id for i in planning.agenda(running["e3"])] == [meeting.id, running["m"][3].id]
 
 
 def refused(db_session: Any, error: type[Exception], **kwargs: Any) -> None:
@@ -971,7 +971,7 @@ def test_an_expert_met_at_the_event_is_reviewed_too(db_session, staff):
     ent = register(event)
     expert = services.register(user=expert_user(), event=event, listed=True)
     request = accepted(ent, expert)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     meeting = day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
     review = day.review_meeting(user=user_of(ent), meeting=meeting, data=GOOD_REVIEW)
@@ -1015,7 +1015,7 @@ def test_held_meetings_stay_put_when_the_scheduler_runs_on_the_day(db_session, s
     event, m = running["event"], running["m"]
     day.mark(user=staff, meeting=m[0], status=MeetingStatus.HELD)
     before = places([m[0]])
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     assert places([m[0]]) == before and m[0].status == MeetingStatus.HELD
     assert_valid_board(db_session, event)
 
@@ -1036,7 +1036,7 @@ def test_raising_the_capacity_moves_the_waiting_list_up(db_session, staff):
 def test_a_held_meeting_cannot_be_cancelled(db_session, staff):
     event = make_event(staff)
     request = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
     with pytest.raises(InvalidInput):
@@ -1070,7 +1070,7 @@ def test_the_report_counts_meetings_and_outcomes_and_exports_them(db_session, st
     event = make_event(staff)
     held_request = accepted(register(event), provider(event))
     missed_request = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     held, missed = meeting_of(db_session, held_request), meeting_of(db_session, missed_request)
     day.mark(user=staff, meeting=held, status=MeetingStatus.HELD)

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from directory.audit.models import AuditLog
-from directory.events import schedule, services
+from directory.events import planning, services
 from directory.events.models import Event, EventParticipant, EventSlot, MeetingRequest
 from directory.notifications.models import Notification
 from directory.taxonomy.services import Vocabulary
@@ -241,13 +241,13 @@ def test_a_completed_event_offers_no_rescheduling_or_republishing(client, auth, 
     request = services.request_meeting(user=db_session.get(services.User, ent.user_id), requester=ent,
                                        recipient=prov, message="想约谈")
     services.respond_to_request(user=staff, request=request, accept=True)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):  # while it is open: offered
         html = client.get(page).get_data(as_text=True)
         assert "/schedule\"" in html
     assert 'id="edit-event"' in client.get(f"/admin/events/{event.id}").get_data(as_text=True)
     assert 'id="publish-schedule"' in client.get(f"/admin/events/{event.id}/plan").get_data(as_text=True)
-    schedule.publish(user=staff, event=event)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     services.change_status(user=staff, event=event, action="complete")
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from directory.events import day, schedule
+from directory.events import day, planning
 from directory.events import services as events
 from directory.events.models import MeetingStatus
 from directory.reviews.forms import ReviewForm
@@ -59,9 +59,9 @@ def _held_meeting():
     b = events.register(user=provider, event=event, offers="专利代理", listed=True)
     request = events.request_meeting(user=company, requester=a, recipient=b, message="想了解专利代理")
     events.respond_to_request(user=provider, request=request, accept=True)
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     events.change_status(user=staff, event=event, action="start")
-    [item] = schedule.agenda(a)
+    [item] = planning.agenda(a)
     day.mark(user=staff, meeting=item.meeting, status=MeetingStatus.HELD)
     return event, company
 

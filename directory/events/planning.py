@@ -1,4 +1,4 @@
-"""Turning an event's accepted meeting requests into a schedule with :func:`scheduling.schedule_meetings`,
+"""Turning an event's accepted meeting requests into a schedule with :func:`solver.schedule_meetings`,
 then the staff's adjustments (move, swap, lock) and publishing. Once the schedule is published, every
 change is told to the two people it concerns."""
 
@@ -23,7 +23,6 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.scheduling import REASON_MESSAGES, schedule_meetings
 from directory.events.services import (
     ENTERPRISE,
     FINISHED,
@@ -34,6 +33,7 @@ from directory.events.services import (
     refuse_if_finished,
     slots,
 )
+from directory.events.solver import REASON_MESSAGES, schedule_meetings
 from directory.extensions import db
 from directory.notifications import services as notifications
 
