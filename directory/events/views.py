@@ -14,7 +14,7 @@ from directory.accounts.decorators import staff_required
 from directory.core.errors import DomainError
 from directory.core.http import flash_refusal, form_refusal, run_and_flash
 from directory.core.numbers import parse_id
-from directory.events import day, forms, report, services
+from directory.events import day, forms, meeting_requests, participants, registration, report, services
 from directory.events import planning as schedule  # renamed in issue 12; the bodies still say schedule
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
 from directory.extensions import db
@@ -28,7 +28,7 @@ STAFF_ACTIONS = "publish, open_registration, close_registration, start, complete
 
 def _mine(event: Event) -> EventParticipant:
     """The current user's registration (registered, not waitlisted) or 403."""
-    participant = services.participation(event, current_user)
+    participant = participants.participation(event, current_user)
     if participant is None or participant.status != "registered":
         abort(403)
     return participant
@@ -48,9 +48,9 @@ def detail(event_id: int) -> Any:
 
 def _detail_page(event: Event, form: forms.RegistrationForm | None = None) -> Any:
     """The event's page; ``form`` is a refused registration form to show again with its errors."""
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     slots = services.slots(event)
-    can_register = (services.side_of(current_user) is not None and services.registration_open(event)
+    can_register = (participants.side_of(current_user) is not None and registration.registration_open(event)
                     and (mine is None or mine.status == "cancelled"))
     if form is None:
         form = forms.RegistrationForm(slots=slots, data=forms.RegistrationForm.data_of(mine)
@@ -58,8 +58,8 @@ def _detail_page(event: Event, form: forms.RegistrationForm | None = None) -> An
     categories, industries = services.event_terms(event)
     return render_template("events/detail.html", event=event, mine=mine, slots=slots, form=form,
                            can_register=can_register, labels=services.STATUS_LABELS, categories=categories,
-                           industries=industries, counts={s: len(services.participants(event, side=s))
-                                                          for s in (services.ENTERPRISE, services.PROVIDER)}
+                           industries=industries, counts={s: len(participants.participants(event, side=s))
+                                                          for s in (participants.ENTERPRISE, participants.PROVIDER)}
                            ), 422 if form.errors else 200
 
 
@@ -87,7 +87,7 @@ def _registration(event: Event, call: Any, success: str) -> Any:
 @login_required
 def register(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    return _registration(event, lambda values: services.register(user=current_user, event=event, **values),
+    return _registration(event, lambda values: registration.register(user=current_user, event=event, **values),
                          _("Registration saved."))
 
 
@@ -95,21 +95,21 @@ def register(event_id: int) -> Any:
 @login_required
 def update_participation(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     if mine is None:
         abort(403)
-    return _registration(event, lambda values: services.update_participation(user=current_user, participant=mine,
-                                                                              **values), _("Saved."))
+    return _registration(event, lambda values: registration.update_participation(user=current_user, participant=mine,
+                                                                                  **values), _("Saved."))
 
 
 @bp.post("/events/<int:event_id>/cancel-registration")
 @login_required
 def cancel_registration(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     if mine is None:
         abort(403)
-    run_and_flash(lambda: services.cancel_registration(user=current_user, participant=mine),
+    run_and_flash(lambda: registration.cancel_registration(user=current_user, participant=mine),
                   _("Your registration is cancelled."))
     return redirect(url_for("events.detail", event_id=event_id))
 
@@ -127,16 +127,16 @@ def _marketplace_page(event: Event, request_form: forms.MeetingRequestForm | Non
     mine = None if staff else _mine(event)
     q = (request.args.get("q") or "")[:100]
     side = request.args.get("side") if staff else (
-        services.PROVIDER if mine and mine.side == services.ENTERPRISE else services.ENTERPRISE)
-    people = services.participants(event, side=side if side in (services.ENTERPRISE, services.PROVIDER) else None,
-                                   q=q, listed_only=not staff)
+        participants.PROVIDER if mine and mine.side == participants.ENTERPRISE else participants.ENTERPRISE)
+    people = participants.participants(event, side=side if side in (participants.ENTERPRISE, participants.PROVIDER) else None,
+                                               q=q, listed_only=not staff)
     requested = set()
     if mine is not None:
         requested = {r.recipient_id if r.requester_id == mine.id else r.requester_id
-                     for r in services.requests_of(mine) if r.status in ("pending", "accepted")}
+                     for r in meeting_requests.requests_of(mine) if r.status in ("pending", "accepted")}
     return render_template("events/participants.html", event=event, mine=mine, people=people, q=q,
-                           name_of=services.name_of, requested=requested,
-                           suggestions=services.suggested_partners(event, mine) if mine else [],
+                           name_of=participants.name_of, requested=requested,
+                           suggestions=meeting_requests.suggested_partners(event, mine) if mine else [],
                            request_form=request_form or forms.MeetingRequestForm()
                            ), 422 if request_form is not None else 200
 
@@ -149,11 +149,11 @@ def new_request(event_id: int) -> Any:
     form = forms.MeetingRequestForm()
     if form.recipient.data is None:
         abort(400)
-    recipient = services.get_participant(form.recipient.data, event=event)
+    recipient = participants.get_participant(form.recipient.data, event=event)
     if form.validate_on_submit():
         try:
-            services.request_meeting(user=current_user, requester=mine, recipient=recipient,
-                                     message=form.message.data or "")
+            meeting_requests.request_meeting(user=current_user, requester=mine, recipient=recipient,
+                                             message=form.message.data or "")
         except DomainError as exc:
             if exc.field != "message":
                 flash_refusal(exc)
@@ -170,22 +170,22 @@ def new_request(event_id: int) -> Any:
 def requests_page(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
-    items = services.requests_of(mine)
-    people = {p.id: p for p in services.participants(event, status=None)}
+    items = meeting_requests.requests_of(mine)
+    people = {p.id: p for p in participants.participants(event, status=None)}
     return render_template("events/requests.html", event=event, mine=mine, items=items, people=people,
-                           name_of=services.name_of, action_form=forms.StatusForm())
+                           name_of=participants.name_of, action_form=forms.StatusForm())
 
 
 @bp.post("/events/<int:event_id>/requests/<int:request_id>/<any(accept, decline, cancel):action>")
 @login_required
 def answer_request(event_id: int, request_id: int, action: str) -> Any:
     event = services.get_event(event_id, user=current_user)
-    meeting_request = services.get_request(request_id, event=event)
+    meeting_request = meeting_requests.get_request(request_id, event=event)
     if action == "cancel":
-        run_and_flash(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
+        run_and_flash(lambda: meeting_requests.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
     else:
-        run_and_flash(lambda: services.respond_to_request(user=current_user, request=meeting_request,
-                                                          accept=action == "accept"), _("Saved."))
+        run_and_flash(lambda: meeting_requests.respond_to_request(user=current_user, request=meeting_request,
+                                                                  accept=action == "accept"), _("Saved."))
     return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
                     else url_for("events.requests_page", event_id=event_id))
 
@@ -200,7 +200,7 @@ def agenda(event_id: int) -> Any:
     checkin_url = url_for("events.checkin", event_id=event.id, token=mine.checkin_token, _external=True)
     items = schedule.agenda(mine)
     return render_template(
-        "events/agenda.html", event=event, mine=mine, items=items, name_of=services.name_of,
+        "events/agenda.html", event=event, mine=mine, items=items, name_of=participants.name_of,
         qr=segno.make(checkin_url, error="m").svg_inline(scale=4, title=_("Check-in code")),
         feedback={i.meeting.id: day.feedback_of(i.meeting) for i in items},
         reviews=_meeting_reviews(items),
@@ -351,14 +351,14 @@ def manage(event_id: int) -> Any:
 
 def _manage_page(event: Event, slots_form: forms.SlotsForm | None = None) -> Any:
     """The event's staff page; ``slots_form`` is a refused slots form, shown again with its errors."""
-    reqs = services.event_requests(event)
+    reqs = meeting_requests.event_requests(event)
     slots = services.slots(event)
     return render_template(
         "events/manage.html", event=event, labels=services.STATUS_LABELS, slots=slots,
         slots_form=slots_form or forms.SlotsForm(data=forms.SlotsForm.data_of(slots) or None),
         status_form=forms.StatusForm(), actions=[
             a for a, (sources, _t) in services.TRANSITIONS.items() if event.status in sources],
-        people=services.participants(event, status=None), name_of=services.name_of,
+        people=participants.participants(event, status=None), name_of=participants.name_of,
         request_counts={s: sum(1 for r in reqs if r.status == s) for s in ("pending", "accepted", "declined",
                                                                              "cancelled")},
         unplaced=schedule.unplaced(event), finished=schedule.finished(event)), 422 if slots_form else 200
@@ -422,13 +422,13 @@ def publish_schedule(event_id: int) -> Any:
 def plan(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     slots, tables, cells = schedule.table_plan(event)
-    registered = services.participants(event)
+    registered = participants.participants(event)
     return render_template("events/plan.html", event=event, slots=slots, tables=tables, cells=cells,
                            unplaced=schedule.unplaced(event), move_form=forms.MoveForm(),
                            finished=schedule.finished(event),
-                           enterprises=[p for p in registered if p.side == services.ENTERPRISE],
-                           providers=[p for p in registered if p.side == services.PROVIDER],
-                           name_of=services.name_of, statuses=MeetingStatus)
+                           enterprises=[p for p in registered if p.side == participants.ENTERPRISE],
+                           providers=[p for p in registered if p.side == participants.PROVIDER],
+                           name_of=participants.name_of, statuses=MeetingStatus)
 
 
 @bp.post("/admin/events/<int:event_id>/meetings/<int:meeting_id>/<any(move, swap, lock, unlock, held, no_show, "
@@ -468,8 +468,8 @@ def on_the_spot(event_id: int) -> Any:
     if None in values:
         abort(400)
     first_id, second_id, slot = values
-    first = services.get_participant(first_id, event=event)  # type: ignore[arg-type]
-    second = services.get_participant(second_id, event=event)  # type: ignore[arg-type]
+    first = participants.get_participant(first_id, event=event)  # type: ignore[arg-type]
+    second = participants.get_participant(second_id, event=event)  # type: ignore[arg-type]
     run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
                                               position=slot), _("Meeting added."))  # type: ignore[arg-type]
     return redirect(url_for("events.plan", event_id=event_id))
@@ -485,7 +485,7 @@ def checkin(event_id: int, token: str) -> Any:
         if run_and_flash(lambda: day.check_in(user=current_user, participant=participant), _("Checked in.")):
             return redirect(url_for("events.checkin", event_id=event_id, token=token))
     return render_template("events/checkin.html", event=event, participant=participant,
-                           name=services.name_of(participant), agenda=schedule.agenda(participant))
+                           name=participants.name_of(participant), agenda=schedule.agenda(participant))
 
 
 @bp.get("/admin/events/<int:event_id>/report")

@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 from directory.accounts.models import User
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
-from directory.events import day, planning, services
+from directory.events import day, meeting_requests, participants, planning, registration, services
 from directory.events.models import (
     Event,
     EventParticipant,
@@ -72,11 +72,11 @@ def make_event(staff: User, *, count: int = 4, breaks: dict[int, int] | None = N
 
 def register(event: Event, user: User | None = None, **kwargs: Any) -> EventParticipant:
     """Registered and listed (others may ask them), unless told otherwise."""
-    return services.register(user=user or enterprise_user(), event=event, **{"listed": True, **kwargs})
+    return registration.register(user=user or enterprise_user(), event=event, **{"listed": True, **kwargs})
 
 
 def provider(event: Event, **kwargs: Any) -> EventParticipant:
-    return services.register(user=institution_user(), event=event, **{"listed": True, **kwargs})
+    return registration.register(user=institution_user(), event=event, **{"listed": True, **kwargs})
 
 
 def user_of(participant: EventParticipant) -> User:
@@ -87,8 +87,8 @@ def user_of(participant: EventParticipant) -> User:
 
 def accepted(a: EventParticipant, b: EventParticipant) -> MeetingRequest:
     """``a`` asks ``b`` and ``b`` accepts."""
-    request = services.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
-    return services.respond_to_request(user=user_of(b), request=request, accept=True)
+    request = meeting_requests.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
+    return meeting_requests.respond_to_request(user=user_of(b), request=request, accept=True)
 
 
 def meeting_of(db_session: Any, request: MeetingRequest) -> Meeting:
@@ -150,7 +150,7 @@ def test_registration_cannot_open_or_the_event_start_without_slots(db_session, s
 def test_cancelling_needs_a_reason_and_tells_every_participant(db_session, staff):
     event = make_event(staff, capacity_enterprises=1)
     registered, waitlisted, withdrawn = register(event), register(event), register(event)
-    services.cancel_registration(user=user_of(withdrawn), participant=withdrawn)
+    registration.cancel_registration(user=user_of(withdrawn), participant=withdrawn)
     assert waitlisted.status == ParticipantStatus.WAITLISTED
     for reason in ("", "   "):
         with pytest.raises(InvalidInput):
@@ -212,21 +212,21 @@ def test_slots_cannot_change_once_a_schedule_exists(db_session, staff):
 def test_each_kind_of_account_registers_on_its_side(db_session, staff):
     event = make_event(staff)
     ent_user, inst_user, exp_user = enterprise_user(), institution_user(), expert_user()
-    ent = services.register(user=ent_user, event=event, seeks="镁砂深加工工艺", unavailable=[3, 1, 1])
-    inst = services.register(user=inst_user, event=event, offers="发明专利代理")
-    exp = services.register(user=exp_user, event=event)
+    ent = registration.register(user=ent_user, event=event, seeks="镁砂深加工工艺", unavailable=[3, 1, 1])
+    inst = registration.register(user=inst_user, event=event, offers="发明专利代理")
+    exp = registration.register(user=exp_user, event=event)
     assert (ent.side, ent.enterprise_id, ent.institution_id, ent.expert_id) == \
-        (services.ENTERPRISE, ent_user.enterprise_id, None, None)
+        (participants.ENTERPRISE, ent_user.enterprise_id, None, None)
     assert (inst.side, inst.institution_id, inst.enterprise_id, inst.expert_id) == \
-        (services.PROVIDER, inst_user.institution_id, None, None)
-    assert (exp.side, exp.expert_id, exp.institution_id) == (services.PROVIDER, exp_user.expert_id, None)
+        (participants.PROVIDER, inst_user.institution_id, None, None)
+    assert (exp.side, exp.expert_id, exp.institution_id) == (participants.PROVIDER, exp_user.expert_id, None)
     assert all(p.status == ParticipantStatus.REGISTERED for p in (ent, inst, exp))
     assert ent.unavailable_slots == [1, 3] and ent.seeks == "镁砂深加工工艺"
     assert len({p.checkin_token for p in (ent, inst, exp)}) == 3
     [note] = notes(db_session, ent_user, "event.registered")
     assert note.title == gettext("You are registered for “%(title)s”", title=event.title)
     with pytest.raises(InvalidInput):  # a slot the event does not have
-        services.register(user=enterprise_user(), event=event, unavailable=[99])
+        registration.register(user=enterprise_user(), event=event, unavailable=[99])
 
 
 def test_staff_and_unlinked_accounts_cannot_register(db_session, staff):
@@ -234,18 +234,18 @@ def test_staff_and_unlinked_accounts_cannot_register(db_session, staff):
     for user in (staff, factories.user(role="admin"), factories.user(role="enterprise"),
                  factories.user(role="institution"), factories.user(role="expert")):
         with pytest.raises(NotAllowed):
-            services.register(user=user, event=event)
-    assert services.participants(event, status=None) == []
+            registration.register(user=user, event=event)
+    assert participants.participants(event, status=None) == []
 
 
 def test_unpublished_providers_cannot_register(db_session, staff):
     event = make_event(staff)
     with pytest.raises(NotAllowed):
-        services.register(user=institution_user(admit=False), event=event)
+        registration.register(user=institution_user(admit=False), event=event)
     expert_obj = factories.expert(admit=False)
     with pytest.raises(NotAllowed):
-        services.register(user=factories.user(role="expert", expert_id=expert_obj.id), event=event)
-    assert services.participants(event, status=None) == []
+        registration.register(user=factories.user(role="expert", expert_id=expert_obj.id), event=event)
+    assert participants.participants(event, status=None) == []
 
 
 def test_registration_only_inside_the_window(db_session, staff):
@@ -267,14 +267,14 @@ def test_registration_only_inside_the_window(db_session, staff):
 def test_registering_twice_is_refused_but_coming_back_after_cancelling_works(db_session, staff):
     event = make_event(staff, capacity_enterprises=1)
     first_user, second_user = enterprise_user(), enterprise_user()
-    first = services.register(user=first_user, event=event)
-    second = services.register(user=second_user, event=event)
+    first = registration.register(user=first_user, event=event)
+    second = registration.register(user=second_user, event=event)
     assert second.status == ParticipantStatus.WAITLISTED
     for user in (first_user, second_user):
         with pytest.raises(AlreadyExists):
-            services.register(user=user, event=event)
-    services.cancel_registration(user=second_user, participant=second)
-    again = services.register(user=second_user, event=event)
+            registration.register(user=user, event=event)
+    registration.cancel_registration(user=second_user, participant=second)
+    again = registration.register(user=second_user, event=event)
     assert again.id == second.id and again.status == ParticipantStatus.WAITLISTED
     assert first.status == ParticipantStatus.REGISTERED
 
@@ -287,7 +287,7 @@ def test_beyond_capacity_people_join_their_sides_waiting_list(db_session, staff)
     assert [p.status for p in provs] == ["registered", "waitlisted"]
     [note] = notes(db_session, user_of(ents[2]), "event.registered")
     assert note.title == gettext("You are on the waiting list for “%(title)s”", title=event.title)
-    assert [p.id for p in services.participants(event, side=services.ENTERPRISE)] == [ents[0].id, ents[1].id]
+    assert [p.id for p in participants.participants(event, side=participants.ENTERPRISE)] == [ents[0].id, ents[1].id]
 
 
 def test_a_freed_place_goes_to_the_earliest_on_the_same_sides_waiting_list(db_session, staff):
@@ -299,7 +299,7 @@ def test_a_freed_place_goes_to_the_earliest_on_the_same_sides_waiting_list(db_se
     first = register(event, now=t + timedelta(minutes=2))
     second = register(event, now=t + timedelta(minutes=3))
     assert [p.status for p in (first, second, waiting_provider)] == ["waitlisted"] * 3
-    promoted = services.cancel_registration(user=user_of(holder), participant=holder)
+    promoted = registration.cancel_registration(user=user_of(holder), participant=holder)
     assert promoted is not None and promoted.id == first.id
     assert first.status == ParticipantStatus.REGISTERED and first.promoted_at is not None
     assert second.status == ParticipantStatus.WAITLISTED
@@ -309,32 +309,32 @@ def test_a_freed_place_goes_to_the_earliest_on_the_same_sides_waiting_list(db_se
     assert note.link == f"/events/{event.id}"
     assert not notes(db_session, user_of(second), "event.promoted")
     # withdrawing from the waiting list frees no place: nobody moves up
-    assert services.cancel_registration(user=user_of(second), participant=second) is None
-    assert services.participants(event, side=services.ENTERPRISE, status=ParticipantStatus.WAITLISTED) == []
+    assert registration.cancel_registration(user=user_of(second), participant=second) is None
+    assert participants.participants(event, side=participants.ENTERPRISE, status=ParticipantStatus.WAITLISTED) == []
 
 
 def test_only_the_participant_or_staff_cancel_a_registration(db_session, staff):
     event = make_event(staff)
     p = register(event)
     with pytest.raises(NotAllowed):
-        services.cancel_registration(user=enterprise_user(), participant=p)
+        registration.cancel_registration(user=enterprise_user(), participant=p)
     assert p.status == ParticipantStatus.REGISTERED
-    services.cancel_registration(user=staff, participant=p)
+    registration.cancel_registration(user=staff, participant=p)
     assert p.status == ParticipantStatus.CANCELLED
     with pytest.raises(InvalidInput):
-        services.cancel_registration(user=user_of(p), participant=p)
+        registration.cancel_registration(user=user_of(p), participant=p)
 
 
 def test_cancelling_a_registration_cancels_its_requests_and_meetings(db_session, staff):
     event = make_event(staff)
     ent, prov, other_prov, bystander = register(event), provider(event), provider(event), provider(event)
     meeting_request = accepted(ent, prov)
-    pending = services.request_meeting(user=user_of(ent), requester=ent, recipient=other_prov, message="想约谈")
+    pending = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=other_prov, message="想约谈")
     untouched = accepted(register(event), bystander)
     planning.run(event=event, user=staff)
     meeting = meeting_of(db_session, meeting_request)
     assert meeting.slot_position is not None
-    services.cancel_registration(user=user_of(ent), participant=ent)
+    registration.cancel_registration(user=user_of(ent), participant=ent)
     assert meeting_request.status == pending.status == MeetingRequestStatus.CANCELLED
     assert meeting.status == MeetingStatus.CANCELLED
     assert untouched.status == MeetingRequestStatus.ACCEPTED
@@ -351,16 +351,16 @@ def test_meetings_are_between_an_enterprise_and_a_provider(db_session, staff):
     event = make_event(staff)
     e1, e2, p1, p2 = register(event), register(event), provider(event), provider(event)
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(e1), requester=e1, recipient=e2, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(e1), requester=e1, recipient=e2, message="想约谈")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(p1), requester=p1, recipient=p2, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(p1), requester=p1, recipient=p2, message="想约谈")
     with pytest.raises(NotAllowed):  # only for oneself
-        services.request_meeting(user=user_of(e2), requester=e1, recipient=p1, message="想约谈")
-    request = services.request_meeting(user=user_of(p1), requester=p1, recipient=e1, message="  想了解贵司需求 ")
+        meeting_requests.request_meeting(user=user_of(e2), requester=e1, recipient=p1, message="想约谈")
+    request = meeting_requests.request_meeting(user=user_of(p1), requester=p1, recipient=e1, message="  想了解贵司需求 ")
     assert (request.status, request.message) == (MeetingRequestStatus.PENDING, "想了解贵司需求")
     [note] = notes(db_session, user_of(e1), "event.meeting_request")
     assert note.body == "想了解贵司需求"
-    assert services.requests_of(e1) == [request] and services.requests_of(e2) == []
+    assert meeting_requests.requests_of(e1) == [request] and meeting_requests.requests_of(e2) == []
 
 
 def test_the_waiting_list_cannot_ask_or_be_asked(db_session, staff):
@@ -369,10 +369,10 @@ def test_the_waiting_list_cannot_ask_or_be_asked(db_session, staff):
     waiting_ent, waiting_prov = register(event), provider(event)
     assert waiting_ent.status == waiting_prov.status == ParticipantStatus.WAITLISTED
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(waiting_ent), requester=waiting_ent, recipient=prov, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(waiting_ent), requester=waiting_ent, recipient=prov, message="想约谈")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=waiting_prov, message="想约谈")
-    assert services.event_requests(event) == []
+        meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=waiting_prov, message="想约谈")
+    assert meeting_requests.event_requests(event) == []
 
 
 def test_requests_close_with_the_event(db_session, staff):
@@ -380,30 +380,30 @@ def test_requests_close_with_the_event(db_session, staff):
     ent, prov = register(event), provider(event)
     services.change_status(user=staff, event=event, action="cancel", reason="延期")
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
 
 
 def test_the_cap_counts_open_requests_when_asking(db_session, staff):
     event = make_event(staff, max_meetings_per_participant=2)
     ent, p1, p2, p3 = register(event), provider(event), provider(event), provider(event)
-    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
+    first = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
     accepted(ent, p2)
     with pytest.raises(InvalidInput):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
-    services.respond_to_request(user=user_of(p1), request=first, accept=False)  # a declined one frees a place
-    services.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(p1), request=first, accept=False)  # a declined one frees a place
+    meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
 
 
 def test_the_cap_is_enforced_when_accepting(db_session, staff):
     event = make_event(staff, max_meetings_per_participant=1)
     e1, e2, prov = register(event), register(event), provider(event)
-    r1 = services.request_meeting(user=user_of(e1), requester=e1, recipient=prov, message="想约谈")
-    r2 = services.request_meeting(user=user_of(e2), requester=e2, recipient=prov, message="想约谈")
-    services.respond_to_request(user=user_of(prov), request=r1, accept=True)
+    r1 = meeting_requests.request_meeting(user=user_of(e1), requester=e1, recipient=prov, message="想约谈")
+    r2 = meeting_requests.request_meeting(user=user_of(e2), requester=e2, recipient=prov, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(prov), request=r1, accept=True)
     with pytest.raises(InvalidInput):
-        services.respond_to_request(user=user_of(prov), request=r2, accept=True)
+        meeting_requests.respond_to_request(user=user_of(prov), request=r2, accept=True)
     assert r2.status == MeetingRequestStatus.PENDING
-    services.respond_to_request(user=user_of(prov), request=r2, accept=False)
+    meeting_requests.respond_to_request(user=user_of(prov), request=r2, accept=False)
     assert r2.status == MeetingRequestStatus.DECLINED
 
 
@@ -411,11 +411,11 @@ def test_accepting_respects_the_requesters_cap_too(db_session, staff):
     """The requester asked while under the cap, then accepted a request from someone else in between."""
     event = make_event(staff, max_meetings_per_participant=1)
     ent, p1, p2 = register(event), provider(event), provider(event)
-    outgoing = services.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
-    incoming = services.request_meeting(user=user_of(p2), requester=p2, recipient=ent, message="想约谈")
-    services.respond_to_request(user=user_of(ent), request=incoming, accept=True)
+    outgoing = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
+    incoming = meeting_requests.request_meeting(user=user_of(p2), requester=p2, recipient=ent, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(ent), request=incoming, accept=True)
     with pytest.raises(InvalidInput):
-        services.respond_to_request(user=user_of(p1), request=outgoing, accept=True)
+        meeting_requests.respond_to_request(user=user_of(p1), request=outgoing, accept=True)
     accepted_count = db_session.exec(select(func.count()).select_from(MeetingRequest).where(
         (col(MeetingRequest.requester_id) == ent.id) | (col(MeetingRequest.recipient_id) == ent.id),
         MeetingRequest.status == MeetingRequestStatus.ACCEPTED)).one()
@@ -425,31 +425,31 @@ def test_accepting_respects_the_requesters_cap_too(db_session, staff):
 def test_one_request_per_pair_in_either_direction(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+    request = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+        meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
-    services.respond_to_request(user=user_of(prov), request=request, accept=True)
+        meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(prov), request=request, accept=True)
     with pytest.raises(AlreadyExists):
-        services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
-    assert len(services.event_requests(event)) == 1
+        meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
+    assert len(meeting_requests.event_requests(event)) == 1
 
 
 def test_a_declined_pair_may_be_asked_again(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    first = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
-    services.respond_to_request(user=user_of(prov), request=first, accept=False)
+    first = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(prov), request=first, accept=False)
     assert first.status == MeetingRequestStatus.DECLINED
     [answer] = notes(db_session, user_of(ent), "event.meeting_answer")
-    assert answer.title == gettext("%(name)s declined your meeting request", name=services.name_of(prov))
-    again = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="再约一次")
+    assert answer.title == gettext("%(name)s declined your meeting request", name=participants.name_of(prov))
+    again = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="再约一次")
     assert again.status == MeetingRequestStatus.PENDING and again.message == "再约一次"
-    services.respond_to_request(user=user_of(prov), request=again, accept=False)
-    reverse = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")  # the other way round
+    meeting_requests.respond_to_request(user=user_of(prov), request=again, accept=False)
+    reverse = meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")  # the other way round
     assert (reverse.requester_id, reverse.recipient_id, reverse.status) == (prov.id, ent.id, "pending")
-    assert [r.status for r in services.event_requests(event)] == ["pending"]
+    assert [r.status for r in meeting_requests.event_requests(event)] == ["pending"]
 
 
 def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session, staff):
@@ -457,10 +457,10 @@ def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session,
     ent, prov = register(event), provider(event)
     request = accepted(ent, prov)
     planning.run(event=event, user=staff)
-    services.cancel_request(user=user_of(ent), request=request)
+    meeting_requests.cancel_request(user=user_of(ent), request=request)
     assert meeting_of(db_session, request).status == MeetingStatus.CANCELLED
-    again = services.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
-    services.respond_to_request(user=user_of(ent), request=again, accept=True)
+    again = meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(ent), request=again, accept=True)
     planning.run(event=event, user=staff)
     [item] = planning.agenda(ent)
     assert item.partner.id == prov.id and item.slot is not None
@@ -470,31 +470,31 @@ def test_a_pair_whose_scheduled_meeting_was_cancelled_may_meet_again(db_session,
 def test_only_the_recipient_answers(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+    request = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     for user in (user_of(ent), enterprise_user(), institution_user()):
         with pytest.raises(NotAllowed):
-            services.respond_to_request(user=user, request=request, accept=True)
+            meeting_requests.respond_to_request(user=user, request=request, accept=True)
     assert request.status == MeetingRequestStatus.PENDING and request.responded_at is None
-    services.respond_to_request(user=user_of(prov), request=request, accept=True)
+    meeting_requests.respond_to_request(user=user_of(prov), request=request, accept=True)
     assert request.status == MeetingRequestStatus.ACCEPTED and request.responded_at is not None
     [answer] = notes(db_session, user_of(ent), "event.meeting_answer")
-    assert answer.title == gettext("%(name)s accepted your meeting request", name=services.name_of(prov))
+    assert answer.title == gettext("%(name)s accepted your meeting request", name=participants.name_of(prov))
     with pytest.raises(InvalidInput):  # answered once
-        services.respond_to_request(user=user_of(prov), request=request, accept=False)
+        meeting_requests.respond_to_request(user=user_of(prov), request=request, accept=False)
     assert request.status == MeetingRequestStatus.ACCEPTED
 
 
 def test_either_side_withdraws_a_request_and_nobody_else(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
+    request = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
     with pytest.raises(NotAllowed):
-        services.cancel_request(user=enterprise_user(), request=request)
-    services.cancel_request(user=user_of(prov), request=request)
+        meeting_requests.cancel_request(user=enterprise_user(), request=request)
+    meeting_requests.cancel_request(user=user_of(prov), request=request)
     assert request.status == MeetingRequestStatus.CANCELLED
     assert len(notes(db_session, user_of(ent), "event.meeting_cancelled")) == 1
     with pytest.raises(InvalidInput):
-        services.cancel_request(user=user_of(ent), request=request)
+        meeting_requests.cancel_request(user=user_of(ent), request=request)
 
 
 # -- scheduling ------------------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ def assert_valid_board(db_session: Any, event: Event) -> tuple[int, int]:
     """Every accepted request has one meeting, placed in a meeting slot at a free table with both people free
     and available, or carrying the reason it could not be placed. Returns (placed, unplaced)."""
     meeting_positions = {s.position for s in services.slots(event, meetings_only=True)}
-    requests = {r.id: r for r in services.event_requests(event) if r.status == MeetingRequestStatus.ACCEPTED}
+    requests = {r.id: r for r in meeting_requests.event_requests(event) if r.status == MeetingRequestStatus.ACCEPTED}
     meetings = active_meetings(db_session, event)
     assert sorted(m.request_id for m in meetings) == sorted(requests)
     seats: set[tuple[int, int]] = set()
@@ -543,8 +543,8 @@ def test_the_scheduler_places_every_accepted_request_or_says_why(db_session, sta
         for p in provs:
             accepted(e, p)
     shy = provider(event)
-    declined = services.request_meeting(user=user_of(ents[0]), requester=ents[0], recipient=shy, message="想约谈")
-    services.respond_to_request(user=user_of(shy), request=declined, accept=False)
+    declined = meeting_requests.request_meeting(user=user_of(ents[0]), requester=ents[0], recipient=shy, message="想约谈")
+    meeting_requests.respond_to_request(user=user_of(shy), request=declined, accept=False)
     report = planning.run(event=event, user=staff)
     placed, unplaced = assert_valid_board(db_session, event)
     assert (report.requested, report.placed, len(report.unscheduled)) == (12, placed, unplaced)
@@ -683,7 +683,7 @@ def test_after_publishing_every_change_is_told_to_the_two_people(db_session, sta
     for key, other in (("e3", "p3"), ("p3", "e3")):
         [note] = notes(db_session, user_of(board[key]), "event.meeting_moved")
         assert note.title == gettext("Your meeting with %(name)s has changed: %(when)s, table %(table)s",
-                                     name=services.name_of(board[other]), when=when, table=2)
+                                     name=participants.name_of(board[other]), when=when, table=2)
     for key in ("e1", "e2", "p1", "p2"):
         assert not notes(db_session, user_of(board[key]), "event.meeting_moved")
     planning.swap(user=staff, first=m[0], second=m[3])
@@ -732,7 +732,7 @@ def test_the_agenda_is_in_time_order_with_unplaced_meetings_last(db_session, sta
     items = planning.agenda(e1)
     assert [(i.partner.id, i.slot.position if i.slot else None) for i in items] == \
         [(p2.id, 2), (p1.id, 3), (never_free.id, None)]
-    assert items[0].partner_name == services.name_of(p2)
+    assert items[0].partner_name == participants.name_of(p2)
     assert [i.meeting.id for i in planning.agenda(p2)] == [m[1].id, m[2].id]
 
 
@@ -762,7 +762,7 @@ def test_the_table_plan_shows_who_sits_where(db_session, staff, board):
     assert set(plan) == {(0, 1), (0, 2), (2, 1), (3, 1)}
     meeting, ent_name, prov_name = plan[(2, 1)]
     assert meeting.id == board["m"][2].id
-    assert (ent_name, prov_name) == (services.name_of(board["e1"]), services.name_of(board["p2"]))
+    assert (ent_name, prov_name) == (participants.name_of(board["e1"]), participants.name_of(board["p2"]))
 
 
 # -- the day ---------------------------------------------------------------------------------------------
@@ -794,7 +794,7 @@ def test_the_waiting_list_and_the_cancelled_cannot_check_in(db_session, staff):
     event = make_event(staff, capacity_enterprises=1)
     register(event)
     waiting, gone = register(event), register(event)
-    services.cancel_registration(user=user_of(gone), participant=gone)
+    registration.cancel_registration(user=user_of(gone), participant=gone)
     for p in (waiting, gone):
         with pytest.raises(InvalidInput):
             day.check_in(user=staff, participant=day.participant_by_token(event, p.checkin_token))
@@ -820,8 +820,8 @@ def test_meetings_are_marked_only_on_the_day(db_session, staff, board):
 
 def test_an_unplaced_or_cancelled_meeting_cannot_be_marked(db_session, staff, running):
     m = running["m"]
-    services.cancel_request(user=user_of(running["e3"]),
-                            request=db_session.get(MeetingRequest, m[3].request_id))
+    meeting_requests.cancel_request(user=user_of(running["e3"]),
+                                    request=db_session.get(MeetingRequest, m[3].request_id))
     assert m[3].status == MeetingStatus.CANCELLED
     with pytest.raises(InvalidInput):
         day.mark(user=staff, meeting=m[3], status=MeetingStatus.HELD)
@@ -844,7 +844,7 @@ def test_a_meeting_on_the_spot_takes_the_first_free_table(db_session, staff, run
     for key, other in (("e3", "p1"), ("p1", "e3")):
         [note] = notes(db_session, user_of(running[key]), "event.meeting_added")
         assert note.title == gettext("A meeting with %(name)s was added at table %(table)s",
-                                     name=services.name_of(running[other]), table=2)
+                                     name=participants.name_of(running[other]), table=2)
     assert assert_valid_board(db_session, event) == (5, 0)
     assert [i.meeting.id for i in planning.agenda(running["e3"])] == [meeting.id, running["m"][3].id]
 
@@ -859,7 +859,7 @@ def refused(db_session: Any, error: type[Exception], **kwargs: Any) -> None:
 def waitlisted_in(event: Event) -> EventParticipant:
     """A waiting-list enterprise of a running event (it registered while registration was open and full)."""
     user = enterprise_user()
-    p = EventParticipant(event_id=event.id, user_id=user.id, side=services.ENTERPRISE,  # type: ignore[arg-type]
+    p = EventParticipant(event_id=event.id, user_id=user.id, side=participants.ENTERPRISE,  # type: ignore[arg-type]
                          enterprise_id=user.enterprise_id, status=ParticipantStatus.WAITLISTED,
                          checkin_token=f"waiting-{user.id}")
     add(p)
@@ -894,7 +894,7 @@ def test_on_the_spot_refuses_busy_people_full_slots_and_the_wrong_moment(db_sess
 def test_on_the_spot_reunites_a_pair_whose_meeting_was_cancelled(db_session, staff, running):
     event, m = running["event"], running["m"]
     request = db_session.get(MeetingRequest, m[3].request_id)  # (e3, p3) in slot 3
-    services.cancel_request(user=user_of(running["p3"]), request=request)
+    meeting_requests.cancel_request(user=user_of(running["p3"]), request=request)
     meeting = day.add_on_the_spot(user=staff, event=event, first=running["e3"], second=running["p3"], position=3)
     assert (meeting.slot_position, meeting.table_no, meeting.status) == (3, 1, MeetingStatus.SCHEDULED)
     assert_valid_board(db_session, event)
@@ -969,7 +969,7 @@ def test_the_enterprise_reviews_the_provider_it_met(db_session, staff, running):
 def test_an_expert_met_at_the_event_is_reviewed_too(db_session, staff):
     event = make_event(staff, count=1)
     ent = register(event)
-    expert = services.register(user=expert_user(), event=event, listed=True)
+    expert = registration.register(user=expert_user(), event=event, listed=True)
     request = accepted(ent, expert)
     planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
@@ -1040,17 +1040,17 @@ def test_a_held_meeting_cannot_be_cancelled(db_session, staff):
     services.change_status(user=staff, event=event, action="start")
     day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
     with pytest.raises(InvalidInput):
-        services.cancel_request(user=user_of(db_session.get(EventParticipant, request.requester_id)), request=request)
+        meeting_requests.cancel_request(user=user_of(db_session.get(EventParticipant, request.requester_id)), request=request)
     assert request.status == MeetingRequestStatus.ACCEPTED
 
 
 def test_requests_cannot_be_answered_once_the_event_is_over(db_session, staff):
     event = make_event(staff)
     a, b = register(event), provider(event)
-    request = services.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
+    request = meeting_requests.request_meeting(user=user_of(a), requester=a, recipient=b, message="想约谈")
     services.change_status(user=staff, event=event, action="cancel", reason="场地原因")
     with pytest.raises(InvalidInput):
-        services.respond_to_request(user=user_of(b), request=request, accept=True)
+        meeting_requests.respond_to_request(user=user_of(b), request=request, accept=True)
 
 
 def test_slots_cannot_change_once_participants_marked_times(db_session, staff):
