@@ -20,7 +20,7 @@ from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
 from search.sync import drain
 from tests import factories
-from tests.events.test_services import (
+from tests.events.helpers import (
     START,
     accepted,
     enterprise_user,
