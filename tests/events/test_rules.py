@@ -16,6 +16,7 @@ from directory.core.errors import InvalidInput
 from directory.core.time import utcnow
 from directory.events import day, meeting_requests, participants, planning, registration, report, services
 from directory.events.models import Event, MeetingFeedback, MeetingRequest, MeetingStatus
+from directory.monitoring import periods
 from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
 from search.sync import drain
@@ -176,7 +177,7 @@ def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is
     assert day.can_give_followup(event)
 
     def figures() -> tuple[Any, Any]:
-        return report.build(event), monitoring.event_figures(period=monitoring.parse_period(str(START.year)),
+        return report.build(event), monitoring.event_figures(period=periods.parse_period(str(START.year)),
                                                              region_id=None)
 
     on_the_day, board = figures()
