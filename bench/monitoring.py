@@ -228,7 +228,7 @@ def _print_figures(board: Any) -> None:
 
 
 def run(backend: str, database_url: str | None) -> None:
-    from directory.monitoring import services
+    from directory.monitoring import export, services
 
     s = scale()
     sizes = {"n_inst": int(100_000 * s), "n_ent": int(200_000 * s), "n_eng": int(1_000_000 * s),
@@ -270,7 +270,7 @@ def run(backend: str, database_url: str | None) -> None:
                     print(f"   dashboard() {label:26} p50 {ms(timing['p50'])}  min {ms(timing['min'])}  "
                           f"max {ms(timing['max'])}  (n={rounds})")
                 assert board is not None
-                timing, data = _timed(lambda: services.to_xlsx(board), rounds)
+                timing, data = _timed(lambda: export.to_xlsx(board), rounds)
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
                 print("   figures for 2025:")
                 _print_figures(board)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Hashable
 
 from bench.common import scale
-from directory.events.scheduling import schedule_meetings
+from directory.events.solver import schedule_meetings
 
 Pair = tuple[Hashable, Hashable]
 

@@ -261,8 +261,8 @@ def events_schedule(event_id: int) -> None:
     """Schedule an event's accepted meeting requests; prints how many were placed and why the rest were not."""
     from directory.core.errors import DomainError
     from directory.events.models import Event
-    from directory.events.schedule import reason_label, run
-    from directory.events.services import name_of
+    from directory.events.participants import name_of
+    from directory.events.planning import reason_label, run
 
     event = db.session.get(Event, event_id)
     if event is None:
@@ -272,7 +272,7 @@ def events_schedule(event_id: int) -> None:
             report = run(event=event)
             lines = []
             for meeting, code in report.unscheduled:
-                from directory.events.schedule import _people
+                from directory.events.planning import _people
 
                 a, b = _people(meeting)
                 lines.append(f"  {name_of(a)} – {name_of(b)}: {reason_label(code)}")

@@ -14,7 +14,7 @@ from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.core.time import utcnow
 from directory.enterprises.models import Enterprise
-from directory.events import day, schedule, services
+from directory.events import day, meeting_requests, planning, registration, services
 from directory.events.models import Event, Meeting, MeetingStatus
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -77,23 +77,23 @@ def _past_event(staff: User, rng: random.Random, when: datetime, ent_users: list
                        breaks={5: 15})
     services.change_status(user=staff, event=event, action="open_registration")
     # the demo's participants all agreed to be listed (the form asks; nobody is listed by default)
-    ents = [services.register(user=u, event=event, listed=True, seeks=rng.choice(
+    ents = [registration.register(user=u, event=event, listed=True, seeks=rng.choice(
         ["发明专利申请和专利布局", "产品检测认证，准备出口", "设备更新贷款，了解贴息政策", "MES和设备联网改造",
          "高新技术企业认定辅导", "节能诊断和能源审计"])) for u in ent_users]
-    provs = [services.register(user=u, event=event, listed=True, offers=rng.choice(
+    provs = [registration.register(user=u, event=event, listed=True, offers=rng.choice(
         ["专利代理与知识产权贯标", "CMA检测与产品认证", "科技贷款与融资担保", "工业互联网与数字化改造",
          "高企认定与研发费用加计扣除", "节能诊断与合同能源管理"])) for u in prov_users]
     for ent in ents:
         for prov in rng.sample(provs, k=rng.randint(3, 5)):
             ent_user = db.session.get_one(User, ent.user_id)
             prov_user = db.session.get_one(User, prov.user_id)
-            request = services.request_meeting(user=ent_user, requester=ent, recipient=prov, message="希望当面交流")
+            request = meeting_requests.request_meeting(user=ent_user, requester=ent, recipient=prov, message="希望当面交流")
             # A provider near its cap declines the rest: part of a real day, and of the report.
-            accept = rng.random() < 0.85 and services._meeting_count(prov) <= 6
-            services.respond_to_request(user=prov_user, request=request, accept=accept)
+            accept = rng.random() < 0.85 and meeting_requests._meeting_count(prov) <= 6
+            meeting_requests.respond_to_request(user=prov_user, request=request, accept=accept)
     services.change_status(user=staff, event=event, action="close_registration")
-    schedule.run(event=event, user=staff)
-    schedule.publish(user=staff, event=event)
+    planning.run(event=event, user=staff)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     for participant in ents[: len(ents) * 9 // 10]:
         day.check_in(user=staff, participant=participant, now=_china(when, 8, 40))
@@ -107,7 +107,7 @@ def _past_event(staff: User, rng: random.Random, when: datetime, ent_users: list
     for meeting in meetings:
         if meeting.status != MeetingStatus.HELD:
             continue
-        a, b = schedule._people(meeting)
+        a, b = planning._people(meeting)
         outcome = rng.choices(["signed", "intent", "none"], weights=[2, 5, 3])[0]
         amount = float(rng.choice([5, 8, 12, 20, 30, 50]) * 10000) if outcome != "none" else None
         for p in (a, b):
@@ -135,8 +135,8 @@ def _upcoming_event(staff: User, rng: random.Random, when: datetime, ent_users: 
     services.set_slots(user=staff, event=event, first_start=_china(when, 13, 30), count=8, gap_minutes=5,
                        breaks={4: 20})
     services.change_status(user=staff, event=event, action="open_registration")
-    ents = [services.register(user=u, event=event, listed=True, seeks="融资和上市辅导") for u in ent_users]
-    provs = [services.register(user=u, event=event, listed=True, offers="上市辅导与股权融资") for u in prov_users]
+    ents = [registration.register(user=u, event=event, listed=True, seeks="融资和上市辅导") for u in ent_users]
+    provs = [registration.register(user=u, event=event, listed=True, offers="上市辅导与股权融资") for u in prov_users]
     for ent in ents[:3]:
-        services.request_meeting(user=db.session.get_one(User, ent.user_id), requester=ent,
-                                 recipient=rng.choice(provs), message="想了解上市辅导流程")
+        meeting_requests.request_meeting(user=db.session.get_one(User, ent.user_id), requester=ent,
+                                         recipient=rng.choice(provs), message="想了解上市辅导流程")

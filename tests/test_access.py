@@ -267,7 +267,7 @@ def _event(provider_institution):
     """An event open for registration with one accepted, scheduled meeting between two other users."""
     from datetime import UTC, date, datetime
 
-    from directory.events import schedule, services
+    from directory.events import meeting_requests, planning, registration, services
 
     staff = factories.user(role="staff")
     event = services.create_event(user=staff, data=services.EventInput(title="测试对接会", starts_on=date(2027, 3, 1)))
@@ -275,15 +275,15 @@ def _event(provider_institution):
     services.change_status(user=staff, event=event, action="open_registration")
     ent_user = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
     prov_user = factories.user(role="institution", institution_id=provider_institution.id)
-    a = services.register(user=ent_user, event=event, seeks="专利")
-    b = services.register(user=prov_user, event=event, offers="专利代理", listed=True)
-    request = services.request_meeting(user=ent_user, requester=a, recipient=b, message="想约谈")
-    services.respond_to_request(user=prov_user, request=request, accept=True)
-    pending = services.request_meeting(user=ent_user, requester=a,
-                                       recipient=services.register(user=factories.user(
+    a = registration.register(user=ent_user, event=event, seeks="专利")
+    b = registration.register(user=prov_user, event=event, offers="专利代理", listed=True)
+    request = meeting_requests.request_meeting(user=ent_user, requester=a, recipient=b, message="想约谈")
+    meeting_requests.respond_to_request(user=prov_user, request=request, accept=True)
+    pending = meeting_requests.request_meeting(user=ent_user, requester=a,
+                                               recipient=registration.register(user=factories.user(
                                            role="institution", institution_id=factories.institution().id),
                                            event=event, listed=True), message="想约谈")
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     from sqlmodel import select
 
     from directory.events.models import Meeting

@@ -169,7 +169,7 @@ def test_reminders_and_rating_recompute_commands(runner, db_session):
 def test_events_schedule_and_followup_commands(runner, db_session):
     from datetime import UTC, date, datetime
 
-    from directory.events import services
+    from directory.events import meeting_requests, registration, services
     from directory.events.models import Meeting
 
     staff = factories.user(role="staff")
@@ -177,14 +177,14 @@ def test_events_schedule_and_followup_commands(runner, db_session):
                                                                        tables=1))
     services.set_slots(user=staff, event=event, first_start=datetime(2026, 6, 1, 1, tzinfo=UTC), count=1)
     services.change_status(user=staff, event=event, action="open_registration")
-    ent = services.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
-                            event=event)
-    provs = [services.register(user=factories.user(role="institution", institution_id=factories.institution().id),
-                               event=event, listed=True) for _ in range(2)]
+    ent = registration.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
+                                event=event)
+    provs = [registration.register(user=factories.user(role="institution", institution_id=factories.institution().id),
+                                   event=event, listed=True) for _ in range(2)]
     for prov in provs:  # one slot, one table: only one of the two meetings fits
-        request = services.request_meeting(user=db_session.get(User, ent.user_id), requester=ent, recipient=prov,
-                                           message="想约谈")
-        services.respond_to_request(user=db_session.get(User, prov.user_id), request=request, accept=True)
+        request = meeting_requests.request_meeting(user=db_session.get(User, ent.user_id), requester=ent, recipient=prov,
+                                                   message="想约谈")
+        meeting_requests.respond_to_request(user=db_session.get(User, prov.user_id), request=request, accept=True)
     result = runner.invoke(args=["events", "schedule", str(event.id)])
     assert result.exit_code == 0, result.output
     assert "1 of 2 accepted meetings placed" in result.output

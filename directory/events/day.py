@@ -26,8 +26,8 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.schedule import _people, _require_staff, check_place
-from directory.events.services import ENTERPRISE, _user_of, name_of
+from directory.events.participants import ENTERPRISE, name_of, user_of
+from directory.events.planning import _people, _require_staff, check_place
 from directory.extensions import db
 from directory.notifications import services as notifications
 
@@ -118,7 +118,7 @@ def add_on_the_spot(*, user: Any, event: Event, first: EventParticipant, second:
         db.session.flush()
         audit.record(actor_id=user.id, action="meeting.on_the_spot", entity_type="meeting", entity_id=meeting.id)
         for me, other in ((first, second), (second, first)):
-            notifications.notify(users=[_user_of(me)], kind="event.meeting_added",
+            notifications.notify(users=[user_of(me)], kind="event.meeting_added",
                                  title=_("A meeting with %(name)s was added at table %(table)s",
                                          name=name_of(other), table=table), link=f"/events/{event.id}/agenda")
         return meeting
@@ -201,7 +201,7 @@ def send_followups(*, now: datetime | None = None) -> int:
         for meeting in db.session.exec(select(Meeting).where(Meeting.event_id == event.id,
                                                              Meeting.status == MeetingStatus.HELD)).all():
             for p in _people(meeting):
-                users[p.user_id] = _user_of(p)
+                users[p.user_id] = user_of(p)
         notifications.notify(users=list(users.values()), kind="event.followup",
                              title=_("Three months after “%(title)s”: how did your meetings turn out?",
                                      title=event.title), link=f"/events/{event.id}/agenda")

@@ -133,7 +133,7 @@ class Meeting(SQLModel, table=True):
     table_no: int | None = None
     locked: bool = False
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=20)
-    # Why the scheduler could not place it (a code of scheduling.REASON_MESSAGES); empty when placed.
+    # Why the scheduler could not place it (a code of solver.REASON_MESSAGES); empty when placed.
     unscheduled_reason: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -23,8 +23,9 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.schedule import _people, _preload
-from directory.events.services import ENTERPRISE, PROVIDER, local_time, name_of, slots
+from directory.events.participants import ENTERPRISE, PROVIDER, name_of
+from directory.events.planning import _people, _preload
+from directory.events.services import local_time, slots
 from directory.extensions import db
 
 

@@ -14,7 +14,16 @@ from directory.accounts.decorators import staff_required
 from directory.core.forms import records
 from directory.core.http import refusals, run_and_flash
 from directory.core.numbers import parse_id
-from directory.events import day, forms, report, schedule, services
+from directory.events import (
+    day,
+    forms,
+    meeting_requests,
+    participants,
+    planning,
+    registration,
+    report,
+    services,
+)
 from directory.events.models import Event, EventParticipant, Meeting, MeetingStatus
 from directory.extensions import db
 from directory.reviews.forms import ReviewForm
@@ -27,7 +36,7 @@ STAFF_ACTIONS = "publish, open_registration, close_registration, start, complete
 
 def _mine(event: Event) -> EventParticipant:
     """The current user's registration (registered, not waitlisted) or 403."""
-    participant = services.participation(event, current_user)
+    participant = participants.participation(event, current_user)
     if participant is None or participant.status != "registered":
         abort(403)
     return participant
@@ -47,9 +56,9 @@ def detail(event_id: int) -> Any:
 
 def _detail_page(event: Event, form: forms.RegistrationForm | None = None) -> Any:
     """The event's page; ``form`` is a refused registration form to show again with its errors."""
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     slots = services.slots(event)
-    can_register = (services.side_of(current_user) is not None and services.registration_open(event)
+    can_register = (participants.side_of(current_user) is not None and registration.registration_open(event)
                     and (mine is None or mine.status == "cancelled"))
     if form is None:
         form = forms.RegistrationForm(slots=slots, data=forms.RegistrationForm.data_of(mine)
@@ -57,8 +66,8 @@ def _detail_page(event: Event, form: forms.RegistrationForm | None = None) -> An
     categories, industries = services.event_terms(event)
     return render_template("events/detail.html", event=event, mine=mine, slots=slots, form=form,
                            can_register=can_register, labels=services.STATUS_LABELS, categories=categories,
-                           industries=industries, counts={s: len(services.participants(event, side=s))
-                                                          for s in (services.ENTERPRISE, services.PROVIDER)}
+                           industries=industries, counts={s: len(participants.participants(event, side=s))
+                                                          for s in (participants.ENTERPRISE, participants.PROVIDER)}
                            ), 422 if form.errors else 200
 
 
@@ -83,7 +92,7 @@ def _registration(event: Event, call: Any, success: str) -> Any:
 @login_required
 def register(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    return _registration(event, lambda values: services.register(user=current_user, event=event, **values),
+    return _registration(event, lambda values: registration.register(user=current_user, event=event, **values),
                          _("Registration saved."))
 
 
@@ -91,21 +100,21 @@ def register(event_id: int) -> Any:
 @login_required
 def update_participation(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     if mine is None:
         abort(403)
-    return _registration(event, lambda values: services.update_participation(user=current_user, participant=mine,
-                                                                              **values), _("Saved."))
+    return _registration(event, lambda values: registration.update_participation(user=current_user, participant=mine,
+                                                                                  **values), _("Saved."))
 
 
 @bp.post("/events/<int:event_id>/cancel-registration")
 @login_required
 def cancel_registration(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    mine = services.participation(event, current_user)
+    mine = participants.participation(event, current_user)
     if mine is None:
         abort(403)
-    run_and_flash(lambda: services.cancel_registration(user=current_user, participant=mine),
+    run_and_flash(lambda: registration.cancel_registration(user=current_user, participant=mine),
                   _("Your registration is cancelled."))
     return redirect(url_for("events.detail", event_id=event_id))
 
@@ -123,16 +132,16 @@ def _marketplace_page(event: Event, request_form: forms.MeetingRequestForm | Non
     mine = None if staff else _mine(event)
     q = (request.args.get("q") or "")[:100]
     side = request.args.get("side") if staff else (
-        services.PROVIDER if mine and mine.side == services.ENTERPRISE else services.ENTERPRISE)
-    people = services.participants(event, side=side if side in (services.ENTERPRISE, services.PROVIDER) else None,
-                                   q=q, listed_only=not staff)
+        participants.PROVIDER if mine and mine.side == participants.ENTERPRISE else participants.ENTERPRISE)
+    people = participants.participants(event, side=side if side in (participants.ENTERPRISE, participants.PROVIDER) else None,
+                                               q=q, listed_only=not staff)
     requested = set()
     if mine is not None:
         requested = {r.recipient_id if r.requester_id == mine.id else r.requester_id
-                     for r in services.requests_of(mine) if r.status in ("pending", "accepted")}
+                     for r in meeting_requests.requests_of(mine) if r.status in ("pending", "accepted")}
     return render_template("events/participants.html", event=event, mine=mine, people=people, q=q,
-                           name_of=services.name_of, requested=requested,
-                           suggestions=services.suggested_partners(event, mine) if mine else [],
+                           name_of=participants.name_of, requested=requested,
+                           suggestions=meeting_requests.suggested_partners(event, mine) if mine else [],
                            request_form=request_form or forms.MeetingRequestForm()
                            ), 422 if request_form is not None else 200
 
@@ -145,11 +154,11 @@ def new_request(event_id: int) -> Any:
     form = forms.MeetingRequestForm()
     if form.recipient.data is None:
         abort(400)
-    recipient = services.get_participant(form.recipient.data, event=event)
+    recipient = participants.get_participant(form.recipient.data, event=event)
     if form.validate_on_submit():
         with refusals(form, fields=("message",)) as refused:
-            services.request_meeting(user=current_user, requester=mine, recipient=recipient,
-                                     message=form.message.data or "")
+            meeting_requests.request_meeting(user=current_user, requester=mine, recipient=recipient,
+                                             message=form.message.data or "")
         if refused and not refused.on_field:
             return redirect(url_for("events.marketplace", event_id=event_id))
         if not refused:
@@ -163,22 +172,22 @@ def new_request(event_id: int) -> Any:
 def requests_page(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
-    items = services.requests_of(mine)
-    people = {p.id: p for p in services.participants(event, status=None)}
+    items = meeting_requests.requests_of(mine)
+    people = {p.id: p for p in participants.participants(event, status=None)}
     return render_template("events/requests.html", event=event, mine=mine, items=items, people=people,
-                           name_of=services.name_of, action_form=forms.StatusForm())
+                           name_of=participants.name_of, action_form=forms.StatusForm())
 
 
 @bp.post("/events/<int:event_id>/requests/<int:request_id>/<any(accept, decline, cancel):action>")
 @login_required
 def answer_request(event_id: int, request_id: int, action: str) -> Any:
     event = services.get_event(event_id, user=current_user)
-    meeting_request = services.get_request(request_id, event=event)
+    meeting_request = meeting_requests.get_request(request_id, event=event)
     if action == "cancel":
-        run_and_flash(lambda: services.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
+        run_and_flash(lambda: meeting_requests.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
     else:
-        run_and_flash(lambda: services.respond_to_request(user=current_user, request=meeting_request,
-                                                          accept=action == "accept"), _("Saved."))
+        run_and_flash(lambda: meeting_requests.respond_to_request(user=current_user, request=meeting_request,
+                                                                  accept=action == "accept"), _("Saved."))
     return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
                     else url_for("events.requests_page", event_id=event_id))
 
@@ -191,9 +200,9 @@ def agenda(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
     checkin_url = url_for("events.checkin", event_id=event.id, token=mine.checkin_token, _external=True)
-    items = schedule.agenda(mine)
+    items = planning.agenda(mine)
     return render_template(
-        "events/agenda.html", event=event, mine=mine, items=items, name_of=services.name_of,
+        "events/agenda.html", event=event, mine=mine, items=items, name_of=participants.name_of,
         qr=segno.make(checkin_url, error="m").svg_inline(scale=4, title=_("Check-in code")),
         feedback={i.meeting.id: day.feedback_of(i.meeting) for i in items},
         reviews=_meeting_reviews(items),
@@ -220,7 +229,7 @@ def _meeting_reviews(items: list[Any]) -> dict[int, Any]:
 def agenda_ics(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
-    return Response(schedule.ical(mine), mimetype="text/calendar",
+    return Response(planning.ical(mine), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'})
 
 
@@ -336,17 +345,17 @@ def manage(event_id: int) -> Any:
 
 def _manage_page(event: Event, slots_form: forms.SlotsForm | None = None) -> Any:
     """The event's staff page; ``slots_form`` is a refused slots form, shown again with its errors."""
-    reqs = services.event_requests(event)
+    reqs = meeting_requests.event_requests(event)
     slots = services.slots(event)
     return render_template(
         "events/manage.html", event=event, labels=services.STATUS_LABELS, slots=slots,
         slots_form=slots_form or forms.SlotsForm(data=forms.SlotsForm.data_of(slots) or None),
         status_form=forms.StatusForm(), actions=[
             a for a, (sources, _t) in services.TRANSITIONS.items() if event.status in sources],
-        people=services.participants(event, status=None), name_of=services.name_of,
+        people=participants.participants(event, status=None), name_of=participants.name_of,
         request_counts={s: sum(1 for r in reqs if r.status == s) for s in ("pending", "accepted", "declined",
                                                                              "cancelled")},
-        unplaced=schedule.unplaced(event), finished=schedule.finished(event)), 422 if slots_form else 200
+        unplaced=planning.unplaced(event), finished=planning.finished(event)), 422 if slots_form else 200
 
 
 @bp.post("/admin/events/<int:event_id>/slots")
@@ -382,7 +391,7 @@ def change_status(event_id: int, action: str) -> Any:
 def run_schedule(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
     with refusals() as refused:
-        result = schedule.run(event=event, user=current_user)
+        result = planning.run(event=event, user=current_user)
     if not refused:
         flash(_("%(placed)s of %(total)s accepted meetings placed.", placed=result.placed, total=result.requested),
               "success" if result.placed == result.requested else "warning")
@@ -393,7 +402,7 @@ def run_schedule(event_id: int) -> Any:
 @staff_required
 def publish_schedule(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    run_and_flash(lambda: schedule.publish(user=current_user, event=event),
+    run_and_flash(lambda: planning.publish(user=current_user, event=event),
                   _("The schedule is final; every participant has been sent their agenda."))
     return redirect(url_for("events.plan", event_id=event_id))
 
@@ -402,14 +411,14 @@ def publish_schedule(event_id: int) -> Any:
 @staff_required
 def plan(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    slots, tables, cells = schedule.table_plan(event)
-    registered = services.participants(event)
+    slots, tables, cells = planning.table_plan(event)
+    registered = participants.participants(event)
     return render_template("events/plan.html", event=event, slots=slots, tables=tables, cells=cells,
-                           unplaced=schedule.unplaced(event), move_form=forms.MoveForm(),
-                           finished=schedule.finished(event),
-                           enterprises=[p for p in registered if p.side == services.ENTERPRISE],
-                           providers=[p for p in registered if p.side == services.PROVIDER],
-                           name_of=services.name_of, statuses=MeetingStatus)
+                           unplaced=planning.unplaced(event), move_form=forms.MoveForm(),
+                           finished=planning.finished(event),
+                           enterprises=[p for p in registered if p.side == participants.ENTERPRISE],
+                           providers=[p for p in registered if p.side == participants.PROVIDER],
+                           name_of=participants.name_of, statuses=MeetingStatus)
 
 
 @bp.post("/admin/events/<int:event_id>/meetings/<int:meeting_id>/<any(move, swap, lock, unlock, held, no_show, "
@@ -419,8 +428,8 @@ def adjust(event_id: int, meeting_id: int, action: str) -> Any:
     event = services.get_event(event_id, user=current_user)
     meeting = _meeting(event, meeting_id)
     calls: dict[str, Any] = {
-        "lock": lambda: schedule.set_locked(user=current_user, meeting=meeting, locked=True),
-        "unlock": lambda: schedule.set_locked(user=current_user, meeting=meeting, locked=False),
+        "lock": lambda: planning.set_locked(user=current_user, meeting=meeting, locked=True),
+        "unlock": lambda: planning.set_locked(user=current_user, meeting=meeting, locked=False),
         "held": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.HELD),
         "no_show": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.NO_SHOW),
         "scheduled": lambda: day.mark(user=current_user, meeting=meeting, status=MeetingStatus.SCHEDULED),
@@ -429,14 +438,14 @@ def adjust(event_id: int, meeting_id: int, action: str) -> Any:
         move_form = forms.MoveForm()
         if not move_form.validate_on_submit():
             abort(400)
-        calls["move"] = lambda: schedule.move(user=current_user, meeting=meeting, position=move_form.slot.data or 0,
+        calls["move"] = lambda: planning.move(user=current_user, meeting=meeting, position=move_form.slot.data or 0,
                                               table=move_form.table.data or 0)
     elif action == "swap":
         swap_form = forms.SwapForm()
         if not swap_form.validate_on_submit():
             abort(400)
         other = _meeting(event, swap_form.other.data or 0)
-        calls["swap"] = lambda: schedule.swap(user=current_user, first=meeting, second=other)
+        calls["swap"] = lambda: planning.swap(user=current_user, first=meeting, second=other)
     run_and_flash(calls[action], _("Saved."))
     return redirect(url_for("events.plan", event_id=event_id) + f"#meeting-{meeting.id}")
 
@@ -449,8 +458,8 @@ def on_the_spot(event_id: int) -> Any:
     if None in values:
         abort(400)
     first_id, second_id, slot = values
-    first = services.get_participant(first_id, event=event)  # type: ignore[arg-type]
-    second = services.get_participant(second_id, event=event)  # type: ignore[arg-type]
+    first = participants.get_participant(first_id, event=event)  # type: ignore[arg-type]
+    second = participants.get_participant(second_id, event=event)  # type: ignore[arg-type]
     run_and_flash(lambda: day.add_on_the_spot(user=current_user, event=event, first=first, second=second,
                                               position=slot), _("Meeting added."))  # type: ignore[arg-type]
     return redirect(url_for("events.plan", event_id=event_id))
@@ -466,7 +475,7 @@ def checkin(event_id: int, token: str) -> Any:
         if run_and_flash(lambda: day.check_in(user=current_user, participant=participant), _("Checked in.")):
             return redirect(url_for("events.checkin", event_id=event_id, token=token))
     return render_template("events/checkin.html", event=event, participant=participant,
-                           name=services.name_of(participant), agenda=schedule.agenda(participant))
+                           name=participants.name_of(participant), agenda=planning.agenda(participant))
 
 
 @bp.get("/admin/events/<int:event_id>/report")

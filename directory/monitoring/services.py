@@ -1,6 +1,6 @@
 """The monitoring dashboard (运行监测): institutions by category and grade, SMEs served, needs, engagements and
 response times, the satisfaction trend, event outcomes and stale records, for a year or a quarter and optionally
-one district, with its Excel export.
+one district. The period and region filters are in :mod:`.periods`, the Excel export in :mod:`.export`.
 
 Every figure is a set-based aggregate computed by the database (COUNT / conditional SUM / AVG / GROUP BY, and a
 median query); nothing here loops over rows in Python, so the page stays fast at 10^5 institutions and 10^6
@@ -9,27 +9,20 @@ between two timestamps, the weekday of a timestamp, the median) are isolated in 
 
 Region filter: institutions by the district they sit in; SMEs served, engagements, reviews and event meetings
 by the enterprise's district; needs by the need's own region, else its enterprise's (as recommendations do).
-Periods are calendar years or quarters in the platform's time zone (Asia/Shanghai).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from io import BytesIO
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from directory.core.errors import InvalidInput
 from directory.core.time import utcnow
 from directory.demands.models import Demand, DemandStatus
 from directory.engagements.models import Engagement, EngagementStatus
@@ -48,9 +41,10 @@ from directory.events.models import (
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import published_by_top_category
+from directory.monitoring.periods import Period, district, parse_period
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
-from directory.taxonomy.models import Category, Region
+from directory.taxonomy.models import Category
 
 DAY = 86400
 STALE_AFTER = timedelta(days=365)
@@ -60,112 +54,7 @@ SERVED = (EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS, EngagementSta
 GOOD = (Verdict.VERY_SATISFIED, Verdict.SATISFIED)  # 好评
 BAD = (Verdict.DISSATISFIED, Verdict.VERY_DISSATISFIED)  # 差评
 EVENTS_HELD = (EventStatus.RUNNING, EventStatus.COMPLETED)
-_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[Qq]\s*([1-4]))?\s*$")
 
-
-class InvalidFilter(InvalidInput):
-    """A filter value of the dashboard is not understood: the request is bad (400), not the input of a form."""
-
-    status = 400
-    code = "bad_request"
-
-
-# -- filters --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Month:
-    label: str  # "2026-03"
-    start: datetime  # UTC, inclusive
-    end: datetime  # UTC, exclusive
-
-
-@dataclass(frozen=True)
-class Period:
-    """A calendar year or quarter in the platform's time zone, with its bounds in UTC."""
-
-    code: str  # "2026" or "2026Q3"
-    year: int
-    quarter: int | None
-    first_day: date
-    end_day: date  # exclusive
-    start: datetime  # UTC, inclusive
-    end: datetime  # UTC, exclusive
-    months: tuple[Month, ...]
-
-    @property
-    def label(self) -> str:
-        if self.quarter is None:
-            return str(self.year)
-        return _("%(year)d Q%(quarter)d", year=self.year, quarter=self.quarter)
-
-
-def local_zone() -> ZoneInfo:
-    """The platform's time zone (the app's BABEL_DEFAULT_TIMEZONE, Asia/Shanghai)."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return ZoneInfo(name or "Asia/Shanghai")
-
-
-def _month_start(year: int, month: int, zone: ZoneInfo) -> datetime:
-    return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=zone).astimezone(UTC)
-
-
-def parse_period(value: str | None, *, now: datetime | None = None) -> Period:
-    """``"2026"`` (a year) or ``"2026Q3"`` (a quarter); empty means the current year.
-
-    Raises :class:`InvalidFilter` for anything else (and for years outside 2000–2100).
-    """
-    zone = local_zone()
-    if value is None or not value.strip():
-        year, quarter = (now or utcnow()).astimezone(zone).year, None
-    else:
-        match = _PERIOD.match(value)
-        if match is None or not 2000 <= int(match.group(1)) <= 2100:
-            raise InvalidFilter(_l("The period “%(value)s” is not valid: give a year such as 2026 or a quarter "
-                                   "such as 2026Q3.", value=value.strip()[:20]), field="period")
-        year, quarter = int(match.group(1)), int(match.group(2)) if match.group(2) else None
-    first_month, n_months = (1, 12) if quarter is None else (3 * quarter - 2, 3)
-    months = tuple(
-        Month(label=f"{year}-{m:02d}", start=_month_start(year, m, zone), end=_month_start(year, m + 1, zone))
-        for m in range(first_month, first_month + n_months))
-    last = first_month + n_months
-    return Period(code=f"{year}" if quarter is None else f"{year}Q{quarter}", year=year, quarter=quarter,
-                  first_day=date(year, first_month, 1),
-                  end_day=date(year + (last - 1) // 12, (last - 1) % 12 + 1, 1),
-                  start=months[0].start, end=months[-1].end, months=months)
-
-
-def parse_region(value: str | None) -> int | None:
-    """The ``region`` query parameter: empty for every region, else a region id.
-
-    Raises :class:`InvalidFilter` when it is not a whole number.
-    """
-    if value is None or not value.strip():
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise InvalidFilter(_l("The region “%(value)s” is not valid: choose a district from the list.",
-                               value=value.strip()[:20]), field="region") from None
-
-
-def regions() -> list[tuple[int, str]]:
-    """The districts the dashboard can be filtered by, as (id, label)."""
-    rows = db.session.execute(select(Region).where(col(Region.kind) == "district")
-                              .order_by(col(Region.sort_order), col(Region.id))).scalars().all()
-    return [(r.id, r.label) for r in rows if r.id is not None]
-
-
-def _region(region_id: int | None) -> Region | None:
-    if region_id is None:
-        return None
-    region = db.session.get(Region, region_id)
-    if region is None or region.kind != "district":
-        raise InvalidFilter(_l("The region “%(value)s” is not valid: choose a district from the list.",
-                               value=str(region_id)), field="region")
-    return region
-
-
-# -- figures --------------------------------------------------------------------------------------------
 
 @dataclass
 class Durations:
@@ -471,7 +360,7 @@ def dashboard(*, period: str | None, region_id: int | None, now: datetime | None
     Raises :class:`InvalidFilter` (400) for a period that is not a year or quarter, or an unknown region.
     """
     parsed = parse_period(period, now=now)
-    region = _region(region_id)
+    region = district(region_id)
     engagements, served = engagement_figures(period=parsed, region_id=region_id)
     return Dashboard(
         period=parsed, region_id=region_id, region_label=region.label if region else None,
@@ -490,71 +379,3 @@ def duration_label(seconds: float | None) -> str:
     if seconds < 2 * DAY:
         return _("%(value).1f hours", value=seconds / 3600)
     return _("%(value).1f days", value=seconds / DAY)
-
-
-def _hours(seconds: float | None) -> float | str:
-    return round(seconds / 3600, 1) if seconds is not None else ""
-
-
-def _share(value: float | None) -> float | str:
-    return round(value, 3) if value is not None else ""
-
-
-def to_xlsx(board: Dashboard) -> bytes:
-    """The dashboard as a workbook: summary, institutions (by category and grade), satisfaction by month and
-    the stale records listed on the page."""
-    from openpyxl import Workbook
-
-    from directory.core.spreadsheets import append_row
-    from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
-    from directory.engagements.services import STATUS_LABELS as ENGAGEMENT_LABELS
-    from directory.events.day import OUTCOME_LABELS
-
-    wb = Workbook()
-    summary = wb.active
-    summary.title = _("Summary")[:31]
-    e, d, ev = board.engagements, board.demands, board.events
-    rows: list[tuple[Any, Any]] = [
-        (_("Period"), board.period.label), (_("Region"), board.region_label or _("All regions")),
-        (_("Generated at"), board.generated_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")),
-        (_("Admitted institutions"), board.institutions.total),
-        (_("With a badge"), board.institutions.with_badge),
-        (_("Stale records"), board.institutions.stale),
-        (_("SMEs served"), board.smes_served),
-        (_("Needs posted"), d.posted),
-        *((str(DEMAND_LABELS[DemandStatus(k)]), v) for k, v in d.by_status.items()),
-        (_("Mean time to first answer (hours)"), _hours(d.answer_time.mean)),
-        (_("Median time to first answer (hours)"), _hours(d.answer_time.median)),
-        (_("Engagements requested"), e.total),
-        *((str(ENGAGEMENT_LABELS[EngagementStatus(k)]), v) for k, v in e.by_status.items()),
-        (_("Mean response time (hours)"), _hours(e.response_time.mean)),
-        (_("Median response time (hours)"), _hours(e.response_time.median)),
-        (_("Answered within 2 working days"), _share(e.share_within_two_working_days)),
-        (_("Valid reviews"), board.reviews_total),
-        (_("Events held"), ev.events_held), (_("Meetings held"), ev.meetings_held),
-        (_("No-shows"), ev.no_shows), (_("No-show rate"), _share(ev.no_show_rate)),
-        *((str(OUTCOME_LABELS[MeetingOutcome(k)]), v) for k, v in ev.outcomes.items()),
-        (_("Amount signed (yuan)"), ev.amount_signed), (_("Amount of intents (yuan)"), ev.amount_intended),
-    ]
-    for row in rows:
-        append_row(summary, list(row))
-    sheet = wb.create_sheet(_("Institutions")[:31])
-    append_row(sheet, [_("Category"), _("Institutions")])
-    for _id, label, n in board.institutions.by_category:
-        append_row(sheet, [label, n])
-    append_row(sheet, [])
-    append_row(sheet, [_("Grade"), _("Institutions")])
-    for grade, n in board.institutions.by_grade.items():
-        append_row(sheet, [grade or _("Not rated"), n])
-    sheet = wb.create_sheet(_("Satisfaction")[:31])
-    append_row(sheet, [_("Month"), _("Valid reviews"), _("Good reviews"), _("Share of good reviews"), _("Bad reviews"),
-                  _("Share of bad reviews")])
-    for m in board.satisfaction:
-        append_row(sheet, [m.label, m.reviews, m.good, _share(m.good_share), m.bad, _share(m.bad_share)])
-    sheet = wb.create_sheet(_("Stale records")[:31])
-    append_row(sheet, ["#", _("Institution name"), _("Last confirmed")])
-    for inst_id, name, confirmed in board.institutions.stale_oldest:
-        append_row(sheet, [inst_id, name, confirmed.astimezone(local_zone()).strftime("%Y-%m-%d") if confirmed else ""])
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -10,15 +10,15 @@ from directory.accounts.decorators import staff_required
 from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
 from directory.engagements.services import STATUS_LABELS as ENGAGEMENT_LABELS
 from directory.events.day import OUTCOME_LABELS
-from directory.monitoring import services
+from directory.monitoring import export, periods, services
 
 bp = Blueprint("monitoring", __name__, url_prefix="/admin")
 
 
 def _build() -> services.Dashboard:
-    # Bad filter values raise services.InvalidFilter: the app's error handler answers 400 with the message.
+    # Bad filter values raise periods.InvalidFilter: the app's error handler answers 400 with the message.
     return services.dashboard(period=request.args.get("period"),
-                              region_id=services.parse_region(request.args.get("region")))
+                              region_id=periods.parse_region(request.args.get("region")))
 
 
 @bp.get("/monitoring")
@@ -26,7 +26,7 @@ def _build() -> services.Dashboard:
 def dashboard() -> Any:
     from directory.institutions.services import CATEGORY_COUNT_RULE
 
-    return render_template("monitoring/dashboard.html", board=_build(), regions=services.regions(),
+    return render_template("monitoring/dashboard.html", board=_build(), regions=periods.regions(),
                            category_rule=CATEGORY_COUNT_RULE,
                            duration=services.duration_label, engagement_labels=ENGAGEMENT_LABELS,
                            demand_labels=DEMAND_LABELS, outcomes=OUTCOME_LABELS)
@@ -37,7 +37,7 @@ def dashboard() -> Any:
 def dashboard_xlsx() -> Any:
     board = _build()
     suffix = f"-region{board.region_id}" if board.region_id is not None else ""
-    return Response(services.to_xlsx(board),
+    return Response(export.to_xlsx(board),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition":
                              f'attachment; filename="monitoring-{board.period.code}{suffix}.xlsx"'})

@@ -82,7 +82,7 @@ def test_monitoring_export(client, auth, db_session):
 
 
 def test_event_report_export(client, auth, db_session):
-    from tests.events.test_services import make_event, register
+    from tests.events.helpers import make_event, register
 
     event = make_event(factories.user(role="staff"))
     register(event, seeks=EVIL)  # what an enterprise types when it registers

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from directory.accounts.models import User
 from directory.core.db import commit_or_rollback
 from directory.core.errors import InvalidInput
-from directory.events import services
+from directory.events import meeting_requests, registration, services
 from directory.events.models import MeetingRequest
 from directory.extensions import db
 from tests import factories
@@ -38,22 +38,22 @@ def test_fifty_accepts_at_once_never_exceed_the_meeting_cap(backend, tmp_path, m
                                    count=12)
                 services.change_status(user=staff, event=event, action="open_registration")
                 prov_user = factories.user(role="institution", institution_id=factories.institution().id)
-                prov = services.register(user=prov_user, event=event, listed=True)
+                prov = registration.register(user=prov_user, event=event, listed=True)
                 request_ids = []
                 for _ in range(REQUESTS):
                     ent_user = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
-                    ent = services.register(user=ent_user, event=event)
-                    request_ids.append(services.request_meeting(user=ent_user, requester=ent, recipient=prov,
-                                                                message="想约谈").id)
+                    ent = registration.register(user=ent_user, event=event)
+                    request_ids.append(meeting_requests.request_meeting(user=ent_user, requester=ent, recipient=prov,
+                                                                        message="想约谈").id)
                 prov_user_id = prov_user.id
 
         def accept(request_id: int) -> str:
             with app.app_context():
                 try:
                     with commit_or_rollback(db.session):
-                        services.respond_to_request(user=db.session.get_one(User, prov_user_id),
-                                                    request=db.session.get_one(MeetingRequest, request_id),
-                                                    accept=True)
+                        meeting_requests.respond_to_request(user=db.session.get_one(User, prov_user_id),
+                                                            request=db.session.get_one(MeetingRequest, request_id),
+                                                            accept=True)
                 except InvalidInput as exc:
                     return str(exc.field)
                 return "accepted"

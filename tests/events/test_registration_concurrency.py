@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from directory.accounts.models import User
 from directory.core.db import commit_or_rollback
-from directory.events import services
+from directory.events import registration, services
 from directory.events.models import Event, EventParticipant
 from directory.extensions import db
 from tests import factories
@@ -44,8 +44,8 @@ def test_two_hundred_registrations_at_once_fill_exactly_fifty_places(backend, tm
             # its first statement (SQLite: BEGIN IMMEDIATE, waiting its turn; PostgreSQL: the event row lock).
             with app.app_context():
                 with commit_or_rollback(db.session):
-                    participant = services.register(user=db.session.get_one(User, user_id),
-                                                    event=db.session.get_one(Event, event_id))
+                    participant = registration.register(user=db.session.get_one(User, user_id),
+                                                        event=db.session.get_one(Event, event_id))
                     return str(participant.status)
 
         outcomes, errors = at_once([lambda uid=uid: register(uid) for uid in user_ids])

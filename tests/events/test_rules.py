@@ -14,13 +14,14 @@ from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput
 from directory.core.time import utcnow
-from directory.events import day, report, schedule, services
+from directory.events import day, meeting_requests, participants, planning, registration, report, services
 from directory.events.models import Event, MeetingFeedback, MeetingRequest, MeetingStatus
+from directory.monitoring import periods
 from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
 from search.sync import drain
 from tests import factories
-from tests.events.test_services import (
+from tests.events.helpers import (
     START,
     accepted,
     enterprise_user,
@@ -45,24 +46,24 @@ def count(db_session: Any, model: Any) -> int:
 
 def test_consent_to_be_listed_starts_unticked_and_is_kept_with_its_time(db_session, staff):
     event = make_event(staff)
-    silent = services.register(user=enterprise_user(), event=event)
+    silent = registration.register(user=enterprise_user(), event=event)
     assert (silent.listed, silent.listed_at) == (False, None)
     when = utcnow()
-    willing = services.register(user=enterprise_user(), event=event, listed=True, now=when)
+    willing = registration.register(user=enterprise_user(), event=event, listed=True, now=when)
     assert (willing.listed, willing.listed_at) == (True, when)
-    assert [p.id for p in services.participants(event, listed_only=True)] == [willing.id]
+    assert [p.id for p in participants.participants(event, listed_only=True)] == [willing.id]
 
     later = when + timedelta(hours=2)
-    services.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=True,
-                                  unavailable=[], now=later)
+    registration.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=True,
+                                      unavailable=[], now=later)
     assert (silent.listed, silent.listed_at) == (True, later)
     entries = count(db_session, AuditLog)
     # the same answer again: the time of the consent stays the first one, nothing is recorded
-    services.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=True,
-                                  unavailable=[], now=later + timedelta(hours=1))
+    registration.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=True,
+                                      unavailable=[], now=later + timedelta(hours=1))
     assert silent.listed_at == later and count(db_session, AuditLog) == entries
-    services.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=False,
-                                  unavailable=[], now=later + timedelta(hours=3))
+    registration.update_participation(user=user_of(silent), participant=silent, offers="", seeks="", listed=False,
+                                      unavailable=[], now=later + timedelta(hours=3))
     assert (silent.listed, silent.listed_at) == (False, None)  # withdrawn
     assert count(db_session, AuditLog) == entries + 1
 
@@ -82,18 +83,18 @@ def test_suggested_partners_are_the_events_own_registered_participants(db_sessio
     drain(search=search_backend)
     event = make_event(staff, capacity_providers=3)
     ent = register(event, seeks="想申请发明专利")
-    ours_p = services.register(user=factories.user(role="institution", institution_id=ours.id), event=event,
-                               listed=True)
-    unrelated_p = services.register(user=factories.user(role="institution", institution_id=unrelated.id),
-                                    event=event, listed=True)
+    ours_p = registration.register(user=factories.user(role="institution", institution_id=ours.id), event=event,
+                                   listed=True)
+    unrelated_p = registration.register(user=factories.user(role="institution", institution_id=unrelated.id),
+                                        event=event, listed=True)
     unlisted = provider(event, listed=False)  # a patent agent that did not agree to be listed
     full = provider(event)  # the fourth provider: on the waiting list
     assert full.status == "waitlisted"
 
-    assert services.suggested_partners(event, ent) == [ours_p]
-    assert unrelated_p not in services.suggested_partners(event, ent) and unlisted.listed is False
-    services.request_meeting(user=user_of(ent), requester=ent, recipient=ours_p, message="想了解专利检索")
-    assert services.suggested_partners(event, ent) == []  # already asked
+    assert meeting_requests.suggested_partners(event, ent) == [ours_p]
+    assert unrelated_p not in meeting_requests.suggested_partners(event, ent) and unlisted.listed is False
+    meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=ours_p, message="想了解专利检索")
+    assert meeting_requests.suggested_partners(event, ent) == []  # already asked
 
 
 def test_a_provider_is_suggested_the_events_enterprises_seeking_what_it_offers(db_session, staff):
@@ -102,8 +103,8 @@ def test_a_provider_is_suggested_the_events_enterprises_seeking_what_it_offers(d
     register(event, seeks="设备更新贷款")
     outsider = register(make_event(staff), seeks="发明专利申请")
     prov = provider(event, offers="发明专利申请代理")
-    assert services.suggested_partners(event, prov) == [patent]
-    assert outsider not in services.suggested_partners(event, prov)
+    assert meeting_requests.suggested_partners(event, prov) == [patent]
+    assert outsider not in meeting_requests.suggested_partners(event, prov)
 
 
 # -- meeting requests ------------------------------------------------------------------------------------
@@ -114,10 +115,10 @@ def test_a_meeting_request_needs_a_message(db_session, staff):
     notes = count(db_session, Notification)
     for blank in ("", "   \n"):
         with pytest.raises(InvalidInput) as refused:
-            services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message=blank)
+            meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message=blank)
         assert refused.value.field == "message"
     assert count(db_session, MeetingRequest) == 0 and count(db_session, Notification) == notes
-    request = services.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message=" 想了解专利布局 ")
+    request = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message=" 想了解专利布局 ")
     assert request.message == "想了解专利布局"
 
 
@@ -128,8 +129,8 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
     event = make_event(staff, count=2, tables=2)
     first = accepted(register(event), provider(event))
     second = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
-    schedule.publish(user=staff, event=event)
+    planning.run(event=event, user=staff)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     if end == "complete":
         services.change_status(user=staff, event=event, action="complete")
@@ -139,10 +140,10 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
     places = [(m.slot_position, m.table_no, m.locked) for m in (a, b)]
     entries, notes = count(db_session, AuditLog), count(db_session, Notification)
     published_at = event.schedule_published_at
-    for call in (lambda: schedule.run(event=event, user=staff), lambda: schedule.publish(user=staff, event=event),
-                 lambda: schedule.move(user=staff, meeting=a, position=b.slot_position, table=3 - a.table_no),
-                 lambda: schedule.swap(user=staff, first=a, second=b),
-                 lambda: schedule.set_locked(user=staff, meeting=a, locked=True)):
+    for call in (lambda: planning.run(event=event, user=staff), lambda: planning.publish(user=staff, event=event),
+                 lambda: planning.move(user=staff, meeting=a, position=b.slot_position, table=3 - a.table_no),
+                 lambda: planning.swap(user=staff, first=a, second=b),
+                 lambda: planning.set_locked(user=staff, meeting=a, locked=True)):
         with pytest.raises(services.EventFinished):
             call()
     assert [(m.slot_position, m.table_no, m.locked) for m in (a, b)] == places
@@ -155,7 +156,7 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
 def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is_kept(db_session, staff):
     event = make_event(staff, count=2, tables=2)
     requests = [accepted(register(event), provider(event)) for _ in range(2)]
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     first, second = (day.mark(user=staff, meeting=meeting_of(db_session, r), status=MeetingStatus.HELD)
                      for r in requests)
@@ -176,7 +177,7 @@ def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is
     assert day.can_give_followup(event)
 
     def figures() -> tuple[Any, Any]:
-        return report.build(event), monitoring.event_figures(period=monitoring.parse_period(str(START.year)),
+        return report.build(event), monitoring.event_figures(period=periods.parse_period(str(START.year)),
                                                              region_id=None)
 
     on_the_day, board = figures()
@@ -201,7 +202,7 @@ def test_followup_answers_count_in_the_report_and_the_dashboard_and_the_first_is
 def test_the_followup_opens_only_once_it_was_sent(db_session, staff):
     event = make_event(staff, count=1)
     request = accepted(register(event), provider(event))
-    schedule.run(event=event, user=staff)
+    planning.run(event=event, user=staff)
     services.change_status(user=staff, event=event, action="start")
     meeting = day.mark(user=staff, meeting=meeting_of(db_session, request), status=MeetingStatus.HELD)
     ent = db_session.get(services.EventParticipant, request.requester_id)

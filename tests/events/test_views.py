@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
+from directory.accounts.models import User
 from directory.audit.models import AuditLog
-from directory.events import schedule, services
+from directory.events import meeting_requests, participants, planning, registration, services
 from directory.events.models import Event, EventParticipant, EventSlot, MeetingRequest
 from directory.notifications.models import Notification
 from directory.taxonomy.services import Vocabulary
@@ -141,8 +142,8 @@ def test_the_registration_form_opens_with_the_registration_and_saved_unchanged_c
     staff = factories.user(role="staff")
     event = open_event(staff)
     user = auth.login("enterprise", enterprise_id=factories.enterprise().id)
-    services.register(user=user, event=event, offers="镁砂深加工\n高纯氧化镁", seeks="发明专利申请", listed=listed,
-                      unavailable=[3, 0])
+    registration.register(user=user, event=event, offers="镁砂深加工\n高纯氧化镁", seeks="发明专利申请", listed=listed,
+                          unavailable=[3, 0])
     fields = round_trip(client, public, db_session, event_id=event.id, page=f"/events/{event.id}",
                         form_id="participation-form", action=f"/events/{event.id}/participation")
     assert values_of(fields, "unavailable") == ["0", "3"]
@@ -158,9 +159,9 @@ def test_the_consent_box_starts_unticked_and_registering_without_it_lists_nobody
     fields = form_fields(client.get(f"/events/{event.id}").get_data(as_text=True), "register-form")
     assert values_of(fields, "listed") == []
     assert client.post(f"/events/{event.id}/register", data=_multidict(fields)).status_code == 302
-    [participant] = services.participants(event)
+    [participant] = participants.participants(event)
     assert (participant.listed, participant.listed_at) == (False, None)
-    assert services.participants(event, listed_only=True) == []
+    assert participants.participants(event, listed_only=True) == []
 
 
 # -- refusals beside the field ---------------------------------------------------------------------------
@@ -202,7 +203,7 @@ def test_a_refused_slots_form_says_why_beside_the_field(client, auth, db_session
 def test_a_refused_registration_update_says_why_beside_the_field(client, auth, db_session):
     event = open_event(factories.user(role="staff"))
     user = auth.login("enterprise", enterprise_id=factories.enterprise().id)
-    services.register(user=user, event=event, offers="镁砂", listed=True)
+    registration.register(user=user, event=event, offers="镁砂", listed=True)
     before = stored(db_session, event.id), counts(db_session)
     posted = client.post(f"/events/{event.id}/participation", data={"offers": "长" * 2001, "listed": "y"})
     assert posted.status_code == 422
@@ -213,9 +214,9 @@ def test_a_refused_registration_update_says_why_beside_the_field(client, auth, d
 def test_a_meeting_request_without_a_message_is_refused_beside_the_message(client, auth, db_session):
     event = open_event(factories.user(role="staff"))
     user = auth.login("enterprise", enterprise_id=factories.enterprise().id)
-    services.register(user=user, event=event, seeks="发明专利")
-    prov = services.register(user=factories.user(role="institution", institution_id=factories.institution().id),
-                             event=event, offers="专利代理", listed=True)
+    registration.register(user=user, event=event, seeks="发明专利")
+    prov = registration.register(user=factories.user(role="institution", institution_id=factories.institution().id),
+                                 event=event, offers="专利代理", listed=True)
     notes = counts(db_session)[2]
     posted = client.post(f"/events/{event.id}/requests", data={"recipient": str(prov.id), "message": "  "})
     assert posted.status_code == 422
@@ -234,20 +235,20 @@ def test_a_meeting_request_without_a_message_is_refused_beside_the_message(clien
 def test_a_completed_event_offers_no_rescheduling_or_republishing(client, auth, db_session):
     staff = auth.login("staff")
     event = open_event(staff)
-    ent = services.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
-                            event=event, listed=True)
-    prov = services.register(user=factories.user(role="institution", institution_id=factories.institution().id),
-                             event=event, listed=True)
-    request = services.request_meeting(user=db_session.get(services.User, ent.user_id), requester=ent,
-                                       recipient=prov, message="想约谈")
-    services.respond_to_request(user=staff, request=request, accept=True)
-    schedule.run(event=event, user=staff)
+    ent = registration.register(user=factories.user(role="enterprise", enterprise_id=factories.enterprise().id),
+                                event=event, listed=True)
+    prov = registration.register(user=factories.user(role="institution", institution_id=factories.institution().id),
+                                 event=event, listed=True)
+    request = meeting_requests.request_meeting(user=db_session.get(User, ent.user_id), requester=ent,
+                                               recipient=prov, message="想约谈")
+    meeting_requests.respond_to_request(user=staff, request=request, accept=True)
+    planning.run(event=event, user=staff)
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):  # while it is open: offered
         html = client.get(page).get_data(as_text=True)
         assert "/schedule\"" in html
     assert 'id="edit-event"' in client.get(f"/admin/events/{event.id}").get_data(as_text=True)
     assert 'id="publish-schedule"' in client.get(f"/admin/events/{event.id}/plan").get_data(as_text=True)
-    schedule.publish(user=staff, event=event)
+    planning.publish(user=staff, event=event)
     services.change_status(user=staff, event=event, action="start")
     services.change_status(user=staff, event=event, action="complete")
     for page in (f"/admin/events/{event.id}", f"/admin/events/{event.id}/plan"):

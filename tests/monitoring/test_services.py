@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from directory.extensions import db
-from directory.monitoring import services
-from directory.monitoring.services import InvalidFilter
+from directory.monitoring import export, periods, services
+from directory.monitoring.periods import InvalidFilter
 from directory.taxonomy.models import Region
 from tests import factories
 
@@ -54,30 +54,30 @@ def region_id(name):
 # -- filters --------------------------------------------------------------------------------------------
 
 def test_periods_are_years_or_quarters_in_the_platform_time_zone(db_session):
-    year = services.parse_period("2025")
+    year = periods.parse_period("2025")
     assert (year.code, year.quarter, len(year.months)) == ("2025", None, 12)
     # Midnight in Shanghai is 16:00 UTC the day before.
     assert year.start == at(2024, 12, 31, 16) and year.end == at(2025, 12, 31, 16)
-    quarter = services.parse_period(" 2026q3 ")
+    quarter = periods.parse_period(" 2026q3 ")
     assert quarter.code == "2026Q3" and [m.label for m in quarter.months] == ["2026-07", "2026-08", "2026-09"]
     assert (quarter.first_day, quarter.end_day) == (date(2026, 7, 1), date(2026, 10, 1))
-    q4 = services.parse_period("2026Q4")
+    q4 = periods.parse_period("2026Q4")
     assert q4.end_day == date(2027, 1, 1) and q4.end == at(2026, 12, 31, 16)
-    assert services.parse_period(None, now=at(2026, 12, 31, 17)).code == "2027"  # already 2027 in Yingkou
-    assert services.parse_period("", now=NOW).code == "2026"
+    assert periods.parse_period(None, now=at(2026, 12, 31, 17)).code == "2027"  # already 2027 in Yingkou
+    assert periods.parse_period("", now=NOW).code == "2026"
 
 
 @pytest.mark.parametrize("value", ["abc", "2026Q5", "2026Q0", "26", "1899", "2026-03", "2026Q3x"])
 def test_bad_periods_are_refused(db_session, value):
     with pytest.raises(InvalidFilter) as exc:
-        services.parse_period(value)
+        periods.parse_period(value)
     assert exc.value.status == 400
 
 
 def test_bad_regions_are_refused(db_session):
-    assert services.parse_region("") is None and services.parse_region(" 3 ") == 3
+    assert periods.parse_region("") is None and periods.parse_region(" 3 ") == 3
     with pytest.raises(InvalidFilter):
-        services.parse_region("x")
+        periods.parse_region("x")
     with pytest.raises(InvalidFilter):  # not a region
         services.dashboard(period="2025", region_id=999_999)
     with pytest.raises(InvalidFilter):  # a coverage, not a district
@@ -144,7 +144,7 @@ def test_engagements_by_status_response_times_and_smes_served(db_session):
     engagement("accepted", at(2025, 12, 31, 17), 1, west, provider)  # 01:00 on 2026-01-01 in Yingkou: outside
     db_session.flush()
 
-    figures, served = services.engagement_figures(period=services.parse_period("2025"), region_id=None)
+    figures, served = services.engagement_figures(period=periods.parse_period("2025"), region_id=None)
     assert figures.total == 6
     assert figures.by_status == {"requested": 1, "accepted": 1, "declined": 1, "in_progress": 1, "completed": 1,
                                  "cancelled": 1}
@@ -156,7 +156,7 @@ def test_engagements_by_status_response_times_and_smes_served(db_session):
     assert figures.within_two_working_days == 3
     assert figures.share_within_two_working_days == pytest.approx(0.75)
 
-    figures, served = services.engagement_figures(period=services.parse_period("2025Q2"),
+    figures, served = services.engagement_figures(period=periods.parse_period("2025Q2"),
                                                   region_id=region_id("站前区"))
     assert figures.total == 3 and served == 1  # east's two and the declined one of "other"
     assert figures.response_time.median == pytest.approx(20 * H, abs=1)  # odd count: 10, 20, 50
@@ -182,16 +182,16 @@ def test_needs_by_status_and_time_to_first_answer(db_session):
     need("answered", 2, created_at=at(2026, 2, 1))  # another year
     db_session.flush()
 
-    figures = services.demand_figures(period=services.parse_period("2025"), region_id=None)
+    figures = services.demand_figures(period=periods.parse_period("2025"), region_id=None)
     assert figures.posted == 6 and figures.by_status == {"open": 2, "answered": 2, "closed": 2}
     assert figures.answer_time.count == 3
     assert figures.answer_time.mean == pytest.approx(12 * H, abs=1)
     assert figures.answer_time.median == pytest.approx(5 * H, abs=1)
 
-    east_only = services.demand_figures(period=services.parse_period("2025Q1"), region_id=region_id("站前区"))
+    east_only = services.demand_figures(period=periods.parse_period("2025Q1"), region_id=region_id("站前区"))
     assert east_only.posted == 5 and east_only.by_status == {"open": 2, "answered": 2, "closed": 1}
     assert east_only.answer_time.median == pytest.approx(3 * H, abs=1)  # 1 h and 5 h
-    nothing = services.demand_figures(period=services.parse_period("2024"), region_id=None)
+    nothing = services.demand_figures(period=periods.parse_period("2024"), region_id=None)
     assert nothing.posted == 0 and nothing.answer_time == services.Durations(0, None, None)
 
 
@@ -219,14 +219,14 @@ def test_satisfaction_trend_per_month(db_session):
     review("satisfied", at(2025, 3, 31, 17))  # 01:00 on 1 April in Yingkou: April
     db_session.flush()
 
-    trend = services.satisfaction_trend(period=services.parse_period("2025Q1"), region_id=None)
+    trend = services.satisfaction_trend(period=periods.parse_period("2025Q1"), region_id=None)
     assert [(m.label, m.reviews, m.good, m.bad) for m in trend] == [
         ("2025-01", 2, 1, 1), ("2025-02", 0, 0, 0), ("2025-03", 3, 1, 1)]
     assert trend[0].good_share == 0.5 and trend[1].good_share is None
     assert trend[2].bad_share == pytest.approx(1 / 3)
-    west_trend = services.satisfaction_trend(period=services.parse_period("2025Q1"), region_id=region_id("西市区"))
+    west_trend = services.satisfaction_trend(period=periods.parse_period("2025Q1"), region_id=region_id("西市区"))
     assert [m.reviews for m in west_trend] == [0, 0, 1]
-    april = services.satisfaction_trend(period=services.parse_period("2025Q2"), region_id=None)
+    april = services.satisfaction_trend(period=periods.parse_period("2025Q2"), region_id=None)
     assert april[0].reviews == 1 and april[0].good == 1
 
 
@@ -293,18 +293,18 @@ def test_event_outcomes(db_session):
     _meeting(_event(date(2024, 12, 1)), "held", [("e", "signed", 7, "initial")])
     _event(date(2025, 11, 1), status="registration_open")
 
-    figures = services.event_figures(period=services.parse_period("2025"), region_id=None)
+    figures = services.event_figures(period=periods.parse_period("2025"), region_id=None)
     assert (figures.events_held, figures.meetings_held, figures.no_shows) == (1, 6, 1)
     assert figures.no_show_rate == pytest.approx(1 / 7)
     assert figures.outcomes == {"signed": 2, "intent": 2, "none": 1}
     assert (figures.amount_signed, figures.amount_intended) == (5000 + 99999, 300 + 600)
 
-    west_figures = services.event_figures(period=services.parse_period("2025"), region_id=region_id("西市区"))
+    west_figures = services.event_figures(period=periods.parse_period("2025"), region_id=region_id("西市区"))
     assert (west_figures.events_held, west_figures.meetings_held, west_figures.no_shows) == (1, 1, 0)
     assert west_figures.outcomes == {"signed": 0, "intent": 1, "none": 0} and west_figures.amount_intended == 300
-    nowhere = services.event_figures(period=services.parse_period("2025"), region_id=region_id("盖州市"))
+    nowhere = services.event_figures(period=periods.parse_period("2025"), region_id=region_id("盖州市"))
     assert (nowhere.events_held, nowhere.meetings_held, nowhere.no_show_rate) == (0, 0, None)
-    assert services.event_figures(period=services.parse_period("2025Q3"), region_id=None).events_held == 0
+    assert services.event_figures(period=periods.parse_period("2025Q3"), region_id=None).events_held == 0
 
 
 # -- the whole dashboard, the page and the export -------------------------------------------------------
@@ -325,7 +325,7 @@ def test_dashboard_and_xlsx_agree(db_session):
     db_session.flush()
     board = services.dashboard(period="2025Q2", region_id=None, now=NOW)
     assert board.smes_served == 1 and board.reviews_total == 1 and board.institutions.total == 2
-    wb = load_workbook(BytesIO(services.to_xlsx(board)))
+    wb = load_workbook(BytesIO(export.to_xlsx(board)))
     assert len(wb.sheetnames) == 4
     summary = {row[0]: row[1] for row in wb.worksheets[0].iter_rows(values_only=True)}
     values = list(summary.values())

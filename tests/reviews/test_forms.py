@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from directory.events import day, schedule
+from directory.events import day, meeting_requests, planning, registration
 from directory.events import services as events
 from directory.events.models import MeetingStatus
 from directory.reviews.forms import ReviewForm
@@ -55,13 +55,13 @@ def _held_meeting():
     events.change_status(user=staff, event=event, action="open_registration")
     company = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
     provider = factories.user(role="institution", institution_id=factories.institution().id)
-    a = events.register(user=company, event=event, seeks="专利")
-    b = events.register(user=provider, event=event, offers="专利代理", listed=True)
-    request = events.request_meeting(user=company, requester=a, recipient=b, message="想了解专利代理")
-    events.respond_to_request(user=provider, request=request, accept=True)
-    schedule.run(event=event, user=staff)
+    a = registration.register(user=company, event=event, seeks="专利")
+    b = registration.register(user=provider, event=event, offers="专利代理", listed=True)
+    request = meeting_requests.request_meeting(user=company, requester=a, recipient=b, message="想了解专利代理")
+    meeting_requests.respond_to_request(user=provider, request=request, accept=True)
+    planning.run(event=event, user=staff)
     events.change_status(user=staff, event=event, action="start")
-    [item] = schedule.agenda(a)
+    [item] = planning.agenda(a)
     day.mark(user=staff, meeting=item.meeting, status=MeetingStatus.HELD)
     return event, company
 

@@ -178,7 +178,7 @@ def test_fifty_concurrent_submissions_store_exactly_one(backend, tmp_path, meili
 def test_a_bad_review_of_an_event_meeting_is_followed_up_on_its_own_page(client, auth, db_session):
     from datetime import date
 
-    from directory.events import day, schedule
+    from directory.events import day, meeting_requests, planning, registration
     from directory.events import services as events
 
     staff = factories.user(role="staff")
@@ -187,11 +187,11 @@ def test_a_bad_review_of_an_event_meeting_is_followed_up_on_its_own_page(client,
     events.change_status(user=staff, event=event, action="open_registration")
     inst = factories.institution()
     sme = factories.user(role="enterprise", enterprise_id=factories.enterprise().id)
-    a = events.register(user=sme, event=event)
-    b = events.register(user=factories.user(role="institution", institution_id=inst.id), event=event, listed=True)
-    request = events.request_meeting(user=sme, requester=a, recipient=b, message="想约谈")
-    events.respond_to_request(user=staff, request=request, accept=True)
-    schedule.run(event=event, user=staff)
+    a = registration.register(user=sme, event=event)
+    b = registration.register(user=factories.user(role="institution", institution_id=inst.id), event=event, listed=True)
+    request = meeting_requests.request_meeting(user=sme, requester=a, recipient=b, message="想约谈")
+    meeting_requests.respond_to_request(user=staff, request=request, accept=True)
+    planning.run(event=event, user=staff)
     events.change_status(user=staff, event=event, action="start")
     from directory.events.models import Meeting
 

@@ -10,7 +10,7 @@ from collections.abc import Hashable, Mapping
 
 import pytest
 
-from directory.events.scheduling import REASON_MESSAGES, Schedule, Unscheduled, schedule_meetings
+from directory.events.solver import REASON_MESSAGES, Schedule, Unscheduled, schedule_meetings
 
 Pair = tuple[Hashable, Hashable]
 
@@ -415,3 +415,11 @@ def test_ten_thousand_requests() -> None:
     check_valid(result, requests, slots=12, tables=1000)
     assert len(result.assigned) == result.upper_bound
     assert elapsed < 15, elapsed  # the bench reports the real time; this only catches a blow-up
+
+
+def test_the_promised_import_path_is_the_solver() -> None:
+    """CONTRACTS.md names ``directory.events.scheduling.schedule_meetings``; the solver lives in ``solver``."""
+    from directory.events import scheduling, solver
+
+    assert scheduling.schedule_meetings is solver.schedule_meetings
+    assert scheduling.REASON_MESSAGES is solver.REASON_MESSAGES

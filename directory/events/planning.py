@@ -1,4 +1,4 @@
-"""Turning an event's accepted meeting requests into a schedule with :func:`scheduling.schedule_meetings`,
+"""Turning an event's accepted meeting requests into a schedule with :func:`solver.schedule_meetings`,
 then the staff's adjustments (move, swap, lock) and publishing. Once the schedule is published, every
 change is told to the two people it concerns."""
 
@@ -23,17 +23,9 @@ from directory.events.models import (
     MeetingStatus,
     ParticipantStatus,
 )
-from directory.events.scheduling import REASON_MESSAGES, schedule_meetings
-from directory.events.services import (
-    ENTERPRISE,
-    FINISHED,
-    _require_staff,
-    _user_of,
-    local_time,
-    name_of,
-    refuse_if_finished,
-    slots,
-)
+from directory.events.participants import ENTERPRISE, name_of, user_of
+from directory.events.services import FINISHED, _require_staff, local_time, refuse_if_finished, slots
+from directory.events.solver import REASON_MESSAGES, schedule_meetings
 from directory.extensions import db
 from directory.notifications import services as notifications
 
@@ -182,7 +174,7 @@ def _tell_the_two(event: Event, meeting: Meeting, request: MeetingRequest | None
     slot = _slot(event, meeting.slot_position)
     when = local_time(slot.starts_at) if slot else _("not scheduled")
     for me, other in ((a, b), (b, a)):
-        notifications.notify(users=[_user_of(me)], kind="event.meeting_moved",
+        notifications.notify(users=[user_of(me)], kind="event.meeting_moved",
                              title=_("Your meeting with %(name)s has changed: %(when)s, table %(table)s",
                                      name=name_of(other), when=when, table=meeting.table_no or "—"),
                              link=f"/events/{event.id}/agenda")
@@ -309,7 +301,7 @@ def publish(*, user: Any, event: Event) -> Event:
     if event.schedule_status == "none":
         raise InvalidInput(_l("Run the scheduler first."), field="schedule")
     from directory.core.time import utcnow
-    from directory.events.services import participant_users
+    from directory.events.participants import participant_users
 
     first = event.schedule_status != "final"
     event.schedule_status = "final"
