@@ -69,7 +69,8 @@ def seed_taxonomy() -> None:
 @seed_cli.command("demo")
 def seed_demo() -> None:
     """Load the taxonomy and the demo directory through the services; running it twice changes nothing."""
-    from directory.seeding import DEMO_PASSWORD, seed_demo
+    from directory.demo.accounts import DEMO_PASSWORD
+    from directory.demo.seed import seed_demo
 
     with commit_or_rollback(db.session):
         report = seed_demo()

@@ -113,7 +113,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[Flask]:
     """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets."""
     from directory.core.db import commit_or_rollback
-    from directory.seeding import seed_demo
+    from directory.demo.seed import seed_demo
     from search.sync import drain
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("demo"), meili, f"d{uuid.uuid4().hex[:8]}_")
