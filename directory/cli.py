@@ -243,7 +243,7 @@ def remind_requests() -> None:
 @records_cli.command("recompute-ratings")
 def recompute_ratings() -> None:
     """Recompute every provider's dynamic rating: reviews lose weight as they age, so run it nightly."""
-    from directory.reviews.services import recompute_all_ratings
+    from directory.reviews.rating import recompute_all_ratings
 
     with commit_or_rollback(db.session):
         changed = recompute_all_ratings()
