@@ -111,7 +111,8 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[Flask]:
-    """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets."""
+    """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets and
+the checks of the demo data itself (tests/demo); every other test builds its records with factories."""
     from directory.core.db import commit_or_rollback
     from directory.demo.seed import seed_demo
     from search.sync import drain
