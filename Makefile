@@ -20,6 +20,7 @@ run: install assets translations
 test: install-test assets translations browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: install-test assets translations
@@ -74,6 +75,7 @@ browser:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(STAMPS) $(VENDOR) .pytest_cache .ruff_cache .mypy_cache

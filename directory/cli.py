@@ -69,7 +69,8 @@ def seed_taxonomy() -> None:
 @seed_cli.command("demo")
 def seed_demo() -> None:
     """Load the taxonomy and the demo directory through the services; running it twice changes nothing."""
-    from directory.seeding import DEMO_PASSWORD, seed_demo
+    from directory.demo.accounts import DEMO_PASSWORD
+    from directory.demo.seed import seed_demo
 
     with commit_or_rollback(db.session):
         report = seed_demo()
@@ -245,7 +246,7 @@ def remind_requests() -> None:
 @records_cli.command("recompute-ratings")
 def recompute_ratings() -> None:
     """Recompute every provider's dynamic rating: reviews lose weight as they age, so run it nightly."""
-    from directory.reviews.services import recompute_all_ratings
+    from directory.reviews.rating import recompute_all_ratings
 
     with commit_or_rollback(db.session):
         changed = recompute_all_ratings()

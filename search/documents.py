@@ -35,7 +35,7 @@ def _ts(value: datetime | None) -> int | None:
 def quality_rank(rating: float | None, rating_count: int, grade: str | None, badge: str | None) -> float:
     """A tie-breaker between equally relevant records: damped rating, then grade, then the 示范 badge.
 
-    The stored rating is already damped and time-decayed (directory.reviews.services); unrated records get
+    The stored rating is already damped and time-decayed (directory.reviews.rating); unrated records get
     the same prior (3.5), so new institutions are not buried below poorly rated ones.
     """
     damped = rating if rating is not None and rating_count else 3.5

@@ -116,9 +116,10 @@ def dispose_test_app(app: Flask, schema: str | None) -> None:
 
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[Flask]:
-    """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets."""
+    """The demo directory (`seed demo`), committed on SQLite and indexed: for the labelled relevance sets and
+the checks of the demo data itself (tests/demo); every other test builds its records with factories."""
     from directory.core.db import commit_or_rollback
-    from directory.seeding import seed_demo
+    from directory.demo.seed import seed_demo
     from search.sync import drain
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("demo"), meili, f"d{uuid.uuid4().hex[:8]}_")

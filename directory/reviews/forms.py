@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from directory.core.fields import TextAreaField
 from directory.reviews.models import Verdict
-from directory.reviews.services import DIMENSION_LABELS, VERDICT_LABELS
+from directory.reviews.services import DIMENSION_LABELS, VERDICT_LABELS, ReviewInput
 
 
 def scale() -> list[SelectChoice]:
@@ -44,6 +44,13 @@ class ReviewForm(FlaskForm):
         self.verdict.choices = [SelectChoice(v.value, VERDICT_LABELS[v]) for v in Verdict]
         self.recommend.choices = [SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
                                   SelectChoice("no", _l("No"))]
+
+    def to_input(self) -> ReviewInput:
+        """The submitted review for the services (an engagement's or an event meeting's)."""
+        return ReviewInput(
+            quality=self.quality.data, efficiency=self.efficiency.data, expertise=self.expertise.data,  # type: ignore[arg-type]
+            attitude=self.attitude.data, price=self.price.data, verdict=self.verdict.data or "",  # type: ignore[arg-type]
+            comment=self.comment.data or "", recommend={"yes": True, "no": False}.get(self.recommend.data or ""))
 
 
 class TextForm(FlaskForm):

@@ -12,17 +12,10 @@ from flask_login import current_user, login_required
 from directory.accounts.decorators import staff_required
 from directory.core.http import run_and_flash
 from directory.engagements import services as engagements
-from directory.reviews import services
+from directory.reviews import moderation, rating, services
 from directory.reviews.forms import DecideForm, ModerateForm, ReviewForm, TextForm
 
 bp = Blueprint("reviews", __name__)
-
-
-def _input(form: ReviewForm) -> services.ReviewInput:
-    return services.ReviewInput(
-        quality=form.quality.data, efficiency=form.efficiency.data, expertise=form.expertise.data,  # type: ignore[arg-type]
-        attitude=form.attitude.data, price=form.price.data, verdict=form.verdict.data or "",  # type: ignore[arg-type]
-        comment=form.comment.data or "", recommend={"yes": True, "no": False}.get(form.recommend.data or ""))
 
 
 def _back(review: Any) -> Any:
@@ -43,7 +36,7 @@ def submit(engagement_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return redirect(url_for("engagements.detail", engagement_id=engagement_id)), 303
-    run_and_flash(lambda: services.submit_review(user=current_user, engagement=engagement, data=_input(form)),
+    run_and_flash(lambda: services.submit_review(user=current_user, engagement=engagement, data=form.to_input()),
                   services.thanks)
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
@@ -57,7 +50,7 @@ def followup_review(review_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Rate every dimension and choose how satisfied you are."), "danger")
         return _back(review)
-    run_and_flash(lambda: services.submit_followup_review(user=current_user, review=review, data=_input(form)),
+    run_and_flash(lambda: services.submit_followup_review(user=current_user, review=review, data=form.to_input()),
                   lambda r: services.thanks(r) if r.approval == "pending"
                   else _("Thank you: your follow-up review is published."))
     return _back(review)
@@ -73,9 +66,9 @@ def text_action(review_id: int, action: str) -> Any:
         flash(_("Write something first."), "danger")
         return _back(review)
     text = form.text.data or ""
-    calls = {"respond": lambda: services.respond_to_followup(user=current_user, review=review, text=text),
-             "reply": lambda: services.reply(user=current_user, review=review, text=text),
-             "close": lambda: services.close_followup(user=current_user, review=review, note=text)}
+    calls = {"respond": lambda: moderation.respond_to_followup(user=current_user, review=review, text=text),
+             "reply": lambda: moderation.reply(user=current_user, review=review, text=text),
+             "close": lambda: moderation.close_followup(user=current_user, review=review, note=text)}
     run_and_flash(calls[action], _("Saved."))
     return _back(review)
 
@@ -87,8 +80,8 @@ def moderate(review_id: int) -> Any:
     form = ModerateForm()
     if not form.validate_on_submit():
         abort(400)
-    run_and_flash(lambda: services.moderate(user=current_user, review=review, action=form.action.data or "",
-                                            reason=form.reason.data or ""), _("Saved."))
+    run_and_flash(lambda: moderation.moderate(user=current_user, review=review, action=form.action.data or "",
+                                              reason=form.reason.data or ""), _("Saved."))
     return _back(review)
 
 
@@ -99,8 +92,8 @@ def decide(review_id: int, decision: str) -> Any:
     form = DecideForm()
     if not form.validate_on_submit():
         abort(400)
-    run_and_flash(lambda: services.decide(user=current_user, review=review, approve=decision == "approve",
-                                          reason=form.reason.data or ""), _("Saved."))
+    run_and_flash(lambda: moderation.decide(user=current_user, review=review, approve=decision == "approve",
+                                            reason=form.reason.data or ""), _("Saved."))
     return redirect(url_for("reviews.staff_list"))
 
 
@@ -110,8 +103,8 @@ def staff_list() -> Any:
     from directory.core.paging import page_number
 
     return render_template("reviews/staff.html", decide_form=DecideForm(),
-                           pending=services.pending_reviews(page=page_number(request.args, "pending_page")),
-                           followups=services.open_followups(page=page_number(request.args, "followups_page")),
+                           pending=moderation.pending_reviews(page=page_number(request.args, "pending_page")),
+                           followups=moderation.open_followups(page=page_number(request.args, "followups_page")),
                            recent=services.recent_reviews(page=page_number(request.args)), verdicts=services.VERDICT_LABELS,
                            followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)
 
@@ -142,5 +135,5 @@ def detail(review_id: int) -> Any:
 
 @bp.get("/ratings")
 def how_ratings_work() -> Any:
-    return render_template("reviews/how.html", prior=services.PRIOR_MEAN, weight=services.PRIOR_WEIGHT,
-                           half_life=int(services.HALF_LIFE_DAYS))
+    return render_template("reviews/how.html", prior=rating.PRIOR_MEAN, weight=rating.PRIOR_WEIGHT,
+                           half_life=int(rating.HALF_LIFE_DAYS))

@@ -49,8 +49,10 @@ def directory():
     first = inst.offerings[0]
     first.description, first.fee_model, first.price_min, first.price_max = "代理撰写与递交。", FeeModel.FIXED, 3000, 8000
     first.delivery_days, first.public_interest, first.category = 30, True, vocab.category("知识产权保护与维权")
+    # A long text holding quotes and every list separator: only list columns are split on re-import.
+    long_text = "CMA 检测。承担“金小二”平台的线下窗口职能；检测、认证、计量, 覆盖站前区、西市区;鲅鱼圈区。" * 12
     factories.institution(name="营口往返测试检测有限公司", categories=("检验检测认证",), industries=(),
-                          offerings=(), description="CMA 检测。")
+                          offerings=(), description=long_text)
     factories.institution(name="营口往返测试未公开有限公司", admit=False)
     factories.expert(name="往返专家甲", expertise=("发明专利撰写", "专利无效"), title="教授", organization="营口理工学院",
                      industries=[vocab.industry("镁质材料")], bio="从事专利工作二十年。")
@@ -223,23 +225,6 @@ def test_postal_code_is_checked(db_session, tmp_path):
                  [["营口邮编有限公司", factories.credit_code(), "专利代理", "站前区", "1150"]])
     report = import_file("institutions", path)
     assert not report.applied and [(e.row, e.column) for e in report.errors] == [(2, "邮政编码")]
-
-
-@pytest.mark.parametrize("kind", ["institutions", "experts"])
-def test_demo_directory_round_trips(demo_app, tmp_path, kind):
-    """Every demo record (lists, long texts, offerings with prices) survives export → import unchanged."""
-    from directory.extensions import db
-
-    with demo_app.app_context():
-        try:
-            out = tmp_path / f"{kind}.xlsx"
-            exported = export_file(kind, out)
-            before = state(db.session)
-            report = import_file(kind, out, admit=True)
-            assert not report.errors and report.count("unchanged") == exported > 100
-            assert state(db.session) == before
-        finally:
-            db.session.rollback()  # the demo database is shared by the session's other tests
 
 
 def test_a_text_that_looks_like_a_formula_stays_text(db_session, tmp_path):

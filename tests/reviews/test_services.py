@@ -1,15 +1,14 @@
-"""Verified reviews, the 差评 follow-up, moderation and the dynamic rating."""
+"""Writing verified reviews: once per completed engagement or held meeting, and the 差评 follow-up review."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import func, select
 
 from directory.core.db import commit_or_rollback
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
-from directory.core.time import utcnow
 from directory.extensions import db
-from directory.reviews import services
+from directory.reviews import moderation, services
 from directory.reviews.models import Review
 from search.models import SearchOutbox
 from tests import factories
@@ -20,42 +19,6 @@ GOOD = services.ReviewInput(quality=5, efficiency=5, expertise=5, attitude=5, pr
                             comment="很专业", recommend=True)
 BAD = services.ReviewInput(quality=1, efficiency=2, expertise=2, attitude=1, price=2, verdict="very_dissatisfied",
                            comment="拖了两个月")
-
-
-def review(score, *, days_old=0, kind="initial", invalid=False, engagement_id=None):
-    return Review(engagement_id=engagement_id or 1, kind=kind, enterprise_id=1, institution_id=1, quality=score,
-                  efficiency=score, expertise=score, attitude=score, price=score, verdict="satisfied",
-                  invalid=invalid, created_at=utcnow() - timedelta(days=days_old))
-
-
-def test_rating_is_damped_towards_the_prior():
-    assert services.dynamic_rating([]) == (None, 0)
-    assert services.dynamic_rating([review(5)]) == (4.0, 1)  # not 5.0: one review cannot make a newcomer
-    value, count = services.dynamic_rating([review(5, engagement_id=i) for i in range(50)])
-    assert count == 50 and value > 4.9
-
-
-def test_old_reviews_weigh_less():
-    recent_good = services.dynamic_rating([review(5, engagement_id=1), review(1, days_old=730, engagement_id=2)])
-    recent_bad = services.dynamic_rating([review(5, days_old=730, engagement_id=1), review(1, engagement_id=2)])
-    assert recent_good[0] > recent_bad[0]
-
-
-def test_follow_up_replaces_the_first_review_and_invalid_ones_do_not_count():
-    first, second = review(1, engagement_id=7), review(5, kind="followup", engagement_id=7)
-    assert services.dynamic_rating([first, second]) == services.dynamic_rating([second])
-    assert services.dynamic_rating([review(1, invalid=True)]) == (None, 0)
-
-
-@pytest.fixture
-def done(db_session):
-    inst = factories.institution()
-    client = factories.enterprise()
-    engagement = factories.engagement(enterprise_obj=client, institution_obj=inst, status="completed")
-    return {"engagement": engagement, "institution": inst,
-            "client": factories.user(role="enterprise", enterprise_id=client.id),
-            "provider": factories.user(role="institution", institution_id=inst.id),
-            "staff": factories.user(role="staff")}
 
 
 def test_only_the_client_of_a_completed_engagement_reviews_once(db_session, done):
@@ -92,8 +55,8 @@ def test_a_bad_review_is_followed_up_to_closure(db_session, done):
     with pytest.raises(InvalidInput):  # the provider has not responded yet
         services.submit_followup_review(user=done["client"], review=first, data=GOOD)
     with pytest.raises(NotAllowed):
-        services.respond_to_followup(user=done["client"], review=first, text="…")
-    services.respond_to_followup(user=done["provider"], review=first, text="已退还部分费用并重新交付")
+        moderation.respond_to_followup(user=done["client"], review=first, text="…")
+    moderation.respond_to_followup(user=done["provider"], review=first, text="已退还部分费用并重新交付")
     assert first.followup_status == "responded"
     second = services.submit_followup_review(user=done["client"], review=first, data=GOOD)
     assert second.kind == "followup"
@@ -101,31 +64,9 @@ def test_a_bad_review_is_followed_up_to_closure(db_session, done):
     with pytest.raises(AlreadyExists):
         services.submit_followup_review(user=done["client"], review=first, data=GOOD)
     with pytest.raises(NotAllowed):
-        services.close_followup(user=done["provider"], review=first, note="done")
-    services.close_followup(user=done["staff"], review=first, note="企业认可整改")
+        moderation.close_followup(user=done["provider"], review=first, note="done")
+    moderation.close_followup(user=done["staff"], review=first, note="企业认可整改")
     assert first.followup_status == "closed" and first.followup_closed_by_id == done["staff"].id
-
-
-def test_hidden_text_still_counts_invalid_reviews_do_not(db_session, done):
-    r = services.submit_review(user=done["client"], engagement=done["engagement"], data=BAD)
-    rating = done["institution"].rating_value
-    with pytest.raises(InvalidInput):
-        services.moderate(user=done["staff"], review=r, action="hide", reason="")
-    services.moderate(user=done["staff"], review=r, action="hide", reason="含辱骂内容")
-    assert r.hidden and done["institution"].rating_value == rating
-    services.moderate(user=done["staff"], review=r, action="invalidate", reason="非真实服务对象")
-    assert done["institution"].rating_value is None and done["institution"].rating_count == 0
-    with pytest.raises(NotAllowed):
-        services.moderate(user=done["provider"], review=r, action="validate", reason="x")
-
-
-def test_the_provider_replies_publicly(client, db_session, done):
-    r = services.submit_review(user=done["client"], engagement=done["engagement"], data=GOOD)
-    with pytest.raises(NotAllowed):
-        services.reply(user=done["client"], review=r, text="x")
-    services.reply(user=done["provider"], review=r, text="感谢认可")
-    page = client.get(f"/institutions/{done['institution'].id}").get_data(as_text=True)
-    assert "感谢认可" in page and "很专业" in page and 'id="rating-distribution"' in page
 
 
 def test_the_review_form_publishes_a_review(client, auth, db_session, done):

@@ -7,7 +7,7 @@ from directory.accounts import services as accounts
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput
 from directory.enterprises import services as enterprises
-from directory.reviews import services
+from directory.reviews import moderation, rating, services
 from search.models import SearchOutbox
 from tests import factories
 
@@ -59,11 +59,11 @@ def test_an_unverified_enterprise_waits_for_staff_then_counts(db_session):
     review = services.submit_review(user=client, engagement=engagement, data=GOOD)
     assert review.approval == "pending"
     assert (inst.rating_value, inst.rating_count) == (None, 0)
-    assert services.dynamic_rating(services.provider_reviews(institution_id=inst.id)) == (None, 0)
+    assert rating.dynamic_rating(rating.provider_reviews(institution_id=inst.id)) == (None, 0)
     assert services.public_reviews(inst).total == 0
-    assert [r.id for r in services.pending_reviews().items] == [review.id]
+    assert [r.id for r in moderation.pending_reviews().items] == [review.id]
     before = len(db_session.exec(select(SearchOutbox)).all())
-    services.decide(user=staff, review=review, approve=True)
+    moderation.decide(user=staff, review=review, approve=True)
     assert (inst.rating_value, inst.rating_count) == (4.0, 1)
     assert len(db_session.exec(select(SearchOutbox)).all()) > before  # the rating change queues the index
     assert db_session.exec(select(AuditLog).where(AuditLog.action == "review.approve",
@@ -76,11 +76,11 @@ def test_a_rejection_needs_a_reason_and_never_counts(db_session):
     review = services.submit_review(user=client, engagement=engagement, data=GOOD)
     assert review.approval == "pending"
     with pytest.raises(InvalidInput):
-        services.decide(user=staff, review=review, approve=False, reason=" ")
-    services.decide(user=staff, review=review, approve=False, reason="并非真实客户")
+        moderation.decide(user=staff, review=review, approve=False, reason=" ")
+    moderation.decide(user=staff, review=review, approve=False, reason="并非真实客户")
     assert review.approval == "rejected" and inst.rating_count == 0
     with pytest.raises(InvalidInput):
-        services.decide(user=staff, review=review, approve=True)
+        moderation.decide(user=staff, review=review, approve=True)
 
 
 def test_pending_reviews_do_not_count_in_the_evaluation(db_session):
@@ -92,7 +92,7 @@ def test_pending_reviews_do_not_count_in_the_evaluation(db_session):
     today = utcnow().date()
     year = {"start": today.replace(month=1, day=1), "end": today.replace(month=12, day=31)}
     assert inst.id not in compute.gather(**year).reviews
-    services.decide(user=factories.user(role="staff"), review=review, approve=True)
+    moderation.decide(user=factories.user(role="staff"), review=review, approve=True)
     assert inst.id in compute.gather(**year).reviews
 
 
@@ -116,7 +116,7 @@ def test_a_conflict_of_interest_is_flagged_and_held(db_session, tie):
     other = _setup()
     plain = services.submit_review(user=other[2], engagement=other[3], data=GOOD)
     factories.user(role="staff")
-    assert [r.id for r in services.pending_reviews().items][0] == review.id and plain.approval == "approved"
+    assert [r.id for r in moderation.pending_reviews().items][0] == review.id and plain.approval == "approved"
 
 
 def test_public_mail_domains_are_not_a_conflict(db_session):

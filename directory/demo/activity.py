@@ -21,7 +21,7 @@ from directory.enterprises.models import Enterprise
 from directory.extensions import db
 from directory.recommendations.services import Need, recommend
 from directory.reviews.models import FollowUpStatus, Review, Verdict
-from directory.reviews.services import recompute_rating
+from directory.reviews.rating import recompute_rating
 
 S = EngagementStatus
 # Government 好差评 data is strongly positive; a few bad reviews keep the follow-up pages alive.

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.core.time import utcnow
+from directory.demo.accounts import demo_user
 from directory.enterprises.models import Enterprise
 from directory.events import day, meeting_requests, planning, registration, services
 from directory.events.models import Event, Meeting, MeetingStatus
@@ -21,20 +22,6 @@ from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.reviews.services import ReviewInput
 
-PASSWORD = "demo-2026"
-
-
-def _user(role: str, email: str, name: str, **link: int) -> User:
-    user = accounts.find_by_login(email)
-    if user is None:
-        user = accounts.create_user(role=role, email=email, password=PASSWORD, display_name=name,
-                                    password_policy=False)  # demo only: the published demo password
-        for key, value in link.items():
-            setattr(user, key, value)
-        db.session.add(user)
-        db.session.flush()
-    return user
-
 
 def _china(day_: datetime, hour: int, minute: int = 0) -> datetime:
     """A wall-clock time in Yingkou as UTC."""
@@ -42,6 +29,8 @@ def _china(day_: datetime, hour: int, minute: int = 0) -> datetime:
 
 
 def seed_events() -> None:
+    """The two demo events, by the demo staff account; nothing when any event exists or staff@demo.yk is
+    missing. Flushes."""
     if db.session.exec(select(Event.id)).first() is not None:
         return
     staff = accounts.find_by_login("staff@demo.yk")
@@ -54,14 +43,19 @@ def seed_events() -> None:
                                  .order_by(col(Institution.id)).limit(16)).all())
     experts = list(db.session.exec(select(Expert).where(Expert.status == RecordStatus.ADMITTED)
                                    .order_by(col(Expert.id)).limit(3)).all())
-    ent_users = [accounts.find_by_login("enterprise@demo.yk") or _user("enterprise", "e0@demo.yk", "企业0")]
-    ent_users += [_user("enterprise", f"event-e{e.id}@demo.yk", e.name, enterprise_id=e.id)  # type: ignore[arg-type]
-                  for e in enterprises[1:20]]
-    prov_users = [accounts.find_by_login("institution@demo.yk") or _user("institution", "i0@demo.yk", "机构0")]
-    prov_users += [_user("institution", f"event-i{i.id}@demo.yk", i.name, institution_id=i.id)  # type: ignore[arg-type]
-                   for i in insts[1:14]]
-    prov_users += [accounts.find_by_login("expert@demo.yk") or _user("expert", "x0@demo.yk", "专家0")]
-    prov_users += [_user("expert", f"event-x{x.id}@demo.yk", x.name, expert_id=x.id) for x in experts[1:3]]  # type: ignore[arg-type]
+    # The README's demo accounts take part first; the others get accounts of their own (event-e…@demo.yk …).
+    ent_users = [accounts.find_by_login("enterprise@demo.yk")
+                 or demo_user(role="enterprise", email="e0@demo.yk", name="企业0")]
+    ent_users += [demo_user(role="enterprise", email=f"event-e{e.id}@demo.yk", name=e.name,
+                            enterprise_id=e.id) for e in enterprises[1:20]]
+    prov_users = [accounts.find_by_login("institution@demo.yk")
+                  or demo_user(role="institution", email="i0@demo.yk", name="机构0")]
+    prov_users += [demo_user(role="institution", email=f"event-i{i.id}@demo.yk", name=i.name,
+                             institution_id=i.id) for i in insts[1:14]]
+    prov_users += [accounts.find_by_login("expert@demo.yk")
+                   or demo_user(role="expert", email="x0@demo.yk", name="专家0")]
+    prov_users += [demo_user(role="expert", email=f"event-x{x.id}@demo.yk", name=x.name, expert_id=x.id)
+                   for x in experts[1:3]]
     _past_event(staff, rng, today - timedelta(days=60), ent_users, prov_users)
     _upcoming_event(staff, rng, today + timedelta(days=21), ent_users[1:7], prov_users[1:6])
 
