@@ -6,7 +6,8 @@ these catch what a hand-made directory would not think of."""
 import pytest
 
 from directory.extensions import db
-from directory.imports.services import export_file, import_file
+from directory.imports.exports import export_file
+from directory.imports.services import import_file
 from directory.opendata.services import export_zip
 from tests.imports.test_roundtrip import state
 from tests.opendata.test_hsds import hsds_errors
