@@ -92,16 +92,14 @@ def roll_back_request() -> None:
     g.roll_back_request = True
 
 
-def get_or_404(model: Any, value: Any) -> Any:
-    """The ``model`` record whose id is ``value`` (an int, or text from a URL or form), else a 404 page: an id
-    that is not a number, is out of range or names nothing is all the same "not found" to the user."""
+def get_or_404(model: Any, record_id: int) -> Any:
+    """The ``model`` record with this id (a route's ``<int:…>``, already checked by its converter), else the
+    404 page. Form values that name records go through ``core.forms.record``/``records`` instead."""
     from flask import abort
 
-    from directory.core.numbers import parse_id
     from directory.extensions import db
 
-    record_id = value if isinstance(value, int) else parse_id(str(value or ""))
-    found = db.session.get(model, record_id) if record_id is not None else None
+    found = db.session.get(model, record_id)
     if found is None:
         abort(404)
     return found

@@ -108,8 +108,8 @@ def refusals(form: Any = None, field: str | None = None, *,
     The request is marked to commit nothing (:func:`directory.core.db.roll_back_request`), then the message
     goes beside the form field the error names, or beside ``field`` when it names none of ``form``'s; without
     a field it is flashed. ``fields`` limits the fields a refusal may be shown beside (the visible ones, when
-    a form also carries hidden fields); a refusal about any other is flashed. Not-found stays an error page (404), so a page never
-    reveals what its user may not see; so does forbidden (403) without a form, while on a form the user may
+    a form also carries hidden fields); a refusal about any other is flashed. Not-found stays an error page
+    (404), so a page never reveals what its user may not see; so does forbidden (403) without a form, while on a form the user may
     use it answers what was typed ("the last administrator cannot close the account"). ``pages`` names the
     statuses that stay error pages where a view needs other than that. Use::
 
