@@ -32,11 +32,12 @@ def status_command() -> None:
     click.echo(f"queue: {engine.storage}")
     pending = huey.pending()
     click.echo(f"pending: {len(pending)}")
-    for name, count in sorted(Counter(task.name for task in pending).items()):
+    for name, count in sorted(Counter(task.name for task in pending if task.eta is None).items()):
         click.echo(f"  {name}: {count}")
-    scheduled = huey.scheduled()
-    click.echo(f"scheduled: {len(scheduled)}")
-    for task in scheduled:
+    # A job enqueued for later waits in the queue until a worker sees it, then in the schedule.
+    later = [task for task in pending if task.eta is not None] + huey.scheduled()
+    click.echo(f"scheduled: {len(later)}")
+    for task in sorted(later, key=lambda t: t.eta):
         click.echo(f"  {task.name} at {task.eta:%Y-%m-%d %H:%M:%S} UTC")
     click.echo("periodic (last run):")
     runs = last_runs([name for name in engine.periodic if name != "search.poll"])
