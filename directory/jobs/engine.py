@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # Idle workers look at a SQLite queue this often at most (Redis workers block on the queue instead), so a
 # change is searchable about a second after its commit.
 SQLITE_POLL_SECONDS = 0.5
-REDIS_SOCKET_TIMEOUT = 5  # a hung Redis fails an enqueue in seconds; above the consumer's 1 s blocking read
+REDIS_SOCKET_TIMEOUT = 3  # a hung Redis fails an enqueue in seconds; above the consumer's 1 s blocking read
 
 
 def make_huey(settings: Settings, *, immediate: bool = False) -> Huey:
@@ -65,6 +65,7 @@ class JobEngine:
         self.tasks: dict[str, TaskWrapper] = {}
         self.periodic: dict[str, Any] = {}  # name -> crontab validator (for `flask jobs status`)
         self._embedded: Consumer | None = None
+        self.paused_until = 0.0  # monotonic time before which commits do not enqueue (the queue was down)
         self._embedded_lock = threading.Lock()
 
     @property

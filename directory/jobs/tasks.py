@@ -7,6 +7,7 @@ the `flask records …` / `flask events …` command calls, once per tick (perio
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,12 +73,21 @@ def drain_index(engine: JobEngine, *, flag: str) -> Any:
     return result
 
 
+QUEUE_DOWN_PAUSE_SECONDS = 30
+
+
 def request_drain() -> None:
     """After a commit that wrote outbox rows: one drain job, however many commits ask (see enqueue_once).
-    Never raises into the commit that called it: the minute's poll catches up if the queue is down."""
+    Never raises into the commit that called it: the minute's poll catches up if the queue is down, and for
+    half a minute after a failure commits do not try again (a hung Redis costs one request its timeout, not
+    every request)."""
+    engine = current_app.extensions["jobs"]
+    if time.monotonic() < engine.paused_until:
+        return
     try:
-        current_app.extensions["jobs"].enqueue_once(DRAIN)
+        engine.enqueue_once(DRAIN)
     except Exception:
+        engine.paused_until = time.monotonic() + QUEUE_DOWN_PAUSE_SECONDS
         log.exception("could not enqueue the index sync; the next poll will pick the changes up")
 
 

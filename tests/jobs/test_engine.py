@@ -96,14 +96,22 @@ def test_the_drain_job_pushes_committed_changes_to_meilisearch(app, db_session, 
 
 def test_an_unreachable_queue_does_not_fail_the_commit(app, db_session, make_engine, caplog):
     engine = make_engine(app, "sqlite")
+    calls = []
 
     def broken(*_args, **_kwargs):
+        calls.append(1)
         raise OSError("queue storage unavailable")
 
     engine.huey.put_if_empty = broken
     factories.institution(name="营口队列故障测试有限公司")
     db_session.commit()  # committed; the minute's poll will drain it
     assert "could not enqueue the index sync" in caplog.text
+    factories.institution(name="营口队列故障测试二有限公司")
+    db_session.commit()
+    assert len(calls) == 1  # the next commits do not wait on a queue that just failed
+    from search.sync import outbox_status
+
+    assert outbox_status()["pending"] >= 2  # both changes are committed and wait for the drain
 
 
 def test_web_processes_start_no_consumer_unless_embedded(app, client, make_engine):
