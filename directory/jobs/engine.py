@@ -107,8 +107,28 @@ class JobEngine:
         self.periodic[name] = schedule
         return wrapper
 
+    def progress_task(self, name: str, fn: Callable[..., Any], **options: Any) -> TaskWrapper:
+        """Register a long job that reports progress (progress.py): ``fn(*args, progress=…)``. Enqueue it
+        with :meth:`enqueue_tracked`, whose id a page reads with ``progress.read``."""
+        from directory.jobs import progress
+
+        def run(*args: Any, task: Any = None, **kwargs: Any) -> Any:
+            return progress.reporting(self.huey, task.id, fn)(*args, **kwargs)
+
+        run.__name__ = fn.__name__
+        return self.task(name, run, context=True, **options)
+
     def enqueue(self, name: str, *args: Any, **kwargs: Any) -> None:
         self.tasks[name](*args, **kwargs)
+
+    def enqueue_tracked(self, name: str, *args: Any, **kwargs: Any) -> str:
+        """Enqueue a progress task; returns its job id (shown as "waiting" until a worker starts it)."""
+        from directory.jobs import progress
+
+        task = self.tasks[name].s(*args, **kwargs)
+        progress.write(self.huey, progress.Progress(task.id, state="waiting"))
+        self.huey.enqueue(task)
+        return str(task.id)
 
     def enqueue_once(self, name: str, *, delay: float | None = None) -> bool:
         """Enqueue ``name`` unless a request for it is already waiting: the flag (in the queue's own storage,
