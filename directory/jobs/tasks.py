@@ -142,7 +142,8 @@ def register(engine: JobEngine) -> None:
     # The safety net: changes whose job was lost (a killed worker, a queue that was down at the commit).
     engine.periodic_task(POLL, crontab(), lambda: drain_index(engine, flag=DRAIN), priority=10)
     for job in PERIODIC:
-        engine.periodic_task(job.name, job.schedule, _guarded(job))
+        # A body that fails rolls its claim back: retried twice, ten minutes apart, for the same tick.
+        engine.periodic_task(job.name, job.schedule, _guarded(job), retries=2, retry_delay=600)
 
 
 def _guarded(job: Periodic) -> Callable[[], Any]:
