@@ -37,7 +37,7 @@ def environment(name: str, database_url: str | None = None) -> Iterator[tuple[Fl
         try:
             settings = Settings(instance_path=root / "instance", database_url=database_url or f"sqlite:///{root / 'bench.sqlite3'}",
                                 secret_key="bench", meili_url=info.url, meili_master_key=master_key,
-                                meili_index_prefix="bench_", search_sync_thread=False)
+                                meili_index_prefix="bench_", jobs_embedded=False)
             app = create_app(settings)
             from alembic import command
 

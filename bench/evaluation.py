@@ -123,7 +123,7 @@ def measure(database_url: str) -> dict[str, Any]:
 
     settings = Settings(instance_path=Path("/tmp/bench-evaluation-child"),
                         database_url=database_url, secret_key="bench", meili_url="http://127.0.0.1:9",
-                        meili_master_key=None, meili_index_prefix="bench_", search_sync_thread=False)
+                        meili_master_key=None, meili_index_prefix="bench_", jobs_embedded=False)
     app = create_app(settings)
     out: dict[str, Any] = {}
     with app.app_context():

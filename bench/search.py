@@ -163,7 +163,7 @@ def latency(app: Any, rounds: int) -> dict[str, dict[str, dict[str, Any]]]:
     # Meilisearch needs them too).
     env = {**os.environ, "DATABASE_URL": settings.database_url, "MEILI_URL": settings.meili_url,
            "MEILI_MASTER_KEY": settings.meili_master_key, "MEILI_INDEX_PREFIX": settings.meili_index_prefix,
-           "SECRET_KEY": "bench", "INSTANCE_PATH": str(settings.instance_path), "SEARCH_SYNC_THREAD": "0"}
+           "SECRET_KEY": "bench", "INSTANCE_PATH": str(settings.instance_path), "JOBS_EMBEDDED": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4",
                              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
                             cwd=PROJECT_ROOT, env=env)
@@ -217,11 +217,9 @@ def latency(app: Any, rounds: int) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def change_lag(app: Any, rounds: int) -> dict[str, Any]:
-    """Commit a rename in the app (its sync worker running) and poll Meilisearch until it shows."""
-    from search.sync import SyncWorker
-
-    worker = SyncWorker(app)
-    worker.start()
+    """Commit a rename in the app (its embedded job consumer running) and poll Meilisearch until it shows."""
+    jobs = app.extensions["jobs"]
+    jobs.start_embedded()  # the queue's consumer, as `make run` has it
     search = app.extensions["search"]
     lags = []
     try:
@@ -242,7 +240,7 @@ def change_lag(app: Any, rounds: int) -> dict[str, Any]:
                     time.sleep(0.01)
                 lags.append(time.perf_counter() - committed)
     finally:
-        worker.stop()
+        jobs.stop_embedded()
     return summary(lags)
 
 

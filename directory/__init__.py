@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from search import sync
 
     sync.init_app(app, settings)
+    from directory import jobs
+
+    jobs.init_app(app, settings)
 
     _register_blueprints(app)
     from directory.core import ratelimit

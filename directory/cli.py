@@ -20,10 +20,11 @@ records_cli = AppGroup("records", help="Upkeep of the published records.")
 
 
 def register(app: Flask) -> None:
+    from directory.jobs.cli import jobs_cli
     from search.cli import search_cli
 
     for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli, events_cli,
-                  evaluation_cli):
+                  evaluation_cli, jobs_cli):
         app.cli.add_command(group)
 
 
@@ -225,7 +226,7 @@ def export_experts(file: Path) -> None:
 
 @records_cli.command("remind-stale")
 def remind_stale() -> None:
-    """Remind the users of institutions not confirmed for twelve months (at most monthly); run it from cron."""
+    """Remind the users of institutions not confirmed for twelve months (at most monthly); the job queue runs it daily."""
     from directory.admission.freshness import remind_stale as remind
 
     with commit_or_rollback(db.session):
@@ -235,7 +236,7 @@ def remind_stale() -> None:
 
 @records_cli.command("remind-requests")
 def remind_requests() -> None:
-    """Remind providers of service requests unanswered for more than two working days; run it daily from cron."""
+    """Remind providers of service requests unanswered for more than two working days; the job queue runs it daily."""
     from directory.engagements.services import remind_waiting
 
     with commit_or_rollback(db.session):
@@ -245,7 +246,7 @@ def remind_requests() -> None:
 
 @records_cli.command("recompute-ratings")
 def recompute_ratings() -> None:
-    """Recompute every provider's dynamic rating: reviews lose weight as they age, so run it nightly."""
+    """Recompute every provider's dynamic rating: reviews lose weight as they age (the job queue runs it nightly)."""
     from directory.reviews.rating import recompute_all_ratings
 
     with commit_or_rollback(db.session):
@@ -286,7 +287,7 @@ def events_schedule(event_id: int) -> None:
 
 @events_cli.command("followup")
 def events_followup() -> None:
-    """Ask participants how their meetings turned out, three months after each event; run it daily."""
+    """Ask participants how their meetings turned out, three months after each event (the job queue runs it daily)."""
     from directory.events.day import send_followups
 
     with commit_or_rollback(db.session):

@@ -26,6 +26,7 @@ from directory.institutions.models import (  # noqa: F401
     Invitation,
     Offering,
 )
+from directory.jobs.models import JobRun  # noqa: F401
 from directory.notifications.models import Notification  # noqa: F401
 from directory.reviews.models import Review  # noqa: F401
 from directory.taxonomy.models import Category, Industry, Region, Tag  # noqa: F401

@@ -7,6 +7,7 @@ master key) are generated once and kept under ``instance/`` so restarts keep ses
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,11 @@ class Settings:
     meili_master_key: str | None
     meili_index_prefix: str = ""
     meili_bin: str | None = None
-    # The web process drains the search outbox in a background thread; tests drain explicitly.
-    search_sync_thread: bool = True
+    # The web process runs the job queue's consumer in threads of its own (index sync, reminders): one command
+    # starts a complete platform. Off in production, where `flask jobs worker` processes run the queue.
+    jobs_embedded: bool = False
+    # The job queue's name: its key in Redis (or its rows in the SQLite file), so deployments can share a server.
+    jobs_queue: str = "directory"
     # The public address: links in mails are absolute on it, and an https address makes every cookie Secure.
     site_url: str = "http://127.0.0.1:5000"
     # Shared rate-limit counters (several web processes or machines); unset: counters in this process's memory.
@@ -73,7 +77,11 @@ class Settings:
         master_key = env.get("MEILI_MASTER_KEY") or None
         if master_key is None and meili_url is None:
             master_key = _instance_secret(instance, "meili_master_key")
-        sync_thread = env.get("SEARCH_SYNC_THREAD", "1") not in ("0", "false", "no")
+        app_env = env.get("APP_ENV") or "development"
+        embedded = env.get("JOBS_EMBEDDED", "0" if app_env == "production" else "1") not in ("0", "false", "no")
+        jobs_queue = env.get("JOBS_QUEUE") or "directory"
+        if not re.fullmatch(r"[a-z0-9]+", jobs_queue):
+            raise SettingsError(f"JOBS_QUEUE may only hold lower-case letters and digits: {jobs_queue!r}")
         site_url = (env.get("SITE_URL") or f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
         if not site_url.startswith(("http://", "https://")):
             raise SettingsError(f"SITE_URL must start with http:// or https://: {site_url!r}")
@@ -91,7 +99,8 @@ class Settings:
             meili_master_key=master_key,
             meili_index_prefix=prefix,
             meili_bin=env.get("MEILI_BIN") or None,
-            search_sync_thread=sync_thread,
+            jobs_embedded=embedded,
+            jobs_queue=jobs_queue,
             site_url=site_url,
             redis_url=redis_url,
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no"),

@@ -2,9 +2,9 @@
 
 1. Capture: every flush that touches an indexed record writes ``search_outbox`` rows on the same
    connection, so the change and its outbox row commit or roll back together.
-2. Drain: a worker thread in the web process (woken after each commit, and polling for writes made by
-   other processes) turns outbox rows into document upserts/deletes, pushes them in batches, waits for
-   Meilisearch to confirm, and only then deletes the rows. Failures back off and retry; nothing is lost
+2. Drain: a job of the queue (directory/jobs: enqueued after each commit that wrote outbox rows, and
+   polled every minute for writes whose job was lost) turns outbox rows into document upserts/deletes,
+   pushes them in batches, waits for Meilisearch to confirm, and only then deletes the rows. Failures back off and retry; nothing is lost
    while Meilisearch is down, and the backlog drains by itself when it returns.
 3. Reindex: build fresh indexes from the database and swap them in atomically.
 
@@ -15,14 +15,12 @@ push and replays are harmless (upserts are idempotent).
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, func, insert, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -105,9 +103,10 @@ def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _wake_worker(session: Session) -> None:
-    if session.info.pop("search_outbox_written", False):
-        for worker in list(_WORKERS):
-            worker.wake()
+    if session.info.pop("search_outbox_written", False) and has_app_context():
+        callback = current_app.extensions.get("search_outbox_committed")
+        if callback is not None:
+            callback()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -334,71 +333,21 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
     return counts
 
 
-# -- the worker thread ---------------------------------------------------------------------------------
+def run_drain(*, search: SearchBackend | None = None) -> DrainResult:
+    """Drain the outbox in transactions of its own: the job's body (callers commit nothing)."""
+    if not _due_rows():
+        return DrainResult()
+    with commit_or_rollback(db.session):
+        return drain(search=search)
 
-_WORKERS: set[SyncWorker] = set()
 
+# -- after a commit ------------------------------------------------------------------------------------
 
-class SyncWorker:
-    """Drains the outbox in the background of the web process: woken after each commit that wrote outbox
-    rows, and every ``poll_seconds`` for writes from other processes (CLI imports, other workers)."""
-
-    def __init__(self, app: Flask, poll_seconds: float = 2.0):
-        self.app = app
-        self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="search-sync", daemon=True)
-            _WORKERS.add(self)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        _WORKERS.discard(self)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        search: SearchBackend = self.app.extensions["search"]
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                with self.app.app_context():
-                    if search.managed and not search.healthy():
-                        from search import server
-
-                        server.ensure_running(search.settings)
-                    search.resolve_keys()
-                    if _due_rows():
-                        with commit_or_rollback(db.session):
-                            drain(search=search)
-            except Exception:  # the worker must survive anything; the rows stay queued
-                log.exception("search sync failed; will retry")
-                time.sleep(min(self.poll_seconds * 5, 10))
+def on_outbox_commit(app: Flask, callback: Callable[[], None]) -> None:
+    """Call ``callback`` (in the app context) after every commit that wrote outbox rows: the job queue
+    enqueues the drain there (directory/jobs)."""
+    app.extensions["search_outbox_committed"] = callback
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    search = SearchBackend(settings)
-    app.extensions["search"] = search
-    if settings.search_sync_thread:
-        worker = SyncWorker(app)
-        app.extensions["search_worker"] = worker
-        started = threading.Lock()
-
-        @app.before_request
-        def _start_worker() -> None:
-            # Started by the first request, not at import or app creation: CLI commands need no thread.
-            if worker._thread is None:
-                with started:
-                    worker.start()
+    app.extensions["search"] = SearchBackend(settings)

@@ -68,7 +68,7 @@ def make_test_app(backend: str, tmp: Path, meili: dict[str, str], prefix: str) -
     url, schema = _database_url(backend, tmp)
     settings = Settings(instance_path=tmp / "instance", database_url=url, secret_key="test-secret",
                         meili_url=meili["url"], meili_master_key=meili["master_key"] or None,
-                        meili_index_prefix=prefix, search_sync_thread=False,
+                        meili_index_prefix=prefix, jobs_embedded=False,
                         ratelimit_enabled=False)  # the suite logs in thousands of times; tests/accounts turn them on
     app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
     from alembic import command

@@ -45,3 +45,20 @@ def test_accounts_and_security_settings(tmp_path):
                            "RATELIMIT_ENABLED": "0", "TRUSTED_PROXIES": "1"}, instance_path=tmp_path)
     assert (s.site_url, s.redis_url, s.ratelimit_enabled, s.trusted_proxies) == (
         "https://qiye.yingkou.example", "redis://r:6379/1", False, 1)
+
+
+def test_the_job_queue_is_embedded_in_development_and_separate_in_production(tmp_path):
+    dev = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert (dev.jobs_embedded, dev.jobs_queue) == (True, "directory")
+    prod = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production"}, instance_path=tmp_path)
+    assert prod.jobs_embedded is False
+    both = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production", "JOBS_EMBEDDED": "1", "JOBS_QUEUE": "yk2"},
+                             instance_path=tmp_path)
+    assert (both.jobs_embedded, both.jobs_queue) == (True, "yk2")
+    assert Settings.from_env({"SECRET_KEY": "k", "JOBS_EMBEDDED": "0"}, instance_path=tmp_path).jobs_embedded is False
+
+
+@pytest.mark.parametrize("queue", ["Directory", "yk-prod", "队列", "a b"])
+def test_a_job_queue_name_is_lower_case_letters_and_digits(tmp_path, queue):
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SECRET_KEY": "k", "JOBS_QUEUE": queue}, instance_path=tmp_path)

@@ -61,16 +61,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
             factories.user(role="staff", email="reviewer@example.cn")
         with commit_or_rollback(db.session):
             drain(search=app.extensions["search"])
-    from search.sync import SyncWorker
-
-    worker = SyncWorker(app)  # as in the running app: changes reach the index by themselves
-    worker.start()
+    jobs = app.extensions["jobs"]
+    jobs.start_embedded()  # as in `make run`: changes reach the index by themselves
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    worker.stop()
+    jobs.stop_embedded()
     app.extensions["database_engine"].dispose()
 
 

@@ -1,0 +1,34 @@
+"""The job queue (Huey): index sync, periodic upkeep, and later mail and long staff jobs.
+
+``engine`` (the queue and its consumers), ``periodic`` (once per tick on any number of workers), ``tasks``
+(the jobs), ``cli`` (`flask jobs worker`, `flask jobs status`).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+
+from directory.settings import Settings
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Give the app its queue and jobs; with ``JOBS_EMBEDDED`` the first request starts a consumer in the
+    web process (CLI commands and production web processes run none)."""
+    from directory.jobs import tasks
+    from directory.jobs.engine import JobEngine, make_huey
+    from search.sync import on_outbox_commit
+
+    engine = JobEngine(app, make_huey(settings))
+    app.extensions["jobs"] = engine
+    tasks.register(engine)
+    on_outbox_commit(app, tasks.request_drain)
+    if settings.jobs_embedded:
+        started = threading.Event()
+
+        @app.before_request
+        def _start_embedded_consumer() -> None:
+            if not started.is_set():
+                engine.start_embedded()
+                started.set()
