@@ -2,14 +2,40 @@
 
 1. Capture: every flush that touches an indexed record writes ``search_outbox`` rows on the same
    connection, so the change and its outbox row commit or roll back together.
-2. Drain: a worker thread in the web process (woken after each commit, and polling for writes made by
-   other processes) turns outbox rows into document upserts/deletes, pushes them in batches, waits for
-   Meilisearch to confirm, and only then deletes the rows. Failures back off and retry; nothing is lost
-   while Meilisearch is down, and the backlog drains by itself when it returns.
-3. Reindex: build fresh indexes from the database and swap them in atomically.
+2. Drain (:func:`run_drain`, called by ``flask search drain``, the background worker and the tests): turns
+   outbox rows into document upserts/deletes, batch by batch, each batch in three steps so that no database
+   write transaction is ever open while Meilisearch is called (on SQLite a hung Meilisearch would otherwise
+   hold the one write lock, and every request that writes would wait):
 
-Documents are built from the database at drain time, so many changes to one record coalesce into one
-push and replays are harmless (upserts are idempotent).
+   a. claim: a short write transaction sets ``claimed_by``/``claimed_until`` (a lease) on the next due rows;
+   b. build the documents from the database (reads only; the transaction ends before any call), then push
+      them and wait for Meilisearch to confirm, with no transaction open;
+   c. a short write transaction marks the rows processed, only those this drainer still claims.
+
+   An outage puts the whole batch back with a backoff (1 s, 2 s … 5 min) and ends the drain; nothing is lost
+   while Meilisearch is down, and the backlog drains by itself when it returns. A poison record (its document
+   cannot be built, or Meilisearch refuses it: the batch is halved until the refused document stands alone)
+   is put back alone with its error and a backoff while the rest of the batch goes in; ``search status``
+   lists it. A crashed or hung drainer's claims run out with its lease and the rows are due again.
+3. Reindex: build fresh indexes from the database and swap them in atomically, then replay the changes
+   made during the build.
+
+Never backwards: one drainer at a time, under a leased lock (the ``search_sync_lock`` row), rather than
+versioned documents. Documents are built from the database at drain time, so the danger is two drainers
+at once: A reads the old state, B reads the new one and pushes first, A pushes the stale document after.
+Meilisearch applies tasks in the order it received them but has no conditional write ("only if newer"), so
+versions would need a read-before-write on every document, racy in itself; a single drainer makes the
+order of pushes the order of reads. The lock is a table row (the same on SQLite and PostgreSQL, and it needs
+no connection held open, unlike an advisory lock): taken in a short transaction when free or expired,
+renewed before every call that changes an index, released at the end. Its lease (:data:`LEASE`, four times
+the admin client's HTTP timeout) outlasts any one such call, so a drainer that finds its lease renewed knows
+no other drainer can push before its call returns; one that finds the lock taken over (it hung longer than
+the lease) stops without pushing (:class:`LostLock`). A second drainer finds the lock held and returns at
+once (``busy``); the holder keeps draining until the queue is empty, so nothing waits for it. The one case
+left: a request Meilisearch received but answered after the client gave up (a server paused for longer
+than the timeout); its rows are retried and pushed again once the server answers.
+
+Many changes to one record coalesce into one push and replays are harmless (upserts are idempotent).
 """
 
 from __future__ import annotations
@@ -184,8 +210,8 @@ def _wait(client: Any, task: Any, timeout_ms: int = TASK_TIMEOUT_MS) -> None:
         raise TaskFailed(f"Meilisearch task {task.task_uid} {done.status}: {error}", str(error.get("code", "")))
 
 
-def build(kind: str, ids: set[int]) -> tuple[list[dict[str, Any]], list[int], dict[int, str]]:
-    """The public documents of ``ids``, the ids that have none (deleted or unpublished records), and the
+def build(kind: str, ids: set[int]) -> tuple[list[tuple[int, dict[str, Any]]], list[int], dict[int, str]]:
+    """The public documents of ``ids`` (with their record's id), the ids that have none (deleted or unpublished records), and the
     records whose document could not be built, with the error: one broken record never stops the others."""
     objects = _load(kind, ids)
     docs, gone, broken = [], [], {}
@@ -200,7 +226,7 @@ def build(kind: str, ids: set[int]) -> tuple[list[dict[str, Any]], list[int], di
         if doc is None:
             gone.append(entity_id)
         else:
-            docs.append(doc)
+            docs.append((entity_id, doc))
     return docs, gone, broken
 
 
@@ -213,7 +239,7 @@ def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_
     index = client.index(index_uid or search.index_uid(kind))
     tasks = []
     if docs:
-        tasks.append(index.add_documents(docs, primary_key="id"))
+        tasks.append(index.add_documents([doc for _id, doc in docs], primary_key="id"))
     if gone:
         tasks.append(index.delete_documents(filter=_id_filter(gone)))
     if pending is not None:
@@ -315,7 +341,7 @@ def _renew_in_transaction(token: str) -> None:
 class _Batch:
     """What one batch sends: documents to upsert and ids to delete per index, and the records refused."""
 
-    docs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    docs: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)  # (record id, document)
     gone: dict[str, list[int]] = field(default_factory=dict)
     broken: dict[tuple[str, int], str] = field(default_factory=dict)
     dictionary: dict[str, Any] | None = None  # the synonyms and stop words to send, when they changed
@@ -348,22 +374,22 @@ def _build_batch(rows: list[_Claimed]) -> _Batch:
     return batch
 
 
-def _send_documents(client: Any, uid: str, kind: str, docs: list[dict[str, Any]], renew: Callable[[], None],
-                    broken: dict[tuple[str, int], str]) -> int:
+def _send_documents(client: Any, uid: str, kind: str, docs: list[tuple[int, dict[str, Any]]],
+                    renew: Callable[[], None], broken: dict[tuple[str, int], str]) -> int:
     """Upsert ``docs``; when Meilisearch refuses the task for a document, halve the batch until the refused
     ones stand alone, send the rest, and put the refused ones in ``broken``. Returns how many went in."""
     if not docs:
         return 0
     renew()
     try:
-        _wait(client, client.index(uid).add_documents(docs, primary_key="id"))
+        _wait(client, client.index(uid).add_documents([doc for _id, doc in docs], primary_key="id"))
         return len(docs)
     except TaskFailed as exc:
         if not _refused_documents(exc):
             raise
         if len(docs) == 1:
-            log.error("Meilisearch refused the %s document %s: %s", kind, docs[0].get("id"), exc)
-            broken[(kind, docs[0]["id"])] = str(exc)[:1000]
+            log.error("Meilisearch refused the %s document %s: %s", kind, docs[0][0], exc)
+            broken[(kind, docs[0][0])] = str(exc)[:1000]
             return 0
         half = len(docs) // 2
         return (_send_documents(client, uid, kind, docs[:half], renew, broken)
@@ -401,10 +427,12 @@ def _finish(token: str, rows: list[_Claimed], broken: dict[tuple[str, int], str]
         now = utcnow()
         mine = col(SearchOutbox.claimed_by) == token
         failed = [r for r in rows if failure or (r.entity_type, r.entity_id) in broken]
+        put_back = 0
         for row in failed:
-            db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id) == row.id, mine).values(
+            put_back += db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id) == row.id, mine).values(
                 attempts=row.attempts + 1, available_at=now + backoff(row.attempts + 1), claimed_by=None,
-                claimed_until=None, last_error=failure or broken[(row.entity_type, row.entity_id)]))
+                claimed_until=None, last_error=failure or broken[(row.entity_type, row.entity_id)],
+            )).rowcount  # type: ignore[attr-defined]
         done = [r.id for r in rows if r not in failed]
         if done:
             db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_(done), mine)
@@ -417,7 +445,7 @@ def _finish(token: str, rows: list[_Claimed], broken: dict[tuple[str, int], str]
             db.session.execute(insert(SearchOutbox), [
                 {"entity_type": k, "entity_id": i, "created_at": now, "available_at": now + backoff(1),
                  "attempts": 1, "last_error": broken[(k, i)]} for k, i in orphans])
-    return len(failed) + len(orphans)
+    return put_back + len(orphans)
 
 
 def run_drain(*, search: SearchBackend | None = None, batch_size: int = 1000,
