@@ -31,9 +31,13 @@ renewed before every call that changes an index, released at the end. Its lease 
 the admin client's HTTP timeout) outlasts any one such call, so a drainer that finds its lease renewed knows
 no other drainer can push before its call returns; one that finds the lock taken over (it hung longer than
 the lease) stops without pushing (:class:`LostLock`). A second drainer finds the lock held and returns at
-once (``busy``); the holder keeps draining until the queue is empty, so nothing waits for it. The one case
+once (``busy``); the holder keeps draining until the queue is empty (a change committed in the instant
+between its last look and its release waits for the next wake-up or poll of a worker). The one case
 left: a request Meilisearch received but answered after the client gave up (a server paused for longer
-than the timeout); its rows are retried and pushed again once the server answers.
+than the timeout) may be applied late, after a newer push. Its rows failed, so they are retried; a retried
+batch is pushed twice, the second time after Meilisearch confirmed the first: the late request sat in the
+server's socket before the retry was sent, so in practice it has been taken in by then (not a proof: a
+fencing token Meilisearch would check does not exist).
 
 Many changes to one record coalesce into one push and replays are harmless (upserts are idempotent).
 """
@@ -478,6 +482,10 @@ def run_drain(*, search: SearchBackend | None = None, batch_size: int = 1000,
             try:
                 batch = _build_batch(rows)
                 upserted, deleted = _push_batch(search, batch, lambda: _renew(token))
+                if any(r.attempts for r in rows):
+                    # A request of the failed attempt may have reached a paused server and be applied late,
+                    # after the push above: once the server has confirmed that push, say it once more.
+                    _push_batch(search, batch, lambda: _renew(token))
             except (SearchUnavailable, *SearchErrors) as exc:
                 search.indexes_ready = False  # the server may have lost them (a fresh data directory)
                 failure = f"{type(exc).__name__}: {exc}"[:1000]
