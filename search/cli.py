@@ -6,9 +6,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from directory.core.db import commit_or_rollback
-from directory.extensions import db
-
 search_cli = AppGroup("search", help="The Meilisearch indexes.")
 
 
@@ -41,8 +38,7 @@ def reindex_command() -> None:
         if done >= total:
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
-    with commit_or_rollback(db.session):
-        counts = reindex(search=search, progress=progress)
+    counts = reindex(search=search, progress=progress)
     for kind, count in counts.items():
         click.echo(f"{kind}: {count} documents")
 
@@ -50,11 +46,13 @@ def reindex_command() -> None:
 @search_cli.command("drain")
 def drain_command() -> None:
     """Push pending changes now (the running app does this by itself)."""
-    from search.sync import drain
+    from search.sync import run_drain
 
     search = _backend()
-    with commit_or_rollback(db.session):
-        result = drain(search=search)
+    result = run_drain(search=search)
+    if result.busy:
+        click.echo("another drainer is at work: nothing done here")
+        return
     click.echo(f"upserted {result.upserted}, deleted {result.deleted}, failed {result.failed}")
     if result.errors:
         raise click.ClickException(result.errors[0])
@@ -71,8 +69,10 @@ def status_command() -> None:
     healthy = search.healthy()
     click.echo(f"server: {search.url or '-'} ({'available' if healthy else 'unavailable'})")
     click.echo(f"outbox pending: {status['pending']}; oldest: {status['oldest'] or '-'}")
-    if status["last_error"]:
-        click.echo(f"last error: {status['last_error']}")
+    if status["failing"]:
+        click.echo(f"failing: {status['failing']} change(s) retried with a backoff")
+        for row in status["failing_rows"]:
+            click.echo(f"  {row['type']} {row['id']} (attempt {row['attempts']}): {row['error']}")
     if healthy:
         try:
             search.resolve_keys()

@@ -22,6 +22,12 @@ SearchErrors = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchT
                 requests.RequestException, OSError)
 
 
+# A search answers from the database when Meilisearch has not answered within a second (a hung server must
+# not hold a page); the sync and set-up tooling wait longer, with no database transaction open.
+SEARCH_TIMEOUT_SECONDS = 1
+ADMIN_TIMEOUT_SECONDS = 30
+
+
 class SearchUnavailable(RuntimeError):
     """Meilisearch is not configured, not reachable, or its keys are not known yet."""
 
@@ -104,14 +110,14 @@ class SearchBackend:
         url = self.url
         if not url:
             raise SearchUnavailable("no Meilisearch URL")
-        return meilisearch.Client(url, self._key("search") or None, timeout=3)
+        return meilisearch.Client(url, self._key("search") or None, timeout=SEARCH_TIMEOUT_SECONDS)
 
     def admin_client(self) -> Any:
         """A client for the sync and reindex tooling: the admin key."""
         url = self.url
         if not url:
             raise SearchUnavailable("no Meilisearch URL")
-        return meilisearch.Client(url, self._key("admin") or None, timeout=30)
+        return meilisearch.Client(url, self._key("admin") or None, timeout=ADMIN_TIMEOUT_SECONDS)
 
     def healthy(self) -> bool:
         url = self.url

@@ -20,6 +20,21 @@ class SearchOutbox(SQLModel, table=True):
     # Set once Meilisearch confirmed the change. Processed rows are kept for a day as the change log a
     # reindex replays after its swap (changes drained into the old index during the build).
     processed_at: datetime | None = Field(default=None, index=True)
+    # The drainer working on the row (a random token) and until when; a claim that ran out belongs to a drainer
+    # that crashed or hung, and the row is due again (search.sync).
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = Field(default=None)
+
+
+class SearchSyncLock(SQLModel, table=True):
+    """The one drainer at a time (search.sync): who holds the lock and until when. A holder renews it before
+    each call that changes an index, so one whose lease ran out notices it lost the lock before it pushes."""
+
+    __tablename__ = "search_sync_lock"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str | None = Field(default=None, max_length=32)
+    expires_at: datetime | None = Field(default=None)
 
 
 class SearchSynonym(SQLModel, table=True):

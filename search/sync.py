@@ -2,38 +2,71 @@
 
 1. Capture: every flush that touches an indexed record writes ``search_outbox`` rows on the same
    connection, so the change and its outbox row commit or roll back together.
-2. Drain: a job of the queue (directory/jobs: enqueued after each commit that wrote outbox rows, and
-   polled every minute for writes whose job was lost) turns outbox rows into document upserts/deletes,
-   pushes them in batches, waits for Meilisearch to confirm, and only then deletes the rows. Failures back off and retry; nothing is lost
-   while Meilisearch is down, and the backlog drains by itself when it returns.
-3. Reindex: build fresh indexes from the database and swap them in atomically.
+2. Drain (:func:`run_drain`, called by ``flask search drain``, the queue's drain job (directory/jobs:
+   enqueued after each commit that wrote outbox rows, and polled every minute) and the tests): turns
+   outbox rows into document upserts/deletes, batch by batch, each batch in three steps so that no database
+   write transaction is ever open while Meilisearch is called (on SQLite a hung Meilisearch would otherwise
+   hold the one write lock, and every request that writes would wait):
 
-Documents are built from the database at drain time, so many changes to one record coalesce into one
-push and replays are harmless (upserts are idempotent).
+   a. claim: a short write transaction sets ``claimed_by``/``claimed_until`` (a lease) on the next due rows;
+   b. build the documents from the database (reads only; the transaction ends before any call), then push
+      them and wait for Meilisearch to confirm, with no transaction open;
+   c. a short write transaction marks the rows processed, only those this drainer still claims.
+
+   An outage puts the whole batch back with a backoff (1 s, 2 s … 5 min) and ends the drain; nothing is lost
+   while Meilisearch is down, and the backlog drains by itself when it returns. A poison record (its document
+   cannot be built, or Meilisearch refuses it: the batch is halved until the refused document stands alone)
+   is put back alone with its error and a backoff while the rest of the batch goes in; ``search status``
+   lists it. A crashed or hung drainer's claims run out with its lease and the rows are due again.
+3. Reindex: build fresh indexes from the database and swap them in atomically, then replay the changes
+   made during the build.
+
+Never backwards: one drainer at a time, under a leased lock (the ``search_sync_lock`` row), rather than
+versioned documents. Documents are built from the database at drain time, so the danger is two drainers
+at once: A reads the old state, B reads the new one and pushes first, A pushes the stale document after.
+Meilisearch applies tasks in the order it received them but has no conditional write ("only if newer"), so
+versions would need a read-before-write on every document, racy in itself; a single drainer makes the
+order of pushes the order of reads. The lock is a table row (the same on SQLite and PostgreSQL, and it needs
+no connection held open, unlike an advisory lock): taken in a short transaction when free or expired,
+renewed before every call that changes an index, released at the end. Its lease (:data:`LEASE`, four times
+the admin client's HTTP timeout) outlasts any one such call, so a drainer that finds its lease renewed knows
+no other drainer can push before its call returns; one that finds the lock taken over (it hung longer than
+the lease) stops without pushing (:class:`LostLock`). A second drainer finds the lock held and returns at
+once (``busy``); the holder keeps draining until the queue is empty (a change committed in the instant
+between its last look and its release waits for the next wake-up or poll of a worker). The one case
+left: a request Meilisearch received but answered after the client gave up (a server paused for longer
+than the timeout) may be applied late, after a newer push. Its rows failed, so they are retried; a retried
+batch is pushed twice, the second time after Meilisearch confirmed the first: the late request sat in the
+server's socket before the retry was sent, so in practice it has been taken in by then (not a proof: a
+fencing token Meilisearch would check does not exist).
+
+Many changes to one record coalesce into one push and replays are harmless (upserts are idempotent).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, update
+from sqlalchemy import and_, delete, event, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from directory.core.db import commit_or_rollback, write_transaction
+from directory.core.db import commit_or_rollback
 from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
 from directory.settings import Settings
-from search.client import SearchBackend, SearchErrors, SearchUnavailable, backend
+from search.client import ADMIN_TIMEOUT_SECONDS, SearchBackend, SearchErrors, SearchUnavailable, backend
 from search.documents import BUILDERS
-from search.models import SearchOutbox
+from search.models import SearchOutbox, SearchSyncLock
 from search.settings import INDEX_TYPES, index_settings
 
 
@@ -120,14 +153,27 @@ def _forget(session: Session) -> None:
 class DrainResult:
     upserted: int = 0
     deleted: int = 0
-    failed: int = 0
-    rows: int = 0
+    failed: int = 0  # outbox rows put back with a backoff (the whole batch on an outage, or one poison record)
+    rows: int = 0  # outbox rows done
     errors: list[str] = field(default_factory=list)
+    busy: bool = False  # another drainer held the lock: this one did nothing
 
 
 def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s … capped at five minutes."""
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+class TaskFailed(SearchUnavailable):
+    """Meilisearch ran a task and refused it (``code``: its error code, such as ``invalid_document_id``)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+class LostLock(RuntimeError):
+    """This drainer's lease ran out and another drainer may hold the lock: it must not push any more."""
 
 
 def _load(kind: str, ids: set[int]) -> dict[int, Any]:
@@ -161,41 +207,45 @@ def ensure_indexes(search: SearchBackend, client: Any) -> None:
     search.indexes_ready = True
 
 
-def push_dictionary(search: SearchBackend, client: Any) -> None:
-    """Send the current synonyms and stop words to every live index."""
-    from search.dictionary import meili_settings
-
-    settings = meili_settings()
-    tasks = [client.index(search.index_uid(kind)).update_settings(settings) for kind in INDEX_TYPES]
-    for task in tasks:
-        _wait(client, task)
-
-
 def _wait(client: Any, task: Any, timeout_ms: int = TASK_TIMEOUT_MS) -> None:
     done = client.wait_for_task(task.task_uid, timeout_in_ms=timeout_ms, interval_in_ms=20)
     if done.status != "succeeded":
-        raise SearchUnavailable(f"Meilisearch task {task.task_uid} {done.status}: {done.error}")
+        error = done.error or {}
+        raise TaskFailed(f"Meilisearch task {task.task_uid} {done.status}: {error}", str(error.get("code", "")))
+
+
+def build(kind: str, ids: set[int]) -> tuple[list[tuple[int, dict[str, Any]]], list[int], dict[int, str]]:
+    """The public documents of ``ids`` (with their record's id), the ids that have none (deleted or unpublished records), and the
+    records whose document could not be built, with the error: one broken record never stops the others."""
+    objects = _load(kind, ids)
+    docs, gone, broken = [], [], {}
+    for entity_id in sorted(ids):
+        obj = objects.get(entity_id)
+        try:
+            doc = BUILDERS[kind](obj) if obj is not None else None
+        except Exception as exc:  # any bug or bad data in one record: that record waits, the queue moves on
+            log.exception("search document of %s %s cannot be built", kind, entity_id)
+            broken[entity_id] = f"{type(exc).__name__}: {exc}"[:1000]
+            continue
+        if doc is None:
+            gone.append(entity_id)
+        else:
+            docs.append((entity_id, doc))
+    return docs, gone, broken
 
 
 def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_uid: str | None = None,
          pending: list[Any] | None = None) -> tuple[int, int]:
-    """Upsert the public documents of ``ids`` and delete the rest; wait until Meilisearch confirms, or,
-    given a ``pending`` list, append the tasks to it for the caller to wait on (so batches pipeline)."""
-    objects = _load(kind, ids)
-    docs, gone = [], []
-    for entity_id in sorted(ids):
-        obj = objects.get(entity_id)
-        doc = BUILDERS[kind](obj) if obj is not None else None
-        if doc is None:
-            gone.append(entity_id)
-        else:
-            docs.append(doc)
+    """Upsert the public documents of ``ids`` and delete the rest (for the reindex: a record that cannot be
+    built is left out, and logged); wait until Meilisearch confirms, or, given a ``pending`` list, append the
+    tasks to it for the caller to wait on (so batches pipeline)."""
+    docs, gone, _broken = build(kind, ids)
     index = client.index(index_uid or search.index_uid(kind))
     tasks = []
     if docs:
-        tasks.append(index.add_documents(docs, primary_key="id"))
+        tasks.append(index.add_documents([doc for _id, doc in docs], primary_key="id"))
     if gone:
-        tasks.append(index.delete_documents(filter=f"id IN [{', '.join(str(i) for i in gone)}]"))
+        tasks.append(index.delete_documents(filter=_id_filter(gone)))
     if pending is not None:
         pending.extend(tasks)
     else:
@@ -204,84 +254,281 @@ def push(search: SearchBackend, client: Any, kind: str, ids: set[int], *, index_
     return len(docs), len(gone)
 
 
-def drain(*, search: SearchBackend | None = None, batch_size: int = 1000, max_batches: int | None = None) -> DrainResult:
-    """Push pending outbox rows to Meilisearch, batch by batch. Flushes; the caller commits.
+def _id_filter(ids: Iterable[int]) -> str:
+    return f"id IN [{', '.join(str(i) for i in ids)}]"
 
-    On failure the batch's rows stay, with their attempt count raised and a backoff before the next try.
-    """
-    search = search or backend()
-    write_transaction(db.session)
-    result = DrainResult()
-    batches = 0
-    while max_batches is None or batches < max_batches:
-        batches += 1
-        db.session.flush()  # pending changes write their outbox rows before we look
+
+def _refused_documents(error: TaskFailed) -> bool:
+    """A task Meilisearch refused because of what one of its documents holds (not an outage, not a lost index)."""
+    return error.code.startswith(("invalid_document", "missing_document", "document_"))
+
+
+# The lock. Leases are longer than any one call that changes an index (the admin client's timeout) by far,
+# and renewed before each such call, so a drainer always knows it still holds the lock when it pushes.
+LOCK_NAME = "outbox"
+LEASE = timedelta(seconds=4 * ADMIN_TIMEOUT_SECONDS)
+_LOCK_ROW = col(SearchSyncLock.name) == LOCK_NAME
+
+
+def _due(now: datetime) -> Any:
+    return and_(col(SearchOutbox.processed_at).is_(None), col(SearchOutbox.available_at) <= now,
+                or_(col(SearchOutbox.claimed_until).is_(None), col(SearchOutbox.claimed_until) < now))
+
+
+def _acquire(token: str) -> bool:
+    """Take the lock if it is free, expired (its holder crashed or hung) or already ours. A short write
+    transaction of its own."""
+    with commit_or_rollback(db.session):
         now = utcnow()
-        query = (select(SearchOutbox)
-                 .where(col(SearchOutbox.processed_at).is_(None), SearchOutbox.available_at <= now)
-                 .order_by(col(SearchOutbox.id)).limit(batch_size))
+        taken = db.session.execute(
+            update(SearchSyncLock).where(_LOCK_ROW,
+                               or_(col(SearchSyncLock.holder).is_(None), col(SearchSyncLock.expires_at) < now,
+                                   col(SearchSyncLock.holder) == token))
+            .values(holder=token, expires_at=now + LEASE))
+        if taken.rowcount:  # type: ignore[attr-defined]
+            return True
+        if db.session.exec(select(SearchSyncLock.name).where(SearchSyncLock.name == LOCK_NAME)).first():
+            return False  # held by a live drainer
+        try:  # the first drain ever: the row does not exist yet; of two drainers racing here one inserts it
+            with db.session.begin_nested():
+                db.session.execute(insert(SearchSyncLock).values(name=LOCK_NAME, holder=token, expires_at=now + LEASE))
+        except IntegrityError:
+            return False
+        return True
+
+
+def _renew(token: str) -> None:
+    """Extend the lease before a call that changes an index, in a short write transaction of its own."""
+    with commit_or_rollback(db.session):
+        _renew_in_transaction(token)
+
+
+def _release(token: str) -> None:
+    with commit_or_rollback(db.session):
+        db.session.execute(update(SearchSyncLock).where(_LOCK_ROW, col(SearchSyncLock.holder) == token)
+                           .values(holder=None, expires_at=None))
+
+
+@dataclass
+class _Claimed:
+    id: int
+    entity_type: str
+    entity_id: int
+    attempts: int
+
+
+def _claim(token: str, batch_size: int) -> list[_Claimed]:
+    """Claim the next due rows for this drainer (a lease on each row) and commit at once."""
+    with commit_or_rollback(db.session):
+        _renew_in_transaction(token)
+        now = utcnow()
+        query = (select(SearchOutbox.id, SearchOutbox.entity_type, SearchOutbox.entity_id, SearchOutbox.attempts)
+                 .where(_due(now)).order_by(col(SearchOutbox.id)).limit(batch_size))
         if db.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = list(db.session.exec(query).all())
-        if not rows:
-            break
-        wanted: dict[str, set[int]] = {kind: set() for kind in OUTBOX_TYPES}
-        for row in rows:
-            wanted[row.entity_type].add(row.entity_id)
-        dictionary_changed = bool(wanted.pop("dictionary"))
+        rows = [_Claimed(*row) for row in db.session.exec(query).all()]
+        if rows:
+            db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows]), _due(now))
+                               .values(claimed_by=token, claimed_until=now + LEASE))
+    return rows
+
+
+def _renew_in_transaction(token: str) -> None:
+    """Extend the lease; :class:`LostLock` if another drainer took the lock."""
+    renewed = db.session.execute(update(SearchSyncLock).where(_LOCK_ROW, col(SearchSyncLock.holder) == token)
+                                 .values(expires_at=utcnow() + LEASE))
+    if not renewed.rowcount:  # type: ignore[attr-defined]
+        raise LostLock("another drainer took over the index sync lock")
+
+
+@dataclass
+class _Batch:
+    """What one batch sends: documents to upsert and ids to delete per index, and the records refused."""
+
+    docs: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)  # (record id, document)
+    gone: dict[str, list[int]] = field(default_factory=dict)
+    broken: dict[tuple[str, int], str] = field(default_factory=dict)
+    dictionary: dict[str, Any] | None = None  # the synonyms and stop words to send, when they changed
+
+
+def _build_batch(rows: list[_Claimed]) -> _Batch:
+    """Read the claimed records and build their documents: reads only, and the transaction ends here."""
+    wanted: dict[str, set[int]] = {kind: set() for kind in OUTBOX_TYPES}
+    for row in rows:
+        wanted[row.entity_type].add(row.entity_id)
+    batch = _Batch()
+    dictionary_changed = bool(wanted.pop("dictionary"))
+    try:
         if wanted["institution"]:
             # An institution's name, grade or status shows in its offerings' documents too.
             wanted["offering"].update(db.session.exec(
                 select(Offering.id).where(Offering.institution_id.in_(wanted["institution"]))  # type: ignore[attr-defined]
             ).all())
-        try:
-            client = search.admin_client()
-            ensure_indexes(search, client)
-            if dictionary_changed:
-                push_dictionary(search, client)
-            for kind, ids in wanted.items():
-                if ids:
-                    upserted, deleted = push(search, client, kind, ids)
-                    result.upserted += upserted
-                    result.deleted += deleted
-        except (SearchUnavailable, *SearchErrors) as exc:
-            search.indexes_ready = False  # the server may have lost them (a fresh data directory)
-            message = f"{type(exc).__name__}: {exc}"[:1000]
-            for row in rows:
-                row.attempts += 1
-                row.available_at = now + backoff(row.attempts)
-                row.last_error = message
-                db.session.add(row)
-            db.session.flush()
-            result.failed += len(rows)
-            result.errors.append(message)
-            break
-        db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows]))
-                           .values(processed_at=utcnow()))
-        db.session.flush()
-        result.rows += len(rows)
+        if dictionary_changed:
+            from search.dictionary import meili_settings
+
+            batch.dictionary = meili_settings()
+        for kind, ids in wanted.items():
+            if ids:
+                docs, gone, broken = build(kind, ids)
+                batch.docs[kind], batch.gone[kind] = docs, gone
+                batch.broken.update({(kind, i): error for i, error in broken.items()})
+    finally:
+        db.session.commit()  # end the read: no transaction stays open while Meilisearch is called
+    return batch
+
+
+def _send_documents(client: Any, uid: str, kind: str, docs: list[tuple[int, dict[str, Any]]],
+                    renew: Callable[[], None], broken: dict[tuple[str, int], str]) -> int:
+    """Upsert ``docs``; when Meilisearch refuses the task for a document, halve the batch until the refused
+    ones stand alone, send the rest, and put the refused ones in ``broken``. Returns how many went in."""
+    if not docs:
+        return 0
+    renew()
+    try:
+        _wait(client, client.index(uid).add_documents([doc for _id, doc in docs], primary_key="id"))
+        return len(docs)
+    except TaskFailed as exc:
+        if not _refused_documents(exc):
+            raise
+        if len(docs) == 1:
+            log.error("Meilisearch refused the %s document %s: %s", kind, docs[0][0], exc)
+            broken[(kind, docs[0][0])] = str(exc)[:1000]
+            return 0
+        half = len(docs) // 2
+        return (_send_documents(client, uid, kind, docs[:half], renew, broken)
+                + _send_documents(client, uid, kind, docs[half:], renew, broken))
+
+
+def _push_batch(search: SearchBackend, batch: _Batch, renew: Callable[[], None]) -> tuple[int, int]:
+    """Send one built batch; no database transaction is open during any of these calls."""
+    client = search.admin_client()
+    if not search.indexes_ready:
+        renew()
+        ensure_indexes(search, client)
+    if batch.dictionary is not None:
+        renew()
+        settings = batch.dictionary
+        for task in [client.index(search.index_uid(kind)).update_settings(settings) for kind in INDEX_TYPES]:
+            _wait(client, task)
+    upserted = deleted = 0
+    for kind in INDEX_TYPES:
+        uid = search.index_uid(kind)
+        upserted += _send_documents(client, uid, kind, batch.docs.get(kind, []), renew, batch.broken)
+        gone = batch.gone.get(kind, [])
+        if gone:
+            renew()
+            _wait(client, client.index(uid).delete_documents(filter=_id_filter(gone)))
+            deleted += len(gone)
+    return upserted, deleted
+
+
+def _finish(token: str, rows: list[_Claimed], broken: dict[tuple[str, int], str], failure: str | None) -> int:
+    """Record a batch's outcome in a short write transaction: rows done, or put back with a backoff (all of
+    them on ``failure``, else those of the ``broken`` records). Only rows this drainer still claims are
+    touched. Returns how many rows were put back."""
+    with commit_or_rollback(db.session):
+        now = utcnow()
+        mine = col(SearchOutbox.claimed_by) == token
+        failed = [r for r in rows if failure or (r.entity_type, r.entity_id) in broken]
+        put_back = 0
+        for row in failed:
+            put_back += db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id) == row.id, mine).values(
+                attempts=row.attempts + 1, available_at=now + backoff(row.attempts + 1), claimed_by=None,
+                claimed_until=None, last_error=failure or broken[(row.entity_type, row.entity_id)],
+            )).rowcount  # type: ignore[attr-defined]
+        done = [r.id for r in rows if r not in failed]
+        if done:
+            db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_(done), mine)
+                               .values(processed_at=now, claimed_by=None, claimed_until=None))
+        # A broken record pulled in by another row (an offering of a changed institution) gets a row of its own,
+        # so it is retried and `search status` shows it.
+        keys = {(r.entity_type, r.entity_id) for r in rows}
+        orphans = [key for key in broken if key not in keys] if not failure else []
+        if orphans:
+            db.session.execute(insert(SearchOutbox), [
+                {"entity_type": k, "entity_id": i, "created_at": now, "available_at": now + backoff(1),
+                 "attempts": 1, "last_error": broken[(k, i)]} for k, i in orphans])
+    return put_back + len(orphans)
+
+
+def run_drain(*, search: SearchBackend | None = None, batch_size: int = 1000,
+              max_batches: int | None = None) -> DrainResult:
+    """Push pending outbox rows to Meilisearch, batch by batch, in transactions of its own: the caller does
+    not commit (a caller's flushed work is committed first; the CLI, the worker and jobs have none).
+
+    Returns at once with ``busy`` when another drainer holds the lock. Each batch: claim (short write
+    transaction), build the documents (reads), push them with no transaction open, then mark the rows done
+    (short write transaction). On an outage the batch's rows stay, with their attempt count raised and a backoff
+    before the next try, and the drain stops; a record whose document cannot be built, or that Meilisearch
+    refuses, is put back alone with its error while the rest of the batch goes in.
+    """
+    search = search or backend()
+    db.session.commit()
+    token = secrets.token_hex(16)
+    result = DrainResult()
+    if not _acquire(token):
+        result.busy = True
+        return result
+    try:
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            batches += 1
+            rows = _claim(token, batch_size)
+            if not rows:
+                break
+            failure = None
+            batch = _Batch()
+            try:
+                batch = _build_batch(rows)
+                upserted, deleted = _push_batch(search, batch, lambda: _renew(token))
+                if any(r.attempts for r in rows):
+                    # A request of the failed attempt may have reached a paused server and be applied late,
+                    # after the push above: once the server has confirmed that push, say it once more.
+                    _push_batch(search, batch, lambda: _renew(token))
+            except (SearchUnavailable, *SearchErrors) as exc:
+                search.indexes_ready = False  # the server may have lost them (a fresh data directory)
+                failure = f"{type(exc).__name__}: {exc}"[:1000]
+            if failure is not None:
+                result.failed += _finish(token, rows, {}, failure)
+                result.errors.append(failure)
+                break
+            result.upserted += upserted
+            result.deleted += deleted
+            put_back = _finish(token, rows, batch.broken, None)
+            result.failed += put_back
+            result.rows += len(rows) - sum(1 for r in rows if (r.entity_type, r.entity_id) in batch.broken)
+            result.errors.extend(f"{kind} {i}: {error}" for (kind, i), error in batch.broken.items())
+    except LostLock as exc:
+        result.errors.append(str(exc))  # the rows we claimed stay claimed until their lease runs out
+    finally:
+        _release(token)
     if result.rows:
-        db.session.execute(delete(SearchOutbox).where(col(SearchOutbox.processed_at) < utcnow() - KEEP_PROCESSED))
+        with commit_or_rollback(db.session):
+            db.session.execute(delete(SearchOutbox).where(col(SearchOutbox.processed_at) < utcnow() - KEEP_PROCESSED))
     return result
 
 
 def _due_rows() -> bool:
-    """A read-only look before taking the write lock (SQLite has one): most polls find nothing to do."""
-    due = db.session.exec(select(SearchOutbox.id).where(
-        col(SearchOutbox.processed_at).is_(None), SearchOutbox.available_at <= utcnow()).limit(1)).first()
-    db.session.rollback()  # end the read so the drain starts a fresh write transaction
+    """A read-only look before taking the lock: most polls find nothing to do."""
+    due = db.session.exec(select(SearchOutbox.id).where(_due(utcnow())).limit(1)).first()
+    db.session.rollback()  # end the read
     return due is not None
 
 
 def outbox_status() -> dict[str, Any]:
-    """Backlog size and the oldest pending change, for /healthz and `flask search status`."""
+    """Backlog size, the oldest pending change, and the rows that keep failing, for /healthz and
+    `flask search status`."""
     pending = col(SearchOutbox.processed_at).is_(None)
     count, oldest = db.session.exec(select(func.count(), func.min(SearchOutbox.created_at)).where(pending)).one()
-    errors = db.session.exec(
-        select(SearchOutbox.last_error).where(pending, SearchOutbox.attempts > 0)
-        .order_by(col(SearchOutbox.id).desc()).limit(1)
-    ).first()
-    return {"pending": int(count or 0), "oldest": oldest, "last_error": errors or ""}
+    failing = db.session.exec(select(SearchOutbox.entity_type, SearchOutbox.entity_id, SearchOutbox.attempts,
+                                     SearchOutbox.last_error)
+                              .where(pending, SearchOutbox.attempts > 0).order_by(col(SearchOutbox.id).desc())
+                              .limit(20)).all()
+    failing_count = db.session.exec(select(func.count()).where(pending, SearchOutbox.attempts > 0)).one()
+    return {"pending": int(count or 0), "oldest": oldest, "last_error": failing[0][3] if failing else "",
+            "failing": int(failing_count or 0),
+            "failing_rows": [{"type": k, "id": i, "attempts": a, "error": e} for k, i, a, e in failing]}
 
 
 # -- 3. reindex ----------------------------------------------------------------------------------------
@@ -296,9 +543,11 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
     """Rebuild every index into a fresh one and swap it in atomically; the old index is then deleted.
 
     Searches keep answering from the live index during the build. Changes committed while the build
-    runs stay in the outbox and are re-applied after the swap, so none is lost.
+    runs stay in the outbox and are re-applied after the swap, so none is lost. Transactions of its own: the
+    build only reads, and the replay is one short write transaction at the end.
     """
     search = search or backend()
+    db.session.commit()
     client = search.admin_client()
     search.indexes_ready = False  # look again: the swap needs every live index to exist
     ensure_indexes(search, client)
@@ -327,18 +576,12 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
         counts.setdefault(kind, 0)
         _wait(client, client.swap_indexes([{"indexes": [live, fresh]}]))
         _wait(client, client.delete_index(fresh))
+    db.session.commit()  # end the build's read: the replay below writes
     # Changes committed while building may have been drained into the old index only: replay them.
-    db.session.execute(update(SearchOutbox).where(col(SearchOutbox.created_at) >= started - REPLAY_MARGIN)
-                       .values(processed_at=None, available_at=utcnow()))
-    return counts
-
-
-def run_drain(*, search: SearchBackend | None = None) -> DrainResult:
-    """Drain the outbox in transactions of its own: the job's body (callers commit nothing)."""
-    if not _due_rows():
-        return DrainResult()
     with commit_or_rollback(db.session):
-        return drain(search=search)
+        db.session.execute(update(SearchOutbox).where(col(SearchOutbox.created_at) >= started - REPLAY_MARGIN)
+                           .values(processed_at=None, available_at=utcnow()))
+    return counts
 
 
 # -- after a commit ------------------------------------------------------------------------------------

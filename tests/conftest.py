@@ -120,14 +120,13 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) ->
 the checks of the demo data itself (tests/demo); every other test builds its records with factories."""
     from directory.core.db import commit_or_rollback
     from directory.demo.seed import seed_demo
-    from search.sync import drain
+    from search.sync import run_drain
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("demo"), meili, f"d{uuid.uuid4().hex[:8]}_")
     with app.app_context():
         with commit_or_rollback(db.session):
             seed_demo()
-        with commit_or_rollback(db.session):
-            result = drain(search=app.extensions["search"])
+        result = run_drain(search=app.extensions["search"])
         assert result.failed == 0
     yield app
     app.extensions["database_engine"].dispose()

@@ -23,7 +23,7 @@ def _edit(inst, **overrides):
 def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_backend):
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     inst = factories.institution(name="营口原名称有限公司", categories=("专利代理",))
     owner = factories.user(role="institution", institution_id=inst.id)
@@ -36,12 +36,12 @@ def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_
     assert inst.name == "营口原名称有限公司" and inst.credit_code != new_code  # waiting
     assert {f for f, _old, _new in change_requests.change_diff(request)} == {"name", "credit_code", "categories"}
     assert dict((f, (o, n)) for f, o, n in change_requests.change_diff(request))["categories"] == ("专利代理", "商标代理")
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert [h["name"] for h in search(SearchParams(q="原名称", type="institution")).hits] == ["营口原名称有限公司"]
     change_requests.decide_change(request=request, actor=staff, approve=True)
     assert inst.name == "营口新名称有限公司" and inst.credit_code == new_code
     assert [c.name for c in inst.categories] == ["商标代理"]
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert [h["name"] for h in search(SearchParams(q="新名称", type="institution")).hits] == ["营口新名称有限公司"]
     with pytest.raises(InvalidInput):
         change_requests.decide_change(request=request, actor=staff, approve=True)

@@ -17,7 +17,7 @@ def test_expert_application_in_the_same_queue(db_session, search_backend):
     from directory.experts.models import Expert
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     vocab = Vocabulary()
     applicant, staff = factories.user(role="expert"), factories.user(role="staff")
@@ -34,7 +34,7 @@ def test_expert_application_in_the_same_queue(db_session, search_backend):
     assert services.review_queue(category_id=vocab.category("技术转移与科技成果转化").id).items == [application]
     services.approve(application=application, actor=staff)
     assert db_session.get(Expert, expert.id).is_published
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     hits = search(SearchParams(q="菱镁矿深加工", type="expert")).hits
     assert [h["name"] for h in hits] == ["陈立新"] and "13900001234" not in str(hits)
     told = db_session.exec(select(Notification).where(Notification.user_id == applicant.id)).all()
@@ -65,7 +65,7 @@ def test_admitted_expert_keeps_the_profile_current(db_session, search_backend):
     from directory.admission import experts
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     expert = factories.expert(name="周明", expertise=("跨境电商",), phone="13900009999")
     user = factories.user(role="expert", expert_id=expert.id)
@@ -73,5 +73,5 @@ def test_admitted_expert_keeps_the_profile_current(db_session, search_backend):
                          bio="长期为外贸企业提供跨境电商和RCEP原产地规则咨询。", expertise=["跨境电商", "RCEP原产地规则"],
                          categories=list(expert.categories), industries=[], phone="13900009999", email="")
     assert expert.is_published and "RCEP原产地规则" in expert.expertise
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert [h["name"] for h in search(SearchParams(q="原产地规则", type="expert")).hits] == ["周明"]

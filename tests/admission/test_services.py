@@ -99,7 +99,7 @@ def test_only_institution_users_apply(db_session, vocab):
 def test_apply_through_the_pages(client, auth, db_session, search_backend):
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     vocab = Vocabulary()
     auth.login("institution")
@@ -135,6 +135,6 @@ def test_apply_through_the_pages(client, auth, db_session, search_backend):
     assert client.post(f"/admin/applications/{application.id}/reject", data={"reason": ""}).status_code == 422
     r = client.post(f"/admin/applications/{application.id}/approve", data={"reason": ""})
     assert r.status_code == 302
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     names = [h["name"] for h in search(SearchParams(q="页面申请", type="institution")).hits]
     assert names == ["营口页面申请检测有限公司"]

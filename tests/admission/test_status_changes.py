@@ -14,12 +14,12 @@ def test_suspend_reinstate_remove_with_reasons(db_session, search_backend):
     from directory.evaluation.models import ScreeningAction
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     staff = factories.user(role="staff")
     inst = factories.institution(name="营口暂停测试有限公司")
     owner = factories.user(role="institution", institution_id=inst.id)
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     with pytest.raises(InvalidInput):
         status_changes.change_status(institution=inst, action="suspend", reason=" ", actor=staff)
     with pytest.raises(InvalidInput):
@@ -27,7 +27,7 @@ def test_suspend_reinstate_remove_with_reasons(db_session, search_backend):
     with pytest.raises(NotAllowed):
         status_changes.change_status(institution=inst, action="suspend", reason="x", actor=owner)
     status_changes.change_status(institution=inst, action="suspend", reason="投诉核查中", actor=staff)
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert search(SearchParams(q="暂停测试")).hits == []
     status_changes.change_status(institution=inst, action="reinstate", reason="核查完毕", actor=staff)
     status_changes.change_status(institution=inst, action="remove", reason="不再经营", actor=staff)

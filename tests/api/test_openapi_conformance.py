@@ -31,7 +31,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory, meili):
-    from search.sync import drain
+    from search.sync import run_drain
     from tests import factories
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("openapi"), meili, f"o{uuid.uuid4().hex[:8]}_")
@@ -42,8 +42,7 @@ def api_server(tmp_path_factory, meili):
             factories.institution(name="营口鲅鱼圈检验检测有限公司", categories=("产品检验检测",), region="鲅鱼圈区")
             factories.institution(name="营口未入库咨询有限公司", admit=False)
             factories.expert(name="刘知远", expertise=("知识产权贯标", "专利布局"))
-        with commit_or_rollback(db.session):
-            drain(search=app.extensions["search"])
+        run_drain(search=app.extensions["search"])
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,13 +1,13 @@
 import pytest
 
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
 def test_search_contract_shape(client, db_session, search_backend):
     inst = factories.institution(name="营口融资担保服务有限公司", categories=("融资担保",), offerings=("流动资金贷款担保",))
     factories.expert(name="孙会计", expertise=("融资方案设计",), categories=("融资服务",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     body = client.get("/api/v1/search?q=融资").get_json()
     assert set(body) >= {"hits", "total", "facets", "degraded"}
     assert body["degraded"] is False
@@ -55,7 +55,7 @@ def test_openapi_lists_the_contract_paths(client, db_session):
 def test_paging_is_exact_and_stable(client, db_session, search_backend):
     for n in range(5):
         factories.institution(name=f"营口分页测试{n}号服务有限公司", offerings=())
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     seen = []
     for page in (1, 2, 3):
         body = client.get(f"/api/v1/search?q=分页测试&type=institution&per_page=2&page={page}").get_json()
@@ -98,7 +98,7 @@ def test_api_degrades_instead_of_failing(client, db_session, meili_down):
 def test_filter_injection_matches_literally(client, db_session, search_backend, evil):
     factories.institution(name="营口融资甲有限公司", categories=("融资担保",))
     factories.institution(name="营口财税乙有限公司", categories=("代理记账",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     for kind in ("institution", "all"):
         response = client.get("/api/v1/search", query_string={"type": kind, "category": evil})
         assert response.status_code == 200
@@ -110,7 +110,7 @@ def test_filter_injection_matches_literally(client, db_session, search_backend, 
 @pytest.mark.parametrize("kind", ["expert", "all"])
 def test_a_filter_a_record_type_lacks_finds_nothing_of_it(client, db_session, search_backend, kind):
     factories.expert(name="孙会计", expertise=("融资方案设计",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     for query in ({"type": kind, "tag": "科技型中小企业"}, {"type": kind, "grade": "A"}):
         response = client.get("/api/v1/search", query_string=query)
         assert response.status_code == 200  # was a 500 for type=expert&tag=…

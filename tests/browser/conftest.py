@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[str]:
     from directory.taxonomy.services import Vocabulary
-    from search.sync import drain
+    from search.sync import run_drain
     from tests import factories
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("live"), meili, f"b{uuid.uuid4().hex[:8]}_")
@@ -59,8 +59,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
             factories.user(role="expert", email="scholar@example.cn", expert_id=scholar.id)
             factories.user(role="institution", email="applicant@example.cn")
             factories.user(role="staff", email="reviewer@example.cn")
-        with commit_or_rollback(db.session):
-            drain(search=app.extensions["search"])
+        run_drain(search=app.extensions["search"])
     jobs = app.extensions["jobs"]
     jobs.start_embedded()  # as in `make run`: changes reach the index by themselves
     server = make_server("127.0.0.1", 0, app, threaded=True)

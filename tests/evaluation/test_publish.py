@@ -51,7 +51,7 @@ def _public(client, inst):
 def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth, db_session, pair, search_backend):
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import drain
+    from search.sync import run_drain
 
     good, _idle = pair
     staff = factories.user(role="staff")
@@ -69,7 +69,7 @@ def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth
     assert _public(client, good) == before
     assert _outbox(db_session, good) == outbox
     assert client.get("/evaluation/2026Q1").status_code == 404
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert search(SearchParams(type="institution", filters={"grade": "A"})).hits == []
 
     report = services.publish(user=staff, period=period)
@@ -85,7 +85,7 @@ def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth
                                                                             evaluation.composite)
     assert after["doc_rank"] > before["doc_rank"]  # the ranking boost
     assert _outbox(db_session, good) > outbox  # the index follows through the outbox
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert good.id in [h["id"] for h in search(SearchParams(type="institution", filters={"grade": "A"})).hits]
     assert good.name in client.get("/evaluation/2026Q1").get_data(as_text=True)
     auth.login("staff")

@@ -19,7 +19,7 @@ from directory.events.models import Event, MeetingFeedback, MeetingRequest, Meet
 from directory.monitoring import periods
 from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 from tests.events.helpers import (
     START,
@@ -80,7 +80,7 @@ def test_suggested_partners_are_the_events_own_registered_participants(db_sessio
                                  offerings=("知识产权贯标",))
     unrelated = factories.institution(name="营口会展会计师事务所", categories=("代理记账",),
                                       description="代理记账与纳税申报。", offerings=("代理记账",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     event = make_event(staff, capacity_providers=3)
     ent = register(event, seeks="想申请发明专利")
     ours_p = registration.register(user=factories.user(role="institution", institution_id=ours.id), event=event,

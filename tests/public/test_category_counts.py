@@ -6,7 +6,7 @@ from directory.public.services import home_overview
 from directory.taxonomy.services import Vocabulary
 from search.queries import SearchParams
 from search.service import search
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -28,7 +28,7 @@ def test_home_and_monitoring_count_each_institution_once_per_top_category(db_ses
     from directory.institutions.services import published_by_top_category
 
     assert {k: v for k, v in published_by_top_category().items() if v} == {ip: 3, finance: 1}
-    drain(search=search_backend)  # the tile's link is a search for the category: it finds the same number
+    run_drain(search=search_backend)  # the tile's link is a search for the category: it finds the same number
     for category, n in (("知识产权", 3), ("融资服务", 1)):
         assert search(SearchParams(type="institution", filters={"category": category})).total == n
 

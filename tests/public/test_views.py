@@ -94,11 +94,11 @@ def test_unknown_ids_are_404_not_500(client, db_session):
 
 
 def test_search_page_uses_meilisearch_with_facets_and_highlight(client, db_session, search_backend):
-    from search.sync import drain
+    from search.sync import run_drain
 
     factories.institution(name="营口知识产权运营中心", categories=("知识产权运营",), region="鲅鱼圈区")
     factories.institution(name="营口会计服务有限公司", categories=("代理记账",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     page = client.get("/search?q=知识产权").get_data(as_text=True)
     assert "<mark>知识产权</mark>" in page
     assert 'data-facet="categories"' in page and "degraded-notice" not in page
@@ -108,10 +108,10 @@ def test_search_page_uses_meilisearch_with_facets_and_highlight(client, db_sessi
 
 @pytest.mark.parametrize("evil", ['知识产权" OR region = "站前区', "<script>alert(1)</script>"])
 def test_search_page_escapes_and_never_widens(client, db_session, search_backend, evil):
-    from search.sync import drain
+    from search.sync import run_drain
 
     factories.institution(name="营口知识产权运营中心", categories=("知识产权运营",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     response = client.get("/search", query_string={"category": evil})
     assert response.status_code == 200
     page = response.get_data(as_text=True)

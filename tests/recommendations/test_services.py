@@ -7,7 +7,7 @@ from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.services import Vocabulary
 from search.client import SearchBackend
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -19,7 +19,7 @@ def directory_(db_session, search_backend):
     patent.rating_value, patent.rating_count = 4.6, 12
     other = factories.institution(name="营口诚信会计师事务所", categories=("代理记账",), industries=("钢铁",),
                                   description="代理记账与纳税申报。", offerings=("代理记账",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     return {"patent": patent, "other": other, "vocab": vocab}
 
 
@@ -41,7 +41,7 @@ def test_a_newcomer_gets_the_last_slot(db_session, search_backend):
         inst.rating_value, inst.rating_count, inst.grade = 4.9, 30, "A"
         rated.append(inst)
     newcomer = factories.institution(name="营口新锐专利代理有限公司", offerings=("发明专利申请代理",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     result = recommend(Need(text="发明专利申请代理"), limit=3)
     assert result.institutions[-1].id == newcomer.id and result.institutions[-1].new
 

@@ -2,7 +2,7 @@
 
 from directory.recommendations.similar import similar_institutions
 from search.client import SearchBackend
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -10,7 +10,7 @@ def test_similar_institutions_share_a_category_and_the_title_stays_clean(app, cl
     one = factories.institution(name="营口甲专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
     two = factories.institution(name="营口乙专利代理有限公司", categories=("专利代理",), offerings=("发明专利申请代理",))
     other = factories.institution(name="营口丙会计师事务所", categories=("代理记账",), offerings=("代理记账",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert [i.id for i in similar_institutions(one)] == [two.id]
     page = client.get(f"/institutions/{one.id}").get_data(as_text=True)
     title = page[page.index("<title>"):page.index("</title>")]

@@ -6,7 +6,7 @@ from search import dictionary
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -43,10 +43,10 @@ def test_load_defaults_is_idempotent(db_session):
 
 def test_a_new_synonym_reaches_meilisearch_through_the_outbox(db_session, search_backend):
     factories.institution(name="营口甲乙咨询有限公司", description="擅长精益生产改善", categories=("质量与精益管理",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert search(SearchParams(q="丰田生产方式")).hits == []
     dictionary.add_synonyms(terms=["丰田生产方式", "精益生产"])
-    assert drain(search=search_backend).failed == 0
+    assert run_drain(search=search_backend).failed == 0
     assert [h["name"] for h in search(SearchParams(q="丰田生产方式", type="institution")).hits] == ["营口甲乙咨询有限公司"]
 
 

@@ -16,7 +16,7 @@ from search import fallback
 from search.documents import BUILDERS, MODELS
 from search.queries import FILTER_ATTRIBUTE, SearchParams
 from search.service import search
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -43,7 +43,7 @@ def directory(db_session, search_backend):
     expert.rating_value, expert.rating_count = 4.2, 3
     factories.expert(name="李信贷", categories=("融资服务",), region="站前区", admit=False)
     db_session.flush()
-    assert drain(search=search_backend).failed == 0
+    assert run_drain(search=search_backend).failed == 0
     # Collections keep the factories' order until reloaded (in id order); whether a record is still in the
     # identity map then depends on the garbage collector, so reload them all now, not some between two searches.
     db_session.expire_all()

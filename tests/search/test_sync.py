@@ -10,7 +10,7 @@ from search.client import SearchBackend
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import DICTIONARY, drain, enqueue, ensure_indexes, outbox_status, reindex
+from search.sync import DICTIONARY, enqueue, ensure_indexes, outbox_status, reindex, run_drain
 from tests import factories
 
 
@@ -52,7 +52,7 @@ def test_drain_pushes_published_records_and_skips_unpublished(db_session, search
     inst = factories.institution(name="营口菱镁检测中心", description="菱镁矿及镁砂理化检验", offerings=("镁砂化学成分检测",))
     hidden = factories.institution(name="待审核机构", admit=False)
     expert = factories.expert(name="张工", expertise=("HAZOP分析",))
-    result = drain(search=search_backend)
+    result = run_drain(search=search_backend)
     assert result.failed == 0 and pending(db_session) == 0
     assert ids_in(search_backend, "institution") == {inst.id}
     assert hidden.id not in ids_in(search_backend, "institution")
@@ -63,12 +63,12 @@ def test_drain_pushes_published_records_and_skips_unpublished(db_session, search
 
 def test_unpublishing_removes_the_document(db_session, search_backend):
     inst = factories.institution(offerings=("专利检索分析",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert inst.id in ids_in(search_backend, "institution")
     assert len(ids_in(search_backend, "offering")) == 1
     inst.status = RecordStatus.SUSPENDED
     db_session.flush()
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert inst.id not in ids_in(search_backend, "institution")
     assert ids_in(search_backend, "offering") == set()  # its offerings leave with it
 
@@ -77,7 +77,7 @@ def test_writes_survive_a_search_outage_and_drain_later(app, db_session, search_
     down = SearchBackend(app.config["SETTINGS"].__class__(
         **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"}))
     inst = factories.institution(name="营口停机测试有限公司")
-    result = drain(search=down)
+    result = run_drain(search=down)
     assert result.failed > 0 and result.errors
     assert pending(db_session) > 0  # nothing lost
     row = db_session.exec(select(SearchOutbox).order_by(SearchOutbox.id)).first()
@@ -86,7 +86,7 @@ def test_writes_survive_a_search_outage_and_drain_later(app, db_session, search_
     for r in db_session.exec(select(SearchOutbox)).all():
         r.available_at = r.created_at
     db_session.flush()
-    assert drain(search=search_backend).failed == 0
+    assert run_drain(search=search_backend).failed == 0
     assert inst.id in ids_in(search_backend, "institution")
     assert outbox_status()["pending"] == 0
 
@@ -109,7 +109,7 @@ def test_reindex_swaps_in_fresh_indexes(db_session, search_backend):
     # a stale document that only a full rebuild removes
     client = search_backend.admin_client()
     task = client.index(search_backend.index_uid("institution")).add_documents([{"id": 999999, "name": "stale"}])
-    client.wait_for_task(task.task_uid)
+    client.wait_for_task(task.task_uid, timeout_in_ms=30000)  # a shared server may be busy with other runs
     counts = reindex(search=search_backend)
     assert counts["institution"] == 1
     assert ids_in(search_backend, "institution") == {a.id}
@@ -122,7 +122,7 @@ def test_reindex_swaps_in_fresh_indexes(db_session, search_backend):
 def test_search_finds_through_meilisearch_with_highlight(db_session, search_backend, query):
     factories.institution(name="营口菱镁安全技术有限公司", description="提供HAZOP分析与菱镁行业安全评价",
                           categories=("安全评价",), offerings=("HAZOP分析服务",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     result = search(SearchParams(q=query))
     assert not result.degraded
     assert result.hits and result.hits[0]["type"] in {"institution", "offering"}
@@ -179,7 +179,7 @@ def test_the_running_app_drains_by_itself_within_two_seconds(tmp_path, meili):
 
 def test_changes_drained_during_a_reindex_are_replayed_into_the_new_index(db_session, search_backend):
     inst = factories.institution(name="营口重建前名称有限公司")
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     renamed = []
 
     def progress(kind, done, total):
@@ -190,12 +190,12 @@ def test_changes_drained_during_a_reindex_are_replayed_into_the_new_index(db_ses
             record = db_session.get(Institution, inst.id)
             record.name = "营口重建期间改名有限公司"
             db_session.flush()
-            assert drain(search=search_backend).failed == 0
+            assert run_drain(search=search_backend).failed == 0
             renamed.append(True)
 
     reindex(search=search_backend, progress=progress)
     assert pending(db_session) >= 1  # the rename is queued again for the new index
-    assert drain(search=search_backend).failed == 0
+    assert run_drain(search=search_backend).failed == 0
     names = [h["name"] for h in search(SearchParams(q="改名", type="institution")).hits]
     assert names == ["营口重建期间改名有限公司"]
 
@@ -206,14 +206,14 @@ def test_processed_rows_are_kept_as_a_change_log_then_purged(db_session, search_
     from directory.core.time import utcnow
 
     factories.institution()
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     rows = db_session.exec(select(SearchOutbox)).all()
     assert rows and all(r.processed_at is not None for r in rows)
     for r in rows:
         r.processed_at = utcnow() - timedelta(days=2)
     db_session.flush()
     factories.expert()
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     assert all(r.entity_type == "expert" for r in db_session.exec(select(SearchOutbox)).all())
 
 
@@ -223,6 +223,6 @@ def test_equal_relevance_ranks_better_rated_and_graded_first(db_session, search_
     weak.rating_value, weak.rating_count, weak.grade = 3.1, 30, "C"
     strong.rating_value, strong.rating_count, strong.grade = 4.8, 30, "A"
     db_session.flush()
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     names = [h["name"] for h in search(SearchParams(q="金属材料检测", type="institution")).hits]
     assert names == ["营口同名检测乙有限公司", "营口同名检测甲有限公司"]

@@ -10,7 +10,7 @@ from directory.term_usage import services
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import drain
+from search.sync import run_drain
 from tests import factories
 
 
@@ -60,9 +60,9 @@ def test_rename_queues_every_record_using_the_term(db_session):
 
 def test_rename_reaches_the_search_index(db_session, search_backend):
     factories.institution(name="营口改类测试有限公司", categories=("专利代理",))
-    drain(search=search_backend)
+    run_drain(search=search_backend)
     term = db_session.exec(select(Category).where(Category.name == "专利代理")).one()
     services.rename_term(kind="category", term_id=term.id, name="专利申请代理")
-    assert drain(search=search_backend).failed == 0
+    assert run_drain(search=search_backend).failed == 0
     hits = search(SearchParams(type="institution", filters={"category": "专利申请代理"})).hits
     assert [h["name"] for h in hits] == ["营口改类测试有限公司"]
