@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from directory.accounts import permissions
 from directory.accounts.models import User
+from directory.admission.errors import AlreadyDecided, CategoryRequired, ReasonRequired
 from directory.admission.models import ChangeRequest
 from directory.admission.services import checked_credit_code, refuse_taken_credit_code
 from directory.audit import services as audit
@@ -87,7 +88,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> P
         raise NotAllowed()
     code = checked_credit_code(data.credit_code)
     if not data.categories:
-        raise InvalidInput(_l("Choose at least one service category."), field="categories")
+        raise CategoryRequired()
     refuse_taken_credit_code(code, institution=institution)
     before = snapshot(institution)
     institution.description, institution.website = data.description.strip(), data.website.strip()
@@ -159,9 +160,9 @@ def decide_change(*, request: ChangeRequest, actor: Any, approve: bool, reason: 
     if not permissions.is_staff(actor):
         raise NotAllowed()
     if request.status != "pending":
-        raise InvalidInput(_l("This change has already been decided."))
+        raise AlreadyDecided(_l("This change has already been decided."))
     if not approve and not reason.strip():
-        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
+        raise ReasonRequired()
     inst = db.session.get(Institution, request.institution_id)
     assert inst is not None
     if approve:
