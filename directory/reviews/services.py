@@ -159,7 +159,7 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
 def submit_followup_review(*, user: Any, review: Review, data: ReviewInput) -> Review:
     """After a bad review was responded to, the enterprise may review once more; it replaces the first in
     the rating. Raises :class:`NotAllowed` / :class:`InvalidInput` / :class:`AlreadyExists`."""
-    if not (getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id) \
+    if not (permissions.is_enterprise_user(user) and user.enterprise_id == review.enterprise_id) \
             or review.kind != ReviewKind.INITIAL:
         raise NotAllowed()
     if review.followup_status not in (FollowUpStatus.RESPONDED, FollowUpStatus.CLOSED):
@@ -214,7 +214,7 @@ def can_see_review(user: Any, review: Review) -> bool:
     """Staff, the provider reviewed, and the enterprise that wrote it."""
     if permissions.is_staff(user) or permissions.is_review_provider(user, review):
         return True
-    return getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id
+    return permissions.is_enterprise_user(user) and user.enterprise_id == review.enterprise_id
 
 
 def engagement_reviews(engagement: Engagement) -> list[Review]:
