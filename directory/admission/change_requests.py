@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.admission.errors import AlreadyDecided, CategoryRequired, ReasonRequired
 from directory.admission.models import ChangeRequest
@@ -128,7 +129,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> P
     db.session.flush()
     audit.record(actor_id=user.id, action="institution.change_requested", entity_type="institution",
                  entity_id=institution.id, changes={k: [current[k], v] for k, v in changed.items()})
-    notifications.notify(users=notifications.staff_users(), kind="change.submitted",
+    notifications.notify(users=accounts.staff_users(), kind="change.submitted",
                          title=_("Changes to review: %(name)s", name=institution.name),
                          link=f"/admin/changes/{request.id}")
     return ProfileSaved(changed=True, pending=request)

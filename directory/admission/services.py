@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.admission.errors import (
     AlreadyDecided,
@@ -267,7 +268,7 @@ def send_to_review(*, kind: str, record: Any, application: Application | None, u
     db.session.add_all([record, application])
     db.session.flush()
     audit.record(actor_id=user.id, action="application.submit", entity_type=kind, entity_id=record.id)
-    notifications.notify(users=notifications.staff_users(), kind="application.submitted",
+    notifications.notify(users=accounts.staff_users(), kind="application.submitted",
                          title=_("New admission application: %(name)s", name=record.name),
                          link=f"/admin/applications/{application.id}")
     return application

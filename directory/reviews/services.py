@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.paging import Page, paginate
@@ -114,7 +115,7 @@ def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Re
     if bad:
         notifications.notify(users=provider_users(engagement), kind="review.bad",
                              title=_("A client was dissatisfied: please respond to the follow-up"), link=link)
-        notifications.notify(users=notifications.staff_users(), kind="review.bad",
+        notifications.notify(users=accounts.staff_users(), kind="review.bad",
                              title=_("A bad review needs follow-up"), link="/admin/reviews")
     else:
         notifications.notify(users=provider_users(engagement), kind="review.new",
@@ -149,7 +150,7 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
     if bad:
         notifications.notify(users=providers, kind="review.bad",
                              title=_("A client was dissatisfied: please respond to the follow-up"), link=link)
-        notifications.notify(users=notifications.staff_users(), kind="review.bad",
+        notifications.notify(users=accounts.staff_users(), kind="review.bad",
                              title=_("A bad review needs follow-up"), link="/admin/reviews")
     else:
         notifications.notify(users=providers, kind="review.new", title=_("You received a new review"), link=link)
