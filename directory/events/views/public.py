@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from directory.core.http import refusals, run_and_flash
 from directory.events import forms, participants, registration, services
-from directory.events.models import Event
+from directory.events.models import Event, EventParticipant
 from directory.events.views import bp
 
 
@@ -58,6 +58,15 @@ def _registration(event: Event, call: Any, success: str) -> Any:
     return _detail_page(event, form)
 
 
+def _participation(event_id: int) -> tuple[Event, EventParticipant]:
+    """The event and the current user's registration in it (in any status), or 403."""
+    event = services.get_event(event_id, user=current_user)
+    mine = participants.participation(event, current_user)
+    if mine is None:
+        abort(403)
+    return event, mine
+
+
 @bp.post("/events/<int:event_id>/register")
 @login_required
 def register(event_id: int) -> Any:
@@ -69,10 +78,7 @@ def register(event_id: int) -> Any:
 @bp.post("/events/<int:event_id>/participation")
 @login_required
 def update_participation(event_id: int) -> Any:
-    event = services.get_event(event_id, user=current_user)
-    mine = participants.participation(event, current_user)
-    if mine is None:
-        abort(403)
+    event, mine = _participation(event_id)
     return _registration(event, lambda values: registration.update_participation(user=current_user, participant=mine,
                                                                                   **values), _("Saved."))
 
@@ -80,10 +86,7 @@ def update_participation(event_id: int) -> Any:
 @bp.post("/events/<int:event_id>/cancel-registration")
 @login_required
 def cancel_registration(event_id: int) -> Any:
-    event = services.get_event(event_id, user=current_user)
-    mine = participants.participation(event, current_user)
-    if mine is None:
-        abort(403)
+    _event, mine = _participation(event_id)
     run_and_flash(lambda: registration.cancel_registration(user=current_user, participant=mine),
                   _("Your registration is cancelled."))
     return redirect(url_for("events.detail", event_id=event_id))
