@@ -70,9 +70,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     jobs.init_app(app, settings)
 
     _register_blueprints(app)
+    from directory.accounts.services import login_key
     from directory.core import ratelimit
 
-    ratelimit.init_app(app, settings)
+    ratelimit.init_app(app, settings, login_key=login_key)
     from directory.recommendations.terms import init_app as init_recommendations
 
     init_recommendations(app)

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from directory.accounts import passwords
 from directory.accounts.models import Role, User
@@ -48,6 +48,31 @@ def find_by_login(login: str) -> User | None:
     if phone:
         return db.session.exec(select(User).where(User.phone == phone)).first()
     return None
+
+
+def find_account(text: str) -> int | None:
+    """The id of the account ``text`` names: its id (fewer than 11 digits: a mobile number has 11), e-mail or
+    mobile number; None when it names none (the audit log's filter by actor)."""
+    from directory.core.numbers import parse_id
+
+    text = text.strip()
+    if len(text) < 11 and (number := parse_id(text)) is not None:
+        return number
+    user = find_by_login(text)
+    return user.id if user else None
+
+
+def staff_users() -> list[User]:
+    """The active staff and administrators: whom a notification for "the service center" goes to."""
+    from directory.accounts.models import STAFF_ROLES
+
+    return list(db.session.exec(select(User).where(col(User.role).in_(STAFF_ROLES), User.active)).all())
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    """The accounts with these ids, by id, in one query (the actors of a page of audit entries)."""
+    return {u.id: u for u in db.session.exec(select(User).where(col(User.id).in_(ids))).all()
+            } if ids else {}
 
 
 def authenticate(*, login: str, password: str) -> User | None:
@@ -125,34 +150,6 @@ def create_user(*, role: Role | str, password: str, display_name: str, email: st
     db.session.flush()
     audit.record(actor_id=actor_id or user.id, action="user.create", entity_type="user", entity_id=user.id,
                  changes={"role": [None, str(role)]})
-    return user
-
-
-def register(*, role: Role | str, password: str, display_name: str, email: str | None = None,
-             phone: str | None = None, organization: str = "", credit_code: str = "",
-             privacy_consent: bool = False) -> User:
-    """Self-service registration of an enterprise, institution or expert user. ``privacy_consent`` (the
-    form requires it) is recorded on the account with the time and the version of the privacy notice.
-
-    An enterprise user is tied to the enterprise with its 统一社会信用代码 ``credit_code`` straight away (a new
-    record named ``organization``, or the existing one: see directory/enterprises/services.py), unconfirmed
-    until staff verify; institutions and experts apply for admission (入库) from their own page afterwards.
-    Raises :class:`NotAllowed` for staff roles, which only ``flask users create`` makes, and
-    :class:`InvalidInput` on ``credit_code`` for a bad code (checked before anything is stored).
-    """
-    from directory.enterprises import services as enterprises
-
-    if role == Role.ENTERPRISE:
-        enterprises.check_credit_code(credit_code)
-    if str(role) not in (Role.ENTERPRISE, Role.INSTITUTION, Role.EXPERT):
-        raise NotAllowed(_l("This kind of account cannot be registered here."))
-    user = create_user(role=role, password=password, display_name=display_name, email=email, phone=phone)
-    if privacy_consent:
-        from directory.accounts.privacy import record_consent
-
-        record_consent(user)
-    if role == Role.ENTERPRISE:
-        enterprises.register_enterprise(user=user, name=organization.strip() or display_name, credit_code=credit_code)
     return user
 
 

@@ -1,4 +1,5 @@
-"""Login, logout, registration, passwords, privacy (the user's data, closing the account) and the language switch."""
+"""Login, logout, registration, passwords, privacy (the user's data, closing the account: directory.my composes
+them) and the language switch."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ from directory.accounts.forms import (
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
-    RegisterForm,
 )
 from directory.core.db import keep_on_refusal
 from directory.core.http import refusals
 from directory.core.i18n import LANG_COOKIE, LOCALES
 from directory.core.urls import safe_next
+from directory.my import registration
+from directory.my.forms import RegisterForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -116,11 +118,11 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         with refusals(form, "email") as refused:
-            user = services.register(role=form.role.data, password=form.password.data,
-                                     display_name=form.display_name.data, email=form.email.data or None,
-                                     phone=form.phone.data or None, organization=form.organization.data or "",
-                                     credit_code=form.credit_code.data or "",
-                                     privacy_consent=form.consent.data)
+            user = registration.register(role=form.role.data, password=form.password.data,
+                                         display_name=form.display_name.data, email=form.email.data or None,
+                                         phone=form.phone.data or None, organization=form.organization.data or "",
+                                         credit_code=form.credit_code.data or "",
+                                         privacy_consent=form.consent.data)
         if not refused:
             sessions.log_in(user)
             flash(_("Your account is ready."), "success")
@@ -131,7 +133,7 @@ def register() -> Any:
 
 @bp.route("/privacy")
 def privacy() -> Any:
-    from directory.accounts.privacy import NOTICE_VERSION
+    from directory.my.privacy import NOTICE_VERSION
 
     return render_template("accounts/privacy.html", version=NOTICE_VERSION)
 
@@ -141,7 +143,7 @@ def privacy() -> Any:
 def my_data() -> Any:
     import json
 
-    from directory.accounts.privacy import my_data
+    from directory.my.privacy import my_data
 
     body = json.dumps(my_data(user=current_user), ensure_ascii=False, indent=2, default=str)
     response = make_response(body)
@@ -154,7 +156,7 @@ def my_data() -> Any:
 @bp.route("/my/close", methods=["GET", "POST"])
 @login_required
 def close_account() -> Any:
-    from directory.accounts.privacy import close_account
+    from directory.my.privacy import close_account
 
     form = CloseAccountForm()
     if form.validate_on_submit():

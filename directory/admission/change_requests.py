@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.accounts.models import User
+from directory.admission.errors import AlreadyDecided, CategoryRequired, ReasonRequired
 from directory.admission.models import ChangeRequest
 from directory.admission.services import checked_credit_code, refuse_taken_credit_code
 from directory.audit import services as audit
@@ -87,7 +89,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> P
         raise NotAllowed()
     code = checked_credit_code(data.credit_code)
     if not data.categories:
-        raise InvalidInput(_l("Choose at least one service category."), field="categories")
+        raise CategoryRequired()
     refuse_taken_credit_code(code, institution=institution)
     before = snapshot(institution)
     institution.description, institution.website = data.description.strip(), data.website.strip()
@@ -127,7 +129,7 @@ def edit_profile(*, institution: Institution, user: Any, data: ProfileEdit) -> P
     db.session.flush()
     audit.record(actor_id=user.id, action="institution.change_requested", entity_type="institution",
                  entity_id=institution.id, changes={k: [current[k], v] for k, v in changed.items()})
-    notifications.notify(users=notifications.staff_users(), kind="change.submitted",
+    notifications.notify(users=accounts.staff_users(), kind="change.submitted",
                          title=_("Changes to review: %(name)s", name=institution.name),
                          link=f"/admin/changes/{request.id}")
     return ProfileSaved(changed=True, pending=request)
@@ -159,9 +161,9 @@ def decide_change(*, request: ChangeRequest, actor: Any, approve: bool, reason: 
     if not permissions.is_staff(actor):
         raise NotAllowed()
     if request.status != "pending":
-        raise InvalidInput(_l("This change has already been decided."))
+        raise AlreadyDecided(_l("This change has already been decided."))
     if not approve and not reason.strip():
-        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
+        raise ReasonRequired()
     inst = db.session.get(Institution, request.institution_id)
     assert inst is not None
     if approve:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts.models import Role
+from directory.admission.errors import ApplicationIncomplete, ApplicationSubmitted, NotAnApplicant
 from directory.admission.models import Application
 from directory.admission.services import EDITABLE, Missing, send_to_review
 from directory.audit import services as audit
@@ -37,7 +38,7 @@ def save_profile(*, user: Any, name: str, title: str, organization: str, region:
     """Create (first call) or update the expert's draft. Raises :class:`NotAllowed` for other roles or once
     submitted, :class:`InvalidInput` without any field of expertise."""
     if str(user.role) != Role.EXPERT:
-        raise NotAllowed(_l("Only expert accounts apply for the expert database."))
+        raise NotAnApplicant("expert")
     expertise = [e.strip() for e in expertise if e.strip()]
     if not expertise:
         raise InvalidInput(_l("Name at least one field of expertise."), field="expertise")
@@ -51,7 +52,7 @@ def save_profile(*, user: Any, name: str, title: str, organization: str, region:
         audit.record(actor_id=user.id, action="application.start", entity_type="expert", entity_id=expert.id)
     elif expert.status not in (*EDITABLE, RecordStatus.ADMITTED):
         # An admitted expert keeps the profile current (changes go live, audited); under review it is frozen.
-        raise NotAllowed(_l("The application has been submitted; it can be edited again if staff ask for changes."))
+        raise ApplicationSubmitted()
     before = snapshot(expert)
     expert.name, expert.title, expert.organization = name.strip(), title.strip(), organization.strip()
     expert.region, expert.bio, expert.expertise = region, bio.strip(), expertise
@@ -88,5 +89,5 @@ def submit(*, user: Any) -> Application:
         raise NotAllowed()
     gaps = missing(expert)
     if gaps:
-        raise InvalidInput(gaps[0].message)
+        raise ApplicationIncomplete(gaps[0].message)
     return send_to_review(kind="expert", record=expert, application=current_application(expert), user=user)

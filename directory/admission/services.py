@@ -18,11 +18,22 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.accounts.models import User
+from directory.admission.errors import (
+    AlreadyDecided,
+    ApplicationIncomplete,
+    ApplicationSubmitted,
+    CategoryRequired,
+    CreditCodeRefused,
+    CreditCodeTaken,
+    NotAnApplicant,
+    ReasonRequired,
+)
 from directory.admission.models import Application, ApplicationStatus
 from directory.audit import services as audit
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
@@ -52,12 +63,12 @@ def current_application(institution: Institution) -> Application | None:
 
 def _editable(user: Any) -> Institution:
     if not permissions.is_institution_user(user):
-        raise NotAllowed(_l("Only institution accounts apply for the institution database."))
+        raise NotAnApplicant()
     inst = my_institution(user)
     if inst is None:
         raise NotFound(_l("Start with the identity section."))
     if inst.status not in EDITABLE:
-        raise NotAllowed(_l("The application has been submitted; it can be edited again if staff ask for changes."))
+        raise ApplicationSubmitted()
     return inst
 
 
@@ -67,8 +78,7 @@ def checked_credit_code(credit_code: str) -> str:
     try:
         return validate_credit_code(credit_code)
     except InvalidCreditCode:
-        raise InvalidInput(_l("This is not a valid unified social credit code (统一社会信用代码)."),
-                           field="credit_code") from None
+        raise CreditCodeRefused() from None
 
 
 def refuse_taken_credit_code(code: str, *, institution: Institution | None) -> None:
@@ -77,8 +87,7 @@ def refuse_taken_credit_code(code: str, *, institution: Institution | None) -> N
     if institution is not None:
         query = query.where(Institution.id != institution.id)
     if db.session.exec(query).first() is not None:
-        raise AlreadyExists(_l("An institution with this credit code is already registered. Contact the service "
-                               "center to be linked to it."), field="credit_code")
+        raise CreditCodeTaken()
 
 
 def save_identity(*, user: Any, name: str, credit_code: str, region: Region, description: str,
@@ -91,7 +100,7 @@ def save_identity(*, user: Any, name: str, credit_code: str, region: Region, des
     refuse_taken_credit_code(code, institution=inst)
     if inst is None:
         if not permissions.is_institution_user(user):
-            raise NotAllowed(_l("Only institution accounts apply for the institution database."))
+            raise NotAnApplicant()
         inst = Institution(name=name, credit_code=code, region_id=region.id, status=RecordStatus.DRAFT)  # type: ignore[arg-type]
         db.session.add(inst)
         db.session.flush()
@@ -116,7 +125,7 @@ def save_services(*, user: Any, categories: list[Category], industries: list[Ind
     """Categories, industries served, regions covered and qualifications of the draft."""
     inst = _editable(user)
     if not categories:
-        raise InvalidInput(_l("Choose at least one service category."), field="categories")
+        raise CategoryRequired()
     before = snapshot(inst)
     inst.categories, inst.industries, inst.coverage = categories, industries, coverage
     inst.qualifications = [q.strip() for q in qualifications if q.strip()]
@@ -245,7 +254,7 @@ def submit(*, user: Any) -> Application:
     inst = _editable(user)
     gaps = missing(inst)
     if gaps:
-        raise InvalidInput(gaps[0].message)
+        raise ApplicationIncomplete(gaps[0].message)
     return send_to_review(kind="institution", record=inst, application=current_application(inst), user=user)
 
 
@@ -259,7 +268,7 @@ def send_to_review(*, kind: str, record: Any, application: Application | None, u
     db.session.add_all([record, application])
     db.session.flush()
     audit.record(actor_id=user.id, action="application.submit", entity_type=kind, entity_id=record.id)
-    notifications.notify(users=notifications.staff_users(), kind="application.submitted",
+    notifications.notify(users=accounts.staff_users(), kind="application.submitted",
                          title=_("New admission application: %(name)s", name=record.name),
                          link=f"/admin/applications/{application.id}")
     return application
@@ -302,7 +311,7 @@ def get_application(application_id: int, *, user: Any) -> Application:
 def _decide(application: Application, *, actor: Any, status: str, record_status: str, reason: str,
             title: str) -> Application:
     if application.status != ApplicationStatus.SUBMITTED:
-        raise InvalidInput(_l("This application has already been decided."))
+        raise AlreadyDecided()
     from directory.experts.models import Expert
 
     # The same decision for both databases: the record is the institution or the expert applied for.
@@ -335,7 +344,7 @@ def approve(*, application: Application, actor: Any, note: str = "") -> Applicat
 def reject(*, application: Application, actor: Any, reason: str) -> Application:
     """Reject with a reason the applicant sees. Raises :class:`InvalidInput` without a reason."""
     if not reason.strip():
-        raise InvalidInput(_l("Give the reason for the rejection."), field="reason")
+        raise ReasonRequired()
     return _decide(application, actor=actor, status=ApplicationStatus.REJECTED, record_status=RecordStatus.REJECTED,
                    reason=reason, title=_("Your admission application was not approved."))
 
@@ -343,7 +352,7 @@ def reject(*, application: Application, actor: Any, reason: str) -> Application:
 def request_changes(*, application: Application, actor: Any, comments: str) -> Application:
     """Send the application back with comments; the applicant edits and submits again."""
     if not comments.strip():
-        raise InvalidInput(_l("Say what should be changed."), field="reason")
+        raise ReasonRequired(_l("Say what should be changed."))
     return _decide(application, actor=actor, status=ApplicationStatus.CHANGES_REQUESTED,
                    record_status=RecordStatus.CHANGES_REQUESTED, reason=comments,
                    title=_("Staff ask for changes to your admission application."))

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from directory.accounts import permissions
 from directory.accounts.models import User
+from directory.admission.errors import ReasonRequired, StatusForbidsAction
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed
 from directory.core.time import utcnow
@@ -40,9 +41,9 @@ def change_status(*, institution: Institution, action: str, reason: str, actor: 
     if action not in STATUS_ACTIONS:
         raise InvalidInput(_l("Unknown action."), field="action")
     if not reason.strip():
-        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
+        raise ReasonRequired(_l("Give the reason; the institution will see it."))
     if institution.status not in STATUS_ACTIONS[action]:
-        raise InvalidInput(_l("This action is not possible in the record's current status."), field="action")
+        raise StatusForbidsAction()
     before = institution.status
     institution.status = STATUS_AFTER[action]
     now = utcnow()

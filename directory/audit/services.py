@@ -92,27 +92,6 @@ def search(*, where: AuditFilter, page: int = 1, per_page: int = PER_PAGE) -> Pa
                     per_page=per_page)
 
 
-def actors(entries: Any) -> dict[int, Any]:
-    """The accounts named as actors of ``entries``, by id (one query for a page)."""
-    from directory.accounts.models import User
-
-    ids = {e.actor_id for e in entries if e.actor_id is not None}
-    return {u.id: u for u in db.session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
-
-
-def find_actor(text: str) -> int | None:
-    """The id of the account ``text`` names: its id (fewer than 11 digits: a mobile number has 11), e-mail or
-    mobile number; None when it names none."""
-    from directory.accounts.services import find_by_login
-    from directory.core.numbers import parse_id
-
-    text = text.strip()
-    if len(text) < 11 and (number := parse_id(text)) is not None:
-        return number
-    user = find_by_login(text)
-    return user.id if user else None
-
-
 # The kinds of record the services write entries for, offered by the page's filter (a DISTINCT over a log of
 # millions of rows on every page view would cost more than the page); any other kind can still be typed.
 ENTITY_TYPES = ("user", "institution", "expert", "enterprise", "offering", "demand", "engagement",

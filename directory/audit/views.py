@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
+from directory.accounts import services as accounts
 from directory.accounts.decorators import staff_required
 from directory.audit import services
 from directory.core.numbers import parse_id
@@ -28,7 +29,7 @@ def _date(value: str | None) -> date | None:
 def log() -> Any:
     args = request.args
     actor_text = (args.get("actor") or "").strip()
-    actor_id = services.find_actor(actor_text) if actor_text else None
+    actor_id = accounts.find_account(actor_text) if actor_text else None
     where = services.AuditFilter(actor_id=actor_id, entity_type=(args.get("entity_type") or "").strip()[:40] or None,
                                  entity_id=parse_id((args.get("entity_id") or "").strip()),
                                  since=_date(args.get("since")), until=_date(args.get("until")))
@@ -38,5 +39,5 @@ def log() -> Any:
         notice = _("There is no account with this e-mail address, mobile number or id.")
     else:
         page = services.search(where=where, page=page_number(args))
-    return render_template("audit/log.html", page=page, actors=services.actors(page), where=where, args=args,
+    return render_template("audit/log.html", page=page, actors=accounts.users_by_id({e.actor_id for e in page if e.actor_id is not None}), where=where, args=args,
                            notice=notice, entity_types=services.ENTITY_TYPES)

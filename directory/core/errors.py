@@ -6,14 +6,16 @@ from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
-    """A rule said no. ``message`` is translatable text for the user; ``status`` the HTTP status."""
+    """A rule said no. ``message`` is translatable text for the user; ``status`` the HTTP status; ``field``
+    the form field it is about (a named rule may give its own as ``default_field``)."""
 
     status = 409
     code = "conflict"
+    default_field: str | None = None
 
     def __init__(self, message: object | None = None, *, field: str | None = None):
         self.message = message if message is not None else self.default_message()
-        self.field = field
+        self.field = field if field is not None else self.default_field
         super().__init__(str(self.message))
 
     @classmethod

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
@@ -35,9 +35,9 @@ def client() -> str:
 
 
 def account_and_client() -> str:
-    """The account a login form names (in one spelling), at the client's address."""
-    from directory.accounts.services import login_key
-
+    """The account a login form names (in one spelling: the ``login_key`` given to :func:`init_app`), at the
+    client's address."""
+    login_key: Callable[[str], str] = current_app.extensions["rate_limit_login_key"]
     return f"{login_key(request.form.get('login', ''))}@{client()}"
 
 
@@ -74,10 +74,12 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
 }
 
 
-def init_app(app: Flask, settings: Settings) -> Limiter:
+def init_app(app: Flask, settings: Settings, *, login_key: Callable[[str], str]) -> Limiter:
     """Give ``app`` its limiter and put the limits of :data:`LIMITS` on their views (call after the
-    blueprints are registered). ``RATELIMIT_KEY_PREFIX`` in the app config separates deployments (or test
+    blueprints are registered). ``login_key`` spells the account a login form names the way accounts does
+    (core does not know how). ``RATELIMIT_KEY_PREFIX`` in the app config separates deployments (or test
     runs) sharing one Redis."""
+    app.extensions["rate_limit_login_key"] = login_key
     # Should Redis go away, each process counts in its own memory until it is back (rather than letting
     # everything through, or answering 500).
     limiter = Limiter(client, storage_uri=settings.redis_url or "memory://", strategy="moving-window",

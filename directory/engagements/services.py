@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import and_, col, func, or_, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.accounts.models import User
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
@@ -246,7 +247,7 @@ def remind_waiting(*, now: datetime | None = None) -> int:
         if add_working_days(since, REMIND_AFTER_WORKING_DAYS) > now:
             continue
         enterprise = db.session.get_one(Enterprise, engagement.enterprise_id)
-        notifications.notify(users=provider_users(engagement) or notifications.staff_users(),
+        notifications.notify(users=provider_users(engagement) or accounts.staff_users(),
                              kind="engagement.reminder",
                              title=_("A service request from %(enterprise)s is waiting for your answer",
                                      enterprise=enterprise.name), link=_link(engagement))

@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.audit import services as audit
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
+from directory.events.errors import AlreadyMeeting, FeedbackGiven, NotRegistered, SameSide
 from directory.events.models import (
     Event,
     EventParticipant,
@@ -83,14 +84,14 @@ def add_on_the_spot(*, user: Any, event: Event, first: EventParticipant, second:
     if event.status != EventStatus.RUNNING:
         raise InvalidInput(_l("Meetings are added on the spot while the event runs."), field="slot")
     if first.side == second.side or {first.event_id, second.event_id} != {event.id}:
-        raise InvalidInput(_l("Meetings are between an enterprise and a provider."), field="second")
+        raise SameSide(field="second")
     if ParticipantStatus.REGISTERED not in {first.status} or second.status != ParticipantStatus.REGISTERED:
-        raise InvalidInput(_l("Both sides must be registered (not on the waiting list)."), field="second")
+        raise NotRegistered(field="second")
     existing = db.session.exec(select(MeetingRequest).where(MeetingRequest.event_id == event.id, (
         (col(MeetingRequest.requester_id) == first.id) & (col(MeetingRequest.recipient_id) == second.id)) | (
         (col(MeetingRequest.requester_id) == second.id) & (col(MeetingRequest.recipient_id) == first.id)))).first()
     if existing is not None and existing.status == MeetingRequestStatus.ACCEPTED:
-        raise AlreadyExists(_l("These two already have a meeting."))
+        raise AlreadyMeeting()
     # a pending, declined or cancelled request of the pair becomes the accepted one (one row per pair), and a
     # cancelled meeting still pointing at it is reused
     request = existing or MeetingRequest(event_id=event.id, requester_id=first.id, recipient_id=second.id)  # type: ignore[arg-type]
@@ -162,7 +163,7 @@ def give_feedback(*, user: Any, meeting: Meeting, data: FeedbackInput, kind: str
     if db.session.exec(select(MeetingFeedback.id).where(
             MeetingFeedback.meeting_id == meeting.id, MeetingFeedback.participant_id == participant.id,
             MeetingFeedback.kind == kind)).first() is not None:
-        raise AlreadyExists(_l("You have already given this feedback."))
+        raise FeedbackGiven()
     feedback = MeetingFeedback(meeting_id=meeting.id, participant_id=participant.id, rating=data.rating,  # type: ignore[arg-type]
                                outcome=data.outcome, amount=data.amount, comment=data.comment.strip(), kind=kind)
     from directory.reviews.services import _insert_unique

@@ -10,8 +10,19 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, func, or_, select
 
 from directory.accounts import permissions
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.time import utcnow
+from directory.events.errors import (
+    AlreadyRequested,
+    MeetingCapReached,
+    MeetingRequestsClosed,
+    MeetingTookPlace,
+    MessageRequired,
+    NotRegistered,
+    RequestAnswered,
+    RequestNotOpen,
+    SameSide,
+)
 from directory.events.models import (
     Event,
     EventParticipant,
@@ -97,28 +108,28 @@ def request_meeting(*, user: Any, requester: EventParticipant, recipient: EventP
     if requester.user_id != getattr(user, "id", None):
         raise NotAllowed()
     if not message.strip():
-        raise InvalidInput(_l("Write a short message: what you would like to talk about."), field="message")
+        raise MessageRequired()
     if len(message.strip()) > 500:
         raise InvalidInput(_l("Keep the message to %(n)s characters.", n=500), field="message")
     event = db.session.get_one(Event, requester.event_id)
     _lock_participants(requester.id, recipient.id)
     if recipient.event_id != event.id or recipient.side == requester.side:
-        raise InvalidInput(_l("Meetings are between an enterprise and a provider."), field="recipient")
+        raise SameSide()
     if ParticipantStatus.REGISTERED != requester.status or recipient.status != ParticipantStatus.REGISTERED:
-        raise InvalidInput(_l("Both sides must be registered (not on the waiting list)."), field="recipient")
+        raise NotRegistered()
     if not recipient.listed:
         raise NotFound()
     if event.status not in REQUESTS_OPEN:
-        raise InvalidInput(_l("Meeting requests are closed for this event."), field="recipient")
+        raise MeetingRequestsClosed()
     cap = event.max_meetings_per_participant
     if cap is not None and _meeting_count(requester) >= cap:
-        raise InvalidInput(_l("You have reached the maximum of %(n)s meetings.", n=cap), field="recipient")
+        raise MeetingCapReached(cap)
     existing = db.session.exec(select(MeetingRequest).where(or_(
         (col(MeetingRequest.requester_id) == requester.id) & (col(MeetingRequest.recipient_id) == recipient.id),
         (col(MeetingRequest.requester_id) == recipient.id) & (col(MeetingRequest.recipient_id) == requester.id)))
     ).first()
     if existing is not None and existing.status in (MeetingRequestStatus.PENDING, MeetingRequestStatus.ACCEPTED):
-        raise AlreadyExists(_l("You already have a meeting request with this participant."))
+        raise AlreadyRequested()
     # declined or cancelled earlier: ask again on the same row (one row per pair; a cancelled meeting may still
     # point at it, and the scheduler places that meeting again once the request is accepted)
     request = existing or MeetingRequest(event_id=event.id)  # type: ignore[arg-type, call-arg]
@@ -139,23 +150,22 @@ def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> M
     if not (recipient.user_id == getattr(user, "id", None) or permissions.is_staff(user)):
         raise NotAllowed()
     if request.status != MeetingRequestStatus.PENDING:
-        raise InvalidInput(_l("This request has already been answered."), field="request")
+        raise RequestAnswered()
     event = db.session.get_one(Event, request.event_id)
     if event.status not in REQUESTS_OPEN:
-        raise InvalidInput(_l("Meeting requests are closed for this event."), field="request")
+        raise MeetingRequestsClosed(field="request")
     _lock_participants(recipient.id, request.requester_id)
     db.session.refresh(request)  # it may have been answered while we waited for the lock
     if request.status != MeetingRequestStatus.PENDING:
-        raise InvalidInput(_l("This request has already been answered."), field="request")
+        raise RequestAnswered()
     if accept and event.max_meetings_per_participant is not None:
         for pid in (recipient.id, request.requester_id):  # the requester may have accepted others meanwhile
             accepted = db.session.exec(select(func.count()).select_from(MeetingRequest).where(
                 or_(MeetingRequest.requester_id == pid, MeetingRequest.recipient_id == pid),
                 MeetingRequest.status == MeetingRequestStatus.ACCEPTED)).one()
             if accepted >= event.max_meetings_per_participant:
-                raise InvalidInput(_l("You have reached the maximum of %(n)s meetings.",
-                                      n=event.max_meetings_per_participant) if pid == recipient.id else
-                                   _l("A participant has reached the maximum number of meetings."), field="request")
+                raise MeetingCapReached(event.max_meetings_per_participant if pid == recipient.id else None,
+                                        field="request")
     request.status = MeetingRequestStatus.ACCEPTED if accept else MeetingRequestStatus.DECLINED
     request.responded_at = utcnow()
     db.session.add(request)
@@ -191,10 +201,10 @@ def cancel_request(*, user: Any, request: MeetingRequest) -> MeetingRequest:
     if not mine:
         raise NotAllowed()
     if request.status not in (MeetingRequestStatus.PENDING, MeetingRequestStatus.ACCEPTED):
-        raise InvalidInput(_l("This request is no longer open."), field="request")
+        raise RequestNotOpen()
     meeting = db.session.exec(select(Meeting).where(Meeting.request_id == request.id)).first()
     if meeting is not None and meeting.status in (MeetingStatus.HELD, MeetingStatus.NO_SHOW):
-        raise InvalidInput(_l("This meeting has taken place; it can no longer be cancelled."), field="request")
+        raise MeetingTookPlace()
     withdraw_request(request, by=mine[0])
     db.session.flush()
     return request

@@ -30,12 +30,13 @@ class EventIndustry(SQLModel, table=True):
     industry_id: int = Field(foreign_key="industry.id", primary_key=True)
 
 
-class Event(Timestamps, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class EventBase(SQLModel):
+    """The columns staff set on an event (its form, :class:`directory.events.services.EventInput`); the life
+    cycle and the schedule are the table's own."""
+
     title: str = Field(max_length=200)
     theme: str = Field(default="", max_length=200)
     description: str = Field(default="", sa_type=Text)
-    status: str = Field(default=EventStatus.DRAFT, max_length=24, index=True)
     starts_on: date
     ends_on: date | None = None
     venue: str = Field(default="", max_length=200)
@@ -47,6 +48,11 @@ class Event(Timestamps, table=True):
     meeting_minutes: int = 20
     tables: int = 10
     max_meetings_per_participant: int | None = None
+
+
+class Event(Timestamps, EventBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=EventStatus.DRAFT, max_length=24, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     # none → preliminary (staff adjust) → final (published to participants; later changes notify the two people)
     schedule_status: str = Field(default="none", max_length=12)

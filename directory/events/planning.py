@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput
+from directory.events import errors
 from directory.events.models import (
     Event,
     EventParticipant,
@@ -67,7 +68,7 @@ def run(*, event: Event, user: Any = None) -> ScheduleReport:
     refuse_if_finished(event)
     usable = slots(event, meetings_only=True)
     if not usable:
-        raise InvalidInput(_l("Set the time slots first."), field="slots")
+        raise errors.SlotsMissing(field="slots")
     index_of = {s.position: i for i, s in enumerate(usable)}
     people = {p.id: p for p in db.session.exec(select(EventParticipant).where(
         EventParticipant.event_id == event.id, EventParticipant.status == ParticipantStatus.REGISTERED)).all()}
@@ -219,22 +220,22 @@ def check_place(event: Event, meeting: Meeting, position: int, table: int, *, ig
     the event, a table that exists and is free, both people free and available then."""
     slot = _slot(event, position)
     if slot is None or slot.is_break:
-        raise InvalidInput(_l("Choose one of the event's meeting slots."), field="slot")
+        raise errors.NotAMeetingSlot()
     if not 1 <= table <= event.tables:
-        raise InvalidInput(_l("There is no table %(n)s.", n=table), field="table")
+        raise errors.NoSuchTable(table)
     a, b = _people(meeting)
     for p in (a, b):
         if position in p.unavailable_slots:
-            raise InvalidInput(_l("%(name)s is unavailable then.", name=name_of(p)), field="slot")
+            raise errors.ParticipantUnavailable(name_of(p))
     ids = {a.id, b.id}
     _preload(event)
     for other in _active_meetings(event):
         if other.id == meeting.id or other.id in ignore or other.slot_position != position:
             continue
         if other.table_no == table:
-            raise InvalidInput(_l("Table %(n)s is taken then.", n=table), field="table")
+            raise errors.TableTaken(table)
         if ids & {p.id for p in _people(other)}:
-            raise InvalidInput(_l("One of the two already has a meeting then."), field="slot")
+            raise errors.DoubleBooked()
 
 
 def move(*, user: Any, meeting: Meeting, position: int, table: int) -> Meeting:

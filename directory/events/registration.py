@@ -8,13 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlmodel import col, or_, select
 
 from directory.accounts import permissions
 from directory.audit import services as audit
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.core.errors import NotAllowed
 from directory.core.time import utcnow
+from directory.events.errors import (
+    AlreadyCancelled,
+    AlreadyRegistered,
+    CannotRegister,
+    ProviderNotAdmitted,
+    RegistrationClosed,
+    UnknownSlot,
+)
 from directory.events.meeting_requests import withdraw_request
 from directory.events.models import (
     Event,
@@ -54,7 +61,7 @@ def _lock(event: Event) -> Event:
 def _check_unavailable(event: Event, unavailable: list[int]) -> list[int]:
     positions = {s.position for s in slots(event, meetings_only=True)}
     if any(p not in positions for p in unavailable):
-        raise InvalidInput(_l("Unknown time slot."), field="unavailable")
+        raise UnknownSlot()
     return sorted(set(unavailable))
 
 
@@ -67,7 +74,7 @@ def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", list
     :class:`InvalidInput` outside the registration window, :class:`AlreadyExists` when already registered."""
     side = side_of(user)
     if side is None:
-        raise NotAllowed(_l("Register with an enterprise, institution or expert account."))
+        raise CannotRegister()
     if side == PROVIDER:
         from directory.experts.models import Expert
         from directory.institutions.models import Institution
@@ -75,14 +82,14 @@ def register(*, user: Any, event: Event, offers: str = "", seeks: str = "", list
         record: Any = db.session.get(Institution, user.institution_id) if permissions.is_institution_user(user) else \
             db.session.get(Expert, user.expert_id)
         if record is None or not record.is_published:
-            raise NotAllowed(_l("Only admitted institutions and experts take part as providers."))
+            raise ProviderNotAdmitted()
     event = _lock(event)
     if not registration_open(event, now=now):
-        raise InvalidInput(_l("Registration for this event is not open."), field="event")
+        raise RegistrationClosed()
     unavailable = _check_unavailable(event, unavailable or [])
     existing = participation(event, user)
     if existing is not None and existing.status != ParticipantStatus.CANCELLED:
-        raise AlreadyExists(_l("You are already registered for this event."))
+        raise AlreadyRegistered()
     capacity = capacity_of(event, side)
     full = capacity is not None and registered_count(event, side) >= capacity
     participant = existing or EventParticipant(event_id=event.id, user_id=user.id, side=side,  # type: ignore[arg-type]
@@ -144,7 +151,7 @@ def cancel_registration(*, user: Any, participant: EventParticipant) -> EventPar
     if not _participant_owner(user, participant):
         raise NotAllowed()
     if participant.status == ParticipantStatus.CANCELLED:
-        raise InvalidInput(_l("This registration is already cancelled."), field="participant")
+        raise AlreadyCancelled()
     event = _lock(db.session.get_one(Event, participant.event_id))
     was_registered = participant.status == ParticipantStatus.REGISTERED
     participant.status = ParticipantStatus.CANCELLED

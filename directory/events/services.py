@@ -5,20 +5,27 @@ itself in :mod:`.day`, the report in :mod:`.report`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import col, func, select
+from sqlmodel import Field, col, func, select
 
 from directory.accounts import permissions
 from directory.audit import services as audit
-from directory.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from directory.core.errors import InvalidInput, NotAllowed, NotFound
 from directory.core.paging import Page, paginate
+from directory.events.errors import (
+    ActionNotPossible,
+    CancelReasonRequired,
+    EventFinished,
+    SlotsFixed,
+    SlotsMissing,
+)
 from directory.events.models import (
     Event,
+    EventBase,
     EventCategory,
     EventIndustry,
     EventParticipant,
@@ -58,18 +65,6 @@ PUBLIC_STATUSES = (ES.PUBLISHED, ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, E
 REQUESTS_OPEN = (ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED, ES.RUNNING)
 
 
-class EventFinished(DomainError):
-    """The event is completed or cancelled: what happened stays as it was recorded (no rescheduling, no
-    republishing of the schedule, no moving meetings)."""
-
-    status = 409
-    code = "event_finished"
-
-    @classmethod
-    def default_message(cls) -> object:
-        return _l("This event is over: its schedule can no longer change.")
-
-
 FINISHED = (ES.COMPLETED, ES.CANCELLED)
 
 
@@ -79,29 +74,14 @@ def refuse_if_finished(event: Event) -> None:
         raise EventFinished()
 
 
-@dataclass
-class EventInput:
-    title: str
-    starts_on: date
-    theme: str = ""
-    description: str = ""
-    ends_on: date | None = None
-    venue: str = ""
-    online_url: str = ""
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
-    capacity_enterprises: int | None = None
-    capacity_providers: int | None = None
-    meeting_minutes: int = 20
-    tables: int = 10
-    max_meetings_per_participant: int | None = None
-    categories: list[Category] = field(default_factory=list)
-    industries: list[Industry] = field(default_factory=list)
+class EventInput(EventBase):
+    """What staff give for an event: its columns, and its target terms."""
+
+    categories: list[Category] = Field(default_factory=list)
+    industries: list[Industry] = Field(default_factory=list)
 
 
-SCALARS = ("title", "theme", "description", "starts_on", "ends_on", "venue", "online_url", "registration_opens_at",
-           "registration_closes_at", "capacity_enterprises", "capacity_providers", "meeting_minutes", "tables",
-           "max_meetings_per_participant")
+SCALARS = tuple(EventBase.model_fields)  # the columns EventInput sets on the Event
 
 
 def _require_staff(user: Any) -> None:
@@ -213,13 +193,12 @@ def set_slots(*, user: Any, event: Event, first_start: datetime, count: int, gap
     if [(s.starts_at, s.ends_at, s.is_break) for s in current] == wanted:
         return current
     if event.schedule_status != "none":
-        raise InvalidInput(_l("The slots cannot change once meetings are scheduled."), field="count")
+        raise SlotsFixed()
     if db.session.exec(select(EventParticipant.id).where(
             EventParticipant.event_id == event.id, EventParticipant.status != ParticipantStatus.CANCELLED,
             func.coalesce(func.json_array_length(EventParticipant.unavailable_slots), 0) > 0)).first() is not None:
         # Their "times I cannot meet" name slot positions, which new slots would silently re-map.
-        raise InvalidInput(_l("Participants have marked times they cannot meet; the slots can no longer change."),
-                           field="count")
+        raise SlotsFixed(_l("Participants have marked times they cannot meet; the slots can no longer change."))
     for slot in current:
         db.session.delete(slot)
     db.session.flush()
@@ -269,11 +248,11 @@ def change_status(*, user: Any, event: Event, action: str, reason: str = "") -> 
         raise InvalidInput(_l("Unknown action."), field="action")
     sources, target = TRANSITIONS[action]
     if event.status not in sources:
-        raise InvalidInput(_l("This action is not possible in the event's current status."), field="action")
+        raise ActionNotPossible()
     if action == "cancel" and not reason.strip():
-        raise InvalidInput(_l("Give the reason; the participants will see it."), field="reason")
+        raise CancelReasonRequired()
     if action in ("open_registration", "start") and not slots(event, meetings_only=True):
-        raise InvalidInput(_l("Set the time slots first."), field="action")
+        raise SlotsMissing()
     before = event.status
     event.status = target
     if action == "cancel":

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlmodel import col, func, select
 
-from directory.accounts.models import User
 from directory.core.errors import NotFound
 from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
@@ -21,7 +21,15 @@ from directory.notifications.models import Notification
 log = logging.getLogger(__name__)
 
 
-def notify(*, users: list[User], kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+class Recipient(Protocol):
+    """Whom a notification is for: an account (``directory.accounts.models.User``), known here by its id and
+    e-mail only, so that the inbox sits below the accounts that use it."""
+
+    id: int | None
+    email: str | None
+
+
+def notify(*, users: Sequence[Recipient], kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
     """Put a message in each user's inbox (same transaction) and send it by e-mail where possible."""
     items = []
     for user in users:
@@ -110,7 +118,3 @@ def mark_read(user: Any) -> int:
     return len(items)
 
 
-def staff_users() -> list[User]:
-    from directory.accounts.models import STAFF_ROLES
-
-    return list(db.session.exec(select(User).where(col(User.role).in_(STAFF_ROLES), User.active)).all())

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed
 from directory.core.paging import Page, paginate
@@ -42,7 +43,7 @@ def respond_to_followup(*, user: Any, review: Review, text: str) -> Review:
     db.session.add(review)
     db.session.flush()
     audit.record(actor_id=user.id, action="review.respond", entity_type="review", entity_id=review.id)
-    notifications.notify(users=notifications.staff_users(), kind="review.responded",
+    notifications.notify(users=accounts.staff_users(), kind="review.responded",
                          title=_("A provider responded to a bad review"), link="/admin/reviews")
     return review
 

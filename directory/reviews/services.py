@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from directory.accounts import permissions
+from directory.accounts import services as accounts
 from directory.audit import services as audit
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from directory.core.paging import Page, paginate
@@ -114,7 +115,7 @@ def submit_review(*, user: Any, engagement: Engagement, data: ReviewInput) -> Re
     if bad:
         notifications.notify(users=provider_users(engagement), kind="review.bad",
                              title=_("A client was dissatisfied: please respond to the follow-up"), link=link)
-        notifications.notify(users=notifications.staff_users(), kind="review.bad",
+        notifications.notify(users=accounts.staff_users(), kind="review.bad",
                              title=_("A bad review needs follow-up"), link="/admin/reviews")
     else:
         notifications.notify(users=provider_users(engagement), kind="review.new",
@@ -149,7 +150,7 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
     if bad:
         notifications.notify(users=providers, kind="review.bad",
                              title=_("A client was dissatisfied: please respond to the follow-up"), link=link)
-        notifications.notify(users=notifications.staff_users(), kind="review.bad",
+        notifications.notify(users=accounts.staff_users(), kind="review.bad",
                              title=_("A bad review needs follow-up"), link="/admin/reviews")
     else:
         notifications.notify(users=providers, kind="review.new", title=_("You received a new review"), link=link)
@@ -159,7 +160,7 @@ def submit_meeting_review(*, user: Any, meeting: Any, enterprise_id: int, instit
 def submit_followup_review(*, user: Any, review: Review, data: ReviewInput) -> Review:
     """After a bad review was responded to, the enterprise may review once more; it replaces the first in
     the rating. Raises :class:`NotAllowed` / :class:`InvalidInput` / :class:`AlreadyExists`."""
-    if not (getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id) \
+    if not (permissions.is_enterprise_user(user) and user.enterprise_id == review.enterprise_id) \
             or review.kind != ReviewKind.INITIAL:
         raise NotAllowed()
     if review.followup_status not in (FollowUpStatus.RESPONDED, FollowUpStatus.CLOSED):
@@ -214,7 +215,7 @@ def can_see_review(user: Any, review: Review) -> bool:
     """Staff, the provider reviewed, and the enterprise that wrote it."""
     if permissions.is_staff(user) or permissions.is_review_provider(user, review):
         return True
-    return getattr(user, "role", None) == "enterprise" and user.enterprise_id == review.enterprise_id
+    return permissions.is_enterprise_user(user) and user.enterprise_id == review.enterprise_id
 
 
 def engagement_reviews(engagement: Engagement) -> list[Review]:

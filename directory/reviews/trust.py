@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
+from directory.accounts import services as accounts
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution
@@ -84,5 +85,5 @@ def hold_if_untrusted(review: Review, user: Any) -> Review:
 def tell_staff_if_held(review: Review) -> None:
     """Tell staff a stored review waits for their approval."""
     if review.approval == Approval.PENDING:
-        notifications.notify(users=notifications.staff_users(), kind="review.pending",
+        notifications.notify(users=accounts.staff_users(), kind="review.pending",
                              title=_("A review waits for your approval"), link="/admin/reviews")

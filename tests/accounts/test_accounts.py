@@ -6,11 +6,12 @@ from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
 from directory.enterprises.models import Enterprise
+from directory.my import registration
 from tests import factories
 
 
 def test_register_enterprise_creates_profile_and_hashes_with_argon2(db_session):
-    user = services.register(role="enterprise", password="marble-ferry-73", display_name="王经理",
+    user = registration.register(role="enterprise", password="marble-ferry-73", display_name="王经理",
                              email="Wang@Example.cn", organization="营口镁晶新材料有限公司",
                              credit_code=factories.credit_code())
     assert user.email == "wang@example.cn"
@@ -65,7 +66,7 @@ def test_invalid_input(db_session, kwargs, field):
 @pytest.mark.parametrize("role", ["admin", "staff"])
 def test_staff_roles_cannot_self_register(db_session, role):
     with pytest.raises(NotAllowed):
-        services.register(role=role, password="marble-ferry-73", display_name="x", email="x@example.cn")
+        registration.register(role=role, password="marble-ferry-73", display_name="x", email="x@example.cn")
 
 
 def test_admin_changes_roles_but_never_locks_themself_out(db_session):

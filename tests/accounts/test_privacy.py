@@ -10,12 +10,12 @@ import zipfile
 
 from sqlmodel import select
 
-from directory.accounts import privacy
 from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import RecordStatus
+from directory.my import privacy
 from directory.notifications.models import Notification
 from directory.reviews.models import Review
 from search import fallback

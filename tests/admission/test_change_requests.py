@@ -2,8 +2,8 @@
 
 import pytest
 
-from directory.admission import change_requests
-from directory.core.errors import InvalidInput, NotAllowed
+from directory.admission import change_requests, errors
+from directory.core.errors import NotAllowed
 from directory.institutions.models import Institution
 from directory.taxonomy.services import Vocabulary
 from tests import factories
@@ -43,7 +43,7 @@ def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_
     assert [c.name for c in inst.categories] == ["商标代理"]
     run_drain(search=search_backend)
     assert [h["name"] for h in search(SearchParams(q="新名称", type="institution")).hits] == ["营口新名称有限公司"]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.AlreadyDecided):
         change_requests.decide_change(request=request, actor=staff, approve=True)
 
 
@@ -52,7 +52,7 @@ def test_rejected_change_needs_a_reason_and_changes_nothing(db_session):
     owner = factories.user(role="institution", institution_id=inst.id)
     staff = factories.user(role="staff")
     request = change_requests.edit_profile(institution=inst, user=owner, data=_edit(inst, name="营口想改名有限公司")).pending
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.ReasonRequired):
         change_requests.decide_change(request=request, actor=staff, approve=False, reason="")
     change_requests.decide_change(request=request, actor=staff, approve=False, reason="营业执照名称未变更")
     assert inst.name == "营口保持原名有限公司" and request.status == "rejected"

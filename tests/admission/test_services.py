@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from directory.admission import services
+from directory.admission import errors, services
 from directory.admission.models import Application, ApplicationStatus
 from directory.audit.models import AuditLog
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.core.errors import NotAllowed
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import OfferingInput
 from directory.notifications.models import Notification
@@ -53,7 +53,7 @@ def test_incomplete_application_cannot_be_submitted(db_session, vocab):
     applicant = factories.user(role="institution")
     services.save_identity(user=applicant, name="营口半成品有限公司", credit_code=factories.credit_code(),
                            region=vocab.region("西市区"), description="太短")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.ApplicationIncomplete):
         services.submit(user=applicant)
     assert {m.section for m in services.missing(services.my_institution(applicant))} == {
         "identity", "services", "offerings", "contacts"}
@@ -63,9 +63,9 @@ def test_changes_requested_then_resubmitted(db_session, vocab):
     applicant, staff = factories.user(role="institution"), factories.user(role="staff")
     inst = complete_application(applicant, vocab)
     application = services.submit(user=applicant)
-    with pytest.raises(NotAllowed):  # locked while under review
+    with pytest.raises(errors.ApplicationSubmitted):  # locked while under review
         services.save_contacts(user=applicant, contact_name="x", contact_phone="13800000000", email="")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.ReasonRequired):
         services.request_changes(application=application, actor=staff, comments="  ")
     services.request_changes(application=application, actor=staff, comments="请补充资质证书编号")
     assert inst.status == RecordStatus.CHANGES_REQUESTED
@@ -74,17 +74,17 @@ def test_changes_requested_then_resubmitted(db_session, vocab):
     assert again.id == application.id and again.status == ApplicationStatus.SUBMITTED
     services.reject(application=again, actor=staff, reason="资质不符合要求")
     assert inst.status == RecordStatus.REJECTED and not inst.is_published
-    with pytest.raises(InvalidInput):
-        services.approve(application=again, actor=staff)  # already decided
+    with pytest.raises(errors.AlreadyDecided):
+        services.approve(application=again, actor=staff)
 
 
 def test_credit_code_rules(db_session, vocab):
     existing = factories.institution()
     applicant = factories.user(role="institution")
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(errors.CreditCodeTaken):
         services.save_identity(user=applicant, name="x", credit_code=existing.credit_code,
                                region=vocab.region("站前区"), description="d" * 30)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.CreditCodeRefused):
         services.save_identity(user=applicant, name="x", credit_code="91210800MA0XXXXXX1",
                                region=vocab.region("站前区"), description="d" * 30)
     assert db_session.exec(select(Institution).where(Institution.name == "x")).first() is None

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from directory.admission import status_changes
-from directory.core.errors import InvalidInput, NotAllowed
+from directory.admission import errors, status_changes
+from directory.core.errors import NotAllowed
 from directory.institutions.models import Institution, RecordStatus
 from directory.notifications.models import Notification
 from tests import factories
@@ -20,9 +20,9 @@ def test_suspend_reinstate_remove_with_reasons(db_session, search_backend):
     inst = factories.institution(name="营口暂停测试有限公司")
     owner = factories.user(role="institution", institution_id=inst.id)
     run_drain(search=search_backend)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.ReasonRequired):
         status_changes.change_status(institution=inst, action="suspend", reason=" ", actor=staff)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.StatusForbidsAction):
         status_changes.change_status(institution=inst, action="reinstate", reason="x", actor=staff)
     with pytest.raises(NotAllowed):
         status_changes.change_status(institution=inst, action="suspend", reason="x", actor=owner)

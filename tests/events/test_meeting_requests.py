@@ -7,8 +7,8 @@ import pytest
 from flask_babel import gettext
 from sqlmodel import col, func, select
 
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
-from directory.events import day, meeting_requests, participants, planning, services
+from directory.core.errors import InvalidInput, NotAllowed
+from directory.events import day, errors, meeting_requests, participants, planning, services
 from directory.events.models import (
     EventParticipant,
     MeetingRequest,
@@ -32,9 +32,9 @@ from tests.events.helpers import (
 def test_meetings_are_between_an_enterprise_and_a_provider(db_session, staff):
     event = make_event(staff)
     e1, e2, p1, p2 = register(event), register(event), provider(event), provider(event)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.SameSide):
         meeting_requests.request_meeting(user=user_of(e1), requester=e1, recipient=e2, message="想约谈")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.SameSide):
         meeting_requests.request_meeting(user=user_of(p1), requester=p1, recipient=p2, message="想约谈")
     with pytest.raises(NotAllowed):  # only for oneself
         meeting_requests.request_meeting(user=user_of(e2), requester=e1, recipient=p1, message="想约谈")
@@ -50,9 +50,9 @@ def test_the_waiting_list_cannot_ask_or_be_asked(db_session, staff):
     ent, prov = register(event), provider(event)
     waiting_ent, waiting_prov = register(event), provider(event)
     assert waiting_ent.status == waiting_prov.status == ParticipantStatus.WAITLISTED
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.NotRegistered):
         meeting_requests.request_meeting(user=user_of(waiting_ent), requester=waiting_ent, recipient=prov, message="想约谈")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.NotRegistered):
         meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=waiting_prov, message="想约谈")
     assert meeting_requests.event_requests(event) == []
 
@@ -61,7 +61,7 @@ def test_requests_close_with_the_event(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
     services.change_status(user=staff, event=event, action="cancel", reason="延期")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.MeetingRequestsClosed):
         meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
 
 
@@ -70,7 +70,7 @@ def test_the_cap_counts_open_requests_when_asking(db_session, staff):
     ent, p1, p2, p3 = register(event), provider(event), provider(event), provider(event)
     first = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
     accepted(ent, p2)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.MeetingCapReached):
         meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
     meeting_requests.respond_to_request(user=user_of(p1), request=first, accept=False)  # a declined one frees a place
     meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p3, message="想约谈")
@@ -82,7 +82,7 @@ def test_the_cap_is_enforced_when_accepting(db_session, staff):
     r1 = meeting_requests.request_meeting(user=user_of(e1), requester=e1, recipient=prov, message="想约谈")
     r2 = meeting_requests.request_meeting(user=user_of(e2), requester=e2, recipient=prov, message="想约谈")
     meeting_requests.respond_to_request(user=user_of(prov), request=r1, accept=True)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.MeetingCapReached):
         meeting_requests.respond_to_request(user=user_of(prov), request=r2, accept=True)
     assert r2.status == MeetingRequestStatus.PENDING
     meeting_requests.respond_to_request(user=user_of(prov), request=r2, accept=False)
@@ -96,7 +96,7 @@ def test_accepting_respects_the_requesters_cap_too(db_session, staff):
     outgoing = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=p1, message="想约谈")
     incoming = meeting_requests.request_meeting(user=user_of(p2), requester=p2, recipient=ent, message="想约谈")
     meeting_requests.respond_to_request(user=user_of(ent), request=incoming, accept=True)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.MeetingCapReached):
         meeting_requests.respond_to_request(user=user_of(p1), request=outgoing, accept=True)
     accepted_count = db_session.exec(select(func.count()).select_from(MeetingRequest).where(
         (col(MeetingRequest.requester_id) == ent.id) | (col(MeetingRequest.recipient_id) == ent.id),
@@ -108,12 +108,12 @@ def test_one_request_per_pair_in_either_direction(db_session, staff):
     event = make_event(staff)
     ent, prov = register(event), provider(event)
     request = meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(errors.AlreadyRequested):
         meeting_requests.request_meeting(user=user_of(ent), requester=ent, recipient=prov, message="想约谈")
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(errors.AlreadyRequested):
         meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     meeting_requests.respond_to_request(user=user_of(prov), request=request, accept=True)
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(errors.AlreadyRequested):
         meeting_requests.request_meeting(user=user_of(prov), requester=prov, recipient=ent, message="想约谈")
     assert len(meeting_requests.event_requests(event)) == 1
 

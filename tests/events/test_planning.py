@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from directory.accounts.models import User
 from directory.core.errors import InvalidInput, NotAllowed
-from directory.events import meeting_requests, participants, planning, services
+from directory.events import errors, meeting_requests, participants, planning, services
 from directory.events.models import (
     Meeting,
     MeetingRequestStatus,
@@ -112,16 +112,16 @@ def test_moves_that_break_a_rule_are_refused(db_session, staff, board):
     m = board["m"]
     before = places(m)
     refused = [
-        (m[3], 0, 1),  # table 1 is taken in slot 0
-        (m[0], 2, 2),  # e1 already meets p2 in slot 2
-        (m[3], 2, 2),  # p3 is unavailable in slot 2
-        (m[3], 1, 2),  # slot 1 is the break
-        (m[3], 9, 1),  # no such slot
-        (m[3], 3, 3),  # no table 3
-        (m[3], 3, 0),
+        (m[3], 0, 1, errors.TableTaken),  # table 1 is taken in slot 0
+        (m[0], 2, 2, errors.DoubleBooked),  # e1 already meets p2 in slot 2
+        (m[3], 2, 2, errors.ParticipantUnavailable),  # p3 is unavailable in slot 2
+        (m[3], 1, 2, errors.NotAMeetingSlot),  # slot 1 is the break
+        (m[3], 9, 1, errors.NotAMeetingSlot),  # no such slot
+        (m[3], 3, 3, errors.NoSuchTable),  # no table 3
+        (m[3], 3, 0, errors.NoSuchTable),
     ]
-    for meeting, position, table in refused:
-        with pytest.raises(InvalidInput):
+    for meeting, position, table, error in refused:
+        with pytest.raises(error):
             place(staff, meeting, position, table)
     with pytest.raises(NotAllowed):
         planning.move(user=user_of(board["e1"]), meeting=m[3], position=3, table=2)
@@ -134,9 +134,9 @@ def test_moves_that_break_a_rule_are_refused(db_session, staff, board):
 def test_swaps_that_break_a_rule_are_refused(db_session, staff, board):
     m = board["m"]
     before = places(m)
-    with pytest.raises(InvalidInput):  # (e3,p3) into slot 2: p3 is unavailable then
+    with pytest.raises(errors.ParticipantUnavailable):  # (e3,p3) into slot 2: p3 is unavailable then
         planning.swap(user=staff, first=m[3], second=m[2])
-    with pytest.raises(InvalidInput):  # (e1,p2) into slot 0: e1 already meets p1 then
+    with pytest.raises(errors.DoubleBooked):  # (e1,p2) into slot 0: e1 already meets p1 then
         planning.swap(user=staff, first=m[1], second=m[2])
     with pytest.raises(NotAllowed):
         planning.swap(user=user_of(board["e1"]), first=m[0], second=m[3])

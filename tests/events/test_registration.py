@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from flask_babel import gettext
 
-from directory.core.errors import AlreadyExists, InvalidInput, NotAllowed
+from directory.core.errors import InvalidInput, NotAllowed
 from directory.core.time import utcnow
-from directory.events import meeting_requests, participants, planning, registration, services
+from directory.events import errors, meeting_requests, participants, planning, registration, services
 from directory.events.models import (
     MeetingRequestStatus,
     MeetingStatus,
@@ -55,7 +55,7 @@ def test_staff_and_unlinked_accounts_cannot_register(db_session, staff):
     event = make_event(staff)
     for user in (staff, factories.user(role="admin"), factories.user(role="enterprise"),
                  factories.user(role="institution"), factories.user(role="expert")):
-        with pytest.raises(NotAllowed):
+        with pytest.raises(errors.CannotRegister):
             registration.register(user=user, event=event)
     assert participants.participants(event, status=None) == []
 
@@ -74,15 +74,15 @@ def test_registration_only_inside_the_window(db_session, staff):
     opens, closes = START - timedelta(days=30), START - timedelta(days=2)
     event = make_event(staff, registration_opens_at=opens, registration_closes_at=closes)
     for now in (opens - timedelta(minutes=1), closes, closes + timedelta(days=1)):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(errors.RegistrationClosed):
             register(event, now=now)
     p = register(event, now=opens)
     assert p.status == ParticipantStatus.REGISTERED and p.registered_at == opens
     services.change_status(user=staff, event=event, action="close_registration")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.RegistrationClosed):
         register(event, now=opens + timedelta(days=1))
     draft = make_event(staff, open_registration=False)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.RegistrationClosed):
         register(draft)
 
 
@@ -93,7 +93,7 @@ def test_registering_twice_is_refused_but_coming_back_after_cancelling_works(db_
     second = registration.register(user=second_user, event=event)
     assert second.status == ParticipantStatus.WAITLISTED
     for user in (first_user, second_user):
-        with pytest.raises(AlreadyExists):
+        with pytest.raises(errors.AlreadyRegistered):
             registration.register(user=user, event=event)
     registration.cancel_registration(user=second_user, participant=second)
     again = registration.register(user=second_user, event=event)
@@ -143,7 +143,7 @@ def test_only_the_participant_or_staff_cancel_a_registration(db_session, staff):
     assert p.status == ParticipantStatus.REGISTERED
     registration.cancel_registration(user=staff, participant=p)
     assert p.status == ParticipantStatus.CANCELLED
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.AlreadyCancelled):
         registration.cancel_registration(user=user_of(p), participant=p)
 
 

@@ -14,7 +14,16 @@ from directory.accounts.models import User
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput
 from directory.core.time import utcnow
-from directory.events import day, meeting_requests, participants, planning, registration, report, services
+from directory.events import (
+    day,
+    errors,
+    meeting_requests,
+    participants,
+    planning,
+    registration,
+    report,
+    services,
+)
 from directory.events.models import Event, MeetingFeedback, MeetingRequest, MeetingStatus
 from directory.monitoring import periods
 from directory.monitoring import services as monitoring
@@ -144,7 +153,7 @@ def test_a_finished_event_is_neither_rescheduled_nor_republished(db_session, sta
                  lambda: planning.move(user=staff, meeting=a, position=b.slot_position, table=3 - a.table_no),
                  lambda: planning.swap(user=staff, first=a, second=b),
                  lambda: planning.set_locked(user=staff, meeting=a, locked=True)):
-        with pytest.raises(services.EventFinished):
+        with pytest.raises(errors.EventFinished):
             call()
     assert [(m.slot_position, m.table_no, m.locked) for m in (a, b)] == places
     assert event.schedule_published_at == published_at

@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from directory.accounts import services as accounts
 from directory.audit.models import AuditLog
 from directory.core.errors import InvalidInput
 from directory.enterprises import services as enterprises
+from directory.my import registration
 from directory.reviews import moderation, rating, services
 from search.models import SearchOutbox
 from tests import factories
@@ -133,11 +133,11 @@ def test_public_mail_domains_are_not_a_conflict(db_session):
 def test_registration_ties_the_account_unconfirmed_even_to_a_verified_enterprise(db_session):
     known = factories.enterprise()  # verified (imported)
     assert known.verification == "matched"
-    claimant = accounts.register(role="enterprise", password="marble-ferry-73", display_name="冒名者",
+    claimant = registration.register(role="enterprise", password="marble-ferry-73", display_name="冒名者",
                                  email="x@x-corp.cn", organization="随便写", credit_code=known.credit_code)
     assert claimant.enterprise_id == known.id and claimant.enterprise_confirmed is False
     assert not enterprises.is_trusted(claimant, known)
-    fresh = accounts.register(role="enterprise", password="marble-ferry-73", display_name="新企业",
+    fresh = registration.register(role="enterprise", password="marble-ferry-73", display_name="新企业",
                               email="y@y-corp.cn", organization="营口新企业有限公司",
                               credit_code=factories.credit_code())
     assert fresh.enterprise_id != known.id and fresh.enterprise_confirmed is False

@@ -1,0 +1,50 @@
+"""An admitted institution's status: staff's changes, the confirmation that it is current, stale records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from directory.accounts.decorators import staff_required
+from directory.admission import forms, freshness, status_changes
+from directory.admission.views import bp
+from directory.core.db import get_or_404
+from directory.core.http import refusals
+from directory.core.paging import page_number
+from directory.institutions.models import Institution
+
+
+@bp.post("/admin/institutions/<int:institution_id>/status")
+@staff_required
+def change_status(institution_id: int) -> Any:
+    institution = get_or_404(Institution, institution_id)
+    form = forms.StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an action and give the reason."), "danger")
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    with refusals() as refused:
+        status_changes.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
+                               actor=current_user)
+    if refused:
+        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+    flash(_("Status changed; the institution has been told."), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.post("/institutions/<int:institution_id>/confirm")
+@login_required
+def confirm_current(institution_id: int) -> Any:
+    institution = get_or_404(Institution, institution_id)
+    freshness.confirm_current(institution=institution, user=current_user)
+    flash(_("Thank you: the information is marked as current."), "success")
+    return redirect(url_for("institutions.detail", institution_id=institution_id))
+
+
+@bp.get("/admin/stale")
+@staff_required
+def stale() -> Any:
+    return render_template("admission/stale.html", institutions=freshness.stale_institutions(
+        page=page_number(request.args)))
