@@ -12,7 +12,7 @@ python-json-logger) — so systemd's journal, a container runtime or gunicorn co
   (``/password/reset/…``, ``/invite/…``, ``…/checkin/…``) is replaced by ``[redacted]``.
 * Every record — ours, Flask's, a library's, a traceback — goes through :func:`redact` before it is written:
   ``password=…``, ``token=…``, ``secret=…``, ``Authorization: …``, bearer keys, the password of a URL
-  (``postgresql://user:…@host``) and the token links above.
+  (``postgresql://user:…@host``) and password reset links.
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ _request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 # from another proxy is fine too. Anything else (spaces, CR/LF, 200 characters) is replaced, not logged.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 
-# The paths whose last segments are a secret: everything after these prefixes is redacted.
+# The paths whose last segments are a secret: the access line never shows what follows these prefixes.
 TOKEN_PATHS = ("/password/reset/", "/invite/", "/checkin/")
 _TOKEN_PATH = re.compile("(" + "|".join(re.escape(p) for p in TOKEN_PATHS) + r")[^\s?#\"'<>]+")
+# Of those, a password reset link is never in any line (an invitation link is the mail's log fallback in
+# development, for the invited to follow; it works only for the invited address).
+_RESET_LINK = re.compile(r"(/password/reset/)[^\s?#\"'<>]+")
 _SECRET_WORDS = r"password|passwd|pwd|token|csrf_token|secret|secret_key|api_key|apikey|master_key|access_token"
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (_TOKEN_PATH, r"\1" + REDACTED),
+    (_RESET_LINK, r"\1" + REDACTED),
     # password=…, token: … (a form body, a query string, "key=value" text); the value stops at a separator.
     (re.compile(rf"(?i)\b({_SECRET_WORDS})(\s*[=:]\s*)(?!\[redacted\])[^\s&;,\"'\\]+"), r"\1\2" + REDACTED),
     # "password": "…" in JSON text.
