@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.core import headers
 
     headers.init_app(app)
+    from directory.core import static
+
+    static.init_app(app)
     return app
 
 
