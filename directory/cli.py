@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -37,8 +38,10 @@ def alembic_config(url: str | None = None) -> object:
 
     from directory.settings import PROJECT_ROOT
 
-    config = Config()  # made per command: its stdout is the one in force now (click's, under a test runner)
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # Alembic's default stdout is the one of import time; hand it today's (click's, under a test runner).
+    config = Config(stdout=sys.stdout)
+    # MIGRATIONS_PATH: a copy of migrations/ (tests write revisions there, not into the checkout).
+    config.set_main_option("script_location", str(current_app.config.get("MIGRATIONS_PATH") or PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", (url or current_app.config["SETTINGS"].database_url).replace("%", "%%"))
     # New revisions are numbered like the existing ones: migrations/versions/0017_add_something.py
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
