@@ -89,11 +89,15 @@ def db_downgrade(revision: str, sql: bool) -> None:
         click.echo(f"database downgraded to {revision}")
 
 
-@db_cli.command("current")
-@click.option("--verbose", "-v", is_flag=True)
-def db_current(verbose: bool) -> None:
-    """Show the revision the database is at."""
-    _alembic("current", verbose=verbose)
+def _db_report(name: str, help_text: str) -> None:
+    @db_cli.command(name, help=help_text)
+    @click.option("--verbose", "-v", is_flag=True)
+    def report(verbose: bool) -> None:
+        _alembic(name, verbose=verbose)
+
+
+_db_report("current", "Show the revision the database is at.")
+_db_report("heads", "Show the newest revision(s); more than one means two branches added migrations: merge them.")
 
 
 @db_cli.command("history")
@@ -102,13 +106,6 @@ def db_current(verbose: bool) -> None:
 def db_history(rev_range: str | None, verbose: bool) -> None:
     """List the migrations, newest first."""
     _alembic("history", rev_range=rev_range, verbose=verbose)
-
-
-@db_cli.command("heads")
-@click.option("--verbose", "-v", is_flag=True)
-def db_heads(verbose: bool) -> None:
-    """Show the newest revision(s); more than one means two branches added migrations: merge them."""
-    _alembic("heads", verbose=verbose)
 
 
 @db_cli.command("revision")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,11 +116,27 @@ def test_nginx_site_serves_tls_static_files_and_forwards_what_the_app_reads():
     assert re.search(r"listen 443 ssl", site) and "ssl_certificate " in site and "ssl_certificate_key " in site
     [static] = re.findall(r"location /static/ \{\s*alias (\S+);", site)
     assert static.endswith("/directory/static/") and (PROJECT_ROOT / "directory" / "static" / "app.css").exists()
-    assert "expires 1y;" in site and "instance" not in static
+    assert 'Cache-Control "public, max-age=31536000, immutable"' in site and "instance" not in static
     for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-ID"):
         assert re.search(rf"proxy_set_header {header} \$", site), header
     # nginx's own log never shows a reset token either
     assert "/password/reset/)" in site and "$request_uri" not in site.split("log_format", 1)[1].split(";")[0]
+
+
+@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed (apt-get install nginx)")
+def test_nginx_accepts_the_site(tmp_path):
+    """``nginx -t`` on the site as shipped, with a throw-away certificate in place of the real one."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    site = (nginx().replace("/etc/ssl/directory/fullchain.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/ssl/directory/privkey.pem", str(tmp_path / "key.pem"))
+            .replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+                                         f"events {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n")
+    checked = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 def variables_the_code_reads() -> set[str]:

@@ -3,7 +3,6 @@ and no password, token or reset link in any line — read from what the handler 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
@@ -13,11 +12,10 @@ from typing import Any
 import pytest
 from flask import request
 
-from directory import create_app
 from directory.accounts import passwords
 from directory.core import logs
 from tests import factories
-from tests.conftest import IsolatedClient
+from tests.accounts.conftest import peer_app  # noqa: F401  (a fixture: another app on the test transaction)
 
 
 @pytest.fixture
@@ -33,24 +31,6 @@ def log_as(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
 
 def stderr_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
     return [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-
-
-@pytest.fixture
-def peer(app: Any, db_session: Any) -> Iterator[Any]:
-    """Another app from the test app's settings with some changed, on the same rolled-back transaction."""
-    made = []
-
-    def make(**changes: Any) -> Any:
-        built = create_app(dataclasses.replace(app.config["SETTINGS"], **changes), TESTING=True,
-                           WTF_CSRF_ENABLED=False)
-        built.extensions["database_session_options"] = app.extensions["database_session_options"]
-        built.test_client_class = IsolatedClient
-        made.append(built)
-        return built
-
-    yield make
-    for built in made:
-        built.extensions["database_engine"].dispose()
 
 
 def access_lines(lines: list[str]) -> list[str]:
@@ -78,8 +58,8 @@ def test_an_insane_request_id_from_outside_is_replaced(client, db_session, log_a
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
 
 
-def test_lines_logged_while_serving_carry_the_request_id(peer, log_as, capsys):
-    app = peer()
+def test_lines_logged_while_serving_carry_the_request_id(peer_app, log_as, capsys):  # noqa: F811
+    app = peer_app()
 
     @app.get("/_probe/log")
     def probe() -> str:
@@ -173,14 +153,14 @@ def test_a_traceback_is_redacted_too(log_as, capsys):
     assert "pa55" not in record["exc_info"] and "[redacted]" in record["exc_info"]
 
 
-def test_trusted_proxies_wires_proxy_fix(peer, log_as, capsys):
+def test_trusted_proxies_wires_proxy_fix(peer_app, log_as, capsys):  # noqa: F811
     """TRUSTED_PROXIES=1: the client address, scheme and host are the proxy's X-Forwarded-* (the log line and
     the app see them); 0: the headers are ignored, so a client cannot claim an address."""
     forwarded = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https",
                  "X-Forwarded-Host": "qiye.yingkou.example"}
     seen = []
     for proxies in (0, 1):
-        app = peer(trusted_proxies=proxies)
+        app = peer_app(trusted_proxies=proxies)
 
         @app.get("/_probe/where")
         def where() -> str:
