@@ -105,6 +105,13 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class NoServerRequestLines(logging.Filter):
+    """Drops werkzeug's development-server request line (``… "GET /path?query HTTP/1.1" 200 -``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and '"%s" %s %s' in record.msg)
+
+
 class TextFormatter(logging.Formatter):
     """``2026-12-02 01:45:00,123 INFO [request id] logger: message``, redacted (tracebacks too)."""
 
@@ -152,6 +159,7 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         "filters": {
             "request_id": {"()": RequestIdFilter},
             "redact": {"()": RedactFilter},
+            "no_server_request_lines": {"()": NoServerRequestLines},
         },
         "formatters": {
             "text": {"()": TextFormatter},
@@ -163,8 +171,9 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         },
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
-            # Our access line replaces the development server's own request line (which logs the full URL).
-            "werkzeug": {"level": "WARNING"},
+            # Our access line replaces the development server's own request line (which logs the full URL);
+            # its other lines (" * Running on http://…") stay.
+            "werkzeug": {"level": "INFO", "filters": ["no_server_request_lines"]},
             "sqlalchemy": {"level": "WARNING"},
             "urllib3": {"level": "WARNING"},
             "alembic.runtime.plugins": {"level": "WARNING"},  # one line per autogenerate plugin, every command

@@ -173,3 +173,20 @@ def test_trusted_proxies_wires_proxy_fix(peer_app, log_as, capsys):  # noqa: F81
         seen.append((body, access["client"]))
     assert seen == [("127.0.0.1 http://localhost", "127.0.0.1"),
                     ("198.51.100.7 https://qiye.yingkou.example", "198.51.100.7")]
+
+
+def test_the_development_server_keeps_its_banner_but_not_its_request_lines(log_as, capsys):
+    """`make run` (werkzeug) still says where it listens; its request line, with the full URL, is ours now."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    log_as("INFO", "text")
+    logging.getLogger("werkzeug").info(" * Running on %s", "http://127.0.0.1:5000")
+
+    class Handler(WSGIRequestHandler):
+        def __init__(self) -> None:  # only what log_request reads
+            self.client_address = ("127.0.0.1", 5000)
+            self.requestline = "GET /password/reset/abc.def?x=1 HTTP/1.1"
+
+    Handler().log_request(200, "-")
+    text = "\n".join(stderr_lines(capsys))
+    assert "Running on http://127.0.0.1:5000" in text and "GET /password/reset" not in text
