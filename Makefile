@@ -7,7 +7,7 @@ PORT   ?= 5000
 STAMPS := .stamps
 VENDOR := directory/static/vendor
 
-.PHONY: run test bench install install-test assets translations browser lint extract-messages clean
+.PHONY: run test bench install install-test lock assets translations browser lint extract-messages clean
 
 run: install assets translations
 	$(FLASK) db upgrade
@@ -29,15 +29,30 @@ bench: install-test assets translations
 install: $(STAMPS)/venv
 install-test: $(STAMPS)/venv-test
 
-$(STAMPS)/venv: pyproject.toml
+# Python packages come from the lock files, every file checked against its hash; the project itself is
+# installed on top without resolving anything. pyproject.toml says what we need, the locks what we get.
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+
+$(STAMPS)/venv: requirements.lock pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e .
+	$(PIP) --require-hashes -r requirements.lock
+	$(PIP) --no-deps -e .
 	@touch $@
 
-$(STAMPS)/venv-test: $(STAMPS)/venv pyproject.toml
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+$(STAMPS)/venv-test: $(STAMPS)/venv requirements-test.lock
+	$(PIP) --require-hashes -r requirements-test.lock
+	$(PIP) --no-deps -e .
 	@touch $@
+
+# Regenerate the locks from pyproject.toml (after adding or changing a dependency there): versions already
+# locked stay as they are; `make lock UPGRADE=1` moves everything to the newest allowed. Commit the result
+# on its own: upgrading is a deliberate change. The locks hold every platform's hashes for Python 3.11+
+# (--universal); the test lock is constrained by the runtime one, so both install the same versions.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal $(if $(UPGRADE),--upgrade)
+lock: $(STAMPS)/venv-test
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra test -c requirements.lock -o requirements-test.lock
 
 # Front-end assets and the Meilisearch binary come from npm (pinned with integrity hashes in
 # package-lock.json) and are served by the app: no CDN at run time.

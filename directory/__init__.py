@@ -14,6 +14,9 @@ from directory.settings import PROJECT_ROOT, Settings
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app. ``settings`` defaults to the environment; ``overrides`` go into ``app.config``."""
     settings = settings or Settings.from_env()
+    from directory.core import logs
+
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
     app = Flask(
         __name__,
         instance_path=str(settings.instance_path),
@@ -28,11 +31,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "directory" / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_DURATION=timedelta(days=14),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -56,6 +59,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.accounts import sessions
 
     sessions.init_app(app)
+    # The request id and the access line wrap the app itself; ProxyFix goes outside them, so the address
+    # logged is the client's.
+    logs.init_app(app)
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -86,6 +92,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from directory.core import headers
 
     headers.init_app(app)
+    from directory.core import static
+
+    static.init_app(app)
     return app
 
 

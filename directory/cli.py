@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -29,6 +30,8 @@ def register(app: Flask) -> None:
 
 
 # -- db -----------------------------------------------------------------------------------------------
+# Alembic's command set over the app's own database URL. Not Flask-Migrate: it binds to Flask-SQLAlchemy's
+# `db`, and this app has its own engine (core/db.py) over SQLModel.metadata, which migrations/env.py reads.
 
 def alembic_config(url: str | None = None) -> object:
     from alembic.config import Config
@@ -36,20 +39,97 @@ def alembic_config(url: str | None = None) -> object:
 
     from directory.settings import PROJECT_ROOT
 
-    config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # Alembic's default stdout is the one of import time; hand it today's (click's, under a test runner).
+    config = Config(stdout=sys.stdout)
+    # MIGRATIONS_PATH: a copy of migrations/ (tests write revisions there, not into the checkout).
+    config.set_main_option("script_location", str(current_app.config.get("MIGRATIONS_PATH") or PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", (url or current_app.config["SETTINGS"].database_url).replace("%", "%%"))
+    # New revisions are numbered like the existing ones: migrations/versions/0017_add_something.py
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     return config
+
+
+def _alembic(name: str, *args: object, **kwargs: object) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
+    try:
+        getattr(command, name)(alembic_config(), *args, **kwargs)
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _next_revision_id() -> str:
+    """One more than the highest numbered revision (``0016`` → ``0017``)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())  # type: ignore[arg-type]
+    numbers = [int(rev.revision) for rev in script.walk_revisions() if rev.revision.isdigit()]
+    return f"{max(numbers, default=0) + 1:04d}"
 
 
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Apply the Alembic migrations (the only way the schema is made outside tests)."""
-    from alembic import command
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (offline mode).")
+def db_upgrade(revision: str, sql: bool) -> None:
+    """Apply the Alembic migrations (the only way the schema is made outside tests).
 
-    command.upgrade(alembic_config(), revision)  # type: ignore[arg-type]
-    click.echo(f"database upgraded to {revision}")
+    Run it once per release, from one machine, before the new code serves; not on every node."""
+    _alembic("upgrade", revision, sql=sql)
+    if not sql:
+        click.echo(f"database upgraded to {revision}")
+
+
+@db_cli.command("downgrade", context_settings={"ignore_unknown_options": True})  # so that -1 is a revision
+@click.argument("revision")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (offline mode).")
+def db_downgrade(revision: str, sql: bool) -> None:
+    """Revert to REVISION (an id, or -1 for one step back). Restore a backup rather than downgrade data."""
+    _alembic("downgrade", revision, sql=sql)
+    if not sql:
+        click.echo(f"database downgraded to {revision}")
+
+
+def _db_report(name: str, help_text: str) -> None:
+    @db_cli.command(name, help=help_text)
+    @click.option("--verbose", "-v", is_flag=True)
+    def report(verbose: bool) -> None:
+        _alembic(name, verbose=verbose)
+
+
+_db_report("current", "Show the revision the database is at.")
+_db_report("heads", "Show the newest revision(s); more than one means two branches added migrations: merge them.")
+
+
+@db_cli.command("history")
+@click.option("--rev-range", "-r", default=None, help="A range such as 0010:head.")
+@click.option("--verbose", "-v", is_flag=True)
+def db_history(rev_range: str | None, verbose: bool) -> None:
+    """List the migrations, newest first."""
+    _alembic("history", rev_range=rev_range, verbose=verbose)
+
+
+@db_cli.command("revision")
+@click.option("--message", "-m", required=True, help="What the migration does, e.g. 'job progress'.")
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database and write the difference.")
+@click.option("--rev-id", default=None, help="The new revision's id (default: the next number).")
+def db_revision(message: str, autogenerate: bool, rev_id: str | None) -> None:
+    """Write a new migration under migrations/versions/ (read and edit it before committing)."""
+    _alembic("revision", message=message, autogenerate=autogenerate, rev_id=rev_id or _next_revision_id())
+
+
+@db_cli.command("stamp")
+@click.argument("revision")
+def db_stamp(revision: str) -> None:
+    """Record REVISION as applied without running anything (a database made some other way)."""
+    _alembic("stamp", revision)
+    click.echo(f"database stamped at {revision}")
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail when the models hold a change that no migration makes."""
+    _alembic("check")
 
 
 # -- seed ---------------------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ class SettingsError(ValueError):
     """An environment variable has a value the app cannot use."""
 
 
+APP_ENVS = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
 def _instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
     """Return the secret stored in ``instance/<name>``, creating it on first use (mode 0600)."""
     path = instance_path / name
@@ -55,11 +60,35 @@ class Settings:
     ratelimit_enabled: bool = True
     # How many reverse proxies in front set X-Forwarded-*; the client address (rate limits, audit) is theirs.
     trusted_proxies: int = 0
+    # development | production. Production insists on SECRET_KEY and SITE_URL from the environment (every
+    # machine behind a load balancer must sign and link alike), sets every cookie Secure and logs JSON.
+    app_env: str = "development"
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are sent only over https: always in production, and wherever the public address is https."""
+        return self.production or self.site_url.startswith("https://")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
         """Read and validate the environment. Raises :class:`SettingsError` on an unusable value."""
         env = dict(os.environ if env is None else env)
+        app_env = (env.get("APP_ENV") or "development").strip().lower()
+        if app_env not in APP_ENVS:
+            raise SettingsError(f"APP_ENV must be development or production: {app_env!r}")
+        if app_env == "production":
+            missing = [name for name in ("SECRET_KEY", "SITE_URL") if not env.get(name)]
+            if missing:
+                # A generated key would differ on every machine (sessions signed on one fail on the next),
+                # and links in mails would point at 127.0.0.1.
+                raise SettingsError(f"APP_ENV=production needs {' and '.join(missing)} in the environment "
+                                    "(the same value on every machine; see deploy/env.example)")
         instance = Path(instance_path or env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'directory.sqlite3'}"
         if "://" not in database_url:
@@ -77,7 +106,6 @@ class Settings:
         master_key = env.get("MEILI_MASTER_KEY") or None
         if master_key is None and meili_url is None:
             master_key = _instance_secret(instance, "meili_master_key")
-        app_env = env.get("APP_ENV") or "development"
         embedded = env.get("JOBS_EMBEDDED", "0" if app_env == "production" else "1") not in ("0", "false", "no")
         jobs_queue = env.get("JOBS_QUEUE") or "directory"
         if not re.fullmatch(r"[a-z0-9]+", jobs_queue):
@@ -91,6 +119,12 @@ class Settings:
         proxies = env.get("TRUSTED_PROXIES", "0")
         if not (proxies.isascii() and proxies.isdigit()):
             raise SettingsError(f"TRUSTED_PROXIES must be a whole number: {proxies!r}")
+        log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}: {log_level!r}")
+        log_format = (env.get("LOG_FORMAT") or ("json" if app_env == "production" else "text")).strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"LOG_FORMAT must be text or json: {log_format!r}")
         return cls(
             instance_path=instance,
             database_url=database_url,
@@ -105,4 +139,7 @@ class Settings:
             redis_url=redis_url,
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no"),
             trusted_proxies=int(proxies),
+            app_env=app_env,
+            log_level=log_level,
+            log_format=log_format,
         )

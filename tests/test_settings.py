@@ -50,9 +50,10 @@ def test_accounts_and_security_settings(tmp_path):
 def test_the_job_queue_is_embedded_in_development_and_separate_in_production(tmp_path):
     dev = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
     assert (dev.jobs_embedded, dev.jobs_queue) == (True, "directory")
-    prod = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production"}, instance_path=tmp_path)
+    prod = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production", "SITE_URL": "https://qiye.example"}, instance_path=tmp_path)
     assert prod.jobs_embedded is False
-    both = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production", "JOBS_EMBEDDED": "1", "JOBS_QUEUE": "yk2"},
+    both = Settings.from_env({"SECRET_KEY": "k", "APP_ENV": "production", "SITE_URL": "https://qiye.example", "JOBS_EMBEDDED": "1",
+                              "JOBS_QUEUE": "yk2"},
                              instance_path=tmp_path)
     assert (both.jobs_embedded, both.jobs_queue) == (True, "yk2")
     assert Settings.from_env({"SECRET_KEY": "k", "JOBS_EMBEDDED": "0"}, instance_path=tmp_path).jobs_embedded is False
@@ -62,3 +63,71 @@ def test_the_job_queue_is_embedded_in_development_and_separate_in_production(tmp
 def test_a_job_queue_name_is_lower_case_letters_and_digits(tmp_path, queue):
     with pytest.raises(SettingsError):
         Settings.from_env({"SECRET_KEY": "k", "JOBS_QUEUE": queue}, instance_path=tmp_path)
+
+
+# -- APP_ENV, logging and proxies (issue 13, item 5) ------------------------------------------------------
+
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "a-shared-secret-from-the-vault",
+              "SITE_URL": "https://qiye.yingkou.example"}
+
+
+def test_development_is_the_default_and_logs_text_at_info(tmp_path):
+    s = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert (s.app_env, s.production, s.log_level, s.log_format, s.secure_cookies) == (
+        "development", False, "INFO", "text", False)
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "Production!", "1"])
+def test_an_unknown_app_env_is_refused(tmp_path, value):
+    with pytest.raises(SettingsError, match="APP_ENV"):
+        Settings.from_env({"SECRET_KEY": "k", "APP_ENV": value}, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize("missing", [["SECRET_KEY"], ["SITE_URL"], ["SECRET_KEY", "SITE_URL"]])
+def test_production_refuses_to_start_without_a_shared_secret_and_public_address(tmp_path, missing):
+    env = {k: v for k, v in PRODUCTION.items() if k not in missing}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env, instance_path=tmp_path)
+    for name in missing:
+        assert name in str(refused.value)
+    # No per-machine secret was generated behind the operator's back.
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_turns_on_secure_cookies_and_json_logs(tmp_path):
+    s = Settings.from_env(PRODUCTION, instance_path=tmp_path)
+    assert (s.production, s.secure_cookies, s.log_format, s.secret_key) == (
+        True, True, "json", "a-shared-secret-from-the-vault")
+    # Secure even when the address given is http (TLS ends at the proxy, which must then say https).
+    http = Settings.from_env({**PRODUCTION, "SITE_URL": "http://10.0.0.5"}, instance_path=tmp_path)
+    assert http.secure_cookies
+    # An operator may still ask for text lines.
+    assert Settings.from_env({**PRODUCTION, "LOG_FORMAT": "text"}, instance_path=tmp_path).log_format == "text"
+
+
+def test_the_app_sets_cookies_secure_in_production(tmp_path, meili):
+    from directory import create_app
+
+    s = Settings.from_env({**PRODUCTION, "MEILI_URL": meili["url"], "SITE_URL": "http://10.0.0.5"},
+                          instance_path=tmp_path)
+    app = create_app(s)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    dev = create_app(Settings.from_env({"SECRET_KEY": "k", "MEILI_URL": meili["url"]}, instance_path=tmp_path))
+    assert not dev.config["SESSION_COOKIE_SECURE"]
+    for built in (app, dev):
+        built.extensions["database_engine"].dispose()
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"LOG_LEVEL": "debug"}, ("DEBUG", "text")),
+    ({"LOG_LEVEL": "WARNING", "LOG_FORMAT": "JSON"}, ("WARNING", "json")),
+])
+def test_log_settings(tmp_path, env, expected):
+    s = Settings.from_env({"SECRET_KEY": "k", **env}, instance_path=tmp_path)
+    assert (s.log_level, s.log_format) == expected
+
+
+@pytest.mark.parametrize("env", [{"LOG_LEVEL": "VERBOSE"}, {"LOG_LEVEL": "10"}, {"LOG_FORMAT": "xml"}])
+def test_bad_log_settings_are_rejected(tmp_path, env):
+    with pytest.raises(SettingsError, match="LOG_"):
+        Settings.from_env({"SECRET_KEY": "k", **env}, instance_path=tmp_path)
