@@ -30,6 +30,7 @@ def rows(n: int) -> list[list[Any]]:
         values = {"name": f"{src['name'].removesuffix('有限公司')}{i}号有限公司",
                   "credit_code": make_credit_code("91", "210800", body), "categories": "；".join(src["categories"]),
                   "industries": "；".join(src["industries"]), "region": src["region"],
+                  "coverage": "；".join(src["coverage"]), "address": f"营口市站前区渤海大街{i}号", "postal_code": "115000",
                   "description": src["description"], "offerings": "；".join(o["title"] for o in src["offerings"]),
                   "contact_name": src["contact_name"], "contact_phone": src["contact_phone"], "email": src["email"],
                   "website": src["website"], "founded_year": src["founded_year"], "staff_count": src["staff_count"],
