@@ -19,17 +19,16 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
-from bench.common import environment, ms, scale
+from bench.common import environment, ms, postgres_schema, scale
 from directory.accounts.models import User
 from directory.core.creditcode import CREDIT_CHARSET, make_credit_code
-from directory.core.db import commit_or_rollback, make_engine
+from directory.core.db import commit_or_rollback
 from directory.demands.models import Demand
 from directory.engagements.models import Engagement
 from directory.enterprises.models import Enterprise
@@ -37,7 +36,6 @@ from directory.events.models import Event, EventParticipant, Meeting, MeetingFee
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory
 from directory.reviews.models import Review
-from directory.settings import Settings
 from directory.taxonomy.models import Category, Region
 
 BATCH = 10_000
@@ -274,23 +272,6 @@ def run(backend: str, database_url: str | None) -> None:
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
                 print("   figures for 2025:")
                 _print_figures(board)
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A schema of its own in the PostgreSQL database at ``url``; yields a URL that uses it, drops it after."""
-    url = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": "x", "MEILI_URL": "http://x"}).database_url
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def main() -> None:
