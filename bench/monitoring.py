@@ -261,17 +261,44 @@ def run(backend: str, database_url: str | None) -> None:
                      ("year 2025, one district", "2025", district), ("current year (default)", None, None)]
             board = None
             with app.test_request_context():
-                for label, period, region in cases:
-                    timing, out = _timed(lambda p=period, r=region: services.dashboard(period=p, region_id=r),
-                                         rounds)
-                    board = board or out
-                    print(f"   dashboard() {label:26} p50 {ms(timing['p50'])}  min {ms(timing['min'])}  "
-                          f"max {ms(timing['max'])}  (n={rounds})")
+                year: dict[str, float] = {}
+                for indexes in ("with", "without"):
+                    if indexes == "without":
+                        _drop_monitoring_indexes()
+                    print(f"   {indexes} the monitoring indexes (migration 0020):")
+                    for label, period, region in cases:
+                        timing, out = _timed(lambda p=period, r=region: services.dashboard(period=p, region_id=r),
+                                             rounds)
+                        board = board or out
+                        year.setdefault(label, timing["p50"])
+                        if indexes == "without":
+                            year[label] = timing["p50"] / year[label]
+                        print(f"   dashboard() {label:26} p50 {ms(timing['p50'])}  min {ms(timing['min'])}  "
+                              f"max {ms(timing['max'])}  (n={rounds})" + (
+                                  f"  without / with = {year[label]:.2f}" if indexes == "without" else
+                                  ("  (target <= 400 ms)" if label == "year 2025" else "")))
                 assert board is not None
                 timing, data = _timed(lambda: export.to_xlsx(board), rounds)
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
                 print("   figures for 2025:")
                 _print_figures(board)
+
+
+def _drop_monitoring_indexes() -> None:
+    """The database as it was before migration 0020, statistics gathered again."""
+    import importlib.util
+
+    from directory.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "monitoring_indexes", PROJECT_ROOT / "migrations" / "versions" / "0020_monitoring_indexes.py")
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with commit_or_rollback(db.session):
+        for name in migration.INDEXES:
+            db.session.execute(text(f"DROP INDEX {name}"))
+        db.session.execute(text("ANALYZE"))
 
 
 def main() -> None:
