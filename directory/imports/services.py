@@ -112,16 +112,19 @@ def import_rows(kind: str, rows: Iterable[dict[str, Any]], headers: dict[str, st
 
 
 def _apply(kind: str, checked: list[tuple[RowResult, Any, set[str]]], *, admit: bool, actor_id: int | None) -> None:
-    for result, data, fields in checked:
+    valid = [(result, data, fields) for result, data, fields in checked if data is not None]
+    for result, data, _fields in checked:
         if data is None:
             result.action = "skipped"
-            continue
-        record: Any
-        if kind == "institutions":
-            record, result.action = institutions.upsert_institution(data=data, admit=admit, actor_id=actor_id,
-                                                                    fields=fields)
-        else:
-            record, result.action = experts.upsert_expert(data=data, admit=admit, actor_id=actor_id, fields=fields)
+    records: list[tuple[Any, str]]
+    if kind == "institutions":  # in batches: one query for the matched records, one flush, one audit statement
+        records = institutions.upsert_institutions([(data, fields) for _result, data, fields in valid], admit=admit,
+                                                   actor_id=actor_id)
+    else:
+        records = [experts.upsert_expert(data=data, admit=admit, actor_id=actor_id, fields=fields)
+                   for _result, data, fields in valid]
+    for (result, _data, _fields), (record, action) in zip(valid, records, strict=True):
+        result.action = action
         if admit:
             _note_kept_status(result, record.status)
     db.session.flush()

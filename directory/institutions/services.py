@@ -3,13 +3,14 @@ admission, and reading what the public may see."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert
 from sqlalchemy.orm import selectinload
-from sqlmodel import select
+from sqlmodel import col, select
 
 from directory.accounts import permissions
 from directory.audit import services as audit
@@ -19,6 +20,9 @@ from directory.extensions import db
 from directory.institutions.models import (
     FeeModel,
     Institution,
+    InstitutionCategory,
+    InstitutionCoverage,
+    InstitutionIndustry,
     InstitutionPublic,
     Offering,
     OfferingPublic,
@@ -107,11 +111,118 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
     With ``admit`` the record is admitted (入库) and so published, unless it is suspended or removed
     (:data:`KEEPS_STATUS`). Every change is audited; an unchanged record is not written at all.
     """
-    inst = find_by_credit_code(data.credit_code)
+    return upsert_institutions([(data, fields)], admit=admit, actor_id=actor_id)[0]
+
+
+UPSERT_BATCH = 1000  # records per flush in a bulk upsert
+
+
+def upsert_institutions(items: Sequence[tuple[InstitutionInput, Collection[str] | None]], *, admit: bool = False,
+                        actor_id: int | None = None) -> list[tuple[Institution, str]]:
+    """:func:`upsert_institution` for many ``(data, fields)`` at once (an import file), with the same result
+    per item, in batches: the records of a batch's credit codes are loaded in one query, updated through the
+    session and flushed once; the new ones are inserted set-based (:func:`_create_many`); all the batch's
+    changes are audited in one statement. The credit codes of ``items`` must be distinct."""
+    out: list[tuple[Institution, str]] = []
+    for start in range(0, len(items), UPSERT_BATCH):
+        batch = items[start:start + UPSERT_BATCH]
+        existing = _by_credit_code([data.credit_code for data, _fields in batch])
+        updates = [(n, existing[data.credit_code], data, fields) for n, (data, fields) in enumerate(batch)
+                   if data.credit_code in existing]
+        with db.session.no_autoflush:
+            pending = [_upsert_one(inst, data, fields, admit=admit) for _n, inst, data, fields in updates]
+        actions = save_upserted_many(pending, entity_type="institution", actor_id=actor_id)
+        results: dict[int, tuple[Institution, str]] = {
+            n: (cast(Institution, p.record), action)
+            for (n, *_rest), p, action in zip(updates, pending, actions, strict=True)}
+        new = [(n, data) for n, (data, _fields) in enumerate(batch) if data.credit_code not in existing]
+        created = _create_many([data for _n, data in new], admit=admit, actor_id=actor_id)
+        results.update({n: (inst, "created") for (n, _data), inst in zip(new, created, strict=True)})
+        out.extend(results[n] for n in range(len(batch)))
+    return out
+
+
+def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: int | None) -> list[Institution]:
+    """Create new institutions with set-based inserts (rows, links, offerings, audit entries, outbox rows): what
+    :func:`_upsert_one` and a flush would write for a record not yet stored, without building ORM objects
+    (the slow part of a large import). Returns the records, loaded."""
+    from search.sync import enqueue  # the flush that captures indexed records does not see core inserts
+
+    if not items:
+        return []
+    now = utcnow()
+    status = RecordStatus.ADMITTED if admit else RecordStatus.DRAFT
+    rows = [{**{name: getattr(data, name) for name in SCALAR_FIELDS}, "region_id": data.region.id,
+             "status": status, "admitted_at": now if admit else None, "confirmed_at": now,
+             "created_at": now, "updated_at": now} for data in items]
+    conn = db.session.connection()
+    ids = [row.id for row in conn.execute(insert(Institution).returning(col(Institution.id),
+                                                                         sort_by_parameter_order=True), rows)]
+    links: dict[Any, list[dict[str, Any]]] = {InstitutionCategory: [], InstitutionIndustry: [],
+                                              InstitutionCoverage: []}
+    offerings: list[dict[str, Any]] = []
+    entries = []
+    for inst_id, data in zip(ids, items, strict=True):
+        links[InstitutionCategory] += [{"institution_id": inst_id, "category_id": c.id} for c in _distinct(data.categories)]
+        links[InstitutionIndustry] += [{"institution_id": inst_id, "industry_id": i.id} for i in _distinct(data.industries)]
+        links[InstitutionCoverage] += [{"institution_id": inst_id, "region_id": r.id} for r in _distinct(data.coverage)]
+        titles = _new_offerings(inst_id, data, now)
+        offerings += titles.values()
+        after = {**{name: getattr(data, name) for name in SCALAR_FIELDS}, "region": data.region.name,
+                 "categories": sorted(c.name for c in _distinct(data.categories)),
+                 "industries": sorted(i.name for i in _distinct(data.industries)),
+                 "coverage": sorted(r.name for r in _distinct(data.coverage)), "offerings": sorted(titles), "status": status}
+        entries.append(("institution.create", "institution", inst_id, audit.diff({}, after)))
+    for model, link_rows in links.items():
+        if link_rows:
+            conn.execute(insert(model), link_rows)
+    offering_ids = [row.id for row in conn.execute(
+        insert(Offering).returning(col(Offering.id), sort_by_parameter_order=True), offerings)] if offerings else []
+    audit.record_many(actor_id=actor_id, entries=entries)
+    enqueue(db.session(), [("institution", i) for i in ids] + [("offering", i) for i in offering_ids])
+    loaded = {inst.id: inst for inst in db.session.exec(select(Institution).where(col(Institution.id).in_(ids))).all()}
+    return [loaded[i] for i in ids]
+
+
+def _distinct(records: Sequence[Any]) -> list[Any]:
+    """The records once each, in order (a relationship collection holds each record once)."""
+    return list({r.id: r for r in records}.values())
+
+
+def _new_offerings(inst_id: int, data: InstitutionInput, now: Any) -> dict[str, dict[str, Any]]:
+    """The offering rows of a new institution by title, as :func:`_apply_offerings` would make them."""
+    default_category = data.categories[0] if data.categories else None
+    by_title: dict[str, dict[str, Any]] = {}
+    for item in data.offerings:
+        if item.title in by_title and not item.details:
+            continue
+        category = item.category or default_category
+        by_title[item.title] = {
+            "institution_id": inst_id, "title": item.title, "category_id": category.id if category else None,
+            "description": item.description, "fee_model": item.fee_model, "price_min": item.price_min,
+            "price_max": item.price_max, "delivery_days": item.delivery_days,
+            "public_interest": item.public_interest, "active": True, "created_at": now, "updated_at": now}
+    return by_title
+
+
+def _by_credit_code(codes: list[str]) -> dict[str, Institution]:
+    """The institutions with these credit codes, with what :func:`snapshot` reads loaded."""
+    if not codes:
+        return {}
+    found = db.session.exec(select(Institution).where(col(Institution.credit_code).in_(codes)).options(
+        selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
+        selectinload(Institution.coverage), selectinload(Institution.offerings))).all()  # type: ignore[arg-type]
+    return {inst.credit_code: inst for inst in found}
+
+
+def _upsert_one(inst: Institution | None, data: InstitutionInput, fields: Collection[str] | None, *,
+                admit: bool) -> Upserted:
     created = inst is None
     before = {} if inst is None else snapshot(inst)
     if inst is None:
-        inst = Institution(name=data.name, credit_code=data.credit_code, region_id=data.region.id)  # type: ignore[arg-type]
+        now = utcnow()  # given, not left to the default factories: constructing is then several times faster
+        inst = Institution(name=data.name, credit_code=data.credit_code, region_id=data.region.id,  # type: ignore[arg-type]
+                           qualifications=[], honors=[], created_at=now, updated_at=now)
     write = set(SCALAR_FIELDS + RELATED_FIELDS) if created or fields is None else set(fields)
     for name in SCALAR_FIELDS:
         if name in write:
@@ -129,8 +240,45 @@ def upsert_institution(*, data: InstitutionInput, admit: bool = False, actor_id:
         old, new = details_before.get(offering.title), _offering_details(offering)
         if old is not None and old != new:
             offering_changes[f"offering:{offering.title}"] = [old, new]
-    return inst, save_upserted(inst, entity_type="institution", created=created, before=before, snapshot=snapshot,
-                               also_changed=offering_changes, admit=admit, actor_id=actor_id)
+    return settle_upserted(inst, created=created, before=before, snapshot=snapshot, also_changed=offering_changes,
+                           admit=admit)
+
+
+@dataclass
+class Upserted:
+    """A created or updated record, settled but not yet flushed, and the changes to audit."""
+
+    record: RecordBase
+    created: bool
+    changes: dict[str, list[Any]]
+
+
+def settle_upserted(record: RecordBase, *, created: bool, before: dict[str, Any],
+                    snapshot: Callable[[Any], dict[str, Any]], also_changed: dict[str, list[Any]],
+                    admit: bool) -> Upserted:
+    """Admit the record if asked (unless :data:`KEEPS_STATUS`), compare ``snapshot(record)`` with ``before``
+    in memory, add ``also_changed`` (what the snapshot does not show) to an update's changes, confirm a changed
+    record current and add it to the session (an unchanged one is not written: it has no changes to flush)."""
+    if admit and record.status != RecordStatus.ADMITTED and record.status not in KEEPS_STATUS:
+        record.status = RecordStatus.ADMITTED
+        record.admitted_at = record.admitted_at or utcnow()
+    changes = audit.diff(before, snapshot(record))
+    if not created:
+        changes.update(also_changed)
+    if changes:
+        record.confirmed_at = utcnow()
+    db.session.add(record)
+    return Upserted(record=record, created=created, changes=changes)
+
+
+def save_upserted_many(pending: Sequence[Upserted], *, entity_type: str, actor_id: int | None) -> list[str]:
+    """Flush settled records once and audit every change in one statement; ``created``, ``updated`` or
+    ``unchanged`` per record."""
+    db.session.flush()
+    audit.record_many(actor_id=actor_id, entries=[
+        (f"{entity_type}.create" if p.created else f"{entity_type}.update", entity_type, p.record.id, p.changes)
+        for p in pending if p.changes])
+    return ["created" if p.created else ("updated" if p.changes else "unchanged") for p in pending]
 
 
 def save_upserted(record: RecordBase, *, entity_type: str, created: bool, before: dict[str, Any],
@@ -142,20 +290,9 @@ def save_upserted(record: RecordBase, *, entity_type: str, created: bool, before
     write and audit the record only when something changed; a changed record is confirmed current.
 
     Returns ``created``, ``updated`` or ``unchanged``."""
-    if admit and record.status != RecordStatus.ADMITTED and record.status not in KEEPS_STATUS:
-        record.status = RecordStatus.ADMITTED
-        record.admitted_at = record.admitted_at or utcnow()
-    changes = audit.diff(before, snapshot(record))
-    if not created:
-        changes.update(also_changed)
-    if changes:
-        record.confirmed_at = utcnow()
-    db.session.add(record)
-    db.session.flush()
-    if changes:
-        audit.record(actor_id=actor_id, action=f"{entity_type}.create" if created else f"{entity_type}.update",
-                     entity_type=entity_type, entity_id=record.id, changes=changes)
-    return "created" if created else ("updated" if changes else "unchanged")
+    settled = settle_upserted(record, created=created, before=before, snapshot=snapshot, also_changed=also_changed,
+                              admit=admit)
+    return save_upserted_many([settled], entity_type=entity_type, actor_id=actor_id)[0]
 
 
 def _offering_details(offering: Offering) -> dict[str, Any]:
@@ -170,7 +307,8 @@ def _apply_offerings(inst: Institution, data: InstitutionInput) -> None:
     for item in data.offerings:
         offering = by_title.get(item.title)
         if offering is None:
-            offering = Offering(title=item.title, institution_id=inst.id)  # type: ignore[arg-type]
+            now = utcnow()
+            offering = Offering(title=item.title, institution_id=inst.id, created_at=now, updated_at=now)  # type: ignore[arg-type]
             inst.offerings.append(offering)
             by_title[item.title] = offering
         elif not item.details:
@@ -240,7 +378,7 @@ def published_by_top_category(*, region_id: int | None = None) -> dict[int, int]
     """How many published institutions each top-level category holds (:data:`CATEGORY_COUNT_RULE`): one in
     two sub-categories of the same top-level category counts once there, one in two top-level categories
     counts in each. That is the number a search for the category finds. Optionally one region only."""
-    from sqlmodel import col, func
+    from sqlmodel import func
 
     from directory.institutions.models import InstitutionCategory
 

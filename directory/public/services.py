@@ -55,13 +55,16 @@ def home_overview() -> dict[str, Any]:
 
 
 def taxonomy_labels() -> dict[str, str]:
-    """Canonical Chinese name → label in the UI language, for facet values and chips."""
+    """Canonical Chinese name → label in the UI language, for facet values and chips (every search page reads
+    it: the two name columns only, no records built)."""
+    from directory.core.i18n import current_language
     from directory.taxonomy.models import Industry, Region, Tag
 
+    english = current_language() == "en"
     labels: dict[str, str] = {}
     for model in (Category, Industry, Region, Tag):
-        for item in db.session.exec(select(model)).all():
-            labels[item.name] = item.label  # type: ignore[attr-defined]
+        for name, name_en in db.session.execute(select(model.name, model.name_en)).all():  # type: ignore[attr-defined]
+            labels[name] = name_en if english and name_en else name  # as the records' label (core.i18n.localized)
     return labels
 
 

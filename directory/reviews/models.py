@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel, Text
 
 from directory.core.time import utcnow
@@ -49,6 +49,8 @@ class Review(SQLModel, table=True):
         # One initial review and at most one follow-up per engagement / meeting, enforced by the database.
         UniqueConstraint("engagement_id", "kind", name="uq_review_engagement_kind"),
         UniqueConstraint("meeting_id", "kind", name="uq_review_meeting_kind"),
+        # The monitoring dashboard's satisfaction trend reads a period of reviews: covered by this index.
+        Index("ix_review_monitoring", "created_at", "verdict", "invalid", "approval", "enterprise_id"),
         CheckConstraint("(engagement_id IS NULL) <> (meeting_id IS NULL)", name="one_subject"),
         *(
             CheckConstraint(f"{dim} BETWEEN 1 AND 5", name=f"{dim}_range")

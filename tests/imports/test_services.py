@@ -137,3 +137,25 @@ def test_the_detail_page_links_a_website_only_when_it_is_http(client, db_session
     assert "javascript:alert(1)" in page and 'href="javascript:' not in page
     page = client.get(f"/institutions/{good.id}").get_data(as_text=True)
     assert 'href="https://hengxin.example.cn"' in page
+
+
+def test_created_records_are_audited_and_queued_as_their_stored_state(db_session, tmp_path):
+    """New records are inserted set-based (no ORM objects): the audit entry must still be the stored
+    record's full snapshot, and the search outbox must hold the record and each of its offerings."""
+    from directory.audit.models import AuditLog
+    from directory.audit.services import diff
+    from directory.institutions.services import snapshot
+    from search.models import SearchOutbox
+
+    report = import_file("institutions", write_csv(tmp_path / "a.csv", ZH_HEADER, [ROW_A, ROW_B]), admit=True)
+    assert report.count("created") == 2
+    db_session.expire_all()
+    for inst in db_session.exec(select(Institution)).all():
+        entry = db_session.exec(select(AuditLog).where(AuditLog.entity_id == inst.id,
+                                                       AuditLog.action == "institution.create")).one()
+        assert entry.changes == diff({}, snapshot(inst))
+        assert inst.confirmed_at is not None and inst.admitted_at is not None
+    queued = set(db_session.exec(select(SearchOutbox.entity_type, SearchOutbox.entity_id)).all())
+    inst_a = db_session.exec(select(Institution).where(Institution.credit_code == CODE_A)).one()
+    assert {("institution", inst_a.id)} | {("offering", o.id) for o in inst_a.offerings} <= queued
+    assert [o.category.name for o in inst_a.offerings] == ["专利代理", "专利代理"]  # the first category by default
