@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from email.utils import getaddresses
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class SettingsError(ValueError):
     """An environment variable has a value the app cannot use."""
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    """An on/off variable (unset is off); anything but the usual spellings is refused, not read as off."""
+    value = env.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(f"{name} must be 1/true/yes/on or 0/false/no/off: {env[name]!r}")
+    return value in _TRUE
+
+
+def _mail_address(name: str, value: str) -> str:
+    """``value`` if it is one address (``noreply@x.cn`` or ``营口企业服务 <noreply@x.cn>``), on one line."""
+    found = getaddresses([value])
+    address = found[0][1] if len(found) == 1 else ""
+    if "\r" in value or "\n" in value or "@" not in address or any(c.isspace() for c in address):
+        raise SettingsError(f"{name} must be one e-mail address: {value!r}")
+    return value.strip()
 
 
 def _instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
@@ -51,6 +72,16 @@ class Settings:
     ratelimit_enabled: bool = True
     # How many reverse proxies in front set X-Forwarded-*; the client address (rate limits, audit) is theirs.
     trusted_proxies: int = 0
+    # SMTP delivery through Flask-Mailman (its names); no MAIL_SERVER: mail is written to the log instead.
+    mail_server: str | None = None
+    mail_port: int = 25
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_default_sender: str = "noreply@localhost"
+    # Seconds an SMTP connection may wait for the server: a hung server delays only the mail job, by this much.
+    mail_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -83,6 +114,21 @@ class Settings:
         proxies = env.get("TRUSTED_PROXIES", "0")
         if not (proxies.isascii() and proxies.isdigit()):
             raise SettingsError(f"TRUSTED_PROXIES must be a whole number: {proxies!r}")
+        mail_server = (env.get("MAIL_SERVER") or "").strip() or None
+        use_tls, use_ssl = _flag(env, "MAIL_USE_TLS"), _flag(env, "MAIL_USE_SSL")
+        if use_tls and use_ssl:
+            raise SettingsError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL (TLS from the start) exclude each other")
+        port = env.get("MAIL_PORT") or ("465" if use_ssl else "587" if use_tls else "25")
+        if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            raise SettingsError(f"MAIL_PORT must be a port number (1-65535): {port!r}")
+        timeout = env.get("MAIL_TIMEOUT") or "10"
+        try:
+            mail_timeout = float(timeout)
+        except ValueError:
+            mail_timeout = -1.0
+        if not 0 < mail_timeout <= 300:  # also refuses nan
+            raise SettingsError(f"MAIL_TIMEOUT must be a number of seconds, at most 300: {timeout!r}")
+        sender = _mail_address("MAIL_DEFAULT_SENDER", env.get("MAIL_DEFAULT_SENDER") or "noreply@localhost")
         return cls(
             instance_path=instance,
             database_url=database_url,
@@ -96,4 +142,12 @@ class Settings:
             redis_url=redis_url,
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "no"),
             trusted_proxies=int(proxies),
+            mail_server=mail_server,
+            mail_port=int(port),
+            mail_username=env.get("MAIL_USERNAME") or None,
+            mail_password=env.get("MAIL_PASSWORD") or None,
+            mail_use_tls=use_tls,
+            mail_use_ssl=use_ssl,
+            mail_default_sender=sender,
+            mail_timeout=mail_timeout,
         )
