@@ -14,6 +14,7 @@ from directory.accounts.decorators import staff_required
 from directory.core.forms import records
 from directory.core.http import refusals, run_and_flash
 from directory.core.numbers import parse_id
+from directory.core.urls import site_url
 from directory.events import (
     day,
     forms,
@@ -199,7 +200,8 @@ def agenda(event_id: int) -> Any:
 
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
-    checkin_url = url_for("events.checkin", event_id=event.id, token=mine.checkin_token, _external=True)
+    # On SITE_URL, not the request's Host header: the code is printed and scanned elsewhere.
+    checkin_url = site_url(url_for("events.checkin", event_id=event.id, token=mine.checkin_token))
     items = planning.agenda(mine)
     return render_template(
         "events/agenda.html", event=event, mine=mine, items=items, name_of=participants.name_of,
