@@ -155,13 +155,14 @@ def _message(row: Any) -> Any:
     return message
 
 
+def _set(ids: list[int], **values: Any) -> None:
+    db.session.execute(update(OutgoingMail).where(col(OutgoingMail.id).in_(ids)).values(**values),
+                       execution_options={"synchronize_session": False})
+
+
 def _mark_sent(row: Any) -> None:
-    values: dict[str, Any] = {"sent_at": utcnow(), "claimed_until": None}
-    if row.secret:
-        values["body"] = ""
     with commit_or_rollback(db.session):
-        db.session.execute(update(OutgoingMail).where(col(OutgoingMail.id) == row.id).values(**values),
-                           execution_options={"synchronize_session": False})
+        _set([row.id], sent_at=utcnow(), claimed_until=None, **({"body": ""} if row.secret else {}))
 
 
 def _permanent(exc: BaseException) -> bool:
@@ -188,16 +189,14 @@ def _mark_failed(rows: Sequence[Any], exc: BaseException) -> None:
                 values["available_at"] = now + backoff(attempts)
                 log.warning("mail %s to %s failed (attempt %d), next try at %s: %s", row.id, row.to_address,
                             attempts, values["available_at"].isoformat(timespec="seconds"), error)
-            db.session.execute(update(OutgoingMail).where(col(OutgoingMail.id) == row.id).values(**values),
-                               execution_options={"synchronize_session": False})
+            _set([row.id], **values)
 
 
 def _release(rows: Sequence[Any]) -> None:
     """Give back rows not tried (the connection broke first): due again at once, no attempt counted."""
     if rows:
         with commit_or_rollback(db.session):
-            db.session.execute(update(OutgoingMail).where(col(OutgoingMail.id).in_([r.id for r in rows]))
-                               .values(claimed_until=None), execution_options={"synchronize_session": False})
+            _set([r.id for r in rows], claimed_until=None)
 
 
 def _send(rows: list[Any]) -> tuple[int, bool]:

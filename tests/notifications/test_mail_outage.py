@@ -114,3 +114,35 @@ def test_a_temporary_refusal_is_tried_again_not_given_up(app, db_session):
     rows = db_session.exec(select(OutgoingMail).order_by(OutgoingMail.id)).all()
     assert rows and all(r.sent_at is None and r.failed_at is None and r.claimed_until is None for r in rows)
     assert rows[0].attempts == 1 and "421" in rows[0].last_error
+
+
+def test_a_connection_lost_mid_run_fails_that_mail_and_gives_the_rest_back(app, db_session):
+    from directory.notifications.services import send_mail
+
+    server = SMTPServer()
+    server.start()
+    taken = server.handler.handle_DATA
+
+    async def hang_up_on_the_second(srv, session, envelope):
+        if len(server.handler.envelopes) == 1:
+            srv.transport.close()  # the server goes away in the middle of the second mail
+            return "250 OK"
+        return await taken(srv, session, envelope)
+
+    server.handler.handle_DATA = hang_up_on_the_second  # type: ignore[method-assign]
+    for n in range(3):
+        send_mail(to=f"r{n}@example.cn", subject=f"第{n}封", body="x")
+    db_session.commit()
+    try:
+        with use_mail(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2.0):
+            assert deliver_due() == 1
+            db_session.expire_all()
+            first, second, third = db_session.exec(select(OutgoingMail).order_by(OutgoingMail.id)).all()
+            assert first.sent_at is not None
+            assert second.sent_at is None and second.attempts == 1 and second.available_at > utcnow()
+            assert third.sent_at is None and third.attempts == 0 and third.claimed_until is None  # not tried
+            server.handler.handle_DATA = taken  # type: ignore[method-assign]
+            assert deliver_due() == 1  # the third at once; the second after its back-off
+        assert [m["To"] for m in server.messages] == ["r0@example.cn", "r2@example.cn"]
+    finally:
+        server.stop()
