@@ -67,7 +67,7 @@ def gunicorn(app: Any) -> tuple[subprocess.Popen[bytes], str]:
     port = server.free_port()
     env = {**os.environ, "DATABASE_URL": settings.database_url, "MEILI_URL": settings.meili_url,
            "MEILI_MASTER_KEY": settings.meili_master_key, "MEILI_INDEX_PREFIX": settings.meili_index_prefix,
-           "SECRET_KEY": "bench", "INSTANCE_PATH": str(settings.instance_path), "SEARCH_SYNC_THREAD": "0",
+           "SECRET_KEY": "bench", "INSTANCE_PATH": str(settings.instance_path), "JOBS_EMBEDDED": "0",
            "RATELIMIT_ENABLED": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
                              f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=PROJECT_ROOT, env=env)

@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    from directory.notifications import mail
+
+    app.config.update(mail.mail_config(settings))
     app.config.update(overrides)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     from directory.core.converters import IdConverter
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
+    mail.init_app(app)
     from directory.accounts import sessions
 
     sessions.init_app(app)

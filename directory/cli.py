@@ -25,7 +25,7 @@ def register(app: Flask) -> None:
     from search.cli import search_cli
 
     for group in (seed_cli, users_cli, import_cli, export_cli, db_cli, records_cli, search_cli, events_cli,
-                  evaluation_cli, jobs_cli):
+                  evaluation_cli, jobs_cli, mail_cli):
         app.cli.add_command(group)
 
 
@@ -412,3 +412,27 @@ def evaluation_publish(period: str) -> None:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"{period.strip().upper()} published: {report.evaluated} institutions evaluated, "
                f"{report.institutions_updated} public grades changed, {report.badges} badge decisions applied")
+
+
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@mail_cli.command("deliver")
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+def mail_deliver(limit: int) -> None:
+    """Send the mails that are due now (the job queue does this after each commit; this is for cron or by hand)."""
+    from directory.notifications.mail import deliver_due
+
+    click.echo(f"{deliver_due(limit=limit)} mails sent")
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """The mail backlog: pending mails, the oldest, those given up and the last error."""
+    from directory.notifications.mail import mail_status as status_of
+
+    status = status_of()
+    click.echo(f"backend: {status['backend']}")
+    click.echo(f"mail pending: {status['pending']}; oldest: {status['oldest'] or '-'}; given up: {status['failed']}")
+    if status["last_error"]:
+        click.echo(f"last error: {status['last_error']}")

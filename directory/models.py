@@ -27,7 +27,7 @@ from directory.institutions.models import (  # noqa: F401
     Offering,
 )
 from directory.jobs.models import JobRun  # noqa: F401
-from directory.notifications.models import Notification  # noqa: F401
+from directory.notifications.models import Notification, OutgoingMail  # noqa: F401
 from directory.reviews.models import Review  # noqa: F401
 from directory.taxonomy.models import Category, Industry, Region, Tag  # noqa: F401
 from search.models import SearchOutbox  # noqa: F401

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from email.utils import getaddresses
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,24 @@ class SettingsError(ValueError):
 APP_ENVS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    """An on/off variable (unset is off); anything but the usual spellings is refused, not read as off."""
+    value = env.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(f"{name} must be 1/true/yes/on or 0/false/no/off: {env[name]!r}")
+    return value in _TRUE
+
+
+def _mail_address(name: str, value: str) -> str:
+    """``value`` if it is one address (``noreply@x.cn`` or ``营口企业服务 <noreply@x.cn>``), on one line."""
+    found = getaddresses([value])
+    address = found[0][1] if len(found) == 1 else ""
+    if "\r" in value or "\n" in value or "@" not in address or any(c.isspace() for c in address):
+        raise SettingsError(f"{name} must be one e-mail address: {value!r}")
+    return value.strip()
 
 
 def _instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
@@ -74,6 +93,16 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Cookies are sent only over https: always in production, and wherever the public address is https."""
         return self.production or self.site_url.startswith("https://")
+    # SMTP delivery through Flask-Mailman (its names); no MAIL_SERVER: mail is written to the log instead.
+    mail_server: str | None = None
+    mail_port: int = 25
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_default_sender: str = "noreply@localhost"
+    # Seconds an SMTP connection may wait for the server: a hung server delays only the mail job, by this much.
+    mail_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -125,6 +154,21 @@ class Settings:
         log_format = (env.get("LOG_FORMAT") or ("json" if app_env == "production" else "text")).strip().lower()
         if log_format not in LOG_FORMATS:
             raise SettingsError(f"LOG_FORMAT must be text or json: {log_format!r}")
+        mail_server = (env.get("MAIL_SERVER") or "").strip() or None
+        use_tls, use_ssl = _flag(env, "MAIL_USE_TLS"), _flag(env, "MAIL_USE_SSL")
+        if use_tls and use_ssl:
+            raise SettingsError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL (TLS from the start) exclude each other")
+        port = env.get("MAIL_PORT") or ("465" if use_ssl else "587" if use_tls else "25")
+        if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            raise SettingsError(f"MAIL_PORT must be a port number (1-65535): {port!r}")
+        timeout = env.get("MAIL_TIMEOUT") or "10"
+        try:
+            mail_timeout = float(timeout)
+        except ValueError:
+            mail_timeout = -1.0
+        if not 0 < mail_timeout <= 300:  # also refuses nan
+            raise SettingsError(f"MAIL_TIMEOUT must be a number of seconds, at most 300: {timeout!r}")
+        sender = _mail_address("MAIL_DEFAULT_SENDER", env.get("MAIL_DEFAULT_SENDER") or "noreply@localhost")
         return cls(
             instance_path=instance,
             database_url=database_url,
@@ -142,4 +186,12 @@ class Settings:
             app_env=app_env,
             log_level=log_level,
             log_format=log_format,
+            mail_server=mail_server,
+            mail_port=int(port),
+            mail_username=env.get("MAIL_USERNAME") or None,
+            mail_password=env.get("MAIL_PASSWORD") or None,
+            mail_use_tls=use_tls,
+            mail_use_ssl=use_ssl,
+            mail_default_sender=sender,
+            mail_timeout=mail_timeout,
         )

@@ -192,3 +192,19 @@ def test_events_schedule_and_followup_commands(runner, db_session):
     assert len(db_session.exec(select(Meeting).where(Meeting.event_id == event.id)).all()) == 2
     assert runner.invoke(args=["events", "schedule", "999999"]).exit_code != 0
     assert "0 events followed up" in runner.invoke(args=["events", "followup"]).output
+
+
+def test_mail_commands(runner, db_session, caplog):
+    from directory.notifications.services import send_mail
+
+    send_mail(to="someone@example.cn", subject="审核结果", body="您的申请已通过")
+    db_session.commit()
+    status = runner.invoke(args=["mail", "status"])
+    assert status.exit_code == 0, status.output
+    assert "backend: log" in status.output and "mail pending: 1;" in status.output
+    with caplog.at_level("INFO", logger="directory.notifications.mail"):
+        deliver = runner.invoke(args=["mail", "deliver"])
+    assert deliver.exit_code == 0, deliver.output
+    assert "1 mails sent" in deliver.output and "您的申请已通过" in caplog.text
+    assert "mail pending: 0;" in runner.invoke(args=["mail", "status"]).output
+    assert "0 mails sent" in runner.invoke(args=["mail", "deliver"]).output

@@ -31,6 +31,16 @@ def test_external_meili_needs_no_generated_master_key(tmp_path):
     {"REDIS_URL": "127.0.0.1:6379"},
     {"TRUSTED_PROXIES": "one"},
     {"TRUSTED_PROXIES": "-1"},
+    {"MAIL_PORT": "smtp"},
+    {"MAIL_PORT": "0"},
+    {"MAIL_PORT": "70000"},
+    {"MAIL_USE_TLS": "1", "MAIL_USE_SSL": "1"},
+    {"MAIL_USE_TLS": "maybe"},
+    {"MAIL_DEFAULT_SENDER": "noreply"},
+    {"MAIL_DEFAULT_SENDER": "a@example.cn, b@example.cn"},
+    {"MAIL_DEFAULT_SENDER": "a@example.cn\r\nBcc: b@example.cn"},
+    {"MAIL_TIMEOUT": "never"},
+    {"MAIL_TIMEOUT": "0"},
 ])
 def test_bad_values_are_rejected(tmp_path, env):
     with pytest.raises(SettingsError):
@@ -131,3 +141,31 @@ def test_log_settings(tmp_path, env, expected):
 def test_bad_log_settings_are_rejected(tmp_path, env):
     with pytest.raises(SettingsError, match="LOG_"):
         Settings.from_env({"SECRET_KEY": "k", **env}, instance_path=tmp_path)
+
+
+def test_mail_settings(tmp_path):
+    default = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert (default.mail_server, default.mail_port, default.mail_use_tls, default.mail_use_ssl,
+            default.mail_default_sender, default.mail_timeout) == (None, 25, False, False, "noreply@localhost", 10.0)
+    s = Settings.from_env({"SECRET_KEY": "k", "MAIL_SERVER": "smtp.yingkou.example", "MAIL_USE_SSL": "true",
+                           "MAIL_USERNAME": "qiye", "MAIL_PASSWORD": "pw",
+                           "MAIL_DEFAULT_SENDER": "营口企业服务平台 <noreply@yingkou.example>", "MAIL_TIMEOUT": "2.5"},
+                          instance_path=tmp_path)
+    assert (s.mail_server, s.mail_port, s.mail_use_ssl, s.mail_username, s.mail_password, s.mail_default_sender,
+            s.mail_timeout) == ("smtp.yingkou.example", 465, True, "qiye", "pw",
+                                "营口企业服务平台 <noreply@yingkou.example>", 2.5)
+    assert Settings.from_env({"SECRET_KEY": "k", "MAIL_USE_TLS": "1"}, instance_path=tmp_path).mail_port == 587
+    assert Settings.from_env({"SECRET_KEY": "k", "MAIL_PORT": "2525"}, instance_path=tmp_path).mail_port == 2525
+
+
+def test_the_app_configures_flask_mailman_from_the_settings(tmp_path):
+    from directory import create_app
+
+    env = {"SECRET_KEY": "k", "MEILI_URL": "http://127.0.0.1:1", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    logged = create_app(Settings.from_env(env, instance_path=tmp_path))
+    assert logged.extensions["mailman"].backend == "directory.notifications.log_backend"
+    smtp = create_app(Settings.from_env({**env, "MAIL_SERVER": "smtp.yingkou.example", "MAIL_USE_TLS": "1",
+                                         "MAIL_DEFAULT_SENDER": "noreply@yingkou.example"}, instance_path=tmp_path))
+    state = smtp.extensions["mailman"]
+    assert (state.backend, state.server, state.port, state.use_tls, state.default_sender, state.timeout) == (
+        "smtp", "smtp.yingkou.example", 587, True, "noreply@yingkou.example", 10.0)

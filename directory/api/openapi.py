@@ -160,7 +160,8 @@ def _schemas() -> dict[str, Any]:
         "Health": _obj({
             "database": {"type": "string", "enum": ["ok", "error"]},
             "search": {"type": "string", "enum": ["ok", "degraded"]},
-            "outbox_pending": {"type": ["integer", "null"]}}),
+            "outbox_pending": {"type": ["integer", "null"]},
+            "mail_pending": {"type": ["integer", "null"], "description": "Mails written and not yet sent"}}),
     }
 
 
@@ -216,7 +217,7 @@ def openapi_document() -> dict[str, Any]:
                     "200": _json("Recommendations, best first", {"$ref": "#/components/schemas/Recommendations"}),
                     **_errors(e422="Invalid body: the message names the field"), "429": _TOO_MANY}}},
             "/healthz": {"get": {
-                "summary": "Database and search health, search backlog",
+                "summary": "Database and search health, search and mail backlogs",
                 "responses": {
                     "200": _json("Healthy, or degraded search", {"$ref": "#/components/schemas/Health"}),
                     "503": _json("Database unavailable", {"$ref": "#/components/schemas/Health"})}}},

@@ -12,6 +12,7 @@ from directory.core.http import json_error
 from directory.experts import services as experts
 from directory.extensions import db
 from directory.institutions import services as institutions
+from directory.notifications.mail import mail_status
 from search.client import backend
 from search.queries import InvalidSearch, parse_params
 from search.service import search
@@ -65,8 +66,9 @@ def healthz() -> Any:
     try:
         db.session.execute(text("SELECT 1"))
         pending = outbox_status()["pending"]
+        mail_pending = mail_status()["pending"]
     except SQLAlchemyError:
-        response = jsonify({"database": "error", "search": search_state, "outbox_pending": None})
+        response = jsonify({"database": "error", "search": search_state, "outbox_pending": None, "mail_pending": None})
         response.status_code = 503
         return response
-    return jsonify({"database": "ok", "search": search_state, "outbox_pending": pending})
+    return jsonify({"database": "ok", "search": search_state, "outbox_pending": pending, "mail_pending": mail_pending})

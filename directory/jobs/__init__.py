@@ -1,4 +1,4 @@
-"""The job queue (Huey): index sync, periodic upkeep, and later mail and long staff jobs.
+"""The job queue (Huey): index sync, mail delivery, periodic upkeep, and later long staff jobs.
 
 ``engine`` (the queue and its consumers), ``periodic`` (once per tick on any number of workers), ``tasks``
 (the jobs), ``cli`` (`flask jobs worker`, `flask jobs status`).
@@ -18,12 +18,14 @@ def init_app(app: Flask, settings: Settings) -> None:
     web process (CLI commands and production web processes run none)."""
     from directory.jobs import tasks
     from directory.jobs.engine import JobEngine, make_huey
+    from directory.notifications.mail import on_mail_commit
     from search.sync import on_outbox_commit
 
     engine = JobEngine(app, make_huey(settings))
     app.extensions["jobs"] = engine
     tasks.register(engine)
     on_outbox_commit(app, tasks.request_drain)
+    on_mail_commit(app, tasks.request_mail)
     if settings.jobs_embedded:
         started = threading.Event()
 

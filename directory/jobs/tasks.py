@@ -1,4 +1,4 @@
-"""The jobs: the index sync and the periodic upkeep that were cron lines (CONTRACTS.md "Processes").
+"""The jobs: the index sync, mail delivery and the periodic upkeep that were cron lines (CONTRACTS.md "Processes").
 
 Periodic schedules are Huey crontabs in UTC (Beijing is UTC+8); each periodic body calls the same service
 the `flask records …` / `flask events …` command calls, once per tick (periodic.py).
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 DRAIN = "search.drain"
 DRAIN_RETRY = "search.drain-retry"
 POLL = "search.poll"
+MAIL = "mail.deliver"
+MAIL_POLL = "mail.poll"
+MAIL_BATCH = 100
 RETRY_AFTER_ERROR_SECONDS = 10
 
 
@@ -76,19 +79,40 @@ def drain_index(engine: JobEngine, *, flag: str) -> Any:
 QUEUE_DOWN_PAUSE_SECONDS = 30
 
 
-def request_drain() -> None:
-    """After a commit that wrote outbox rows: one drain job, however many commits ask (see enqueue_once).
-    Never raises into the commit that called it: the minute's poll catches up if the queue is down, and for
-    half a minute after a failure commits do not try again (a hung Redis costs one request its timeout, not
-    every request)."""
+def _request(name: str, what: str) -> None:
+    """Enqueue ``name`` once however many commits ask (see enqueue_once). Never raises into the commit that
+    called it: the minute's poll catches up if the queue is down, and for half a minute after a failure commits
+    do not try again (a hung Redis costs one request its timeout, not every request)."""
     engine = current_app.extensions["jobs"]
     if time.monotonic() < engine.paused_until:
         return
     try:
-        engine.enqueue_once(DRAIN)
+        engine.enqueue_once(name)
     except Exception:
         engine.paused_until = time.monotonic() + QUEUE_DOWN_PAUSE_SECONDS
-        log.exception("could not enqueue the index sync; the next poll will pick the changes up")
+        log.exception("could not enqueue %s; the next poll will pick it up", what)
+
+
+def request_drain() -> None:
+    """After a commit that wrote outbox rows: one drain job."""
+    _request(DRAIN, "the index sync")
+
+
+def request_mail() -> None:
+    """After a commit that wrote mail rows: one delivery job."""
+    _request(MAIL, "the mail delivery")
+
+
+def deliver_mail(engine: JobEngine, *, flag: str | None) -> int:
+    """Send every due mail (failed ones come due again after their back-off and are picked up by the poll)."""
+    from directory.notifications.mail import deliver_due
+
+    if flag:
+        engine.take_flag(flag)
+    sent = 0
+    while (batch := deliver_due(limit=MAIL_BATCH)) == MAIL_BATCH:
+        sent += batch
+    return sent + batch
 
 
 @dataclass(frozen=True)
@@ -141,6 +165,9 @@ def register(engine: JobEngine) -> None:
     engine.task(DRAIN_RETRY, lambda: drain_index(engine, flag=DRAIN_RETRY), priority=10)
     # The safety net: changes whose job was lost (a killed worker, a queue that was down at the commit).
     engine.periodic_task(POLL, crontab(), lambda: drain_index(engine, flag=DRAIN), priority=10)
+    engine.task(MAIL, lambda: deliver_mail(engine, flag=MAIL), priority=5)
+    # Mails that failed come due again after their back-off; the poll also sends what a lost job left.
+    engine.periodic_task(MAIL_POLL, crontab(), lambda: deliver_mail(engine, flag=None), priority=5)
     for job in PERIODIC:
         # A body that fails rolls its claim back: retried twice, ten minutes apart, for the same tick.
         engine.periodic_task(job.name, job.schedule, _guarded(job), retries=2, retry_delay=600)

@@ -1,4 +1,4 @@
-"""The in-app inbox; e-mail goes out through SMTP when configured."""
+"""The in-app inbox, and the mail outbox that a job delivers after the commit."""
 
 from datetime import datetime
 
@@ -16,3 +16,26 @@ class Notification(SQLModel, table=True):
     link: str = Field(default="", max_length=300)
     read_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutgoingMail(SQLModel, table=True):
+    """One mail to send, written in the transaction of the change it tells about (a rolled-back request sends
+    nothing) and delivered by :func:`directory.notifications.mail.deliver_due` after the commit, never inside
+    the request. Pending: neither ``sent_at`` nor ``failed_at``; a worker holds it while ``claimed_until`` is
+    in the future."""
+
+    __tablename__ = "outgoing_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=320)
+    subject: str = Field(sa_type=Text)
+    # Emptied once a `secret` mail (a password-reset link) is sent or given up: the key is not kept.
+    body: str = Field(default="", sa_type=Text)
+    secret: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    available_at: datetime = Field(default_factory=utcnow, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", sa_type=Text)
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = Field(default=None, index=True)
+    failed_at: datetime | None = None  # given up: too many attempts, or the server refused it for good

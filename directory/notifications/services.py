@@ -1,21 +1,22 @@
-"""Notifications: the in-app inbox always; e-mail through SMTP when MAIL_SERVER is configured, otherwise the
-message is written to the log (so a deployment without mail still has a record of what was sent)."""
+"""Notifications: the in-app inbox always, and an e-mail to every recipient with an address. The mail is written
+to the outbox in the same transaction (:mod:`directory.notifications.mail`) and sent by a job after the commit:
+through SMTP when MAIL_SERVER is configured, to the log otherwise (so a deployment without mail still has a
+record of what was sent). Nothing here talks to a mail server."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Sequence
-from email.message import EmailMessage
 from typing import Any, Protocol
 
-from flask import current_app
 from sqlmodel import col, func, select
 
 from directory.core.errors import NotFound
 from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
+from directory.core.urls import site_url
 from directory.extensions import db
+from directory.notifications import mail
 from directory.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ class Recipient(Protocol):
 
 
 def notify(*, users: Sequence[Recipient], kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Put a message in each user's inbox (same transaction) and send it by e-mail where possible."""
+    """Put a message in each user's inbox and a mail in the outbox (same transaction). The inbox keeps ``link``
+    as the site path it is; the mail carries it absolute on SITE_URL."""
     items = []
     for user in users:
         # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
@@ -38,45 +40,22 @@ def notify(*, users: Sequence[Recipient], kind: str, title: str, body: str = "",
         db.session.add(item)
         items.append(item)
         if user.email:
-            send_mail(to=user.email, subject=title, body=f"{body}\n\n{link}".strip())
+            send_mail(to=user.email, subject=title, body=f"{body}\n\n{site_url(link) if link else ''}".strip())
     db.session.flush()
     return items
 
 
-def header_text(value: str) -> str:
-    """``value`` on one line, fit for a mail header: CR, LF and the other line breaks become spaces. Subjects are
-    built from names users typed (an institution, an event), and a line break there would either start a new
-    header (``Bcc:``) or make :class:`EmailMessage` refuse the message."""
-    return " ".join(str(value).splitlines()).strip()
-
-
 def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None:
-    """Send one e-mail, or log it when no SMTP server is configured. Mail failures never undo the change;
-    a recipient holding a line break (or no ``@``) is not written into a header at all. A ``secret`` body (a
-    password-reset link is the key to the account) is never written to the log: without MAIL_SERVER such a mail
-    is not delivered at all, and the log says only that it was withheld."""
-    if not to or "@" not in to or header_text(to) != to.strip():
+    """Write one e-mail to the outbox, in the current transaction: it is sent after the commit, and a rolled-back
+    change sends nothing. A recipient that is not one address (a line break, a second address, no ``@``) is not
+    written into a header at all: the mail is refused with a warning. A ``secret`` body (a password-reset link is
+    the key to the account) is never written to the log: without MAIL_SERVER such a mail is not delivered at
+    all, and the log says only that it was withheld. Links in ``body`` must be absolute on SITE_URL
+    (:func:`directory.core.urls.site_url`)."""
+    if not mail.one_address(to):
         log.warning("mail not sent: the recipient %r is not one address", to)
         return
-    to, subject = to.strip(), header_text(subject)
-    server = current_app.config.get("MAIL_SERVER")
-    if not server:
-        if secret:
-            log.warning("mail (no MAIL_SERVER configured) to=%s subject=%s: not delivered, and its body is not "
-                        "logged because it holds a one-time link", to, subject)
-        else:
-            log.info("mail (no MAIL_SERVER configured) to=%s subject=%s\n%s", to, subject, body)
-        return
-    message = EmailMessage()
-    message["From"] = header_text(current_app.config.get("MAIL_FROM", "noreply@localhost"))
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    try:
-        with smtplib.SMTP(server, int(current_app.config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        log.exception("mail to %s failed; the inbox still has it", to)
+    mail.write(db.session, to=to.strip(), subject=mail.header_text(subject), body=body, secret=secret)
 
 
 INBOX_PER_PAGE = 10  # on the "my" page

@@ -42,8 +42,13 @@ def test_errors_are_json_in_the_users_language(client, db_session):
 
 def test_healthz(client, db_session, search_backend):
     body = client.get("/healthz").get_json()
-    assert body == {"database": "ok", "search": "ok", "outbox_pending": body["outbox_pending"]}
+    assert body == {"database": "ok", "search": "ok", "outbox_pending": body["outbox_pending"], "mail_pending": 0}
     assert isinstance(body["outbox_pending"], int)
+    from directory.notifications.services import send_mail
+
+    send_mail(to="someone@example.cn", subject="x", body="y")
+    db_session.commit()
+    assert client.get("/healthz").get_json()["mail_pending"] == 1  # written, not yet sent
 
 
 def test_openapi_lists_the_contract_paths(client, db_session):

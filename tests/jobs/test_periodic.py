@@ -35,9 +35,9 @@ def test_the_tick_is_the_schedule_minute_every_consumer_agrees_on():
 def test_the_scheduler_enqueues_the_upkeep_that_cron_lines_ran(app):
     huey = app.extensions["jobs"].huey
     due = {task.name for task in huey.read_periodic(datetime(2026, 12, 2, 1, 0))}
-    assert due == {"search.poll", "records.remind-requests"}
+    assert due == {"search.poll", "mail.poll", "records.remind-requests"}
     due = {task.name for task in huey.read_periodic(datetime(2026, 12, 2, 18, 30))}
-    assert due == {"search.poll", "records.recompute-ratings"}
+    assert due == {"search.poll", "mail.poll", "records.recompute-ratings"}
     assert {job.name for job in PERIODIC} == {"records.remind-requests", "events.followup", "records.remind-stale",
                                               "records.recompute-ratings"}
 

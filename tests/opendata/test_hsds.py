@@ -43,6 +43,9 @@ def test_open_data_package(client, db_session):
                     assert row[fk["fields"]] in targets, (resource["name"], fk)
     # ids are stable between exports
     assert read_package(client.get("/opendata/hsds.zip").data)[1]["organization"][0]["id"] == tables["organization"][0]["id"]
+    # links are on SITE_URL, whatever Host header the request carried
+    spoofed = read_package(client.get("/opendata/hsds.zip", headers={"Host": "evil.example"}).data)[1]
+    assert spoofed["organization"][0]["uri"].startswith("http://127.0.0.1:5000/institutions/")
 
 
 def test_open_data_cli(runner, db_session, tmp_path):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory.core.http import run_and_flash
+from directory.core.urls import site_url
 from directory.events import day, forms, participants, planning, services
 from directory.events.views import _meeting, _mine, bp
 from directory.extensions import db
@@ -23,7 +24,8 @@ def agenda(event_id: int) -> Any:
 
     event = services.get_event(event_id, user=current_user)
     mine = _mine(event)
-    checkin_url = url_for("events.checkin", event_id=event.id, token=mine.checkin_token, _external=True)
+    # On SITE_URL, not the request's Host header: the code is printed and scanned elsewhere.
+    checkin_url = site_url(url_for("events.checkin", event_id=event.id, token=mine.checkin_token))
     items = planning.agenda(mine)
     return render_template(
         "events/agenda.html", event=event, mine=mine, items=items, name_of=participants.name_of,
