@@ -99,8 +99,8 @@ def generate(n_institutions: int, n_experts: int) -> None:
 def raw_bulk_add(app: Any, root: Path) -> tuple[float, int]:
     """Pre-build every document to NDJSON (not timed), then time adding them to fresh indexes."""
     from search.documents import BUILDERS
+    from search.indexes import full_settings, load, wait
     from search.settings import INDEX_TYPES
-    from search.sync import _load, _wait, full_settings
 
     files = {}
     with app.app_context():
@@ -110,7 +110,7 @@ def raw_bulk_add(app: Any, root: Path) -> tuple[float, int]:
             path = root / f"{kind}.ndjson"
             with path.open("w", encoding="utf-8") as fh:
                 for start in range(0, len(ids), BATCH):
-                    objects = _load(kind, set(ids[start:start + BATCH]))
+                    objects = load(kind, set(ids[start:start + BATCH]))
                     for obj in objects.values():
                         fh.write(json.dumps(BUILDERS[kind](obj), ensure_ascii=False) + "\n")
                     db.session.expunge_all()
@@ -122,8 +122,8 @@ def raw_bulk_add(app: Any, root: Path) -> tuple[float, int]:
     started = time.perf_counter()
     for kind, path in files.items():
         uid = f"raw_{kind}"
-        _wait(client, client.create_index(uid, {"primaryKey": "id"}))
-        _wait(client, client.index(uid).update_settings(settings[kind]))
+        wait(client, client.create_index(uid, {"primaryKey": "id"}))
+        wait(client, client.index(uid).update_settings(settings[kind]))
         tasks = []
         with path.open(encoding="utf-8") as fh:
             batch: list[dict[str, Any]] = []
@@ -137,12 +137,12 @@ def raw_bulk_add(app: Any, root: Path) -> tuple[float, int]:
                 tasks.append(client.index(uid).add_documents(batch, primary_key="id"))
                 count += len(batch)
         for task in tasks:
-            _wait(client, task, 3_600_000)
+            wait(client, task, 3_600_000)
     return time.perf_counter() - started, count
 
 
 def app_reindex(app: Any) -> tuple[float, int]:
-    from search.sync import reindex
+    from search.reindex import reindex
 
     with app.app_context():
         started = time.perf_counter()

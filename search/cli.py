@@ -24,7 +24,7 @@ def _backend():  # type: ignore[no-untyped-def]
 @search_cli.command("reindex")
 def reindex_command() -> None:
     """Rebuild every index into fresh ones and swap them in atomically, with a progress bar."""
-    from search.sync import reindex
+    from search.reindex import reindex
 
     search = _backend()
     bars: dict[str, object] = {}
@@ -46,7 +46,7 @@ def reindex_command() -> None:
 @search_cli.command("drain")
 def drain_command() -> None:
     """Push pending changes now (the running app does this by itself)."""
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     search = _backend()
     result = run_drain(search=search)
@@ -62,7 +62,7 @@ def drain_command() -> None:
 def status_command() -> None:
     """Index sizes, outbox backlog, oldest pending change, server health."""
     from search.client import SearchErrors, SearchUnavailable, backend
-    from search.sync import outbox_status
+    from search.outbox import outbox_status
 
     search = backend()
     status = outbox_status()

@@ -18,7 +18,7 @@ from directory.core.errors import AlreadyExists, InvalidInput, NotFound
 from directory.extensions import db
 from directory.settings import PROJECT_ROOT
 from search.models import SearchStopWord, SearchSynonym
-from search.sync import DICTIONARY, enqueue
+from search.outbox import DICTIONARY, enqueue
 
 DEFAULTS_FILE = PROJECT_ROOT / "seeds" / "search.json"
 MAX_TERM_LENGTH = 40

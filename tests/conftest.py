@@ -120,7 +120,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) ->
 the checks of the demo data itself (tests/demo); every other test builds its records with factories."""
     from directory.core.db import commit_or_rollback
     from directory.demo.seed import seed_demo
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("demo"), meili, f"d{uuid.uuid4().hex[:8]}_")
     with app.app_context():
@@ -178,7 +178,7 @@ def runner(app: Flask, db_session: Any) -> Any:
 @pytest.fixture
 def search_backend(app: Flask, db_session: Any) -> Any:
     """The real Meilisearch with this run's indexes created and emptied (documents outlive rollbacks)."""
-    from search.sync import ensure_indexes
+    from search.indexes import ensure_indexes
 
     search = app.extensions["search"]
     client = search.admin_client()

@@ -192,8 +192,9 @@ def test_the_procfile_topology_keeps_index_and_mail_exact_through_faults(world: 
     from directory.jobs.models import JobRun
     from directory.notifications.models import Notification, OutgoingMail
     from directory.notifications.services import send_mail
+    from search.indexes import build
     from search.models import SearchOutbox, SearchSyncLock
-    from search.sync import _all_ids, build
+    from search.reindex import _all_ids
 
     app: Flask = world["app"]
     topology: Topology = world["topology"]

@@ -14,9 +14,9 @@ from directory.extensions import db
 from directory.institutions import services as institutions
 from directory.notifications.mail import mail_status
 from search.client import backend
+from search.outbox import outbox_status
 from search.queries import InvalidSearch, parse_params
 from search.service import search
-from search.sync import outbox_status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)

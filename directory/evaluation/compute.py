@@ -345,7 +345,7 @@ def apply_to_institutions(period: EvaluationPeriod) -> int:
     """Make the published ``period``'s grades and composites the institutions' public ones (what the detail
     page, the index, search ranking and recommendations read), unless a later period is already published.
     Changed institutions are queued for the index through the outbox. Returns how many changed."""
-    from search.sync import enqueue
+    from search.outbox import enqueue
 
     if not is_latest_published(period):
         return 0

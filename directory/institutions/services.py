@@ -146,7 +146,7 @@ def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: in
     """Create new institutions with set-based inserts (rows, links, offerings, audit entries, outbox rows): what
     :func:`_upsert_one` and a flush would write for a record not yet stored, without building ORM objects
     (the slow part of a large import). Returns the records, loaded."""
-    from search.sync import enqueue  # the flush that captures indexed records does not see core inserts
+    from search.outbox import enqueue  # the flush that captures indexed records does not see core inserts
 
     if not items:
         return []

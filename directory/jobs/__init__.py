@@ -19,7 +19,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     from directory.jobs import tasks
     from directory.jobs.engine import JobEngine, make_huey
     from directory.notifications.mail import on_mail_commit
-    from search.sync import on_outbox_commit
+    from search.outbox import on_outbox_commit
 
     engine = JobEngine(app, make_huey(settings))
     app.extensions["jobs"] = engine

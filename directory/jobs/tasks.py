@@ -60,7 +60,7 @@ def _next_due_seconds() -> float | None:
 def drain_index(engine: JobEngine, *, flag: str) -> Any:
     """Push the outbox to Meilisearch; a failure (Meilisearch down) schedules one retry for when the rows
     are due again, so the backlog drains by itself when it returns."""
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     engine.take_flag(flag)
     try:

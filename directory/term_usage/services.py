@@ -27,7 +27,7 @@ from directory.institutions.models import (
 )
 from directory.taxonomy import services as taxonomy
 from directory.taxonomy.models import Category
-from search import sync
+from search.outbox import enqueue
 
 
 class TermInUse(InvalidInput):
@@ -87,7 +87,7 @@ def rename_term(*, kind: str, term_id: int, name: str, name_en: str = "", actor_
                  changes=audit.diff({"name": old, "name_en": old_en}, {"name": name, "name_en": term.name_en}))
     # Documents carry term names, and a rename changes no row of the records themselves: the flush capture
     # sees nothing, so their outbox rows are written here.
-    sync.enqueue(db.session(), indexed_users(kind=kind, term_id=term_id))
+    enqueue(db.session(), indexed_users(kind=kind, term_id=term_id))
     return term
 
 

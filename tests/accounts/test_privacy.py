@@ -210,7 +210,7 @@ def test_a_wrong_password_or_the_last_admin_is_refused_and_nothing_changes(clien
 
 def test_expert_phone_is_in_no_public_page_api_search_document_or_open_data(client, db_session, search_backend):
     from search.documents import expert_document
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     expert = factories.expert(name="联系方式专家", phone="13912398765", email="hidden-contact@example.cn")
     assert run_drain(search=search_backend).failed == 0

@@ -21,9 +21,9 @@ def _edit(inst, **overrides):
 
 
 def test_descriptive_edits_go_live_key_edits_wait_for_review(db_session, search_backend):
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     inst = factories.institution(name="营口原名称有限公司", categories=("专利代理",))
     owner = factories.user(role="institution", institution_id=inst.id)

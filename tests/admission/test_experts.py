@@ -15,9 +15,9 @@ from tests import factories
 def test_expert_application_in_the_same_queue(db_session, search_backend):
     from directory.admission import experts
     from directory.experts.models import Expert
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     vocab = Vocabulary()
     applicant, staff = factories.user(role="expert"), factories.user(role="staff")
@@ -63,9 +63,9 @@ def test_expert_application_pages(client, auth, db_session):
 
 def test_admitted_expert_keeps_the_profile_current(db_session, search_backend):
     from directory.admission import experts
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     expert = factories.expert(name="周明", expertise=("跨境电商",), phone="13900009999")
     user = factories.user(role="expert", expert_id=expert.id)

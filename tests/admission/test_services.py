@@ -97,9 +97,9 @@ def test_only_institution_users_apply(db_session, vocab):
 
 
 def test_apply_through_the_pages(client, auth, db_session, search_backend):
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     vocab = Vocabulary()
     auth.login("institution")

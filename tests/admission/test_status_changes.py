@@ -12,9 +12,9 @@ from tests import factories
 
 def test_suspend_reinstate_remove_with_reasons(db_session, search_backend):
     from directory.evaluation.models import ScreeningAction
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     staff = factories.user(role="staff")
     inst = factories.institution(name="营口暂停测试有限公司")

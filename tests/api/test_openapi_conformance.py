@@ -31,7 +31,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory, meili):
-    from search.sync import run_drain
+    from search.drain import run_drain
     from tests import factories
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("openapi"), meili, f"o{uuid.uuid4().hex[:8]}_")

@@ -1,6 +1,6 @@
 import pytest
 
-from search.sync import run_drain
+from search.drain import run_drain
 from tests import factories
 
 

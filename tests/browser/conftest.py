@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[str]:
     from directory.taxonomy.services import Vocabulary
-    from search.sync import run_drain
+    from search.drain import run_drain
     from tests import factories
 
     app, _schema = make_test_app("sqlite", tmp_path_factory.mktemp("live"), meili, f"b{uuid.uuid4().hex[:8]}_")

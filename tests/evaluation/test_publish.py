@@ -49,9 +49,9 @@ def _public(client, inst):
 
 
 def test_a_run_changes_nothing_public_until_the_period_is_published(client, auth, db_session, pair, search_backend):
+    from search.drain import run_drain
     from search.queries import SearchParams
     from search.service import search
-    from search.sync import run_drain
 
     good, _idle = pair
     staff = factories.user(role="staff")

@@ -28,7 +28,7 @@ from directory.events.models import Event, MeetingFeedback, MeetingRequest, Meet
 from directory.monitoring import periods
 from directory.monitoring import services as monitoring
 from directory.notifications.models import Notification
-from search.sync import run_drain
+from search.drain import run_drain
 from tests import factories
 from tests.events.helpers import (
     START,

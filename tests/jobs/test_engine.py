@@ -89,7 +89,7 @@ def test_the_drain_job_pushes_committed_changes_to_meilisearch(app, db_session, 
     db_session.commit()
     index = search_backend.admin_client().index(search_backend.index_uid("institution"))
     assert index.get_document(inst.id).name == "营口队列同步测试有限公司"
-    from search.sync import outbox_status
+    from search.outbox import outbox_status
 
     assert outbox_status()["pending"] == 0
 
@@ -109,7 +109,7 @@ def test_an_unreachable_queue_does_not_fail_the_commit(app, db_session, make_eng
     factories.institution(name="营口队列故障测试二有限公司")
     db_session.commit()
     assert len(calls) == 1  # the next commits do not wait on a queue that just failed
-    from search.sync import outbox_status
+    from search.outbox import outbox_status
 
     assert outbox_status()["pending"] >= 2  # both changes are committed and wait for the drain
 

@@ -4,9 +4,9 @@ and agree with what a search for the category finds."""
 from directory.monitoring.services import institution_figures
 from directory.public.services import home_overview
 from directory.taxonomy.services import Vocabulary
+from search.drain import run_drain
 from search.queries import SearchParams
 from search.service import search
-from search.sync import run_drain
 from tests import factories
 
 

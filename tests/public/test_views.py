@@ -94,7 +94,7 @@ def test_unknown_ids_are_404_not_500(client, db_session):
 
 
 def test_search_page_uses_meilisearch_with_facets_and_highlight(client, db_session, search_backend):
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     factories.institution(name="营口知识产权运营中心", categories=("知识产权运营",), region="鲅鱼圈区")
     factories.institution(name="营口会计服务有限公司", categories=("代理记账",))
@@ -108,7 +108,7 @@ def test_search_page_uses_meilisearch_with_facets_and_highlight(client, db_sessi
 
 @pytest.mark.parametrize("evil", ['知识产权" OR region = "站前区', "<script>alert(1)</script>"])
 def test_search_page_escapes_and_never_widens(client, db_session, search_backend, evil):
-    from search.sync import run_drain
+    from search.drain import run_drain
 
     factories.institution(name="营口知识产权运营中心", categories=("知识产权运营",))
     run_drain(search=search_backend)

@@ -2,7 +2,7 @@
 
 from directory.recommendations.similar import similar_institutions
 from search.client import SearchBackend
-from search.sync import run_drain
+from search.drain import run_drain
 from tests import factories
 
 

@@ -3,10 +3,10 @@ from sqlmodel import select
 
 from directory.core.errors import AlreadyExists, InvalidInput
 from search import dictionary
+from search.drain import run_drain
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import run_drain
 from tests import factories
 
 

@@ -14,9 +14,9 @@ from directory.institutions.models import RecordStatus
 from directory.taxonomy.services import Vocabulary
 from search import fallback
 from search.documents import BUILDERS, MODELS
+from search.drain import run_drain
 from search.queries import FILTER_ATTRIBUTE, SearchParams
 from search.service import search
-from search.sync import run_drain
 from tests import factories
 
 

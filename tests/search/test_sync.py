@@ -7,10 +7,13 @@ from sqlmodel import func, select
 from directory.core.db import commit_or_rollback
 from directory.institutions.models import RecordStatus
 from search.client import SearchBackend
+from search.drain import run_drain
+from search.indexes import ensure_indexes
 from search.models import SearchOutbox
+from search.outbox import DICTIONARY, enqueue, outbox_status
 from search.queries import SearchParams
+from search.reindex import reindex
 from search.service import search
-from search.sync import DICTIONARY, enqueue, ensure_indexes, outbox_status, reindex, run_drain
 from tests import factories
 
 

@@ -18,10 +18,12 @@ from directory.core.db import commit_or_rollback
 from directory.core.time import utcnow
 from directory.extensions import db
 from directory.institutions.models import Institution
-from search import server, sync
+from search import drain, lock, server
 from search.documents import BUILDERS
+from search.drain import run_drain
+from search.indexes import ensure_indexes
 from search.models import SearchOutbox, SearchSyncLock
-from search.sync import ensure_indexes, outbox_status, run_drain
+from search.outbox import outbox_status
 from tests import factories
 from tests.concurrency import own_database
 from tests.conftest import BACKENDS
@@ -94,8 +96,8 @@ def test_a_document_meilisearch_refuses_waits_alone(db_session, search_backend, 
 def test_a_crashed_drainers_rows_are_picked_up_after_its_lease(db_session, search_backend):
     inst = factories.institution(name="营口中断同步有限公司")
     crashed = secrets.token_hex(16)
-    assert sync._acquire(crashed)
-    claimed = sync._claim(crashed, 1000)
+    assert lock.acquire(crashed)
+    claimed = drain._claim(crashed, 1000)
     assert claimed  # ... and then the drainer dies without a word
     assert run_drain(search=search_backend).busy  # its lease still runs: nobody else pushes
     assert inst.id not in ids_in(search_backend, "institution")
@@ -109,9 +111,9 @@ def test_a_crashed_drainers_rows_are_picked_up_after_its_lease(db_session, searc
     assert inst.id in ids_in(search_backend, "institution")
     assert outbox_status()["pending"] == 0
     # were it to wake up, the old drainer could neither push nor mark anything
-    with pytest.raises(sync.LostLock):
-        sync._renew(crashed)
-    assert sync._finish(crashed, claimed, {}, "late failure") == 0
+    with pytest.raises(lock.LostLock):
+        lock.renew(crashed)
+    assert drain._finish(crashed, claimed, {}, "late failure") == 0
     assert all(r.last_error == "" for r in db_session.exec(select(SearchOutbox)).all())
 
 
@@ -144,7 +146,7 @@ def test_a_slow_drainer_never_overwrites_a_newer_document(backend, tmp_path, mei
         _rename(app, inst_id, "营口第一次改名有限公司")
 
         built, go = threading.Event(), threading.Event()
-        push_batch = sync._push_batch
+        push_batch = drain._push_batch
 
         def slow_for_a(search_backend, batch, renew):
             if threading.current_thread().name == "drainer-a":
@@ -152,7 +154,7 @@ def test_a_slow_drainer_never_overwrites_a_newer_document(backend, tmp_path, mei
                 assert go.wait(30)
             return push_batch(search_backend, batch, renew)
 
-        monkeypatch.setattr(sync, "_push_batch", slow_for_a)
+        monkeypatch.setattr(drain, "_push_batch", slow_for_a)
         results = []
 
         def drainer_a():
@@ -186,7 +188,7 @@ def test_concurrent_drainers_leave_the_index_equal_to_the_database(backend, tmp_
             ensure_indexes(search, search.admin_client())
         stop = threading.Event()
         errors: list[BaseException] = []
-        outcomes: list[sync.DrainResult] = []
+        outcomes: list[drain.DrainResult] = []
 
         def drainer():
             try:
@@ -246,7 +248,7 @@ def test_with_meilisearch_hung_writes_and_searches_answer_within_two_seconds(tmp
                 factories.institution(name="营口挂起检索测试有限公司")
                 user = factories.user(role="staff")
             ensure_indexes(search, search.admin_client())
-        drained: list[sync.DrainResult] = []
+        drained: list[drain.DrainResult] = []
 
         def drain_in_background():
             with app.app_context():

@@ -7,10 +7,10 @@ from directory.core.errors import AlreadyExists, InvalidInput, NotFound
 from directory.taxonomy import services as taxonomy
 from directory.taxonomy.models import Category, Region
 from directory.term_usage import services
+from search.drain import run_drain
 from search.models import SearchOutbox
 from search.queries import SearchParams
 from search.service import search
-from search.sync import run_drain
 from tests import factories
 
 
