@@ -91,8 +91,10 @@ def _need_schema() -> dict[str, Any]:
         "region": _terms(Region, "Region name, code or alias (所在区域)"),
         "budget": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_BUDGET,
                    "description": "The most the enterprise will pay, in yuan: compared with the offerings' prices"},
-        "deadline": {"type": ["string", "null"], "format": "date",
-                     "description": "When the service must be delivered (YYYY-MM-DD): compared with delivery times"},
+        "deadline": {"anyOf": [{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                               {"type": "string", "maxLength": 0}, {"type": "null"}],
+                     "description": "When the service must be delivered (YYYY-MM-DD), compared with delivery "
+                                    "times; empty or null for none"},
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}}}
 
 

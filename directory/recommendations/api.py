@@ -87,7 +87,7 @@ def _budget(value: Any) -> int | None:
 
 
 def _deadline(value: Any) -> date | None:
-    if value is None:
+    if value in (None, ""):
         return None
     try:
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

@@ -58,6 +58,7 @@ class CategoryModel:
     doc_counts: Counter[int] = field(default_factory=Counter)
     vocabulary: set[str] = field(default_factory=set)
     names: dict[int, set[str]] = field(default_factory=dict)  # category id -> its lower-case names
+    short_names: dict[int, set[str]] = field(default_factory=dict)  # the halves of names with a separator
     parent: dict[int, int | None] = field(default_factory=dict)
 
     @classmethod
@@ -67,8 +68,14 @@ class CategoryModel:
         ``parent_id``); ``synonyms``: the staff's synonym groups by term."""
         model = cls()
         cats = list(categories)
+        # The halves of a name with a separator (诉讼与仲裁 → 诉讼, 仲裁) name it too, unless another category's
+        # name holds the same half (申报 is in 税务筹划与申报, 惠企政策申报 and 科技评估与项目申报).
+        halves = {cat.id: {p.lower() for p in _SEPARATORS.split(cat.name) if len(p) >= 2} - {cat.name.lower()}
+                  for cat in cats}
         for cat in cats:
-            names = {cat.name.lower(), *(p.lower() for p in _SEPARATORS.split(cat.name) if len(p) >= 2)}
+            shared = {h for h in halves[cat.id] if any(h in other.name.lower() for other in cats if other is not cat)}
+            model.short_names[cat.id] = halves[cat.id] - shared
+            names = {cat.name.lower(), *model.short_names[cat.id]}
             if cat.name_en:
                 names.add(cat.name_en.lower())
             for name in list(names):
@@ -154,6 +161,11 @@ def infer(model: CategoryModel, text: str) -> Inference:
     named = model.named(text)
     chosen: int | None = None
     confidence = 0.0
+    blob = to_simplified(text or "").lower()
+    if named and ranked and post[ranked[0]] >= 2 * MIN_CONFIDENCE and all(
+            not any(n in blob for n in model.names[c] - model.short_names.get(c, set())) for c in named) \
+            and ranked[0] not in named and model.parent.get(ranked[0]) not in named:
+        named = []  # only half a name (审计 in 能源审计) against a model that is sure of another category
     if named:
         # A child named alongside its parent (知识产权…专利代理) is the more precise; otherwise the longest.
         children = [c for c in named if model.parent.get(c) in named]

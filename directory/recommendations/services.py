@@ -105,7 +105,7 @@ def understand(need: Need, model: CategoryModel | None = None) -> Understanding:
     (:mod:`.inference`), with the likely others as corrections."""
     model = model or _cached("category_model", load_model, seconds=MODEL_SECONDS)
     inferred = infer(model, need.text)
-    by_id = _cached("categories", _categories)
+    by_id = _categories([i for i in [inferred.category_id, *inferred.alternatives] if i is not None])
     if need.category is not None:
         others = [by_id[i] for i in [inferred.category_id, *inferred.alternatives]
                   if i is not None and i in by_id and i != need.category.id]
@@ -115,13 +115,18 @@ def understand(need: Need, model: CategoryModel | None = None) -> Understanding:
                          alternatives=[by_id[i] for i in inferred.alternatives if i in by_id])
 
 
-def _categories() -> dict[int, Category]:
+def _categories(ids: list[int]) -> dict[int, Category]:
+    """The categories of ``ids`` in this session (with their parent and children: retrieval and scoring read
+    them)."""
+    if not ids:
+        return {}
     from sqlalchemy.orm import selectinload
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from directory.extensions import db
 
-    rows = db.session.exec(select(Category).options(selectinload(Category.parent))).all()  # type: ignore[arg-type]
+    rows = db.session.exec(select(Category).where(col(Category.id).in_(ids)).options(
+        selectinload(Category.parent), selectinload(Category.children))).all()  # type: ignore[arg-type]
     return {c.id: c for c in rows if c.id is not None}
 
 

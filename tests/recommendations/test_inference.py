@@ -72,3 +72,13 @@ def test_a_service_word_belongs_to_one_category_and_a_trade_word_to_none():
     assert model.concentration("专利") > 0.8
     assert model.concentration("镁砂") < 0.5
     assert model.concentration("海蜇") is None
+
+
+def test_half_a_name_shared_by_several_categories_names_none_of_them():
+    cats = [SimpleNamespace(id=1, name="税务筹划与申报", name_en="", parent_id=None),
+            SimpleNamespace(id=2, name="惠企政策申报", name_en="", parent_id=None),
+            SimpleNamespace(id=3, name="诉讼与仲裁", name_en="", parent_id=None)]
+    model = CategoryModel.train([("惠企政策申报补贴", [2]), ("纳税申报", [1])], cats)
+    assert "申报" not in model.names[1] and "仲裁" in model.names[3]
+    assert infer(model, "想申报补贴政策").category_id == 2  # the model, not the shared half
+    assert infer(model, "劳动仲裁").category_id == 3
