@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.notifications.views import bp as notifications_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
+    from directory.recommendations.views import bp as recommendations_bp
     from directory.reviews.views import bp as reviews_bp
 
     app.register_blueprint(public_bp)
@@ -138,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(demands_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(recommendations_bp)
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(evaluation_bp)

@@ -203,7 +203,7 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
     Meilisearch's "frequency" strategy returns nothing when a query mixes enough words (a need of five terms
     found no institution although each term does), so per index: the known terms together, rarest first, with
     "last" (which drops words from the end, i.e. the commonest); each term alone when there are several; and,
-    for a stated category, its providers whatever words they use. When no key term is in any record, the need
+    for a stated or inferred category, its providers whatever words they use. When no key term is in any record, the need
     as written is searched instead, and Meilisearch drops words.
     """
     queries: list[tuple[str, dict[str, Any]]] = []
@@ -217,6 +217,9 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
         if category_code is not None:
             queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": limit,
                                    "filter": [f"category_codes = {quote(category_code)}"]}))
+            if known:  # and its providers whose texts share no key term (a placeholder search of the category)
+                queries.append((kind, {**base, "q": "", "limit": limit // 2,
+                                       "filter": [f"category_codes = {quote(category_code)}"]}))
     if terms and not any("filter" not in body for _kind, body in queries):
         queries.extend((kind, {"indexUid": index_uids[kind], "showRankingScore": True, "limit": limit // 2,
                                "q": clean_query(text)[:MAX_QUERY_LENGTH], "matchingStrategy": "last",

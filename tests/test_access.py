@@ -151,6 +151,7 @@ MATRIX = [
     ("GET", "/admin/enterprises?unverified=1", STAFF_ONLY),
     ("POST", "/admin/enterprises/{enterprise}/verify", staff_only(REDIRECT)),
     ("GET", "/ratings", {"*": OK}),
+    ("GET", "/recommendations/how", {"*": OK}),
     ("POST", "/api/v1/recommendations", {"*": INVALID}),  # no body
     # events: {event} is open for registration; {draft_event} is a draft; nobody in the matrix is registered
     ("GET", "/events", {"*": OK}),

@@ -78,16 +78,23 @@ def _terms(model: Any, description: str) -> dict[str, Any]:
 
 
 def _need_schema() -> dict[str, Any]:
-    from directory.recommendations.api import MAX_TEXT
+    from directory.recommendations.api import MAX_BUDGET, MAX_TEXT, WORD_PATTERN
     from directory.recommendations.services import MAX_LIMIT
     from directory.taxonomy.models import Category, Industry, Region
 
     return {"type": "object", "required": ["text"], "properties": {
-        "text": {"type": "string", "maxLength": MAX_TEXT, "pattern": "[^\\s\\u0000]",
-                 "description": "The need in free text (at least one visible character)"},
+        "text": {"type": "string", "maxLength": MAX_TEXT, "pattern": WORD_PATTERN,
+                 "description": "The need in free text: at least one letter, digit or Han character (a need of "
+                                "only emoji or punctuation is a 422)"},
         "category": _terms(Category, "Service category name or code (服务类别)"),
         "industry": _terms(Industry, "Industry name or code (服务行业)"),
         "region": _terms(Region, "Region name, code or alias (所在区域)"),
+        "budget": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_BUDGET,
+                   "description": "The most the enterprise will pay, in yuan: compared with the offerings' prices"},
+        "deadline": {"anyOf": [{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                               {"type": "string", "maxLength": 0}, {"type": "null"}],
+                     "description": "When the service must be delivered (YYYY-MM-DD), compared with delivery "
+                                    "times; empty or null for none"},
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}}}
 
 
@@ -125,10 +132,16 @@ def _schemas() -> dict[str, Any]:
     rating = _obj({"value": {"type": ["number", "null"]}, "count": _INT})
     recommendation = _obj({
         "id": _INT, "name": _STR, "score": {"type": "number", "minimum": 0, "maximum": 100},
-        "reasons": _STRINGS, "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
+        "reasons": {**_STRINGS, "description": "Why it ranks there, strongest first"},
+        "new": {"type": "boolean", "description": "Holds the slot kept for an unreviewed newcomer"},
+        "points": {"type": "object", "additionalProperties": {"type": "number"},
+                   "description": "The score's parts (relevance, category, industry, region, rating, grade, speed, "
+                                  "load, budget, deadline): they add up to `score` (see /recommendations/how)"},
         "institution_id": {"type": ["integer", "null"], "description": "Offerings only"},
         "institution_name": {"type": ["string", "null"], "description": "Offerings only"},
-    }, optional=("institution_id", "institution_name"))
+    }, optional=("institution_id", "institution_name", "points"))
+    recommendations = {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}}
+    category = _obj({"code": _STR, "name": _STR, "label": _STR})
     return {
         "Error": _obj({"error": _obj({"code": _STR, "message": _STR})}),
         "Hit": _obj({
@@ -152,11 +165,22 @@ def _schemas() -> dict[str, Any]:
         **_public_shapes(),
         "Recommendation": recommendation,
         "Recommendations": _obj({
-            "institutions": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
-            "offerings": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
-            "experts": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}},
+            "institutions": {**recommendations, "description": "Matching the need's category or a key term"},
+            "offerings": recommendations,
+            "experts": recommendations,
+            "see_also": {**_obj({"institutions": recommendations, "offerings": recommendations,
+                                 "experts": recommendations}),
+                         "description": "Weaker candidates (也可以看看), matching neither the need's category nor "
+                                        "any of its key terms: never in the lists above"},
+            "understood": {"anyOf": [{"type": "null"}, _obj({
+                "category": {"anyOf": [{"type": "null"}, category]},
+                "inferred": {"type": "boolean", "description": "Inferred from the text, not stated"},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "alternatives": {"type": "array", "items": category,
+                                 "description": "Other likely categories: send one as `category` to re-rank"}})]},
+            "empty_reason": {**_STR_OR_NULL, "description": "Why nothing was looked for (a need with no words)"},
             "terms": {"type": "array", "items": _STR, "description": "The key terms taken from the need"},
-            "degraded": {"type": "boolean"}}),
+            "degraded": {"type": "boolean"}}, optional=("see_also", "understood", "empty_reason")),
         "Health": _obj({
             "database": {"type": "string", "enum": ["ok", "error"]},
             "search": {"type": "string", "enum": ["ok", "degraded"]},

@@ -134,14 +134,28 @@ def enterprise_users(demand: Demand) -> list[User]:
 
 
 def need_of(demand: Demand) -> Need:
-    """The need as the recommender sees it: the enterprise's own industry and district when the need names none."""
+    """The need as the recommender sees it: the enterprise's own industry and district when the need names none;
+    its budget (the most it will pay) and deadline."""
     enterprise = demand.enterprise
     return Need(text=f"{demand.title} {demand.text}", category=demand.category,
-                industry=demand.industry or enterprise.industry, region=demand.region or enterprise.region)
+                industry=demand.industry or enterprise.industry, region=demand.region or enterprise.region,
+                budget=demand.budget_max if demand.budget_max is not None else demand.budget_min,
+                deadline=demand.deadline)
 
 
-def recommendations_for(demand: Demand, *, limit: int = 10) -> Recommendations:
-    return recommend(need_of(demand), limit=limit)
+def category_by_code(code: str | None) -> Category | None:
+    """The category of ``code`` (a link's ``?category=``); None for anything else."""
+    if not code or len(code) > 60:
+        return None
+    return db.session.exec(select(Category).where(Category.code == code)).first()
+
+
+def recommendations_for(demand: Demand, *, limit: int = 10, category: Category | None = None) -> Recommendations:
+    """``category``: the one the enterprise picked instead of the inferred one (one click on the page)."""
+    need = need_of(demand)
+    if category is not None:
+        need.category = category
+    return recommend(need, limit=limit)
 
 
 def my_demands(user: Any) -> list[Demand]:

@@ -85,7 +85,9 @@ def edit(demand_id: int) -> Any:
 def detail(demand_id: int) -> Any:
     demand = services.get_demand(demand_id, user=current_user)
     manage = permissions.can_manage_demand(current_user, demand)
-    recs = services.recommendations_for(demand) if manage else None
+    # ?category=CODE: the enterprise corrects what the need was understood to be about (one click, not saved).
+    picked = services.category_by_code(request.args.get("category"))
+    recs = services.recommendations_for(demand, category=picked) if manage else None
     from directory.engagements.services import STATUS_LABELS, for_demand
 
     return render_template("demands/detail.html", demand=demand, manage=manage, recs=recs,

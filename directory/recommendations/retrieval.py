@@ -31,6 +31,10 @@ from search.queries import candidate_queries, term_count_queries
 from search.settings import INDEX_TYPES
 
 CANDIDATES = 60
+# A key term in more than this share of all records says nothing about a need (申请, 服务, 企业…): dropped,
+# once the directory is large enough for the share to mean something.
+MAX_TERM_SHARE = 0.2
+MIN_RECORDS_FOR_SHARE = 200
 OPEN_STATUSES = (EngagementStatus.REQUESTED, EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS)
 
 
@@ -40,11 +44,14 @@ class Candidates:
 
     scores: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     idf: dict[str, float] = field(default_factory=dict)
+    common: list[str] = field(default_factory=list)  # key terms too common in the directory to search for
 
 
 def meili_candidates(terms: list[str], need: Need) -> Candidates:
     """Candidates from every index, searched term by term (:func:`search.queries.candidate_queries`). How many
-    records each term matches gives its weight (idf) for :func:`.scoring.term_share`.
+    records each term matches gives its weight (idf) for :func:`.scoring.term_share`; a term in more than
+    :data:`MAX_TERM_SHARE` of the records is not searched for (``common``). ``need.category`` is the stated
+    or inferred one: its providers are fetched too.
 
     Raises SearchUnavailable / SearchErrors when Meilisearch can't answer."""
     search_backend = backend()
@@ -60,8 +67,11 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
         total = sum(counts[(k, "")] for k in INDEX_TYPES) or 1
         for term in terms:
             matches = sum(counts[(k, term)] for k in INDEX_TYPES)
-            if matches:
+            if total >= MIN_RECORDS_FOR_SHARE and matches > MAX_TERM_SHARE * total and len(terms) > 1:
+                found.common.append(term)
+            elif matches:
                 found.idf[term] = math.log(1 + total / matches)
+        terms = [t for t in terms if t not in found.common]
     queries = candidate_queries(uids, terms, counts, text=need.text, limit=CANDIDATES,
                                 category_code=need.category.code if need.category is not None else None)
     if not queries:

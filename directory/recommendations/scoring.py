@@ -1,22 +1,31 @@
 """How a candidate is scored: pure functions of the records and facts already loaded (no database, no search).
 
-A score is 0–100; the weights below sum to 1:
+A score is 0–100, the sum of its parts' points (each ``100 × weight × value``, rounded to one decimal, so the
+points shown add up to the score shown); the weights below sum to 1:
 
 ============  =======  =============================================================================
 part          weight   value in [0, 1]
 ============  =======  =============================================================================
-relevance     0.40     the idf-weighted share of the need's key terms the record contains, over the best
+relevance     0.36     the idf-weighted share of the need's key terms the record contains, over the best
                        candidate's share (0.85), plus Meilisearch's ranking score, relative (0.15)
-category      0.15     1 if it offers the need's category, 0.6 a sibling of it (same parent), else 0;
-                       without a stated category, half that for the category the need names or its
-                       best hits share (a guess must not outweigh the need's own words)
-industry      0.10     1 if it serves the need's industry, else 0 (0.5 for all when the need has none)
-region        0.05     1 same district, 0.8 district in its coverage, 0.6 city/province-wide, else 0.2
-rating        0.12     (damped rating − 1) / 4; no reviews yet counts as the prior 3.5 (not buried)
-grade         0.08     A 1, B 0.8, C 0.5, D 0.1; not evaluated 0.5
-speed         0.05     1 / (1 + mean first-response hours / 48) over the last year; unknown 0.5
-load          0.05     1 / (1 + open requests / 5): a provider drowning in work is nudged down
+category      0.18     1 if it offers the need's category, 0.6 a sibling of it (same parent), else 0;
+                       for a category inferred from the text, times how sure the inference is (at
+                       least :data:`INFERRED`)
+industry      0.08     1 if it serves the need's industry, else 0 (0.5 for all when the need has none)
+region        0.06     1 same district, 0.8 district in its coverage, 0.6 city/province-wide, else 0.2
+rating        0.10     (damped rating − 1) / 4; no reviews yet counts as the prior 3.5 (not buried)
+grade         0.06     A 1, B 0.8, C 0.5, D 0.1; not evaluated 0.5
+speed         0.04     1 / (1 + mean first-response hours / 48) over the last year; unknown 0.5
+load          0.04     1 / (1 + open requests / 5): a provider drowning in work is nudged down
+budget        0.04     1 if a matching offering's lowest price is within the stated budget, 0 if every
+                       priced one is above it; 0.5 when no budget is stated or no price is known
+deadline      0.04     1 if a matching offering is delivered before the stated deadline, 0 if none
+                       can be; 0.5 when no deadline is stated or no delivery time is known
 ============  =======  =============================================================================
+
+Order is not the score alone (:func:`order_key`): a candidate matching neither the need's category nor any
+of its key terms never takes a top slot (it is only "see also"), and among the others a stated region, then
+a stated industry, outranks providers elsewhere (those that fit come first, by score; the rest after them).
 
 One slot is kept for a newcomer: when no institution admitted in the last year without reviews made the
 list, the most relevant one replaces the last entry (``new``), so the rating prior alone does not decide
@@ -26,9 +35,8 @@ who gets a first client.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -37,14 +45,15 @@ from directory.recommendations.need import Need, Recommendation
 from directory.taxonomy.models import Category, Industry, Region
 from search.analysis import to_simplified
 
-WEIGHTS = {"relevance": 0.40, "category": 0.15, "industry": 0.10, "region": 0.05, "rating": 0.12,
-           "grade": 0.08, "speed": 0.05, "load": 0.05}
+WEIGHTS = {"relevance": 0.36, "category": 0.18, "industry": 0.08, "region": 0.06, "rating": 0.10,
+           "grade": 0.06, "speed": 0.04, "load": 0.04, "budget": 0.04, "deadline": 0.04}
 RATING_PRIOR = 3.5
 GRADE_VALUE = {"A": 1.0, "B": 0.8, "C": 0.5, "D": 0.1}
 SPEED_HALF_HOURS = 48
 LOAD_HALF = 5
 NEW_WITHIN = timedelta(days=365)
-INFERRED = 0.5  # a category guessed from the text counts half as much as one the enterprise chose
+INFERRED = 0.5  # a category inferred from the text counts at least half as much as one the enterprise chose
+REGION_FITS = 0.8  # region_fit from which a provider is "in" the stated region (located there or covering it)
 
 
 @dataclass
@@ -65,6 +74,9 @@ class Context:
     idf: dict[str, float]
     synonyms: dict[str, set[str]]
     category: Category | None = None
+    certainty: float = 1.0  # 1 for a stated category; the inference's confidence (≥ INFERRED) for a guessed one
+    today: date | None = None
+    place_words: frozenset[str] = frozenset()  # region and industry names: matching only them is no fit
 
     def fit(self, text: str) -> tuple[float, list[str]]:
         """The record's term share and the key terms it matched."""
@@ -130,25 +142,54 @@ def region_fit(region: Region | None, coverage: list[Region], wanted: Region | N
     return 0.2
 
 
-def infer_category(terms: list[str], text: str, ranked: list[tuple[int, float]],
-                   categories_of: dict[int, list[Category]]) -> Category | None:
-    """The category a need names (知识产权, 专利代理…), or else the one its three best text matches share."""
-    named = [c for cats in categories_of.values() for c in cats]
-    for cat in sorted({c.id: c for c in named}.values(), key=lambda c: -len(c.name)):
-        if cat.name in text or cat.name in terms:
-            return cat
-    votes: dict[int, int] = defaultdict(int)
-    by_id: dict[int, Category] = {}
-    for inst_id, _score in ranked[:3]:
-        for c in categories_of.get(inst_id, []):
-            top = c.top
-            votes[top.id] += 1  # type: ignore[index]
-            by_id[top.id] = top  # type: ignore[index]
-    if votes:
-        best, count = max(votes.items(), key=lambda kv: kv[1])
-        if count >= 2:
-            return by_id[best]
-    return None
+def offering_prices(offerings: list[Any], wanted: Category | None) -> list[Any]:
+    """The active offerings that say what the need is about: those of its category (or a sub-category) when
+    there are any, else all of them."""
+    active = [o for o in offerings if o.active]
+    if wanted is None:
+        return active
+    fitting = [o for o in active if o.category_id is not None and (
+        o.category_id == wanted.id or (o.category is not None and o.category.parent_id == wanted.id))]
+    return fitting or active
+
+
+def budget_fit(offerings: list[Any], budget: int | None) -> float:
+    """1 when one of ``offerings`` starts within ``budget`` (yuan), 0 when every priced one starts above it,
+    0.5 when there is no budget or no price."""
+    if budget is None:
+        return 0.5
+    prices = [o.price_min if o.price_min is not None else o.price_max for o in offerings]
+    prices = [p for p in prices if p is not None]
+    if not prices:
+        return 0.5
+    return 1.0 if min(prices) <= budget else 0.0
+
+
+def deadline_fit(offerings: list[Any], deadline: date | None, today: date | None) -> float:
+    """1 when one of ``offerings`` is delivered within the days left to ``deadline``, 0 when none can be,
+    0.5 when there is no deadline or no delivery time."""
+    if deadline is None or today is None:
+        return 0.5
+    days = [o.delivery_days for o in offerings if o.delivery_days is not None]
+    if not days:
+        return 0.5
+    return 1.0 if min(days) <= (deadline - today).days else 0.0
+
+
+def is_strong(parts: dict[str, float], matched: list[str], certainty: float,
+              place_words: frozenset[str] = frozenset()) -> bool:
+    """Whether a candidate may take a top slot: it matches one of the need's key terms that is not a place or
+    industry name (大石桥, 镁质材料 say where and what trade, not what service), or offers the need's category
+    (stated, or inferred from the text)."""
+    return any(t not in place_words for t in matched) or parts["category"] >= certainty > 0
+
+
+def order_key(rec: Recommendation, need: Need) -> tuple[int, int, float, int]:
+    """Best first: in the stated region (located there or covering it) before elsewhere, serving the stated
+    industry before not, then by score."""
+    region_miss = int(need.region is not None and rec.parts["region"] < REGION_FITS)
+    industry_miss = int(need.industry is not None and rec.parts["industry"] < 1)
+    return region_miss, industry_miss, -rec.score, rec.id
 
 
 # -- standing --------------------------------------------------------------------------------------------
@@ -169,9 +210,14 @@ def common_parts(record: Any, stats: ProviderStats, grade: str | None) -> dict[s
     }
 
 
+def points(parts: dict[str, float]) -> dict[str, float]:
+    """Each part's points, ``100 × weight × value`` to one decimal: what the score is made of."""
+    return {k: round(100 * WEIGHTS[k] * v, 1) for k, v in parts.items()}
+
+
 def total(parts: dict[str, float]) -> float:
-    """The score, 0–100, one decimal."""
-    return round(100 * sum(WEIGHTS[k] * v for k, v in parts.items()), 1)
+    """The score, 0–100, one decimal: the sum of :func:`points` (so the points shown add up to it)."""
+    return round(sum(points(parts).values()), 1)
 
 
 def reasons(ctx: Context, *, record: Any, parts: dict[str, float], matched: list[str], stats: ProviderStats,
@@ -181,7 +227,7 @@ def reasons(ctx: Context, *, record: Any, parts: dict[str, float], matched: list
     out: list[str] = []
     if matched:
         out.append(_("Matches your need: %(terms)s", terms="、".join(matched[:4])))
-    if ctx.category is not None and parts["category"] >= (1.0 if need.category else INFERRED):
+    if ctx.category is not None and parts["category"] >= ctx.certainty > 0:
         out.append(_("Specialises in %(category)s", category=ctx.category.label))
     if need.industry is not None and parts["industry"] >= 1:
         out.append(_("Experienced in the %(industry)s industry", industry=need.industry.label))
@@ -189,6 +235,14 @@ def reasons(ctx: Context, *, record: Any, parts: dict[str, float], matched: list
         out.append(_("Located in %(region)s", region=need.region.label))
     elif need.region is not None and parts["region"] >= 0.6:
         out.append(_("Serves %(region)s", region=need.region.label))
+    if parts.get("budget") == 1.0 and need.budget is not None:
+        out.append(_("Price within your budget"))
+    elif parts.get("budget") == 0.0 and need.budget is not None:
+        out.append(_("Prices start above your budget"))
+    if parts.get("deadline") == 1.0 and need.deadline is not None:
+        out.append(_("Can deliver before your deadline"))
+    elif parts.get("deadline") == 0.0 and need.deadline is not None:
+        out.append(_("Usual delivery time is after your deadline"))
     if record.rating_count:
         out.append(_("Rated %(value)s (%(count)s reviews)", value=f"{record.rating_value:.1f}",
                      count=record.rating_count))

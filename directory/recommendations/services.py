@@ -11,13 +11,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
+from flask_babel import gettext as _
+
+from directory.core.time import utcnow
 from directory.recommendations import ranking, retrieval
-from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations
-from directory.recommendations.scoring import Context
+from directory.recommendations.inference import ALTERNATIVES, SPREAD, CategoryModel, infer, load_model
+from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations, Understanding
+from directory.recommendations.scoring import INFERRED, Context
 from directory.recommendations.similar import similar_experts, similar_institutions
-from directory.recommendations.terms import key_terms, stop_words, synonym_map, teach, vocabulary_words
+from directory.recommendations.terms import (
+    key_terms,
+    place_words,
+    stop_words,
+    synonym_map,
+    teach,
+    vocabulary_words,
+)
+from directory.taxonomy.models import Category
 from search.client import SearchErrors, SearchUnavailable
 
 # What other areas import from here (the need and its results, the similar records of a detail page).
@@ -28,13 +41,15 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 120  # institutions scored per need: the best by Meilisearch's score
 CACHE_SECONDS = 60.0
+MODEL_SECONDS = 600.0  # the category model is retrained from the records every ten minutes at most
 
 
 def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int] = (),
               exclude_experts: Iterable[int] = (), use_search: bool = True,
               among_institutions: Iterable[int] | None = None,
               among_experts: Iterable[int] | None = None) -> Recommendations:
-    """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons.
+    """Ranked institutions, offerings and experts for ``need``, best first, each with its reasons; weaker
+    candidates (matching neither the need's category nor a key term) only under ``see_also``.
     ``use_search=False`` finds candidates in the database only (the demo seed runs before Meilisearch).
     ``among_institutions`` / ``among_experts`` rank exactly those records (an event's participants) instead
     of the candidates search finds: every one of them is scored, however far down the whole directory's
@@ -42,17 +57,32 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     limit = max(1, min(limit, MAX_LIMIT))
     teach(_cached("vocabulary", vocabulary_words))
     terms = key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words))
-    result = Recommendations(terms=terms)
+    model = _cached("category_model", load_model, seconds=MODEL_SECONDS)
+    understood = understand(need, model)
+    result = Recommendations(terms=terms, understood=understood)
+    if not terms and understood.category is None:
+        result.empty_reason = _("The need has no words to search for: describe in words what you need, "
+                                "for example “申请发明专利” or “代理记账”.")
+        return result
+    searched = replace(need, category=understood.category)
     try:
         if not use_search:
             raise SearchUnavailable("database only")
-        found = retrieval.meili_candidates(terms, need)
+        found = retrieval.meili_candidates(terms, searched)
     except (SearchUnavailable, *SearchErrors) as exc:
         if use_search:
             log.warning("recommendations degraded to the database: %s", exc)
-        found = retrieval.database_candidates(terms, need)
+        found = retrieval.database_candidates(terms, searched)
         result.degraded = True
-    ctx = Context(need=need, terms=terms, idf=found.idf, synonyms=_cached("synonyms", synonym_map))
+    terms = result.terms = [t for t in terms if t not in found.common]
+    certainty = 0.0 if understood.category is None else (
+        max(INFERRED, understood.confidence) if understood.inferred else 1.0)
+    untelling = _cached("place_words", place_words)
+    if understood.category is not None:
+        # With a category to go by, a term spread over many categories (镁砂, 行业) does not make a fit either.
+        untelling |= {t for t in terms if (c := model.concentration(t)) is not None and c < SPREAD}
+    ctx = Context(need=need, terms=terms, idf=found.idf, synonyms=_cached("synonyms", synonym_map),
+                  category=understood.category, certainty=certainty, today=utcnow().date(), place_words=untelling)
     excluded_inst = set(exclude_institutions)
     if among_institutions is not None:
         inst_scores = {i: found.scores["institution"].get(i, 0.0) for i in among_institutions if i not in excluded_inst}
@@ -63,13 +93,44 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
         expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in set(exclude_experts)}
     else:
         expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
-    result.institutions, result.offerings = ranking.rank_institutions(ctx, inst_scores, found.scores["offering"],
-                                                                      limit, excluded_inst)
-    result.experts = ranking.rank_experts(ctx, expert_scores, limit)
+    (result.institutions, result.see_also["institutions"], result.offerings,
+     result.see_also["offerings"]) = ranking.rank_institutions(ctx, inst_scores, found.scores["offering"], limit,
+                                                               excluded_inst)
+    result.experts, result.see_also["experts"] = ranking.rank_experts(ctx, expert_scores, limit)
     return result
 
 
-def _cached(name: str, load: Any) -> Any:
+def understand(need: Need, model: CategoryModel | None = None) -> Understanding:
+    """The category the need is about: the stated one, or the one inferred from its text
+    (:mod:`.inference`), with the likely others as corrections."""
+    model = model or _cached("category_model", load_model, seconds=MODEL_SECONDS)
+    inferred = infer(model, need.text)
+    by_id = _categories([i for i in [inferred.category_id, *inferred.alternatives] if i is not None])
+    if need.category is not None:
+        others = [by_id[i] for i in [inferred.category_id, *inferred.alternatives]
+                  if i is not None and i in by_id and i != need.category.id]
+        return Understanding(category=need.category, inferred=False, alternatives=others[:ALTERNATIVES])
+    return Understanding(category=by_id.get(inferred.category_id) if inferred.category_id else None,
+                         inferred=True, confidence=inferred.confidence,
+                         alternatives=[by_id[i] for i in inferred.alternatives if i in by_id])
+
+
+def _categories(ids: list[int]) -> dict[int, Category]:
+    """The categories of ``ids`` in this session (with their parent and children: retrieval and scoring read
+    them)."""
+    if not ids:
+        return {}
+    from sqlalchemy.orm import selectinload
+    from sqlmodel import col, select
+
+    from directory.extensions import db
+
+    rows = db.session.exec(select(Category).where(col(Category.id).in_(ids)).options(
+        selectinload(Category.parent), selectinload(Category.children))).all()  # type: ignore[arg-type]
+    return {c.id: c for c in rows if c.id is not None}
+
+
+def _cached(name: str, load: Any, *, seconds: float = CACHE_SECONDS) -> Any:
     """The classification, synonyms and stop words change rarely but were read on every call (a third of a
     recommendation's time at scale): keep them a minute per app. A staff edit takes effect within it."""
     from flask import current_app
@@ -78,5 +139,5 @@ def _cached(name: str, load: Any) -> Any:
     now = time.monotonic()
     hit = cache.get(name)
     if hit is None or hit[0] < now:
-        hit = cache[name] = (now + CACHE_SECONDS, load())
+        hit = cache[name] = (now + seconds, load())
     return hit[1]

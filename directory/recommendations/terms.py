@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import jieba
@@ -24,15 +25,10 @@ from search.analysis import to_simplified
 
 MAX_TERMS = 10
 
-# Words that say "I need something" rather than what: they are in almost every need.
-PHRASING = frozenset("""
-我 我们 我司 本公司 公司 企业 单位 厂 工厂 厂里 厂子 一家 一个 一些 有 有没有 没有 有无 是 的 了 和 与 及 或 或者 在 对 为
-把 被 给 让 向 从 到 也 都 还 就 又 要 想 想要 希望 打算 准备 计划 需 需要 急需 求 寻 寻找 找 找到 找个 找一家 请 请问
-帮 帮忙 帮助 协助 咨询一下 了解 看看 能 能够 可以 可否 能否 会 如何 怎么 怎样 哪里 哪家 哪些 什么 谁 推荐 推荐一下
-相关 方面 服务 机构 服务机构 专业 专业的 正规 靠谱 优质 一下 一点 问题 事情 情况 目前 现在 最近 今年 明年 近期 尽快
-马上 比较 非常 特别 很 太 更 大概 左右 多少 已经 以及 因为 所以 以前 以后 费用 价格 便宜 营口 本地 当地 附近 这个 那个 这些 那些 其他 等 等等
-做 搞 弄 办 办理 进行 开展 提供 支持 合作 对接 解决 处理 实现 完成 相关的 啥 吗 呢 吧 啊 嘛 客户 对方 能来 做个 谁家 咋 要求 卖 买 用 上 招
-""".split())
+# Words that say "I need something" rather than what: they are in almost every need (kept as data).
+PHRASING_FILE = Path(__file__).with_name("phrasing.txt")
+PHRASING = frozenset(word for line in PHRASING_FILE.read_text(encoding="utf-8").splitlines()
+                     for word in line.split("#", 1)[0].split())
 
 # jieba part-of-speech tags worth searching for: nouns, verbs, verbal nouns, abbreviations (石化),
 # fixed expressions, adjectival nouns (安全), Latin words. Taught words are tagged nz.
@@ -82,6 +78,23 @@ def vocabulary_words() -> list[str]:
     # Names with a separator are whole phrases; their halves are the words.
     parts = [part for word in words for part in re.split(r"[与和及、/（）()]", word) if part]
     return DOMAIN_WORDS + parts
+
+
+def place_words() -> frozenset[str]:
+    """The names of regions (with their aliases, and without 市/区/县) and of industries: words that say where a
+    need is or what trade it is in, not what service it wants. A provider matching only them does not fit."""
+    from sqlmodel import select
+
+    from directory.extensions import db
+    from directory.taxonomy.models import Industry, Region
+
+    words: set[str] = set()
+    for region in db.session.exec(select(Region)).all():
+        for name in [region.name, *(region.aliases or [])]:
+            words |= {name, name.rstrip("市区县")}
+    for name in db.session.exec(select(Industry.name)).all():
+        words |= {name, *(part for part in re.split(r"[与和及、/（）()]", name) if len(part) >= 2)}
+    return frozenset(to_simplified(w) for w in words if len(w) >= 2)
 
 
 def stop_words() -> set[str]:

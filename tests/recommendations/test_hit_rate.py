@@ -19,10 +19,10 @@ from directory.taxonomy.models import Category, Industry, Region
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))
 K = 3
-# Measured 2026-11-27 on the demo directory: hit@3 91.3–92.3% (95–96 of 104 needs; ratings from the demo
-# activity move one or two). The floor leaves a few points for
+# Measured 2026-11-27 on the demo directory: hit@3 91.3–92.3% (95–96 of 104 needs); 2026-12-02 with the
+# inferred category and the top-slot rule (issue 15): 95.2% (99/104). The floor leaves a few points for
 # re-labelling and small ranking changes; raise it when the ranking improves.
-MIN_HIT_RATE = 0.90
+MIN_HIT_RATE = 0.93
 
 
 def _by_name(model: Any, name: str | None) -> Any:

@@ -100,17 +100,7 @@ def test_common_parts_give_an_unreviewed_provider_the_prior_and_unknowns_the_mid
 
 def test_total_is_the_weighted_sum_on_a_hundred():
     assert scoring.total(dict.fromkeys(scoring.WEIGHTS, 1.0)) == 100.0
-    assert scoring.total({"relevance": 0.5, "rating": 0.5}) == 26.0
-
-
-def test_a_category_the_need_names_is_inferred_before_its_best_hits_vote(t):
-    ranked = [(10, 0.9), (11, 0.8), (12, 0.7)]
-    patent = Category(id=12, code="p2", name="专利代理", parent=t.ip)
-    trademark = Category(id=13, code="t2", name="商标代理", parent=t.ip)
-    categories_of = {10: [patent], 11: [trademark], 12: [t.finance]}
-    assert scoring.infer_category([], "想找融资服务", ranked, categories_of) is t.finance
-    assert scoring.infer_category(["镁砂"], "镁砂", ranked, categories_of) is t.ip  # two of the best three
-    assert scoring.infer_category(["镁砂"], "镁砂", ranked, {10: [patent], 11: [t.finance]}) is None
+    assert scoring.total({"relevance": 0.5, "rating": 0.5}) == 23.0
 
 
 def _rec(id_, score, relevance, *, reviews=5, admitted_days_ago=800):
