@@ -65,3 +65,10 @@ def test_every_main_page_fits_a_phone_and_search_shows_results_first(live_server
     assert page.locator("#categories + .ts-wrapper").is_visible()
     for path in ("/engagements", "/needs"):
         _fits(page, live_server, path)
+
+    # the staff's daily pages: wide tables scroll inside themselves, not the page
+    page.context.clear_cookies()
+    _login(page, live_server, "reviewer@example.cn")
+    for path in ("/my", "/admin/applications", "/admin/changes", "/admin/reviews", "/admin/engagements",
+                 "/admin/needs", "/admin/events", "/admin/events/new", "/admin/audit", "/admin/users"):
+        _fits(page, live_server, path)
