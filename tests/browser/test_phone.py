@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.test_journeys import _login
+from tests.browser.test_journeys import ARTIFACTS, _login
 
 PHONE = {"width": 360, "height": 740}
 WIDTH = "document.scrollingElement.scrollWidth"
@@ -33,9 +33,13 @@ def test_every_main_page_fits_a_phone_and_search_shows_results_first(live_server
     assert first.bounding_box()["y"] < PHONE["height"]  # the first result is on the first screen
     assert not page.locator('[data-facet="categories"]').is_visible()  # the facets wait in the panel
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-360.png"))
     page.click("#open-filters")
     facet = page.locator('[data-facet="categories"] a').first
     facet.wait_for(state="visible")
+    page.locator("#filters.show:not(.showing)").wait_for()  # slid in
+    page.screenshot(path=str(ARTIFACTS / "search-360-filters.png"))
     facet.click()
     page.wait_for_url("**category=**")
     assert page.evaluate(WIDTH) <= PHONE["width"]
@@ -63,6 +67,7 @@ def test_every_main_page_fits_a_phone_and_search_shows_results_first(live_server
     assert page.locator("#my-public-page").get_attribute("href") == urlparse(institution).path
     _fits(page, live_server, "/my/institution")
     assert page.locator("#categories + .ts-wrapper").is_visible()
+    page.locator("#categories + .ts-wrapper").screenshot(path=str(ARTIFACTS / "picker-360.png"))
     for path in ("/engagements", "/needs"):
         _fits(page, live_server, path)
 
