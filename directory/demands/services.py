@@ -26,7 +26,7 @@ from directory.notifications import services as notifications
 from directory.recommendations.services import Need, Recommendations, recommend
 from directory.taxonomy.models import Category, Industry, Region
 
-STATUS_LABELS = {DemandStatus.OPEN: _l("Open"), DemandStatus.ANSWERED: _l("Answered"),
+STATUS_LABELS = {DemandStatus.OPEN: _l("Awaiting responses"), DemandStatus.ANSWERED: _l("Answered"),
                  DemandStatus.CLOSED: _l("Closed")}
 FIELDS = ("title", "text", "category_id", "industry_id", "region_id", "budget_min", "budget_max", "deadline",
           "visibility")

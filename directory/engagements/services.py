@@ -184,6 +184,18 @@ def transition(*, engagement: Engagement, action: str, user: Any, reason: str = 
     return engagement
 
 
+def done_message(action: str, user: Any, engagement: Engagement) -> str:
+    """What the page says once ``action`` is done: what happened and who was told."""
+    if permissions.is_engagement_client(user, engagement):
+        return {"complete": _("Marked completed: the provider has been told. Please review the service."),
+                "cancel": _("Cancelled: the provider has been told.")}.get(action, _("Saved."))
+    return {"accept": _("Accepted: the enterprise has been told."),
+            "decline": _("Declined: the enterprise has been told, with your reply."),
+            "start": _("Work started: the enterprise has been told."),
+            "complete": _("Marked completed: the enterprise has been asked to review the service."),
+            "cancel": _("Cancelled: the enterprise has been told.")}.get(action, _("Saved."))
+
+
 def _answer_demand(engagement: Engagement, now: datetime) -> None:
     """A need is answered the first time a provider accepts a request made for it."""
     if engagement.demand_id is None:

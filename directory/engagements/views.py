@@ -89,7 +89,7 @@ def act(engagement_id: int, action: str) -> Any:
         abort(400)
     run_and_flash(lambda: services.transition(engagement=engagement, action=action, user=current_user,
                                               reason=form.reason.data or "", due_date=form.due_date.data),
-                  _("Saved."))
+                  services.done_message(action, current_user, engagement))
     return redirect(url_for("engagements.detail", engagement_id=engagement_id))
 
 

@@ -96,6 +96,12 @@ def periods() -> list[EvaluationPeriod]:
     return list(db.session.exec(select(EvaluationPeriod).order_by(col(EvaluationPeriod.ends_on).desc())).all())
 
 
+def latest_published_code() -> str | None:
+    """The code of the newest published period: the grade shown on a page comes from it."""
+    return db.session.exec(select(EvaluationPeriod.code).where(EvaluationPeriod.status == PeriodStatus.PUBLISHED)
+                           .order_by(col(EvaluationPeriod.ends_on).desc())).first()
+
+
 @dataclass
 class RunReport:
     evaluated: int

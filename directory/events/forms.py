@@ -138,6 +138,12 @@ class StatusForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
+class ReplyForm(FlaskForm):
+    """Answering a meeting request: the reply goes to the requester with the notification."""
+
+    reply = TextAreaField(_l("Reply (optional)"), validators=[Optional(), Length(max=2000)])
+
+
 class MoveForm(FlaskForm):
     slot = IntegerField(_l("Slot"), validators=[InputRequired()])
     table = IntegerField(_l("Table"), validators=[InputRequired()])

@@ -144,8 +144,9 @@ def request_meeting(*, user: Any, requester: EventParticipant, recipient: EventP
     return request
 
 
-def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> MeetingRequest:
-    """The recipient (or staff) accepts or declines. Accepting respects the recipient's cap."""
+def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool, reply: str = "") -> MeetingRequest:
+    """The recipient (or staff) accepts or declines, with an optional reply that goes to the requester with the
+    notification. Accepting respects the recipient's cap."""
     recipient = db.session.get_one(EventParticipant, request.recipient_id)
     if not (recipient.user_id == getattr(user, "id", None) or permissions.is_staff(user)):
         raise NotAllowed()
@@ -174,7 +175,7 @@ def respond_to_request(*, user: Any, request: MeetingRequest, accept: bool) -> M
     title = _("%(name)s accepted your meeting request", name=name_of(recipient)) if accept else \
         _("%(name)s declined your meeting request", name=name_of(recipient))
     notifications.notify(users=[user_of(requester)], kind="event.meeting_answer", title=title,
-                         link=f"/events/{event.id}/requests")
+                         body=reply.strip(), link=f"/events/{event.id}/requests")
     return request
 
 

@@ -22,10 +22,11 @@ def detail(expert_id: int) -> Any:
     from directory.recommendations.services import similar_experts
     from directory.reviews import services as reviews
 
+    page_of_reviews = reviews.public_reviews(expert, page=page_number(request.args, "reviews_page"))
     return render_template("experts/detail.html", expert=expert,
                            show_contact=can_see_expert_contact(current_user, expert),
                            distribution=reviews.distribution(expert),
-                           reviews=reviews.public_reviews(expert, page=page_number(request.args, "reviews_page")),
+                           reviews=page_of_reviews, reviewed=reviews.reviewed_services(page_of_reviews),
                            verdict_labels=reviews.VERDICT_LABELS,
                            similar=similar_experts(expert) if expert.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated

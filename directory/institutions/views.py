@@ -19,6 +19,15 @@ from directory.institutions.models import Institution
 bp = Blueprint("institutions", __name__)
 
 
+def grade_period(institution: Any) -> str | None:
+    """The published evaluation period that explains the institution's grade badge (None: no badge or period)."""
+    if not institution.grade:
+        return None
+    from directory.evaluation.services import latest_published_code
+
+    return latest_published_code()
+
+
 @bp.route("/institutions/<int:institution_id>")
 def detail(institution_id: int) -> Any:
     institution = services.get_institution(institution_id, user=current_user)
@@ -29,11 +38,12 @@ def detail(institution_id: int) -> Any:
     from directory.recommendations.services import similar_institutions
     from directory.reviews import services as reviews
 
+    page_of_reviews = reviews.public_reviews(institution, page=page_number(request.args, "reviews_page"))
     return render_template("institutions/detail.html", institution=institution,
                            experts=services.linked_experts(institution),
                            distribution=reviews.distribution(institution),
-                           reviews=reviews.public_reviews(institution, page=page_number(request.args, "reviews_page")),
-                           verdict_labels=reviews.VERDICT_LABELS,
+                           reviews=page_of_reviews, reviewed=reviews.reviewed_services(page_of_reviews),
+                           verdict_labels=reviews.VERDICT_LABELS, grade_period=grade_period(institution),
                            similar=similar_institutions(institution) if institution.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
                            and permissions.is_enterprise_user(current_user) and institution.is_published else None,

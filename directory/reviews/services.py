@@ -267,3 +267,57 @@ def public_reviews(record: Institution | Expert, *, page: int = 1, per_page: int
 def recent_reviews(*, page: int = 1, per_page: int | None = None) -> Page[Review]:
     """Every review for staff, newest first, one page with the total."""
     return paginate(select(Review).order_by(*NEWEST_FIRST), page=page, per_page=per_page)
+
+
+@dataclass
+class PartyNames:
+    """The names of the enterprises and providers some reviews are about (staff lists show names, not ids)."""
+
+    enterprises: dict[int, str]
+    institutions: dict[int, str]
+    experts: dict[int, str]
+
+    def provider(self, review: Review) -> str:
+        if review.institution_id:
+            return self.institutions.get(review.institution_id, "")
+        return self.experts.get(review.expert_id or 0, "")
+
+
+def party_names(*pages: Any) -> PartyNames:
+    """One query per kind for the reviews of the given pages (or lists)."""
+    from directory.enterprises.models import Enterprise
+
+    reviews = [r for p in pages for r in p]
+
+    def names(model: Any, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return {row.id: row.name for row in db.session.exec(select(model).where(col(model.id).in_(ids))).all()}
+
+    return PartyNames(enterprises=names(Enterprise, {r.enterprise_id for r in reviews}),
+                      institutions=names(Institution, {r.institution_id for r in reviews if r.institution_id}),
+                      experts=names(Expert, {r.expert_id for r in reviews if r.expert_id}))
+
+
+def reviewed_services(reviews: Any) -> dict[int, str]:
+    """What each review was for, in words: the service product (or the need) of its engagement, or the event
+    of its meeting; the public pages show it beside the review."""
+    from directory.events.models import Event, Meeting
+
+    items = list(reviews)
+    out: dict[int, str] = {}
+    engagement_ids = {r.engagement_id for r in items if r.engagement_id}
+    engagements = {e.id: e for e in db.session.exec(
+        select(Engagement).where(col(Engagement.id).in_(engagement_ids))).all()} if engagement_ids else {}
+    meeting_ids = {r.meeting_id for r in items if r.meeting_id}
+    events = {m.id: ev.title for m, ev in db.session.exec(
+        select(Meeting, Event).join(Event, col(Event.id) == Meeting.event_id)
+        .where(col(Meeting.id).in_(meeting_ids))).all()} if meeting_ids else {}
+    for r in items:
+        if r.engagement_id and r.engagement_id in engagements:
+            e = engagements[r.engagement_id]
+            out[r.id] = e.offering.title if e.offering else \
+                _("Need: %(title)s", title=e.demand.title) if e.demand else _("Service request")
+        elif r.meeting_id and r.meeting_id in events:
+            out[r.id] = _("Meeting at %(event)s", event=events[r.meeting_id])
+    return out

@@ -102,9 +102,10 @@ def decide(review_id: int, decision: str) -> Any:
 def staff_list() -> Any:
     from directory.core.paging import page_number
 
-    return render_template("reviews/staff.html", decide_form=DecideForm(),
-                           pending=moderation.pending_reviews(page=page_number(request.args, "pending_page")),
-                           followups=moderation.open_followups(page=page_number(request.args, "followups_page")),
+    pending = moderation.pending_reviews(page=page_number(request.args, "pending_page"))
+    followups = moderation.open_followups(page=page_number(request.args, "followups_page"))
+    return render_template("reviews/staff.html", decide_form=DecideForm(), pending=pending, followups=followups,
+                           names=services.party_names(pending, followups),
                            recent=services.recent_reviews(page=page_number(request.args)), verdicts=services.VERDICT_LABELS,
                            followup_labels=services.FOLLOWUP_LABELS, link=services.review_link)
 

@@ -52,6 +52,14 @@ def test_expert_contact_is_not_on_the_public_page(live_server, page):
     assert "13911112222" not in page.content()
 
 
+def pick(page, select, label):
+    """Choose ``label`` in the Tom Select picker that replaces ``<select multiple id=…>``: type to search, click."""
+    page.click(f"{select}-ts-control")
+    page.keyboard.type(label[:2])
+    page.locator(f"{select}-ts-dropdown .option", has_text=label).first.click()
+    page.keyboard.press("Escape")
+
+
 def _login(page, base, email):
     from tests.factories import PASSWORD
 
@@ -74,8 +82,8 @@ def test_apply_then_staff_approve_then_found_in_search(live_server, page):
     page.fill("#description", "为汽保设备企业提供质量管理体系咨询和精益生产改善服务。")
     page.click("main button[type=submit]")
     page.wait_for_url("**/apply/services")
-    page.select_option("#categories", label="质量与精益管理")
-    page.select_option("#industries", label="汽保设备")
+    pick(page, "#categories", "质量与精益管理")  # searchable pickers (Tom Select) over the <select multiple>
+    pick(page, "#industries", "汽保设备")
     page.click("main button[type=submit]")
     page.wait_for_url("**/apply/offerings")
     page.fill("#offering-title", "精益生产诊断")

@@ -82,7 +82,13 @@ def answer_request(event_id: int, request_id: int, action: str) -> Any:
     if action == "cancel":
         run_and_flash(lambda: meeting_requests.cancel_request(user=current_user, request=meeting_request), _("Cancelled."))
     else:
-        run_and_flash(lambda: meeting_requests.respond_to_request(user=current_user, request=meeting_request,
-                                                                  accept=action == "accept"), _("Saved."))
+        form = forms.ReplyForm()
+        if not form.validate():
+            flash(" ".join(str(e) for e in form.reply.errors) or _("The form has expired; please reload the page and try again."), "danger")
+        else:
+            run_and_flash(lambda: meeting_requests.respond_to_request(
+                user=current_user, request=meeting_request, accept=action == "accept", reply=form.reply.data or ""),
+                _("Accepted: the other side has been told.") if action == "accept"
+                else _("Declined: the other side has been told."))
     return redirect(request.referrer if permissions.is_staff(current_user) and request.referrer
                     else url_for("events.requests_page", event_id=event_id))
