@@ -16,7 +16,9 @@
     const base = {
       color: COLORS,
       animation: false,
-      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      // 长者模式 (html.elder) draws larger labels too
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily,
+                   fontSize: document.documentElement.classList.contains("elder") ? 16 : 12 },
       tooltip: { trigger: kind === "pie" ? "item" : "axis", confine: true },
       toolbox: { right: 0, feature: { saveAsImage: { title: text("save", "Save as image"), name: spec.image || spec.id,
                                                      pixelRatio: 2, backgroundColor: "#fff" } } },
@@ -56,6 +58,7 @@
     const chart = window.echarts.init(canvas, null, { renderer: "canvas" });
     chart.setOption(option(spec));
     figure.chart = chart;
+    figure.spec = spec;
     figure.dataset.chartReady = "1";
     table.classList.add("visually-hidden");
     const toggle = figure.querySelector("[data-chart-toggle]");
@@ -82,4 +85,7 @@
   const figures = Array.from(document.querySelectorAll("figure[data-chart]"));
   figures.forEach(draw);
   window.addEventListener("resize", () => figures.forEach((f) => f.chart && f.chart.resize()));
+  document.addEventListener("elder-mode", () => figures.forEach((f) => {
+    if (f.chart) { f.chart.setOption(option(f.spec), true); f.chart.resize(); }
+  }));
 })();
