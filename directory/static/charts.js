@@ -25,11 +25,17 @@
     };
     if (kind === "pie") {
       const series = spec.series[0] || { name: "", data: [] };
+      const total = series.data.reduce((sum, n) => sum + (Number(n) || 0), 0);
       return Object.assign(base, {
+        // nothing to share out: say so rather than draw equal slices of zero
+        title: total ? undefined : { text: text("empty", "No data"), left: "center", top: "middle",
+                                     textStyle: { fontSize: 14, fontWeight: "normal", color: "#495057" } },
         legend: { bottom: 0, type: "scroll" },
-        series: [{ type: "pie", name: series.name, radius: ["35%", "65%"], top: 10, bottom: 30,
+        series: [{ type: "pie", name: series.name, radius: ["35%", "65%"], top: 10, bottom: 30, stillShowZeroSum: false,
                    label: { formatter: "{b}: {c}" },
-                   data: spec.categories.map((label, i) => ({ name: label, value: series.data[i] })) }],
+                   // a slice of nothing has no angle, only a stray label: leave it to the table
+                   data: spec.categories.map((label, i) => ({ name: label, value: series.data[i] }))
+                     .filter((d) => Number(d.value) > 0) }],
       });
     }
     const horizontal = kind === "hbar";
