@@ -74,6 +74,11 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_of_every_role(live_ser
         check()  # their /my page
         for path in paths:
             check(path)
+        if email.startswith("reviewer"):  # the charts on a phone: readable, and no sideways scrolling
+            page.set_viewport_size({"width": 360, "height": 800})
+            check("/admin/monitoring")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            page.set_viewport_size({"width": 1280, "height": 900})
         logout()
     assert not problems, "\n".join(problems)
 
