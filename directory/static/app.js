@@ -31,3 +31,13 @@ function initPickers(root) {
 }
 document.addEventListener("DOMContentLoaded", () => initPickers(document));
 document.addEventListener("htmx:load", (event) => initPickers(event.target));
+// <button data-elder-toggle>: 长者模式 (larger type, higher contrast) on or off, remembered for a year in a cookie
+// that base.html reads, so the next page is drawn in the chosen mode from its first paint (no inline script).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-elder-toggle]");
+  if (!toggle) return;
+  const on = document.documentElement.classList.toggle("elder");
+  document.cookie = `elder=${on ? "1" : "0"}; path=/; max-age=${on ? 31536000 : 0}; SameSite=Lax`;
+  document.querySelectorAll("[data-elder-toggle]").forEach((b) => b.setAttribute("aria-pressed", String(on)));
+  document.dispatchEvent(new CustomEvent("elder-mode", { detail: { on } }));
+});

@@ -59,6 +59,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
             factories.user(role="expert", email="scholar@example.cn", expert_id=scholar.id)
             factories.user(role="institution", email="applicant@example.cn")
             factories.user(role="staff", email="reviewer@example.cn")
+            factories.user(role="admin", email="admin@example.cn")  # test_accessibility: the admin's pages
         run_drain(search=app.extensions["search"])
     jobs = app.extensions["jobs"]
     jobs.start_embedded()  # as in `make run`: changes reach the index by themselves
