@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from directory.admission.forms import category_choices
@@ -16,8 +16,8 @@ from directory.notices.models import NoticeKind
 
 
 class NoticeForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(NoticeKind.NOTICE.value, _l("Notice")),
-                                            (NoticeKind.POLICY.value, _l("Policy"))],
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(NoticeKind.NOTICE.value, _l("Notice")),
+                                            SelectChoice(NoticeKind.POLICY.value, _l("Policy"))],
                        validators=[DataRequired(message=_l("Choose notice or policy."))])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give it a title.")), Length(max=200)])
     summary = TextAreaField(_l("Summary (shown in lists)"), validators=[Optional(), Length(max=500)])

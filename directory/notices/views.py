@@ -21,9 +21,9 @@ bp = Blueprint("notices", __name__)
 MAX_QUERY = 100
 
 
-def _input(form: forms.NoticeForm) -> services.NoticeInput:
+def _input(form: forms.NoticeForm, *, kind: str) -> services.NoticeInput:
     return services.NoticeInput(
-        kind=form.kind.data or NoticeKind.NOTICE, title=form.title.data or "", summary=form.summary.data or "",
+        kind=kind, title=form.title.data or "", summary=form.summary.data or "",
         body=form.body.data or "", issuer=form.issuer.data or "", document_number=form.document_number.data or "",
         issued_on=form.issued_on.data, expires_on=form.expires_on.data,
         categories=records(Category, form.categories.data or []))
@@ -109,7 +109,7 @@ def new() -> Any:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
         with refusals(form, "title") as refused:
-            notice = services.create(user=current_user, data=_input(form))
+            notice = services.create(user=current_user, data=_input(form, kind=form.kind.data or ""))
         if not refused:
             flash(_("Saved as a draft. Attach files and publish it when it is ready."), "success")
             return redirect(url_for("notices.manage", notice_id=notice.id))
@@ -126,10 +126,8 @@ def edit(notice_id: int) -> Any:
         form = forms.NoticeForm()
     del form.kind  # a notice stays a notice: its kind is chosen once, when it is written
     if form.validate_on_submit():
-        data = _input(form)
-        data.kind = notice.kind
         with refusals(form, "title") as refused:
-            services.update(user=current_user, notice=notice, data=data)
+            services.update(user=current_user, notice=notice, data=_input(form, kind=notice.kind))
         if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("notices.manage", notice_id=notice.id))
