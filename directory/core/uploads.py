@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -39,3 +40,14 @@ def stored_file(stored_name: str) -> Path | None:
     """The file kept under ``stored_name``, or None when it is gone."""
     path = folder() / stored_name
     return path if path.is_file() else None
+
+
+def send(path: Path, *, content_type: str, filename: str) -> Any:
+    """The response of a stored file: a PDF downloads, an image shows. Files are small (≤ 10 MB): read
+    whole rather than leave a file handle to the WSGI server."""
+    import io
+
+    from flask import send_file
+
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=content_type, download_name=filename,
+                     as_attachment=content_type == "application/pdf")

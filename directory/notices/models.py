@@ -5,8 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel, Text
 
-from directory.core.models import Timestamps
-from directory.core.time import utcnow
+from directory.core.models import StoredFile, Timestamps
 
 
 class NoticeKind(StrEnum):
@@ -53,15 +52,9 @@ class NoticeCategory(SQLModel, table=True):
     category_id: int = Field(foreign_key="category.id", primary_key=True)
 
 
-class NoticeAttachment(SQLModel, table=True):
+class NoticeAttachment(StoredFile, table=True):
     """A file attached to a notice or a policy (the document itself, a form to fill in); public once the
     notice is published, stored like a certificate (:mod:`directory.core.uploads`)."""
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="notice.id", index=True, ondelete="CASCADE")
-    filename: str = Field(max_length=200)
-    stored_name: str = Field(max_length=80, unique=True)
-    content_type: str = Field(max_length=60)
-    size: int
-    uploaded_by_id: int = Field(foreign_key="user_account.id")
-    created_at: datetime = Field(default_factory=utcnow)

@@ -80,14 +80,10 @@ def policy_detail(notice_id: int) -> Any:
 
 @bp.get("/notices/files/<int:attachment_id>")
 def download(attachment_id: int) -> Any:
-    import io
-
-    from flask import send_file
+    from directory.core.uploads import send
 
     attachment, path = services.readable_attachment(attachment_id=attachment_id, user=current_user)
-    # Attachments are small (≤ 10 MB): read them whole rather than leave a file handle to the WSGI server.
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type,
-                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+    return send(path, content_type=attachment.content_type, filename=attachment.filename)
 
 
 # -- staff -----------------------------------------------------------------------------------------------
