@@ -173,12 +173,12 @@ def _escape_like(text: str) -> str:
 def published(*, kind: str, q: str = "", category: Category | None = None, page: int = 1,
               per_page: int | None = 20) -> Page[Notice]:
     """The public list of one kind, the latest first: ``q`` is looked for in the title, summary, body, issuer
-    and document number (each word, all of them); ``category`` keeps the policies tagged with it or with its
+    and document number (each word, all of them, ignoring case); ``category`` keeps the policies tagged with it or with its
     parent."""
     stmt = select(Notice).where(Notice.kind == kind, Notice.status == NoticeStatus.PUBLISHED)
     for word in q.split()[:8]:
         pattern = f"%{_escape_like(word)}%"
-        stmt = stmt.where(or_(*(col(getattr(Notice, name)).like(pattern, escape="\\")
+        stmt = stmt.where(or_(*(col(getattr(Notice, name)).ilike(pattern, escape="\\")
                                 for name in ("title", "summary", "body", "issuer", "document_number"))))
     if category is not None:
         stmt = stmt.where(col(Notice.id).in_(select(NoticeCategory.notice_id).where(

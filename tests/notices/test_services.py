@@ -102,6 +102,8 @@ def test_the_list_finds_words_in_every_text_and_treats_wildcards_literally(db_se
     assert [n.title for n in services.published(kind="policy", q="100%")] == ["税费优惠"]
     assert [n.title for n in services.published(kind="policy", q="%")] == ["税费优惠"]  # not "anything"
     assert services.published(kind="policy", q="_").total == 0
+    notice(kind="policy", title="ISO9001认证补贴")
+    assert [n.title for n in services.published(kind="policy", q="iso9001")] == ["ISO9001认证补贴"]
     assert services.published(kind="policy", q="未发布").total == 0
     assert services.published(kind="notice", q="税费").total == 0
 
