@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.institutions.views import bp as institutions_bp
     from directory.monitoring.views import bp as monitoring_bp
     from directory.my.views import bp as my_bp
+    from directory.notices.views import bp as notices_bp
     from directory.notifications.views import bp as notifications_bp
     from directory.opendata.views import bp as opendata_bp
     from directory.public.views import bp as public_bp
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(notices_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 
@@ -165,4 +167,5 @@ def _register_template_helpers(app: Flask) -> None:
             "current_language": current_language,
             "locales": LOCALES,
             "can": permissions,
+            "site": app.config["SETTINGS"],  # the frame's settings (sponsor, hotline, 备案号): templates/_frame_*.html
         }

@@ -43,6 +43,14 @@ def _mail_address(name: str, value: str) -> str:
     return value.strip()
 
 
+def _frame_text(name: str, value: str | None) -> str | None:
+    """A line of the header or footer: unset or blank is None; one line of at most 200 characters."""
+    value = (value or "").strip()
+    if "\r" in value or "\n" in value or len(value) > 200:
+        raise SettingsError(f"{name} must be one line of at most 200 characters: {value!r}")
+    return value or None
+
+
 def _instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
     """Return the secret stored in ``instance/<name>``, creating it on first use (mode 0600)."""
     path = instance_path / name
@@ -103,6 +111,12 @@ class Settings:
     mail_default_sender: str = "noreply@localhost"
     # Seconds an SMTP connection may wait for the server: a hung server delays only the mail job, by this much.
     mail_timeout: float = 10.0
+    # The government service frame (header and footer); each is shown only when set.
+    site_sponsor: str | None = None  # 主办单位
+    site_hotline: str | None = None  # 服务热线
+    site_icp: str | None = None  # ICP备案号, linked to the MIIT register
+    site_psb: str | None = None  # 公安备案号, linked to the public security register
+    site_identifier: str | None = None  # 网站标识码 of a government website
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -194,4 +208,9 @@ class Settings:
             mail_use_ssl=use_ssl,
             mail_default_sender=sender,
             mail_timeout=mail_timeout,
+            site_sponsor=_frame_text("SITE_SPONSOR", env.get("SITE_SPONSOR")),
+            site_hotline=_frame_text("SITE_HOTLINE", env.get("SITE_HOTLINE")),
+            site_icp=_frame_text("SITE_ICP", env.get("SITE_ICP")),
+            site_psb=_frame_text("SITE_PSB", env.get("SITE_PSB")),
+            site_identifier=_frame_text("SITE_IDENTIFIER", env.get("SITE_IDENTIFIER")),
         )

@@ -205,6 +205,28 @@ MATRIX = [
     ("GET", "/admin/monitoring", STAFF_ONLY),
     ("GET", "/admin/monitoring?period=abc", staff_only(BAD)),
     ("GET", "/admin/monitoring.xlsx", STAFF_ONLY),
+    # the service frame and the portal: {notice} and {policy} are published, {draft_notice} is a draft with a file
+    ("GET", "/sitemap", {"*": OK}),
+    ("GET", "/accessibility", {"*": OK}),
+    ("GET", "/notices", {"*": OK}),
+    ("GET", "/notices?q=%", {"*": OK}),
+    ("GET", "/policies?category=999999", {"*": BAD}),
+    ("GET", "/notices/{notice}", {"*": OK}),
+    ("GET", "/notices/{draft_notice}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),
+    ("GET", "/notices/{policy}", {"*": NOT_FOUND}),  # a policy lives under /policies
+    ("GET", "/policies", {"*": OK}),
+    ("GET", "/policies/{policy}", {"*": OK}),
+    ("GET", "/notices/files/{notice_file}", {"staff": OK, "admin": OK, "*": NOT_FOUND}),  # of the draft
+    ("GET", "/admin/notices", STAFF_ONLY),
+    ("GET", "/admin/notices/new", STAFF_ONLY),
+    ("POST", "/admin/notices/new", staff_only(INVALID)),
+    ("GET", "/admin/notices/{draft_notice}", STAFF_ONLY),
+    ("GET", "/admin/notices/{draft_notice}/edit", STAFF_ONLY),
+    ("POST", "/admin/notices/{draft_notice}/edit", staff_only(INVALID)),
+    ("POST", "/admin/notices/{draft_notice}/attachments", staff_only(303)),  # no file: back with a message
+    ("POST", "/admin/notices/{notice}/publish", staff_only(REDIRECT)),  # published already: a message
+    ("POST", "/admin/notices/{policy}/retire", staff_only(REDIRECT)),  # the first staff role retires it
+    ("POST", "/admin/notices/files/{notice_file}/delete", staff_only(REDIRECT)),
 ]
 
 
@@ -244,6 +266,7 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
         "message": _message(),
+        **_notices(),
     }
 
 
@@ -292,6 +315,16 @@ def _event(provider_institution):
 
     meeting = db.session.exec(select(Meeting).where(Meeting.request_id == request.id)).one()
     return {"event": event.id, "meeting": meeting.id, "meeting_request": pending.id, "checkin_token": a.checkin_token}
+
+
+def _notices():
+    from directory.notices.services import add_attachment
+    from tests.notices.helpers import PDF, notice, staff_user
+
+    draft = notice(title="草稿通知", publish=False)
+    return {"notice": notice(title="已发布的通知").id, "policy": notice(kind="policy", title="已发布的政策").id,
+            "draft_notice": draft.id,
+            "notice_file": add_attachment(user=staff_user(), notice=draft, filename="指南.pdf", data=PDF).id}
 
 
 def _review(engagement):

@@ -119,6 +119,7 @@ def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
     assert not db_session.exec(select(Enterprise).where(Enterprise.verified_at.is_(None))).first()
     assert db_session.exec(select(Review).where(Review.meeting_id.is_not(None))).first()
     assert not db_session.exec(select(Review).where(Review.approval != "approved")).first()
+    _demo_notices_are_published(db_session)
     state = (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution))
     second = runner.invoke(args=["seed", "demo"])
     assert second.exit_code == 0, second.output
@@ -126,6 +127,15 @@ def test_seed_demo_loads_a_realistic_directory_once(runner, db_session):
     assert (count(db_session, AuditLog), count(db_session, SearchOutbox), count(db_session, Institution)) == state
     assert runner.invoke(args=["users", "create", "--role", "admin", "--email", "admin@demo.yk",
                                "--password", "whatever-1"]).exit_code != 0  # the demo admin exists
+
+
+def _demo_notices_are_published(session):
+    from directory.notices.models import Notice, NoticeCategory
+
+    kinds = dict(session.exec(select(Notice.kind, func.count()).where(Notice.status == "published")
+                              .group_by(Notice.kind)).all())
+    assert kinds.get("notice", 0) >= 3 and kinds.get("policy", 0) >= 3
+    assert count(session, NoticeCategory) >= 3  # policies carry the categories a need is matched on
 
 
 def _demo_activity_is_believable(session):

@@ -232,9 +232,31 @@ def review_reply(auth: Any) -> Edit:
                 change=("text", "感谢认可！"))
 
 
+def policy(auth: Any) -> Edit:
+    from directory.notices import services
+    from directory.notices.models import Notice
+    from tests.notices.helpers import notice
+
+    staff = auth.login("staff")
+    # Multi-line text, dates and two categories: what a browser may send back differently if the form errs.
+    doc = notice(kind="policy", title="营口市支持中小企业创新发展若干措施", staff=staff, summary="对发明专利与首贷给予奖补。",
+                 body="第一条 发明专利奖励。\n第二条 首贷贴息。", issuer="营口市人民政府办公室",
+                 document_number="营政办发〔2026〕12号", issued_on=date(2026, 3, 1), expires_on=date(2028, 12, 31),
+                 categories=("融资服务", "知识产权"))
+
+    def state() -> Any:
+        db.session.refresh(doc)
+        return ({k: getattr(doc, k) for k in Notice.model_fields},
+                sorted(c.id for c in services.categories_of(doc)))
+    return Edit(url=f"/admin/notices/{doc.id}/edit", form="//form[@id='notice-form']", state=state,
+                shows={"categories": _ids(services.categories_of(doc)), "issued_on": ["2026-03-01"],
+                       "body": ["第一条 发明专利奖励。\n第二条 首贷贴息。"]},
+                public=[f"/policies/{doc.id}", "/policies"], change=("issuer", "营口市工业和信息化局"))
+
+
 CASES = [institution_profile, institution_profile_with_pending_change, expert_profile, application_identity,
          application_services, application_contacts, offering_of_admitted_institution, offering_of_application,
-         need, taxonomy_term, user_account, review_reply]
+         need, taxonomy_term, user_account, review_reply, policy]
 
 
 def _rows() -> dict[str, int]:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlmodel import col, select
 
@@ -15,29 +13,12 @@ from directory.accounts import permissions
 from directory.admission.models import Attachment
 from directory.audit import services as audit
 from directory.core.errors import InvalidInput, NotAllowed, NotFound
+from directory.core.uploads import sniff, store, stored_file
 from directory.extensions import db
 from directory.institutions.models import Institution
 
 MAX_SIZE = 5 * 1024 * 1024
 MAX_PER_INSTITUTION = 20
-# Magic numbers of the formats a certificate scan comes in.
-SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sniff(data: bytes) -> str | None:
-    """The content type from the file's first bytes, or None for anything but PDF, PNG and JPEG."""
-    for signature, content_type in SIGNATURES.items():
-        if data.startswith(signature):
-            return content_type
-    return None
-
-
 def add(*, institution: Institution, user: Any, filename: str, data: bytes) -> Attachment:
     """Store a certificate. Raises :class:`NotAllowed`, or :class:`InvalidInput` for a wrong type, an empty or
     too large file, or too many files."""
@@ -51,8 +32,7 @@ def add(*, institution: Institution, user: Any, filename: str, data: bytes) -> A
     count = len(list(db.session.exec(select(Attachment.id).where(Attachment.institution_id == institution.id)).all()))
     if count >= MAX_PER_INSTITUTION:
         raise InvalidInput(_l("At most 20 certificates per institution."), field="certificate")
-    stored = secrets.token_hex(16)
-    (_folder() / stored).write_bytes(data)
+    stored = store(data)
     attachment = Attachment(institution_id=institution.id, filename=Path(filename).name[:200] or "certificate",  # type: ignore[arg-type]
                             stored_name=stored, content_type=content_type, size=len(data), uploaded_by_id=user.id)
     db.session.add(attachment)
@@ -76,8 +56,8 @@ def readable(*, attachment_id: int, user: Any) -> tuple[Attachment, Path]:
     institution = db.session.get(Institution, attachment.institution_id)
     if institution is None or not permissions.can_edit_institution(user, institution):
         raise NotFound()
-    path = _folder() / attachment.stored_name
-    if not path.is_file():
+    path = stored_file(attachment.stored_name)
+    if path is None:
         raise NotFound()
     return attachment, path
 

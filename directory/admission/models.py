@@ -4,10 +4,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import JSON, Field, Relationship, SQLModel, Text
+from sqlmodel import JSON, Field, Relationship, Text
 
-from directory.core.models import Timestamps
-from directory.core.time import utcnow
+from directory.core.models import StoredFile, Timestamps
 from directory.experts.models import Expert
 from directory.institutions.models import Institution
 
@@ -55,16 +54,10 @@ class ChangeRequest(Timestamps, table=True):
     institution: Institution | None = Relationship()
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(StoredFile, table=True):
     """A qualification certificate (资质证书) uploaded with an application; stored outside the web root and
     served only to staff and the institution's own users."""
 
     id: int | None = Field(default=None, primary_key=True)
     institution_id: int = Field(foreign_key="institution.id", index=True)
     kind: str = Field(default="qualification", max_length=20)
-    filename: str = Field(max_length=200)
-    stored_name: str = Field(max_length=80, unique=True)
-    content_type: str = Field(max_length=60)
-    size: int
-    uploaded_by_id: int = Field(foreign_key="user_account.id")
-    created_at: datetime = Field(default_factory=utcnow)

@@ -21,3 +21,15 @@ SQLModel.metadata.naming_convention = {
 class Timestamps(SQLModel):
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow})
+
+
+class StoredFile(SQLModel):
+    """The columns of an uploaded file kept by :mod:`directory.core.uploads` (a certificate, a notice's
+    attachment): the name it came with, the random name it is stored under, what its content is."""
+
+    filename: str = Field(max_length=200)
+    stored_name: str = Field(max_length=80, unique=True)
+    content_type: str = Field(max_length=60)
+    size: int
+    uploaded_by_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)

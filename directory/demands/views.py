@@ -89,8 +89,10 @@ def detail(demand_id: int) -> Any:
     picked = services.category_by_code(request.args.get("category"))
     recs = services.recommendations_for(demand, category=picked) if manage else None
     from directory.engagements.services import STATUS_LABELS, for_demand
+    from directory.notices.services import related_policies
 
     return render_template("demands/detail.html", demand=demand, manage=manage, recs=recs,
+                           policies=related_policies(demand.category),
                            labels=services.STATUS_LABELS, engagement_labels=STATUS_LABELS, suggestions=services.suggestions(demand) if manage else [],
                            engagements=for_demand(demand) if manage else [], request_form=RequestForm(),
                            suggest_form=SuggestForm() if permissions.is_staff(current_user) else None)

@@ -13,6 +13,7 @@ from directory.core.time import utcnow
 from directory.demo.accounts import seed_accounts
 from directory.demo.activity import seed_activity
 from directory.demo.events import seed_events
+from directory.demo.notices import seed_notices
 from directory.demo.records import DEMO_DIR, load, seed_enterprises, seed_institutions_and_experts
 from directory.evaluation.models import EvaluationPeriod
 from directory.evaluation.services import get_period, publish, run
@@ -32,8 +33,8 @@ class DemoReport:
 
 
 def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
-    """Load taxonomy, institutions, experts, enterprises, demo accounts, activity, events and a published
-    evaluation. Idempotent. Raises :class:`directory.demo.records.SeedError` when the demo data does not
+    """Load taxonomy, institutions, experts, enterprises, demo accounts, activity, events, notices and
+    policies, and a published evaluation. Idempotent. Raises :class:`directory.demo.records.SeedError` when the demo data does not
     validate. Flushes only."""
     taxonomy = load_taxonomy()
     load_search_defaults()
@@ -43,6 +44,7 @@ def seed_demo(directory: Path = DEMO_DIR) -> DemoReport:
     accounts_created = seed_accounts()
     seed_activity(enterprises)
     seed_events()
+    seed_notices()
     _seed_evaluation()
     return DemoReport(taxonomy=taxonomy, institutions=inst_report, experts=expert_report,
                       enterprises_created=created, accounts_created=accounts_created)

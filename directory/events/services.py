@@ -284,3 +284,16 @@ def all_events(*, page: int = 1, per_page: int | None = None) -> Page[Event]:
     """Every event for staff, the latest first; one page with the total."""
     return paginate(select(Event).order_by(col(Event.starts_on).desc(), col(Event.id).desc()), page=page,
                     per_page=per_page)
+
+
+def upcoming_events(*, limit: int = 4) -> list[Event]:
+    """Public events not yet over (announced, open or closed for registration, running), the soonest first:
+    the home page's "upcoming matchmaking events"."""
+    from sqlalchemy import or_
+
+    today = date.today()
+    return list(db.session.exec(
+        select(Event).where(col(Event.status).in_((ES.PUBLISHED, ES.REGISTRATION_OPEN, ES.REGISTRATION_CLOSED,
+                                                   ES.RUNNING)),
+                            or_(col(Event.starts_on) >= today, col(Event.ends_on) >= today))
+        .order_by(col(Event.starts_on), col(Event.id)).limit(limit)).all())

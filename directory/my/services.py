@@ -88,6 +88,8 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
             Section(_l("Reviews and follow-ups"), _l("Bad reviews to follow up; moderation."), "/admin/reviews",
                     _l("Open")),
             Section(_l("Matchmaking events"), _l("Create and run events."), "/admin/events", _l("Open")),
+            Section(_l("Notices and policies"), _l("Write, publish and retire notices and policy documents."),
+                    "/admin/notices", _l("Open")),
             Section(_l("Evaluation"), _l("Run evaluation periods and confirm screening actions."), "/admin/evaluation",
                     _l("Open")),
             Section(_l("Monitoring"), _l("Institutions, SMEs served, needs, engagements, satisfaction and events."),

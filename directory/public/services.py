@@ -51,7 +51,18 @@ def home_overview() -> dict[str, Any]:
         "category_rule": CATEGORY_COUNT_RULE,
         "industries": taxonomy.industries(),
         "regions": taxonomy.regions(),
+        **portal_overview(),
     }
+
+
+def portal_overview() -> dict[str, Any]:
+    """The portal's columns of the home page: the latest 通知公告 and 惠企政策, the upcoming matchmaking events."""
+    from directory.events.services import upcoming_events
+    from directory.notices.models import NoticeKind
+    from directory.notices.services import latest
+
+    return {"notices": latest(kind=NoticeKind.NOTICE), "policies": latest(kind=NoticeKind.POLICY),
+            "events": upcoming_events()}
 
 
 def taxonomy_labels() -> dict[str, str]:

@@ -31,3 +31,18 @@ def search_page() -> Any:
     return render_template("public/search.html", params=params, result=result, error=error, hints=hints,
                            facets=services.facet_view(result.facets, params),
                            labels=services.taxonomy_labels()), status
+
+
+@bp.get("/sitemap")
+def site_map() -> Any:
+    """Every public section, and the ones the visitor's role opens (the footer's 网站地图)."""
+    from directory.taxonomy.services import top_categories
+
+    return render_template("public/site_map.html", categories=top_categories())
+
+
+@bp.get("/accessibility")
+def accessibility() -> Any:
+    """The accessibility statement (无障碍声明): what the site does for assistive technology, how to report a
+    barrier."""
+    return render_template("public/accessibility.html")

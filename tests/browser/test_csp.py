@@ -40,6 +40,8 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
 
     visit("/")
     visit("/password/forgot")
+    for path in ("/sitemap", "/accessibility", "/notices", "/policies?q=贴息"):  # the service frame (issue 16)
+        visit(path)
     visit("/search?q=知识产权&type=institution")
     page.select_option("#sort", "newest")  # app.js submits the form (an inline onchange would be refused)
     page.wait_for_url("**sort=newest**")
@@ -52,6 +54,8 @@ def test_no_page_violates_the_content_security_policy(live_server, page):
     _login(page, live_server, "reviewer@example.cn")
     _check(page, seen, "/my (staff)")
     visit("/admin/audit")
+    visit("/admin/notices")
+    visit("/admin/notices/new?kind=policy")
     visit("/admin/events/new")
     page.fill("#title", "安全策略测试对接会")
     page.fill("#starts_on", "2027-06-01")

@@ -42,16 +42,11 @@ def upload_attachment(institution_id: int) -> Any:
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(attachment_id: int) -> Any:
-    import io
-
-    from flask import send_file
-
     from directory.admission import attachments
+    from directory.core.uploads import send
 
     attachment, path = attachments.readable(attachment_id=attachment_id, user=current_user)
-    # Certificates are small (≤ 5 MB): read them whole rather than leave a file handle to the WSGI server.
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type,
-                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+    return send(path, content_type=attachment.content_type, filename=attachment.filename)
 
 
 @bp.post("/attachments/<int:attachment_id>/delete")

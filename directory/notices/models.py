@@ -1,0 +1,60 @@
+"""Notices (通知公告) and policies (惠企政策): one table, told apart by ``kind``."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel, Text
+
+from directory.core.models import StoredFile, Timestamps
+
+
+class NoticeKind(StrEnum):
+    NOTICE = "notice"
+    POLICY = "policy"
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class NoticeBase(SQLModel):
+    """The columns staff write (the form, :class:`directory.notices.services.NoticeInput`)."""
+
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=500)
+    body: str = Field(default="", sa_type=Text)
+    issuer: str = Field(default="", max_length=200)  # 发文单位 of a policy
+    document_number: str = Field(default="", max_length=100)  # 文号, e.g. 营政办发〔2026〕12号
+    issued_on: date | None = None  # 成文日期 of a policy
+    expires_on: date | None = None  # 有效期至: a policy past it shows as expired, not removed
+
+
+class Notice(Timestamps, NoticeBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=NoticeKind.NOTICE, max_length=12, index=True)
+    status: str = Field(default=NoticeStatus.DRAFT, max_length=12, index=True)
+    published_at: datetime | None = Field(default=None, index=True)
+    retired_at: datetime | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+    @property
+    def expired(self) -> bool:
+        """A policy past its 有效期 (it stays readable, marked so)."""
+        return self.expires_on is not None and self.expires_on < date.today()
+
+
+class NoticeCategory(SQLModel, table=True):
+    """A policy's service categories: where it fits, so a need of that category shows it."""
+
+    notice_id: int = Field(foreign_key="notice.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="category.id", primary_key=True)
+
+
+class NoticeAttachment(StoredFile, table=True):
+    """A file attached to a notice or a policy (the document itself, a form to fill in); public once the
+    notice is published, stored like a certificate (:mod:`directory.core.uploads`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True, ondelete="CASCADE")
