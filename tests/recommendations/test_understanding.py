@@ -9,7 +9,7 @@ from directory.core.time import utcnow
 from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.services import Vocabulary
-from search.sync import run_drain
+from search.drain import run_drain
 from tests import factories
 
 
