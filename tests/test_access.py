@@ -204,6 +204,12 @@ MATRIX = [
     ("GET", "/admin/monitoring", STAFF_ONLY),
     ("GET", "/admin/monitoring?period=abc", staff_only(BAD)),
     ("GET", "/admin/monitoring.xlsx", STAFF_ONLY),
+    # long staff jobs: started by a POST (then the progress page), and someone else's job is not there
+    ("POST", "/admin/monitoring.xlsx", staff_only(303)),
+    ("POST", "/admin/export/experts.csv", staff_only(303)),
+    ("GET", "/admin/jobs/{job}", staff_only(NOT_FOUND)),
+    ("GET", "/admin/jobs/{job}/status", staff_only(NOT_FOUND)),
+    ("GET", "/admin/jobs/{job}/file", staff_only(NOT_FOUND)),
 ]
 
 
@@ -243,6 +249,7 @@ def records(db_session):
         "synonyms": dictionary.add_synonyms(terms=["测试词甲", "测试词乙"]).id,
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
         "message": _message(),
+        "job": _job(),
     }
 
 
@@ -304,6 +311,15 @@ def _review(engagement):
     db.session.add(review)
     db.session.flush()
     return review.id
+
+
+def _job():
+    """A waiting export job of another staff user (the suite's queue has no consumer)."""
+    from flask import current_app
+
+    owner = factories.user(role="staff")
+    return current_app.extensions["jobs"].start("exports.records", "experts", "csv", owner.id, "导出",
+                                                owner_id=owner.id, title="导出")
 
 
 def _message():

@@ -115,8 +115,10 @@ def test_an_evaluation_run_is_a_job_that_links_the_period(app, client, auth, db_
 
 
 def test_a_run_that_cannot_happen_is_refused_before_it_is_queued(app, client, auth, db_session, make_engine):
+    from directory.evaluation import services
+
     engine = make_engine(app, "sqlite")
-    auth.login("staff")
+    services.open_period(code="2099Q1", user=auth.login("staff"))
     response = client.post("/admin/evaluation/2099Q1/run")  # not started yet
     assert response.status_code == 302 and not JOB_PAGE.search(response.location)
     assert len(engine.huey.pending()) == 0
