@@ -106,12 +106,12 @@ class _RowChecker:
         return value
 
     def names(self, key: str, lookup: Any, message: Any, *, required: bool = False) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for name in self.items(key, required=required):
             record = lookup(name)
             if record is None:
                 self.error(key, str(message % {"name": name}))
-            elif record not in out:
+            elif all(r is not record for r in out):  # one object per term (Vocabulary): no field-by-field ==
                 out.append(record)
         return out
 

@@ -150,3 +150,16 @@ def test_the_open_data_package_is_served_as_built_and_rebuilt_by_a_job_after_a_c
     engine.tasks[staff.OPENDATA].call_local()
     names = _names_in(client.get("/opendata/hsds.zip").data)
     assert "营口开放数据乙有限公司" in names and "营口开放数据丙有限公司" in names
+
+
+def test_the_monitoring_workbook_by_a_job(app, client, auth, db_session, make_engine):
+    make_engine(app, "immediate")
+    owner = auth.login("staff")
+    assert client.post("/admin/monitoring.xlsx?period=abc").status_code == 400  # refused before it is queued
+    job = _job_id(client.post("/admin/monitoring.xlsx?period=2026"))
+    with client.get(f"/admin/jobs/{job}/file") as download:
+        assert download.status_code == 200 and "monitoring-2026.xlsx" in download.headers["Content-Disposition"]
+        workbook = load_workbook(io.BytesIO(download.data), read_only=True)
+    assert len(workbook.sheetnames) >= 2
+    workbook.close()
+    assert _inbox(owner)[-1].link == f"/admin/jobs/{job}"
