@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.experts.views import bp as experts_bp
     from directory.extensions import csrf
     from directory.institutions.views import bp as institutions_bp
+    from directory.jobs.views import bp as jobs_bp
     from directory.monitoring.views import bp as monitoring_bp
     from directory.my.views import bp as my_bp
     from directory.notices.views import bp as notices_bp
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(jobs_bp)
     # The JSON API takes no cookie-authenticated writes, so CSRF tokens do not apply to it.
     csrf.exempt(api_bp)
 

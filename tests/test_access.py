@@ -227,6 +227,12 @@ MATRIX = [
     ("POST", "/admin/notices/{notice}/publish", staff_only(REDIRECT)),  # published already: a message
     ("POST", "/admin/notices/{policy}/retire", staff_only(REDIRECT)),  # the first staff role retires it
     ("POST", "/admin/notices/files/{notice_file}/delete", staff_only(REDIRECT)),
+    # long staff jobs: started by a POST (then the progress page), and someone else's job is not there
+    ("POST", "/admin/monitoring.xlsx", staff_only(303)),
+    ("POST", "/admin/export/experts.csv", staff_only(303)),
+    ("GET", "/admin/jobs/{job}", staff_only(NOT_FOUND)),
+    ("GET", "/admin/jobs/{job}/status", staff_only(NOT_FOUND)),
+    ("GET", "/admin/jobs/{job}/file", staff_only(NOT_FOUND)),
 ]
 
 
@@ -267,6 +273,7 @@ def records(db_session):
         "stop_word": dictionary.add_stop_word(word="测试停用词").id,
         "message": _message(),
         **_notices(),
+        "job": _job(),
     }
 
 
@@ -338,6 +345,15 @@ def _review(engagement):
     db.session.add(review)
     db.session.flush()
     return review.id
+
+
+def _job():
+    """A waiting export job of another staff user (the suite's queue has no consumer)."""
+    from flask import current_app
+
+    owner = factories.user(role="staff")
+    return current_app.extensions["jobs"].start("exports.records", "experts", "csv", owner.id, "导出",
+                                                owner_id=owner.id, title="导出")
 
 
 def _message():

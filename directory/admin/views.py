@@ -103,7 +103,7 @@ def import_upload() -> Any:
             confirm = ConfirmImportForm(kind=form.kind.data, admit="1" if form.admit.data else "")
             return render_template("admin/import_preview.html", report=report, token=token, confirm=confirm,
                                    admit=form.admit.data)
-    return render_template("admin/import.html", form=form), 422 if form.is_submitted() else 200
+    return render_template("admin/import.html", form=form, export_form=DeleteForm()), 422 if form.is_submitted() else 200
 
 
 @bp.post("/import/<token>")
@@ -111,13 +111,21 @@ def import_upload() -> Any:
 def import_apply(token: str) -> Any:
     from directory.admin.forms import ConfirmImportForm
     from directory.imports import uploads
-    from directory.imports.services import import_file
+    from directory.imports.services import LARGE_IMPORT_ROWS, count_rows, import_file
 
     form = ConfirmImportForm()
     path = uploads.path_for(token)
     if path is None or not form.validate_on_submit() or form.kind.data not in ("institutions", "experts"):
         flash(_("The upload has expired; please upload the file again."), "warning")
         return redirect(url_for("admin.import_upload"))
+    if count_rows(form.kind.data, path) > LARGE_IMPORT_ROWS:  # a job, with a progress page
+        from flask import current_app
+
+        title = _("Import of service institutions") if form.kind.data == "institutions" else _("Import of experts")
+        job = current_app.extensions["jobs"].start(
+            "imports.apply", form.kind.data, token, bool(form.admit.data), bool(form.skip_invalid.data),
+            current_user.id, title, owner_id=current_user.id, title=title)
+        return redirect(url_for("jobs.page", job_id=job))
     report = import_file(form.kind.data, path, admit=bool(form.admit.data), skip_invalid=form.skip_invalid.data,
                          actor_id=current_user.id)
     if not report.applied:
@@ -211,6 +219,21 @@ def export(kind: str, fmt: str) -> Any:
     record_export(kind=kind, rows=rows, target=f"download .{fmt}", actor_id=current_user.id)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{kind}.{fmt}")
+
+
+@bp.post("/export/<any(institutions, experts):kind>.<any(xlsx, csv):fmt>")
+@staff_required
+def export_job(kind: str, fmt: str) -> Any:
+    """The same file written by a job: a progress page, then a download that only this user may fetch."""
+    from flask import current_app
+
+    if not DeleteForm().validate_on_submit():
+        return redirect(url_for("admin.import_upload")), 303
+    what = _("service institutions") if kind == "institutions" else _("experts")
+    title = _("Export of %(what)s (%(format)s)", what=what, format=fmt.upper())
+    job = current_app.extensions["jobs"].start("exports.records", kind, fmt, current_user.id, title,
+                                               owner_id=current_user.id, title=title)
+    return redirect(url_for("jobs.page", job_id=job), 303)
 
 
 # -- classification (分类管理) -----------------------------------------------------------------------------

@@ -109,6 +109,14 @@ class RunReport:
     proposals: dict[str, int]
 
 
+def check_runnable(period: EvaluationPeriod, *, today: date | None = None) -> None:
+    """Raise :class:`InvalidInput` unless :func:`run` may compute ``period`` (checked before a run is queued)."""
+    if period.status == PeriodStatus.PUBLISHED:
+        raise InvalidInput(_l("A published period cannot change."), field="code")
+    if period.starts_on > (today or utcnow().date()):
+        raise InvalidInput(_l("This period has not started yet."), field="code")
+
+
 def run(*, code: str, user: Any = None, today: date | None = None) -> RunReport:
     """Compute every admitted institution's evaluation for the period and propose screening actions.
     Re-running replaces the period's evaluations and its unconfirmed proposals; confirmed decisions stay.
@@ -119,10 +127,7 @@ def run(*, code: str, user: Any = None, today: date | None = None) -> RunReport:
     Raises :class:`InvalidInput` for a published period or one that has not started."""
     period = db.session.exec(select(EvaluationPeriod).where(EvaluationPeriod.code == code.strip().upper())).first()
     period = period or open_period(code=code, user=user)
-    if period.status == PeriodStatus.PUBLISHED:
-        raise InvalidInput(_l("A published period cannot change."), field="code")
-    if period.starts_on > (today or utcnow().date()):
-        raise InvalidInput(_l("This period has not started yet."), field="code")
+    check_runnable(period, today=today)
     rows = compute.compute(period)
     compute.write(period, rows)
     period.computed_at = utcnow()

@@ -43,13 +43,18 @@ def index() -> Any:
 @bp.post("/admin/evaluation/<code>/run")
 @staff_required
 def run(code: str) -> Any:
+    """Queue the run (a job: every admitted institution is computed) and show its progress page."""
+    from flask import current_app
+
     period = services.get_period(code)
-    report: list[Any] = []
-    if run_and_flash(lambda: report.append(services.run(code=period.code, user=current_user)), _("Evaluation computed.")):
-        result = report[0]
-        flash(_("%(n)s institutions evaluated; %(p)s screening proposals to decide.", n=result.evaluated,
-                p=sum(result.proposals.values())), "info")
-    return redirect(url_for("evaluation.period_page", code=period.code))
+    with refusals() as refused:
+        services.check_runnable(period)
+    if refused:
+        return redirect(url_for("evaluation.period_page", code=period.code))
+    title = _("Evaluation run of %(code)s", code=period.code)
+    job = current_app.extensions["jobs"].start("evaluation.run", period.code, current_user.id, title,
+                                               owner_id=current_user.id, title=title)
+    return redirect(url_for("jobs.page", job_id=job))
 
 
 @bp.get("/admin/evaluation/<code>")

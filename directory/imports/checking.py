@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from directory.core.creditcode import InvalidCreditCode, validate_credit_code
+from directory.core.emails import is_email
 from directory.core.time import utcnow
 from directory.experts import services as experts
 from directory.imports.columns import split_list
@@ -89,11 +89,8 @@ class _RowChecker:
 
     def email(self, key: str) -> str:
         value = self.text(key, max_length=254)
-        if value:
-            try:
-                validate_email(value, check_deliverability=False)
-            except EmailNotValidError:
-                self.error(key, _("This is not a valid e-mail address."))
+        if value and not is_email(value):
+            self.error(key, _("This is not a valid e-mail address."))
         return value.lower()
 
     def phone(self, key: str) -> str:
@@ -109,12 +106,12 @@ class _RowChecker:
         return value
 
     def names(self, key: str, lookup: Any, message: Any, *, required: bool = False) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for name in self.items(key, required=required):
             record = lookup(name)
             if record is None:
                 self.error(key, str(message % {"name": name}))
-            elif record not in out:
+            elif all(r is not record for r in out):  # one object per term (Vocabulary): no field-by-field ==
                 out.append(record)
         return out
 

@@ -156,12 +156,17 @@ def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: in
              "status": status, "admitted_at": now if admit else None, "confirmed_at": now,
              "created_at": now, "updated_at": now} for data in items]
     conn = db.session.connection()
-    ids = [row.id for row in conn.execute(insert(Institution).returning(col(Institution.id),
-                                                                         sort_by_parameter_order=True), rows)]
+    # A plain executemany, then the ids by credit code (unique, and new here): RETURNING with the parameters'
+    # order made SQLite insert row by row, a statement per institution and per offering.
+    conn.execute(insert(Institution), rows)
+    by_code: dict[str, int] = {code: cast(int, inst_id) for code, inst_id in conn.execute(
+        select(col(Institution.credit_code), col(Institution.id))
+        .where(col(Institution.credit_code).in_([r["credit_code"] for r in rows])))}
+    ids = [by_code[r["credit_code"]] for r in rows]
     links: dict[Any, list[dict[str, Any]]] = {InstitutionCategory: [], InstitutionIndustry: [],
                                               InstitutionCoverage: []}
     offerings: list[dict[str, Any]] = []
-    entries = []
+    entries: list[tuple[str, str, int | None, dict[str, Any]]] = []
     for inst_id, data in zip(ids, items, strict=True):
         links[InstitutionCategory] += [{"institution_id": inst_id, "category_id": c.id} for c in _distinct(data.categories)]
         links[InstitutionIndustry] += [{"institution_id": inst_id, "industry_id": i.id} for i in _distinct(data.industries)]
@@ -176,8 +181,11 @@ def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: in
     for model, link_rows in links.items():
         if link_rows:
             conn.execute(insert(model), link_rows)
-    offering_ids = [row.id for row in conn.execute(
-        insert(Offering).returning(col(Offering.id), sort_by_parameter_order=True), offerings)] if offerings else []
+    offering_ids: list[int] = []
+    if offerings:  # a new institution has no other offerings than these
+        conn.execute(insert(Offering), offerings)
+        offering_ids = [int(i) for i in conn.execute(
+            select(col(Offering.id)).where(col(Offering.institution_id).in_(ids))).scalars() if i is not None]
     audit.record_many(actor_id=actor_id, entries=entries)
     enqueue(db.session(), [("institution", i) for i in ids] + [("offering", i) for i in offering_ids])
     loaded = {inst.id: inst for inst in db.session.exec(select(Institution).where(col(Institution.id).in_(ids))).all()}

@@ -16,7 +16,7 @@ from directory.settings import Settings
 def init_app(app: Flask, settings: Settings) -> None:
     """Give the app its queue and jobs; with ``JOBS_EMBEDDED`` the first request starts a consumer in the
     web process (CLI commands and production web processes run none)."""
-    from directory.jobs import tasks
+    from directory.jobs import staff, tasks
     from directory.jobs.engine import JobEngine, make_huey
     from directory.notifications.mail import on_mail_commit
     from search.outbox import on_outbox_commit
@@ -24,7 +24,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     engine = JobEngine(app, make_huey(settings))
     app.extensions["jobs"] = engine
     tasks.register(engine)
-    on_outbox_commit(app, tasks.request_drain)
+    def after_outbox_commit() -> None:
+        tasks.request_drain()
+        staff.request_opendata()
+
+    on_outbox_commit(app, after_outbox_commit)
     on_mail_commit(app, tasks.request_mail)
     if settings.jobs_embedded:
         started = threading.Event()

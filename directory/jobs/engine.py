@@ -10,6 +10,7 @@ before the context ends. Consumers are ``flask jobs worker`` processes in produc
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -108,11 +109,16 @@ class JobEngine:
         return wrapper
 
     def progress_task(self, name: str, fn: Callable[..., Any], **options: Any) -> TaskWrapper:
-        """Register a long job that reports progress (progress.py): ``fn(*args, progress=…)``. Enqueue it
+        """Register a long job that reports progress (progress.py): ``fn(*args, progress=…)`` (and
+        ``job_id=…`` when it takes one). Enqueue it
         with :meth:`enqueue_tracked`, whose id a page reads with ``progress.read``."""
         from directory.jobs import progress
 
+        wants_id = "job_id" in inspect.signature(fn).parameters  # a staff job names its page in its notice
+
         def run(*args: Any, task: Any = None, **kwargs: Any) -> Any:
+            if wants_id:
+                kwargs["job_id"] = task.id
             return progress.reporting(self.huey, task.id, fn)(*args, **kwargs)
 
         run.__name__ = fn.__name__
@@ -129,6 +135,22 @@ class JobEngine:
         progress.write(self.huey, progress.Progress(task.id, state="waiting"))
         self.huey.enqueue(task)
         return str(task.id)
+
+    def start(self, name: str, *args: Any, owner_id: int, title: str, **kwargs: Any) -> str:
+        """Start a long staff job (a progress task) for ``owner_id``: its progress page and its result are
+        that user's alone (:meth:`owner`). ``title`` names it on the page and in the notification."""
+        task = self.tasks[name].s(*args, **kwargs)
+        self.huey.put(f"job.{task.id}", {"owner_id": owner_id, "name": name, "title": title})
+        from directory.jobs import progress
+
+        progress.write(self.huey, progress.Progress(task.id, state="waiting"))
+        self.huey.enqueue(task)
+        return str(task.id)
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        """What :meth:`start` recorded of a job (owner, name, title), or None for an unknown id."""
+        data = self.huey.get(f"job.{job_id}", peek=True)
+        return data if isinstance(data, dict) else None
 
     def enqueue_once(self, name: str, *, delay: float | None = None) -> bool:
         """Enqueue ``name`` unless a request for it is already waiting: the flag (in the queue's own storage,

@@ -79,7 +79,7 @@ def drain_index(engine: JobEngine, *, flag: str) -> Any:
 QUEUE_DOWN_PAUSE_SECONDS = 30
 
 
-def _request(name: str, what: str) -> None:
+def _request(name: str, what: str, *, delay: float | None = None) -> None:
     """Enqueue ``name`` once however many commits ask (see enqueue_once). Never raises into the commit that
     called it: the minute's poll catches up if the queue is down, and for half a minute after a failure commits
     do not try again (a hung Redis costs one request its timeout, not every request)."""
@@ -87,7 +87,7 @@ def _request(name: str, what: str) -> None:
     if time.monotonic() < engine.paused_until:
         return
     try:
-        engine.enqueue_once(name)
+        engine.enqueue_once(name, delay=delay)
     except Exception:
         engine.paused_until = time.monotonic() + QUEUE_DOWN_PAUSE_SECONDS
         log.exception("could not enqueue %s; the next poll will pick it up", what)
@@ -168,6 +168,9 @@ def register(engine: JobEngine) -> None:
     engine.task(MAIL, lambda: deliver_mail(engine, flag=MAIL), priority=5)
     # Mails that failed come due again after their back-off; the poll also sends what a lost job left.
     engine.periodic_task(MAIL_POLL, crontab(), lambda: deliver_mail(engine, flag=None), priority=5)
+    from directory.jobs import staff
+
+    staff.register(engine)
     for job in PERIODIC:
         # A body that fails rolls its claim back: retried twice, ten minutes apart, for the same tick.
         engine.periodic_task(job.name, job.schedule, _guarded(job), retries=2, retry_delay=600)

@@ -41,3 +41,25 @@ def dashboard_xlsx() -> Any:
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition":
                              f'attachment; filename="monitoring-{board.period.code}{suffix}.xlsx"'})
+
+
+@bp.post("/monitoring.xlsx")
+@staff_required
+def dashboard_xlsx_job() -> Any:
+    """The same workbook written by a job (a year at a million engagements takes a while): a progress
+    page, then a download for this user only."""
+    from flask import current_app, redirect, url_for
+    from flask_babel import gettext as _
+    from flask_login import current_user
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("monitoring.dashboard")), 303
+    period = request.args.get("period")
+    region_id = periods.parse_region(request.args.get("region"))
+    periods.parse_period(period)  # a bad filter is refused here (400), not in the job
+    periods.district(region_id)
+    title = _("Monitoring workbook")
+    job = current_app.extensions["jobs"].start("exports.monitoring", period, region_id, current_user.id, title,
+                                               owner_id=current_user.id, title=title)
+    return redirect(url_for("jobs.page", job_id=job), 303)

@@ -214,3 +214,27 @@ def export_zip(*, base_url: str = "") -> bytes:
         for name, (path, fields) in tables_layout().items():
             archive.writestr(path, _csv(fields, tables[name]))
     return buffer.getvalue()
+
+
+def package_path() -> Path:
+    """Where the built package is served from: ``instance/opendata/hsds.zip``."""
+    from flask import current_app
+
+    return Path(current_app.instance_path) / "opendata" / "hsds.zip"
+
+
+def build_package(*, base_url: str) -> Path:
+    """Build the package into :func:`package_path`: written beside it and renamed over it, so a download
+    never sees half a file and concurrent builds leave one whole package. Read-only on the database (its
+    transaction is ended so a job holds nothing open). Returns the path."""
+    import os
+    import secrets
+
+    path = package_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = export_zip(base_url=base_url)
+    db.session.rollback()
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return path

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from sqlmodel import select
 
-from directory.imports.columns import split_list
+from directory.imports.columns import INSTITUTION_COLUMNS, split_list
 from directory.imports.reading import FileTooLarge, MissingColumns, TooManyRows, UnknownEncoding
 from directory.imports.services import import_file
 from directory.institutions.models import Institution
@@ -114,3 +114,71 @@ def test_an_oversized_csv_cell_is_a_file_error_not_a_500(client, auth, db_sessio
         csv.field_size_limit(old)
     assert response.status_code == 422
     assert "引号" in response.get_data(as_text=True)  # the reason, in the user's language
+
+
+def _openpyxl_rows(path):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    while rows and not any(v is not None for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _trimmed(rows):
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_the_sheet_reader_gives_openpyxls_values(tmp_path, write_only):
+    """Shared and inline strings, rich text, numbers, booleans, a formula's cached value, gaps between rows and
+    cells, a second sheet ignored: the standard-library reader reads what openpyxl reads."""
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from directory.imports.reading import sheet_rows
+
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet("机构") if write_only else workbook.active
+    lines = [["机构名称", "统一社会信用代码", "成立年份", None, "备注"],
+             ["营口甲有限公司", "91210802MA0A1B2C3D", 2012, None, True],
+             [" 前后空格 ", "x", 3.5, 1e20, False],
+             [], [],
+             ["=1+1", CellRichText([TextBlock(InlineFont(b=True), "粗体"), "普通"]), -7, "0417-2800001", None]]
+    for line in lines:
+        sheet.append(line)
+    if not write_only:
+        sheet["H9"] = "远处的单元格"
+        workbook.create_sheet("第二页").append(["不读"])
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    ours = _trimmed(sheet_rows(path))
+    assert ours == _trimmed(_openpyxl_rows(path))
+    assert ours[1] == ["营口甲有限公司", "91210802MA0A1B2C3D", 2012, None, True]
+
+
+def test_a_workbook_with_date_formats_is_read_by_openpyxl(tmp_path):
+    import datetime
+
+    from openpyxl import Workbook
+
+    from directory.imports.reading import read_table
+
+    workbook = Workbook()
+    workbook.active.append(["name", "credit_code", "categories", "region", "founded_year"])
+    workbook.active.append(["甲", "x", "专利代理", "站前区", datetime.date(2015, 1, 1)])
+    path = tmp_path / "d.xlsx"
+    workbook.save(path)
+    rows, _headers, _warnings = read_table(path, INSTITUTION_COLUMNS)
+    assert isinstance(rows[0]["founded_year"], datetime.datetime)  # as openpyxl reads it

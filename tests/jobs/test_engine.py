@@ -74,13 +74,16 @@ def test_a_thousand_commits_make_one_drain_job(app, db_session, make_engine, sto
     for n in range(30):
         factories.institution(name=f"营口合并测试{n}有限公司")
         db_session.commit()  # each commit wrote outbox rows and asked for the drain
-    assert [task.name for task in engine.huey.pending()] == [DRAIN]
+    def drains():  # the commits also ask, once, for the open-data package's build a few seconds later
+        return [task.name for task in engine.huey.pending() if task.eta is None]
+
+    assert drains() == [DRAIN]
     engine.take_flag(DRAIN)  # the job starts: a commit from now on asks for one more
     factories.institution(name="营口合并测试后来有限公司")
     db_session.commit()
-    assert [task.name for task in engine.huey.pending()] == [DRAIN, DRAIN]
+    assert drains() == [DRAIN, DRAIN]
     db_session.commit()  # a commit that wrote no outbox rows asks for nothing
-    assert engine.huey.pending_count() == 2
+    assert drains() == [DRAIN, DRAIN]
 
 
 def test_the_drain_job_pushes_committed_changes_to_meilisearch(app, db_session, search_backend, make_engine):
