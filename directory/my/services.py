@@ -79,6 +79,8 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
                     "/admin/import", _l("Open")),
             Section(_l("Profile changes to review"), _l("Key-field edits of admitted institutions, with the differences."),
                     "/admin/changes", _l("Open")),
+            Section(_l("All records"), _l("Every institution and expert, whatever its status; reinstate a suspended "
+                                          "one."), "/admin/records", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Enterprises to verify"), _l("Self-registered enterprises and accounts whose reviews wait for "
                                                     "your check."), "/admin/enterprises?unverified=1", _l("Open")),
