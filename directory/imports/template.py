@@ -14,7 +14,7 @@ from directory.taxonomy import services as taxonomy
 TEMPLATE_ROWS = 1000  # rows of the data sheet that carry the dropdowns
 
 EXAMPLES: dict[str, dict[str, Any]] = {
-    "institutions": {"name": "营口示例知识产权代理有限公司", "credit_code": "91210800MA0XXXXXXX",
+    "institutions": {"name": "营口示例知识产权代理有限公司", "credit_code": "91210800MA0Y8K2L06",
                      "categories": "知识产权；法律服务", "industries": "镁质材料；钢铁", "region": "站前区",
                      "coverage": "全市", "address": "站前区建设街1号", "postal_code": "115002",
                      "description": "专利、商标代理与维权服务。", "offerings": "发明专利申请代理；商标注册",
@@ -57,8 +57,8 @@ def _instructions(kind: str) -> list[list[str]]:
                "them from the dropdowns (the 'Lists' sheet holds every name).")],
             [_("4. A list cell holds several names separated by %(separators)s, e.g. 知识产权；法律服务.",
                separators=" ".join(LIST_SEPARATORS))],
-            [_("5. A record with the same unified social credit code (institutions) or name (experts) is "
-               "updated, not duplicated; an empty cell clears that value.")],
+            [_("5. A record with the same unified social credit code (institutions), or the same name, "
+               "organisation and phone (experts), is updated, not duplicated; an empty cell clears that value.")],
             [_("6. Upload the file on the import page: you will see a report of every row before anything is "
                "written.")],
             [_("7. The 'Example' sheet shows one filled-in row.")], [],
@@ -82,7 +82,7 @@ def template_xlsx(kind: str) -> bytes:
     title = _("Import template: service institutions") if kind == "institutions" else _("Import template: experts")
     wb = Workbook()
     data = wb.active
-    data.title = _("Records")[:31]
+    data.title = _("Data to import")[:31]
     write_sheet(data, title=title, header=header, rows=[])
     # The data rows' widths follow the example, so the empty sheet is as readable as the filled one.
     example = _example(kind)
