@@ -46,6 +46,11 @@ MATRIX = [
     # accounts and security
     ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
     ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/my/notifications", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/notifications", {"anonymous": REDIRECT, "*": REDIRECT}),
+    # "enterprise" speaks for an enterprise: its profile; every other role has none
+    ("GET", "/my/enterprise", {"anonymous": REDIRECT, "enterprise": OK, "*": FORBIDDEN}),
+    ("POST", "/my/enterprise", {"anonymous": REDIRECT, "enterprise": INVALID, "*": FORBIDDEN}),  # no name
     ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
     ("GET", "/privacy", {"*": OK}),
     ("GET", "/my/data", {"anonymous": REDIRECT, "*": OK}),

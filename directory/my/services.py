@@ -42,6 +42,9 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [
+            Section(_l("Enterprise profile"), _l("Name, credit code, size by the SME classification standard, "
+                                                 "tags and contacts."), "/my/enterprise" if user.enterprise_id
+                    else None, _l("Edit")),
             Section(_l("My service needs"), _l("Post a need and get ranked recommendations."), "/needs",
                     _l("Open")),
             Section(_l("My service requests"), _l("Follow every request from start to completion."),
