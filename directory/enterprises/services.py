@@ -199,10 +199,11 @@ def update_profile(*, user: Any, enterprise: Enterprise, values: dict[str, Any],
     if code and code != enterprise.credit_code and db.session.exec(select(Enterprise.id).where(
             Enterprise.credit_code == code, Enterprise.id != enterprise.id)).first() is not None:
         raise InvalidInput(_l("Another enterprise is registered with this credit code."), field="credit_code")
+    # With the figures incomplete the size a list brought in (seed, import: "小型") stays as it was.
     values["size"] = classify(sector=values.get("sector", enterprise.sector),
                               employees=values.get("staff_count", enterprise.staff_count),
                               revenue=values.get("revenue", enterprise.revenue),
-                              assets=values.get("total_assets", enterprise.total_assets))
+                              assets=values.get("total_assets", enterprise.total_assets)) or enterprise.size
     changes = {k: [getattr(enterprise, k), v] for k, v in values.items() if getattr(enterprise, k) != v}
     before_tags = sorted(t.id or 0 for t in enterprise.tags)
     wanted = sorted(set(tag_ids))

@@ -67,3 +67,15 @@ def test_a_verified_name_and_credit_code_stay(client, auth, db_session):
     other = factories.enterprise()
     auth.login("enterprise", enterprise_id=other.id)
     assert client.get("/my/enterprise").get_data(as_text=True).count("营口已核验企业有限公司") == 0
+
+
+def test_a_size_brought_in_stays_until_the_figures_are_complete(client, auth, db_session):
+    enterprise = factories.enterprise(size="小型", sector="", staff_count=None)
+    auth.login("enterprise", enterprise_id=enterprise.id)
+    data = {"name": enterprise.name, "credit_code": enterprise.credit_code, "contact_name": "赵经理"}
+    assert client.post("/my/enterprise", data=data).status_code == 302
+    db_session.refresh(enterprise)
+    assert (enterprise.size, enterprise.contact_name) == ("小型", "赵经理")
+    client.post("/my/enterprise", data={**data, "sector": "零售业", "staff_count": "300", "revenue": "20000"})
+    db_session.refresh(enterprise)
+    assert enterprise.size == "large"
