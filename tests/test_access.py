@@ -46,6 +46,11 @@ MATRIX = [
     # accounts and security
     ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),
     ("GET", "/my/password", {"anonymous": REDIRECT, "*": OK}),
+    ("GET", "/my/notifications", {"anonymous": REDIRECT, "*": OK}),
+    ("POST", "/my/notifications", {"anonymous": REDIRECT, "*": REDIRECT}),
+    # "enterprise" speaks for an enterprise: its profile; every other role has none
+    ("GET", "/my/enterprise", {"anonymous": REDIRECT, "enterprise": OK, "*": FORBIDDEN}),
+    ("POST", "/my/enterprise", {"anonymous": REDIRECT, "enterprise": INVALID, "*": FORBIDDEN}),  # no name
     ("POST", "/my/password", {"anonymous": REDIRECT, "*": INVALID}),  # nothing typed
     ("GET", "/privacy", {"*": OK}),
     ("GET", "/my/data", {"anonymous": REDIRECT, "*": OK}),
@@ -82,10 +87,15 @@ MATRIX = [
     ("POST", "/admin/institutions/{published}/status", staff_only(303)),  # no action chosen: back to the page
     ("POST", "/institutions/{published}/confirm", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/admin/stale", STAFF_ONLY),
+    ("GET", "/admin/records", STAFF_ONLY),
+    ("GET", "/admin/records?kind=experts&status=suspended&q=x&category=1&region=1", STAFF_ONLY),
+    ("GET", "/admin/records?kind=bogus&status=bogus&category=abc", STAFF_ONLY),  # unknown filters are dropped
     ("GET", "/opendata/hsds.zip", {"*": OK}),
     ("GET", "/admin/import", STAFF_ONLY),
     ("POST", "/admin/import", staff_only(INVALID)),
     ("POST", "/admin/import/{upload_token}", staff_only(REDIRECT)),  # unknown upload: back to the form
+    ("GET", "/admin/import/template/institutions.xlsx", STAFF_ONLY),
+    ("GET", "/admin/import/template/experts.xlsx", STAFF_ONLY),
     ("GET", "/admin/users", {"anonymous": REDIRECT, "admin": OK, "*": FORBIDDEN}),
     ("GET", "/admin/export/experts.csv", STAFF_ONLY),  # carries expert contact details
     ("GET", "/admin/taxonomy", STAFF_ONLY),
@@ -193,6 +203,8 @@ MATRIX = [
     ("POST", "/admin/evaluation", staff_only(INVALID)),
     ("GET", "/admin/evaluation/{period}", STAFF_ONLY),
     ("POST", "/admin/evaluation/actions/{screening_action}/confirm", staff_only(REDIRECT)),  # no reason: back
+    ("POST", "/admin/evaluation/{period}/actions/confirm", staff_only(303)),  # no reason: back, nothing decided
+    ("POST", "/admin/evaluation/{period}/actions/reject", staff_only(303)),
     # re-running replaces the unconfirmed proposals (new ids), so it comes after the row above
     ("POST", "/admin/evaluation/{period}/run", staff_only(REDIRECT)),
     ("POST", "/admin/evaluation/{period}/publish", staff_only(REDIRECT)),

@@ -78,7 +78,7 @@ def test_export_command(runner, db_session, tmp_path):
     from openpyxl import load_workbook
 
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0][0] == "机构名称" and rows[1][0] == "营口导出有限公司"
+    assert rows[1][0] == "机构名称" and rows[2][0] == "营口导出有限公司"  # under the title row
 
 
 def test_search_commands(runner, db_session, search_backend):

@@ -254,7 +254,28 @@ def policy(auth: Any) -> Edit:
                 public=[f"/policies/{doc.id}", "/policies"], change=("issuer", "营口市工业和信息化局"))
 
 
-CASES = [institution_profile, institution_profile_with_pending_change, expert_profile, application_identity,
+def enterprise_profile(auth: Any) -> Edit:
+    from directory.enterprises.models import Enterprise
+
+    vocab = Vocabulary()
+    enterprise = factories.enterprise(tags=[vocab.tag("专精特新"), vocab.tag("高新技术企业")], sector="工业",
+                                      staff_count=120, revenue=3500, size="small", founded_year=2012,
+                                      description="镁质材料深加工。\n产品出口日韩。", contact_name="李经理",
+                                      contact_phone="0417-3300000", email="li@example.cn")
+    # the size the standard gives for these figures; the factory's record stores the inputs as given
+    auth.login("enterprise", enterprise_id=enterprise.id)
+
+    def state() -> Any:
+        db.session.refresh(enterprise)
+        return {**{k: getattr(enterprise, k) for k in Enterprise.model_fields},
+                "tags": sorted(t.id for t in enterprise.tags)}
+    return Edit(url="/my/enterprise", form="//form[@id='enterprise-form']", state=state,
+                shows={"sector": ["工业"], "tags": sorted(str(t.id) for t in enterprise.tags),
+                       "region": [str(enterprise.region_id)], "revenue": ["3500"]},
+                change=("contact_name", "王经理"))
+
+
+CASES = [enterprise_profile, institution_profile, institution_profile_with_pending_change, expert_profile, application_identity,
          application_services, application_contacts, offering_of_admitted_institution, offering_of_application,
          need, taxonomy_term, user_account, review_reply, policy]
 

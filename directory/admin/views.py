@@ -142,6 +142,19 @@ def import_apply(token: str) -> Any:
     return redirect(url_for("admin.import_upload"))
 
 
+@bp.get("/import/template/<any(institutions, experts):kind>.xlsx")
+@staff_required
+def import_template(kind: str) -> Any:
+    """The import template: header row, dropdowns from the classification, an example and instructions."""
+    from directory.core.downloads import attachment
+    from directory.core.spreadsheets import download_name
+    from directory.imports.template import template_xlsx
+
+    title = _("Import template for service institutions") if kind == "institutions" else \
+        _("Import template for experts")
+    return attachment(template_xlsx(kind), name=download_name(title, "xlsx"), fallback=f"{kind}-template.xlsx")
+
+
 # -- users (admin only) ----------------------------------------------------------------------------------
 
 def _admin_only() -> None:
@@ -203,22 +216,22 @@ def update_user(user_id: int) -> Any:
 @staff_required
 def export(kind: str, fmt: str) -> Any:
     """The published records with the import columns (experts with their contact details: staff only)."""
-    import io
     import tempfile
     from pathlib import Path
 
-    from flask import send_file
-
     from directory.audit.services import record_export
-    from directory.imports.exports import export_file
+    from directory.core.downloads import XLSX, attachment
+    from directory.core.spreadsheets import download_name
+    from directory.imports.exports import download_title, export_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{fmt}"
         rows = export_file(kind, path)
         data = path.read_bytes()
     record_export(kind=kind, rows=rows, target=f"download .{fmt}", actor_id=current_user.id)
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{kind}.{fmt}")
+    mimetype = "text/csv" if fmt == "csv" else XLSX
+    return attachment(data, name=download_name(download_title(kind), fmt), fallback=f"{kind}.{fmt}",
+                      mimetype=mimetype)
 
 
 @bp.post("/export/<any(institutions, experts):kind>.<any(xlsx, csv):fmt>")

@@ -26,9 +26,14 @@ class Enterprise(Timestamps, table=True):
     credit_code: str | None = Field(default=None, max_length=18, unique=True)
     region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     industry_id: int | None = Field(default=None, foreign_key="industry.id", index=True)
+    # 企业规模 by the 中小企业划型标准 (工信部联企业〔2011〕300号): computed from the sector and the figures below
+    # when they are complete (directory/enterprises/sizing.py), "" otherwise.
     size: str = Field(default="", max_length=10)
+    sector: str = Field(default="", max_length=30)  # the standard's industry (工业, 批发业…), a sizing.SECTORS key
+    revenue: int | None = None  # 营业收入, 万元, last year
+    total_assets: int | None = None  # 资产总额, 万元 (the standard uses it for 建筑业, 房地产开发经营, 租赁和商务服务业)
     founded_year: int | None = None
-    staff_count: int | None = None
+    staff_count: int | None = None  # 从业人员
     description: str = Field(default="", sa_type=Text)
     contact_name: str = Field(default="", max_length=60)
     contact_phone: str = Field(default="", max_length=30)

@@ -44,6 +44,9 @@ class EnterpriseInput:
     industry: Industry | None = None
     tags: list[Tag] = field(default_factory=list)
     size: str = ""
+    sector: str = ""
+    revenue: int | None = None
+    total_assets: int | None = None
     founded_year: int | None = None
     staff_count: int | None = None
     description: str = ""
@@ -62,7 +65,7 @@ def upsert_enterprise(*, data: EnterpriseInput, actor_id: int | None = None,
     created = enterprise is None
     if enterprise is None:
         enterprise = Enterprise(name=data.name)
-    for name in ("name", "credit_code", "size", "founded_year", "staff_count", "description", "contact_name",
+    for name in ("name", "credit_code", "size", "sector", "revenue", "total_assets", "founded_year", "staff_count", "description", "contact_name",
                  "contact_phone", "email"):
         setattr(enterprise, name, getattr(data, name))
     enterprise.region = data.region
@@ -159,3 +162,62 @@ def list_enterprises(*, unverified: bool = False, page: int = 1, per_page: int |
                                                    col(User.enterprise_id).is_not(None))
         statement = statement.where(col(Enterprise.verified_at).is_(None) | col(Enterprise.id).in_(waiting))
     return paginate(statement, page=page, per_page=per_page)
+
+
+PROFILE_FIELDS = ("name", "credit_code", "region_id", "industry_id", "sector", "staff_count", "revenue",
+                  "total_assets", "founded_year", "description", "contact_name", "contact_phone", "email")
+
+
+def my_enterprise(user: Any) -> Enterprise | None:
+    """The enterprise an enterprise account speaks for, or None."""
+    if not permissions.is_enterprise_user(user) or not getattr(user, "enterprise_id", None):
+        return None
+    return db.session.get(Enterprise, user.enterprise_id)
+
+
+def update_profile(*, user: Any, enterprise: Enterprise, values: dict[str, Any], tag_ids: list[int]) -> bool:
+    """The enterprise's own users edit its profile; the size follows from the sector and figures
+    (:mod:`directory.enterprises.sizing`). A verified record keeps the name and credit code staff checked:
+    changing them is refused. Saved unchanged, nothing is written. Returns whether anything changed; audited.
+
+    Raises :class:`NotAllowed` for anyone but the enterprise's users, :class:`InvalidInput` for a bad credit
+    code, a credit code another enterprise has, or a change of a verified name or code."""
+    from directory.enterprises.sizing import classify
+
+    if my_enterprise(user) is not enterprise:
+        raise NotAllowed()
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if k in PROFILE_FIELDS}
+    code = values.get("credit_code") or None
+    if code != enterprise.credit_code:
+        code = check_credit_code(code or "") if code or enterprise.credit_code else None
+        values["credit_code"] = code
+    if enterprise.verified_at is not None:
+        for key in ("name", "credit_code"):
+            if key in values and values[key] != getattr(enterprise, key):
+                raise InvalidInput(_l("The service center verified this name and credit code; ask it to change "
+                                      "them."), field=key)
+    if code and code != enterprise.credit_code and db.session.exec(select(Enterprise.id).where(
+            Enterprise.credit_code == code, Enterprise.id != enterprise.id)).first() is not None:
+        raise InvalidInput(_l("Another enterprise is registered with this credit code."), field="credit_code")
+    # With the figures incomplete the size a list brought in (seed, import: "小型") stays as it was.
+    values["size"] = classify(sector=values.get("sector", enterprise.sector),
+                              employees=values.get("staff_count", enterprise.staff_count),
+                              revenue=values.get("revenue", enterprise.revenue),
+                              assets=values.get("total_assets", enterprise.total_assets)) or enterprise.size
+    changes = {k: [getattr(enterprise, k), v] for k, v in values.items() if getattr(enterprise, k) != v}
+    before_tags = sorted(t.id or 0 for t in enterprise.tags)
+    wanted = sorted(set(tag_ids))
+    if wanted != before_tags:
+        changes["tags"] = [before_tags, wanted]
+    if not changes:
+        return False
+    for key, (_old, new) in changes.items():
+        if key != "tags":
+            setattr(enterprise, key, new)
+    if "tags" in changes:
+        enterprise.tags = list(db.session.exec(select(Tag).where(col(Tag.id).in_(wanted))).all())
+    db.session.add(enterprise)
+    db.session.flush()
+    audit.record(actor_id=user.id, action="enterprise.update", entity_type="enterprise", entity_id=enterprise.id,
+                 changes=changes)
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from directory.core.fields import DecimalField, TextAreaField
@@ -35,3 +35,11 @@ class PeriodForm(FlaskForm):
 class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[
         DataRequired(message=_l("Give the reason; the institution will see it.")), Length(max=2000)])
+
+
+class BulkDecisionForm(FlaskForm):
+    """One reason for many proposals: the ticked ones (``action_ids``) or every waiting one."""
+
+    reason = TextAreaField(_l("Reason for all chosen proposals (the institutions see it)"), validators=[
+        DataRequired(message=_l("Give the reason; the institution will see it.")), Length(max=2000)])
+    all_waiting = BooleanField(_l("Every waiting proposal of this period, not only the ticked ones"))

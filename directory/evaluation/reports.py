@@ -153,20 +153,21 @@ def graded_list_xlsx(period: EvaluationPeriod) -> bytes:
     """The period's graded list and the 差评率 ranking as an Excel workbook."""
     from openpyxl import Workbook
 
-    from directory.core.spreadsheets import append_row
+    from directory.core.spreadsheets import write_sheet
 
     wb = Workbook()
     sheet = wb.active
     sheet.title = _("Graded institutions")[:31]
-    append_row(sheet, [_("Rank"), _("Institution name"), _("Unified social credit code"), _("Composite"), _("Grade"),
-                  *(str(DIMENSION_LABELS[d]) for d in DIMENSIONS), _("Rank in category")])
-    for n, (evaluation, inst) in enumerate(results(period), start=1):
-        append_row(sheet, [n, inst.name, inst.credit_code, evaluation.composite, evaluation.grade,
-                      *(getattr(evaluation, d) for d in DIMENSIONS), evaluation.rank_in_category])
+    write_sheet(sheet, title=_("Graded institutions, %(period)s", period=period.code), header=[
+        _("Rank"), _("Institution name"), _("Unified social credit code"), _("Composite"), _("Grade"),
+        *(str(DIMENSION_LABELS[d]) for d in DIMENSIONS), _("Rank in category")], rows=(
+        [n, inst.name, inst.credit_code, evaluation.composite, evaluation.grade,
+         *(getattr(evaluation, d) for d in DIMENSIONS), evaluation.rank_in_category]
+        for n, (evaluation, inst) in enumerate(results(period), start=1)))
     ranking = wb.create_sheet(_("Bad review rate")[:31])
-    append_row(ranking, [_("Institution name"), _("Reviews"), _("Bad reviews"), _("Bad review rate")])
-    for inst, n, bad, share in bad_review_ranking(period, limit=10_000):
-        append_row(ranking, [inst.name, n, bad, share])
+    write_sheet(ranking, title=_("Bad review rate, %(period)s", period=period.code), header=[
+        _("Institution name"), _("Reviews"), _("Bad reviews"), _("Bad review rate")],
+        rows=([inst.name, n, bad, share] for inst, n, bad, share in bad_review_ranking(period, limit=10_000)))
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

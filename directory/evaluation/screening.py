@@ -253,3 +253,41 @@ def apply_badge_decisions(*, period: EvaluationPeriod, user: Any = None) -> int:
         _tell(inst, action.kind, action.decision_reason)
         badges += 1
     return badges
+
+
+MAX_BULK = 5000  # proposals decided in one go; a run proposes far fewer
+
+
+def decide_many(*, user: Any, period: EvaluationPeriod, action_ids: list[int] | None, confirm: bool,
+                reason: str) -> int:
+    """Staff confirm or reject many of a period's proposals with one reason: the listed ones, or every waiting
+    one when ``action_ids`` is None. All or nothing: each goes through :func:`decide` (its effect, its audit
+    entry, its notification), and any refusal — a proposal already decided, of another period, unknown —
+    raises before the request commits, so none of them is decided. Returns how many were decided.
+
+    Raises :class:`NotAllowed` for non-staff, :class:`InvalidInput` without a reason, with nothing chosen, or
+    when a chosen proposal cannot be decided."""
+    if not permissions.is_staff(user):
+        raise NotAllowed()
+    if not reason.strip():
+        raise InvalidInput(_l("Give the reason; the institution will see it."), field="reason")
+    query = select(ScreeningAction).where(ScreeningAction.period_id == period.id)
+    if action_ids is None:
+        query = query.where(ScreeningAction.status == "proposed")
+    else:
+        wanted = sorted(set(action_ids))
+        if len(wanted) > MAX_BULK:
+            raise InvalidInput(_l("Choose at most %(n)s proposals at once.", n=MAX_BULK), field="action_ids")
+        query = query.where(col(ScreeningAction.id).in_(wanted))
+    actions = list(db.session.exec(query.order_by(col(ScreeningAction.id))).all())
+    if not actions:
+        raise InvalidInput(_l("Choose the proposals to decide."), field="action_ids")
+    if action_ids is not None and len(actions) != len(set(action_ids)):
+        raise InvalidInput(_l("Some of the chosen proposals are not of this period; nothing was decided."),
+                           field="action_ids")
+    if any(a.status != "proposed" for a in actions):
+        raise InvalidInput(_l("Some of the chosen proposals have already been decided; nothing was decided."),
+                           field="action_ids")
+    for action in actions:
+        decide(user=user, action=action, confirm=confirm, reason=reason)
+    return len(actions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -74,7 +74,7 @@ def period_page(code: str) -> Any:
         ranking=reports.bad_review_ranking(period, minimum=RANKING_MINIMUM, limit=RANKING_SHOWN),
         ranking_limit=RANKING_SHOWN, ranking_minimum=RANKING_MINIMUM,
         labels=reports.DIMENSION_LABELS, kinds=screening.KIND_LABELS, reasons=screening.REASON_LABELS,
-        decision_form=forms.DecisionForm())
+        decision_form=forms.DecisionForm(), bulk_form=forms.BulkDecisionForm())
 
 
 @bp.post("/admin/evaluation/actions/<int:action_id>/<any(confirm, reject):decision>")
@@ -94,6 +94,28 @@ def decide(action_id: int, decision: str) -> Any:
                     else url_for("evaluation.index"))
 
 
+@bp.post("/admin/evaluation/<code>/actions/<any(confirm, reject):decision>")
+@staff_required
+def decide_many(code: str, decision: str) -> Any:
+    """Confirm or reject the ticked (or all waiting) proposals with one reason, all or nothing."""
+    from directory.core.numbers import parse_id
+
+    period = services.get_period(code)
+    form = forms.BulkDecisionForm()
+    back = url_for("evaluation.period_page", code=period.code) + "#proposals"
+    if not form.validate_on_submit():
+        flash(_("Give the reason; the institution will see it."), "danger")
+        return redirect(back), 303
+    # An id that cannot exist becomes 0: not of this period, so the whole batch is refused.
+    ids = None if form.all_waiting.data else [parse_id(i) or 0 for i in request.form.getlist("action_ids")]
+    confirm = decision == "confirm"
+    run_and_flash(lambda: screening.decide_many(user=current_user, period=period, action_ids=ids, confirm=confirm,
+                                                reason=form.reason.data or ""),
+                  lambda n: _("%(n)s proposals confirmed; the institutions have been told.", n=n) if confirm
+                  else _("%(n)s proposals rejected.", n=n))
+    return redirect(back)
+
+
 @bp.post("/admin/evaluation/<code>/publish")
 @staff_required
 def publish(code: str) -> Any:
@@ -107,9 +129,12 @@ def publish(code: str) -> Any:
 @staff_required
 def export(code: str) -> Any:
     period = services.get_period(code)
-    return Response(reports.graded_list_xlsx(period),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="evaluation-{period.code}.xlsx"'})
+    from directory.core.downloads import attachment
+    from directory.core.spreadsheets import download_name
+
+    return attachment(reports.graded_list_xlsx(period),
+                      name=download_name(_("Evaluation %(period)s", period=period.code), "xlsx"),
+                      fallback=f"evaluation-{period.code}.xlsx")
 
 
 @bp.get("/evaluation/<code>")

@@ -118,7 +118,7 @@ def to_xlsx(event: Event) -> bytes:
     """The report, participants and meetings as three sheets."""
     from openpyxl import Workbook
 
-    from directory.core.spreadsheets import append_row
+    from directory.core.spreadsheets import write_sheet
 
     report = build(event)
     wb = Workbook()
@@ -138,25 +138,27 @@ def to_xlsx(event: Event) -> bytes:
         (_("Average meeting rating"), report.satisfaction or ""),
         (_("Three-month follow-up answers"), report.followup_count),
     ]
-    for row in rows:
-        append_row(summary, list(row))
+    write_sheet(summary, title=_("Event report: %(title)s", title=event.title), header=[_("Indicator"), _("Value")],
+                rows=[list(row) for row in rows])
     sheet = wb.create_sheet(_("Participants")[:31])
-    append_row(sheet, [_("Name"), _("Side"), _("Status"), _("Checked in"), _("Offers"), _("Seeks")])
-    for p in db.session.exec(select(EventParticipant).where(EventParticipant.event_id == event.id)
-                             .order_by(col(EventParticipant.id))).all():
-        append_row(sheet, [name_of(p), p.side, p.status, p.checked_in_at.isoformat() if p.checked_in_at else "",
-                      p.offers, p.seeks])
+    write_sheet(sheet, title=_("Participants"), header=[
+        _("Name"), _("Side"), _("Status"), _("Checked in"), _("Offers"), _("Seeks")], rows=(
+        [name_of(p), p.side, p.status, p.checked_in_at.isoformat() if p.checked_in_at else "", p.offers, p.seeks]
+        for p in db.session.exec(select(EventParticipant).where(EventParticipant.event_id == event.id)
+                                 .order_by(col(EventParticipant.id))).all()))
     sheet = wb.create_sheet(_("Meetings")[:31])
-    append_row(sheet, [_("Enterprise"), _("Provider"), _("Slot"), _("Table"), _("Status"), _("Outcome"), _("Amount")])
     slot_time = {s.position: local_time(s.starts_at, "yyyy-MM-dd HH:mm") for s in slots(event)}
     _preload(event)
+    meetings = []
     for m in db.session.exec(select(Meeting).where(Meeting.event_id == event.id).order_by(col(Meeting.id))).all():
         a, b = _people(m)
         ent, prov = (a, b) if a.side == ENTERPRISE else (b, a)
         outcome = report.best.get(m.id)  # type: ignore[arg-type]
-        append_row(sheet, [name_of(ent), name_of(prov), slot_time.get(m.slot_position, "") if m.slot_position is not None
-                      else "", m.table_no or "", m.status, outcome.outcome if outcome else "",
-                      outcome.amount if outcome and outcome.amount else ""])
+        meetings.append([name_of(ent), name_of(prov), slot_time.get(m.slot_position, "") if m.slot_position is not None
+                         else "", m.table_no or "", m.status, outcome.outcome if outcome else "",
+                         outcome.amount if outcome and outcome.amount else ""])
+    write_sheet(sheet, title=_("Meetings"), header=[
+        _("Enterprise"), _("Provider"), _("Slot"), _("Table"), _("Status"), _("Outcome"), _("Amount")], rows=meetings)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from directory.core.spreadsheets import SafeWriter, append_row
+from directory.core.spreadsheets import SafeWriter, write_sheet
 from directory.experts import services as experts
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -40,6 +40,16 @@ def _export_values(kind: str, obj: Any) -> dict[str, Any]:
             "email": obj.email}
 
 
+def sheet_title(kind: str) -> str:
+    """What an export of ``kind`` holds, for its title row, its sheet and its file name."""
+    return _("Service institutions") if kind == "institutions" else _("Experts")
+
+
+def download_title(kind: str) -> str:
+    """The name of a download of ``kind``, before its date."""
+    return _("Directory of service institutions") if kind == "institutions" else _("Directory of experts")
+
+
 def export_file(kind: str, path: Path) -> int:
     """Write the published records to ``path`` (.xlsx or .csv) with the import columns; returns the count."""
     columns = COLUMNS[kind]
@@ -67,10 +77,9 @@ def export_file(kind: str, path: Path) -> int:
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(kind)
-        sheet.append(header)
-        for line in table:
-            append_row(sheet, line)  # text, never a formula: it reads back as written and runs nothing
+        sheet = workbook.create_sheet(sheet_title(kind))
+        # Text, never a formula: it reads back as written and runs nothing; the importer skips the title row.
+        write_sheet(sheet, title=sheet_title(kind), header=header, rows=table)
         workbook.save(path)
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be exported."))

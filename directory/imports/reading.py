@@ -67,8 +67,12 @@ def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[
     header_row = next(raw_rows, None)
     if header_row is None:
         raise ImportFileError(_("The file is empty."))
-    headers = [str(h or "").strip() for h in header_row]
     known = header_map(columns)
+    first_data_row = 2
+    if _is_title_row(header_row, known):
+        # Our exports and the template carry a title row (unit, contents, date) above the header.
+        header_row, first_data_row = next(raw_rows, None) or [], 3
+    headers = [str(h or "").strip() for h in header_row]
     keys: list[str | None] = []
     found: dict[str, str] = {}
     warnings = []
@@ -88,7 +92,7 @@ def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[
         raise MissingColumns(_("Required columns are missing: %(columns)s", columns="、".join(missing)))
     width = max(n for n, key in enumerate(keys, start=1) if key is not None)  # cells right of it are not kept
     rows: list[dict[str, Any]] = []
-    for number, values in enumerate(raw_rows, start=2):
+    for number, values in enumerate(raw_rows, start=first_data_row):
         values = values[:width]
         if not any(str(v).strip() for v in values if v is not None):
             continue
@@ -100,6 +104,13 @@ def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[
                 row[key] = "" if value is None else unquote_cell(value)
         rows.append(row)
     return rows, found, warnings
+
+
+def _is_title_row(row: list[Any], known: dict[str, Column]) -> bool:
+    """A title row: one text cell at the left and no known header anywhere in the row."""
+    cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+    return len(cells) == 1 and str(row[0] or "").strip() == cells[0] and not any(
+        c in known or c.lower() in known for c in cells)
 
 
 def _read_csv(path: Path) -> Generator[list[Any]]:

@@ -27,7 +27,7 @@ def to_xlsx(board: Dashboard) -> bytes:
     the stale records listed on the page."""
     from openpyxl import Workbook
 
-    from directory.core.spreadsheets import append_row
+    from directory.core.spreadsheets import write_sheet
     from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
     from directory.engagements.services import STATUS_LABELS as ENGAGEMENT_LABELS
     from directory.events.day import OUTCOME_LABELS
@@ -58,25 +58,21 @@ def to_xlsx(board: Dashboard) -> bytes:
         *((str(OUTCOME_LABELS[MeetingOutcome(k)]), v) for k, v in ev.outcomes.items()),
         (_("Amount signed (yuan)"), ev.amount_signed), (_("Amount of intents (yuan)"), ev.amount_intended),
     ]
-    for row in rows:
-        append_row(summary, list(row))
+    write_sheet(summary, title=_("Monitoring summary"), header=[_("Indicator"), _("Value")],
+                rows=[list(row) for row in rows])
     sheet = wb.create_sheet(_("Institutions")[:31])
-    append_row(sheet, [_("Category"), _("Institutions")])
-    for _id, label, n in board.institutions.by_category:
-        append_row(sheet, [label, n])
-    append_row(sheet, [])
-    append_row(sheet, [_("Grade"), _("Institutions")])
-    for grade, n in board.institutions.by_grade.items():
-        append_row(sheet, [grade or _("Not rated"), n])
+    write_sheet(sheet, title=_("Institutions by category and grade"), header=[_("Category"), _("Institutions")], rows=[
+        *([label, n] for _id, label, n in board.institutions.by_category), [], [_("Grade"), _("Institutions")],
+        *([grade or _("Not rated"), n] for grade, n in board.institutions.by_grade.items())])
     sheet = wb.create_sheet(_("Satisfaction")[:31])
-    append_row(sheet, [_("Month"), _("Valid reviews"), _("Good reviews"), _("Share of good reviews"), _("Bad reviews"),
-                  _("Share of bad reviews")])
-    for m in board.satisfaction:
-        append_row(sheet, [m.label, m.reviews, m.good, _share(m.good_share), m.bad, _share(m.bad_share)])
+    write_sheet(sheet, title=_("Satisfaction by month"), header=[
+        _("Month"), _("Valid reviews"), _("Good reviews"), _("Share of good reviews"), _("Bad reviews"),
+        _("Share of bad reviews")], rows=([m.label, m.reviews, m.good, _share(m.good_share), m.bad,
+                                           _share(m.bad_share)] for m in board.satisfaction))
     sheet = wb.create_sheet(_("Stale records")[:31])
-    append_row(sheet, ["#", _("Institution name"), _("Last confirmed")])
-    for inst_id, name, confirmed in board.institutions.stale_oldest:
-        append_row(sheet, [inst_id, name, confirmed.astimezone(local_zone()).strftime("%Y-%m-%d") if confirmed else ""])
+    write_sheet(sheet, title=_("Stale records"), header=["#", _("Institution name"), _("Last confirmed")], rows=(
+        [inst_id, name, confirmed.astimezone(local_zone()).strftime("%Y-%m-%d") if confirmed else ""]
+        for inst_id, name, confirmed in board.institutions.stale_oldest))
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

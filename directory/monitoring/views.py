@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from directory.accounts.decorators import staff_required
 from directory.demands.services import STATUS_LABELS as DEMAND_LABELS
@@ -37,10 +37,14 @@ def dashboard() -> Any:
 def dashboard_xlsx() -> Any:
     board = _build()
     suffix = f"-region{board.region_id}" if board.region_id is not None else ""
-    return Response(export.to_xlsx(board),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="monitoring-{board.period.code}{suffix}.xlsx"'})
+    from flask_babel import gettext as _
+
+    from directory.core.downloads import attachment
+    from directory.core.spreadsheets import download_name
+
+    name = _("Monitoring %(period)s", period=board.period.code) + (f" {board.region_label}" if board.region_label else "")
+    return attachment(export.to_xlsx(board), name=download_name(name, "xlsx"),
+                      fallback=f"monitoring-{board.period.code}{suffix}.xlsx")
 
 
 @bp.post("/monitoring.xlsx")

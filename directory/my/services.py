@@ -42,6 +42,9 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [
+            Section(_l("Enterprise profile"), _l("Name, credit code, size by the SME classification standard, "
+                                                 "tags and contacts."), "/my/enterprise" if user.enterprise_id
+                    else None, _l("Edit")),
             Section(_l("My service needs"), _l("Post a need and get ranked recommendations."), "/needs",
                     _l("Open")),
             Section(_l("My service requests"), _l("Follow every request from start to completion."),
@@ -79,6 +82,8 @@ def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
                     "/admin/import", _l("Open")),
             Section(_l("Profile changes to review"), _l("Key-field edits of admitted institutions, with the differences."),
                     "/admin/changes", _l("Open")),
+            Section(_l("All records"), _l("Every institution and expert, whatever its status; reinstate a suspended "
+                                          "one."), "/admin/records", _l("Open")),
             Section(_l("Stale records"), _l("Records nobody confirmed for a year."), "/admin/stale", _l("Open")),
             Section(_l("Enterprises to verify"), _l("Self-registered enterprises and accounts whose reviews wait for "
                                                     "your check."), "/admin/enterprises?unverified=1", _l("Open")),

@@ -18,6 +18,18 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class NotificationPreference(SQLModel, table=True):
+    """One user's choice for one topic of notifications (directory/notifications/topics.py): whether it reaches
+    the inbox and whether it is mailed. No row: both, the default."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    topic: str = Field(max_length=30, primary_key=True)
+    inbox: bool = True
+    mail: bool = True
+
+
 class OutgoingMail(SQLModel, table=True):
     """One mail to send, written in the transaction of the change it tells about (a rolled-back request sends
     nothing) and delivered by :func:`directory.notifications.mail.deliver_due` after the commit, never inside

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import col, func, select
 
 from directory.core.errors import NotFound
@@ -17,7 +18,8 @@ from directory.core.time import utcnow
 from directory.core.urls import site_url
 from directory.extensions import db
 from directory.notifications import mail
-from directory.notifications.models import Notification
+from directory.notifications.models import Notification, NotificationPreference
+from directory.notifications.topics import TOPICS, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +33,66 @@ class Recipient(Protocol):
 
 
 def notify(*, users: Sequence[Recipient], kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Put a message in each user's inbox and a mail in the outbox (same transaction). The inbox keeps ``link``
-    as the site path it is; the mail carries it absolute on SITE_URL."""
+    """Put a message in each user's inbox and a mail in the outbox (same transaction), each unless the user
+    turned that off for the kind's topic (:func:`preferences`). The inbox keeps ``link`` as the site path it
+    is; the mail carries it absolute on SITE_URL."""
     items = []
+    choices = _choices(users, kind)
     for user in users:
-        # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
-        item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300])  # type: ignore[arg-type]
-        db.session.add(item)
-        items.append(item)
-        if user.email:
+        inbox_wanted, mail_wanted = choices.get(user.id, (True, True))  # type: ignore[arg-type]
+        if inbox_wanted:
+            # Titles quote names of up to 200 characters; the column holds 200 (PostgreSQL refuses more: a 500).
+            item = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300])  # type: ignore[arg-type]
+            db.session.add(item)
+            items.append(item)
+        if user.email and mail_wanted:
             send_mail(to=user.email, subject=title, body=f"{body}\n\n{site_url(link) if link else ''}".strip())
     db.session.flush()
     return items
+
+
+def _choices(users: Sequence[Recipient], kind: str) -> dict[int, tuple[bool, bool]]:
+    """``{user id: (inbox, mail)}`` for the users who chose otherwise than the default for ``kind``'s topic."""
+    topic = topic_of(kind)
+    ids = [u.id for u in users if u.id is not None]
+    if topic is None or not ids:
+        return {}
+    rows = db.session.exec(select(NotificationPreference).where(
+        col(NotificationPreference.user_id).in_(ids), NotificationPreference.topic == topic)).all()
+    return {p.user_id: (p.inbox, p.mail) for p in rows}
+
+
+def preferences(user: Any) -> dict[str, tuple[bool, bool]]:
+    """Every topic with the user's ``(inbox, mail)`` choice; both on unless they turned one off."""
+    chosen = {p.topic: (p.inbox, p.mail) for p in db.session.exec(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id)).all()}
+    return {topic: chosen.get(topic, (True, True)) for topic in TOPICS}
+
+
+def set_preferences(*, user: Any, choices: dict[str, tuple[bool, bool]]) -> bool:
+    """Save the user's choices (topics not named keep theirs); returns whether anything changed. A choice of
+    both channels is the default and keeps no row. Raises :class:`InvalidInput` for an unknown topic."""
+    from directory.core.errors import InvalidInput
+
+    unknown = set(choices) - set(TOPICS)
+    if unknown:
+        raise InvalidInput(_l("Unknown kind of notification."))
+    current = preferences(user)
+    changed = False
+    for topic, (inbox_on, mail_on) in choices.items():
+        if current[topic] == (inbox_on, mail_on):
+            continue
+        changed = True
+        row = db.session.get(NotificationPreference, (user.id, topic))
+        if inbox_on and mail_on:
+            if row is not None:
+                db.session.delete(row)
+            continue
+        row = row or NotificationPreference(user_id=user.id, topic=topic)
+        row.inbox, row.mail = inbox_on, mail_on
+        db.session.add(row)
+    db.session.flush()
+    return changed
 
 
 def send_mail(*, to: str, subject: str, body: str, secret: bool = False) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -30,3 +31,22 @@ def mark_all_read() -> Any:
     n = services.mark_read(current_user)
     flash(ngettext("%(num)d message marked as read.", "%(num)d messages marked as read.", n), "info")
     return redirect(url_for("my.page") + "#inbox")
+
+
+@bp.route("/my/notifications", methods=["GET", "POST"])
+@login_required
+def preferences_page() -> Any:
+    """Which topics of notification reach the user's inbox and which are mailed."""
+    from flask_wtf import FlaskForm
+
+    from directory.notifications.topics import TOPICS
+
+    form = FlaskForm()
+    if form.validate_on_submit():
+        choices = {t: (f"{t}-inbox" in request.form, f"{t}-mail" in request.form) for t in TOPICS}
+        changed = services.set_preferences(user=current_user, choices=choices)
+        flash(_("Notification preferences saved.") if changed else _("Nothing was changed."),
+              "success" if changed else "info")
+        return redirect(url_for("notifications.preferences_page"))
+    return render_template("notifications/preferences.html", form=form, topics=TOPICS,
+                           chosen=services.preferences(current_user)), 400 if form.is_submitted() else 200

@@ -98,3 +98,20 @@ def test_open_data_csv(client, db_session):
     archive = zipfile.ZipFile(io.BytesIO(download_fresh(client).data))
     text = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".csv"))
     assert_csv_safe(text)
+
+
+def test_a_download_carries_its_chinese_name_and_an_ascii_fallback():
+    from urllib.parse import unquote
+
+    from directory.core.downloads import content_disposition
+
+    header = content_disposition("服务机构名录-2026-12-02.xlsx", 'institutions"\r\n.xlsx')
+    fallback, encoded = header.split("; filename*=UTF-8''")
+    assert fallback == 'attachment; filename="institutions___.xlsx"'  # no quote or line break can break out
+    assert unquote(encoded) == "服务机构名录-2026-12-02.xlsx" and encoded.isascii() and " " not in encoded
+
+
+def test_column_widths_count_chinese_characters_double_within_bounds():
+    from directory.core.spreadsheets import MAX_WIDTH, MIN_WIDTH, column_widths
+
+    assert column_widths([["机构名称", "ab", "x" * 500]]) == [10, MIN_WIDTH, MAX_WIDTH]

@@ -199,7 +199,7 @@ def test_published_list_and_export(client, auth, db_session, trio):
     staff = auth.login("staff")
     data = client.get("/admin/evaluation/2026Q1.xlsx").data
     book = load_workbook(BytesIO(data))
-    names = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    names = [row[1] for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
     assert trio[0].name in names and len(book.sheetnames) == 2
     assert client.get("/evaluation/2026Q1").status_code == 404
     services.publish(user=staff, period=services.get_period("2026Q1"))

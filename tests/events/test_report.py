@@ -42,5 +42,5 @@ def test_the_report_counts_meetings_and_outcomes_and_exports_them(db_session, st
     assert figures.no_show_rate == 0.5 and figures.satisfaction == 4.5
     assert figures.outcomes == {"signed": 1, "intent": 0, "none": 0} and figures.amount_signed == 80000
     book = load_workbook(BytesIO(report.to_xlsx(event)))
-    rows = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
+    rows = list(book.worksheets[2].iter_rows(min_row=3, values_only=True))
     assert sorted((r[4], r[5]) for r in rows) == [("held", "signed"), ("no_show", None)]  # an empty cell reads back as None

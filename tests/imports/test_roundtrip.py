@@ -99,7 +99,7 @@ def test_export_carries_every_import_column_including_coverage(db_session, tmp_p
     directory()
     for kind in ("institutions", "experts"):
         export_file(kind, tmp_path / f"{kind}.xlsx")
-        header = next(load_workbook(tmp_path / f"{kind}.xlsx").active.iter_rows(values_only=True))
+        header = next(load_workbook(tmp_path / f"{kind}.xlsx").active.iter_rows(min_row=2, values_only=True))
         assert list(header) == [c.zh for c in COLUMNS[kind]]
     export_file("institutions", tmp_path / "i.csv")
     with (tmp_path / "i.csv").open(encoding="utf-8-sig") as fh:
@@ -230,7 +230,7 @@ def test_postal_code_is_checked(db_session, tmp_path):
 def test_a_text_that_looks_like_a_formula_stays_text(db_session, tmp_path):
     inst = factories.institution(name="营口公式测试有限公司", description="=HYPERLINK(\"http://x\")")
     export_file("institutions", tmp_path / "f.xlsx")
-    cell = load_workbook(tmp_path / "f.xlsx").active.cell(row=2, column=[c.key for c in COLUMNS["institutions"]].index("description") + 1)
+    cell = load_workbook(tmp_path / "f.xlsx").active.cell(row=3, column=[c.key for c in COLUMNS["institutions"]].index("description") + 1)
     assert cell.data_type == "s" and cell.value == "'" + inst.description  # text, quoted (OWASP): it runs nothing
     assert [r.action for r in import_file("institutions", tmp_path / "f.xlsx").rows] == ["unchanged"]
 

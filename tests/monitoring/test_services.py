@@ -332,7 +332,9 @@ def test_dashboard_and_xlsx_agree(db_session):
     assert board.period.label in values and 1 in values
     assert 4.0 in values  # mean response time in hours
     months = list(wb.worksheets[2].iter_rows(values_only=True))
-    assert [m[0] for m in months[1:]] == ["2025-04", "2025-05", "2025-06"] and months[1][1:4] == (1, 1, 1)
+    # Row 1 is the title (unit and date), row 2 the header.
+    assert [m[0] for m in months[2:]] == ["2025-04", "2025-05", "2025-06"] and months[2][1:4] == (1, 1, 1)
+    assert months[0][0].startswith("营口市中小企业服务中心") and wb.worksheets[2].freeze_panes == "A3"
 
 
 def test_staff_see_the_dashboard_and_its_export(client, auth, db_session):
@@ -347,7 +349,8 @@ def test_staff_see_the_dashboard_and_its_export(client, auth, db_session):
     region = region_id("站前区")
     response = client.get(f"/admin/monitoring.xlsx?period=2025Q2&region={region}")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith(f'monitoring-2025Q2-region{region}.xlsx"')
+    assert f'filename="monitoring-2025Q2-region{region}.xlsx"' in response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E8%BF%90%E8%A1%8C%E7%9B%91%E6%B5%8B2025Q2" in response.headers["Content-Disposition"]  # 运行监测
     assert load_workbook(BytesIO(response.data)).worksheets[0]["A1"].value
     assert client.get("/admin/monitoring").status_code == 200  # the current year
 

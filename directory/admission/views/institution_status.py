@@ -20,18 +20,22 @@ from directory.institutions.models import Institution
 @bp.post("/admin/institutions/<int:institution_id>/status")
 @staff_required
 def change_status(institution_id: int) -> Any:
+    from directory.core.urls import safe_next
+
     institution = get_or_404(Institution, institution_id)
+    # The record list sends its page and filters along, so staff land back where they were.
+    back = safe_next(request.form.get("next"), url_for("institutions.detail", institution_id=institution_id))
     form = forms.StatusForm()
     if not form.validate_on_submit():
         flash(_("Choose an action and give the reason."), "danger")
-        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+        return redirect(back), 303
     with refusals() as refused:
         status_changes.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
                                actor=current_user)
     if refused:
-        return redirect(url_for("institutions.detail", institution_id=institution_id)), 303
+        return redirect(back), 303
     flash(_("Status changed; the institution has been told."), "success")
-    return redirect(url_for("institutions.detail", institution_id=institution_id))
+    return redirect(back)
 
 
 @bp.post("/institutions/<int:institution_id>/confirm")
@@ -48,3 +52,22 @@ def confirm_current(institution_id: int) -> Any:
 def stale() -> Any:
     return render_template("admission/stale.html", institutions=freshness.stale_institutions(
         page=page_number(request.args)))
+
+
+@bp.get("/admin/records")
+@staff_required
+def records() -> Any:
+    """Every institution or expert record whatever its status, searched and filtered, with the status actions."""
+    from directory.admission.records import STATUS_LABELS, RecordFilters, staff_records
+    from directory.admission.status_changes import STATUS_ACTIONS
+    from directory.taxonomy import services as taxonomy
+
+    filters = RecordFilters.parse(request.args)
+    actions: dict[str, list[str]] = {}  # status → the actions it allows
+    for action, statuses in STATUS_ACTIONS.items():
+        for status in statuses:
+            actions.setdefault(status, []).append(action)
+    return render_template("admission/records.html", filters=filters,
+                           records=staff_records(filters, page=page_number(request.args)),
+                           labels=STATUS_LABELS, actions=actions, categories=taxonomy.top_categories(),
+                           regions=taxonomy.regions(kind="district"), form=forms.StatusForm())

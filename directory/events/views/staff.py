@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -139,6 +139,8 @@ def event_report(event_id: int) -> Any:
 @staff_required
 def event_report_xlsx(event_id: int) -> Any:
     event = services.get_event(event_id, user=current_user)
-    return Response(report.to_xlsx(event),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="event-{event.id}-report.xlsx"'})
+    from directory.core.downloads import attachment
+    from directory.core.spreadsheets import download_name
+
+    return attachment(report.to_xlsx(event), name=download_name(_("Event report %(id)s", id=event.id), "xlsx"),
+                      fallback=f"event-{event.id}-report.xlsx")
