@@ -130,7 +130,7 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     first = page.locator("#rec-institutions li").first
     assert "营口智诚知识产权代理有限公司" in first.inner_text()
     assert "匹配需求" in first.locator(".reasons").inner_text()  # the reasons, in Chinese
-    first.locator("summary").click()
+    first.locator("summary", has_text="请求服务").click()
     first.locator("textarea[name=message]").fill("请联系我们报价")
     first.locator("button[type=submit]").click()
     page.wait_for_url("**/engagements/*")

@@ -144,8 +144,10 @@ def test_a_stated_category_fetches_its_providers_in_every_index_with_the_code_qu
     counts = {("institution", "专利"): 10}
     queries = candidate_queries(UIDS, ["专利"], counts, text="专利", category_code='ip" OR id > 0', limit=60)
     filtered = [(kind, body) for kind, body in queries if "filter" in body]
-    assert [kind for kind, _body in filtered] == ["institution", "offering", "expert"]
-    assert filtered[0][1]["q"] == "专利" and filtered[1][1]["q"] == ""  # offerings know no term: the category alone
+    assert [kind for kind, _body in filtered] == ["institution", "institution", "offering", "expert"]
+    # the terms within the category, and the category alone (its providers come even when no text shares a term)
+    assert filtered[0][1]["q"] == "专利" and filtered[1][1]["q"] == ""
+    assert filtered[2][1]["q"] == ""  # offerings know no term: the category alone
     assert filtered[0][1]["filter"] == ['category_codes = "ip\\" OR id > 0"']
 
 
