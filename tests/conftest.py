@@ -213,3 +213,23 @@ class Auth:
 @pytest.fixture
 def auth(client: Any) -> Auth:
     return Auth(client)
+
+
+# -- figures every run prints -------------------------------------------------------------------------------
+# The labelled relevance sets (tests/search/test_relevance.py, tests/recommendations/test_hit_rate.py) file
+# their hit rates here; pytest prints them in the terminal summary of every run (`make test` does not pass -s).
+FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> list[str]:
+    """Lines for the "relevance figures" section of the terminal summary."""
+    return request.config.stash.setdefault(FIGURES, [])
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("relevance figures")
+        for line in lines:
+            terminalreporter.write_line(line)

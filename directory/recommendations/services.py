@@ -17,7 +17,15 @@ from directory.recommendations import ranking, retrieval
 from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations
 from directory.recommendations.scoring import Context
 from directory.recommendations.similar import similar_experts, similar_institutions
-from directory.recommendations.terms import key_terms, stop_words, synonym_map, teach, vocabulary_words
+from directory.recommendations.terms import (
+    MAX_TERMS,
+    key_terms,
+    stop_words,
+    synonym_map,
+    teach,
+    vocabulary_words,
+)
+from search import expansion
 from search.client import SearchErrors, SearchUnavailable
 
 # What other areas import from here (the need and its results, the similar records of a detail page).
@@ -41,7 +49,7 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     ranking it would be."""
     limit = max(1, min(limit, MAX_LIMIT))
     teach(_cached("vocabulary", vocabulary_words))
-    terms = key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words))
+    terms = _in_record_words(key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words)), need.text)
     result = Recommendations(terms=terms)
     try:
         if not use_search:
@@ -67,6 +75,15 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
                                                                       limit, excluded_inst)
     result.experts = ranking.rank_experts(ctx, expert_scores, limit)
     return result
+
+
+def _in_record_words(terms: list[str], text: str) -> list[str]:
+    """English terms translated and words no record uses replaced by record words (search.expansion)."""
+    try:
+        return expansion.expander().rewrite(terms, text)[:MAX_TERMS]
+    except Exception:  # the expansion is an addition: the need is still searched as written
+        log.exception("query expansion failed for a need")
+        return terms
 
 
 def _cached(name: str, load: Any) -> Any:

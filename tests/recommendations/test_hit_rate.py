@@ -1,6 +1,7 @@
 """The labelled needs (tests/recommendations/needs.json) against the real Meilisearch and the demo directory,
 through ``recommend()``. hit@3: one of the expected institutions is among the top three recommended. Prints the
-hit rate per kind of need and every miss (with what came top-3), so the ranking can be judged on each run."""
+hit rate per kind of need and every miss (with what came top-3) for the terminal summary of every run
+(tests/conftest.py), so the ranking can be judged on each run."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import select
 
 from directory.extensions import db
 from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.models import Category, Industry, Region
+from tests.search.test_relevance import group
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))
 K = 3
@@ -23,6 +24,9 @@ K = 3
 # activity move one or two). The floor leaves a few points for
 # re-labelling and small ranking changes; raise it when the ranking improves.
 MIN_HIT_RATE = 0.90
+# Per kind (tests.search.test_relevance.group): the plain needs keep the floor above; colloquial and English
+# needs (added 2026-12-02, measured then: plain 93.3%, colloquial 75.8%, english 85.7%) have their own, below what was measured.
+MIN_BY_GROUP = {"plain": MIN_HIT_RATE, "colloquial": 0.7, "english": 0.8}
 
 
 def _by_name(model: Any, name: str | None) -> Any:
@@ -62,15 +66,20 @@ def _rate(results: list[bool]) -> float:
     return sum(results) / len(results) if results else 0.0
 
 
-def test_hit_rate(demo_app: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(NEEDS) >= 50
+def test_hit_rate(demo_app: Any, figures: list[str]) -> None:
+    assert len(NEEDS) >= 150
+    assert sum(n["kind"] == "colloquial" for n in NEEDS) >= 10 and sum(n["kind"] == "english" for n in NEEDS) >= 10
     by_kind, misses = _run(demo_app)
     every = [ok for v in by_kind.values() for ok in v]
     overall = _rate(every)
-    with capsys.disabled():
-        print(f"\nrecommendation needs: {len(NEEDS)}, hit@{K} {overall:.1%} ({sum(every)}/{len(every)})")  # noqa: T201
-        for kind in sorted(by_kind):
-            print(f"  {kind:14} {_rate(by_kind[kind]):6.1%}  ({sum(by_kind[kind])}/{len(by_kind[kind])})")  # noqa: T201
-        for miss in misses:
-            print(f"  miss  {miss}")  # noqa: T201
-    assert overall >= MIN_HIT_RATE, f"hit@{K} {overall:.1%} below {MIN_HIT_RATE:.0%}"
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for kind, results in by_kind.items():
+        groups[group(kind)].extend(results)
+    figures.append(f"recommendations: {len(NEEDS)} needs, hit@{K} {overall:.1%} ({sum(every)}/{len(every)}); "
+                   + ", ".join(f"{g} {_rate(groups[g]):.1%} ({sum(groups[g])}/{len(groups[g])})"
+                               for g in ("plain", "colloquial", "english")))
+    for kind in sorted(by_kind):
+        figures.append(f"  {kind:14} {_rate(by_kind[kind]):6.1%}  ({sum(by_kind[kind])}/{len(by_kind[kind])})")
+    figures.extend(f"  miss  {miss}" for miss in misses)
+    for name, floor in MIN_BY_GROUP.items():
+        assert _rate(groups[name]) >= floor, f"{name}: hit@{K} {_rate(groups[name]):.1%} below {floor:.0%}"
