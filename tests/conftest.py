@@ -20,7 +20,7 @@ from directory import create_app
 from directory.core.db import make_engine
 from directory.extensions import db
 from directory.settings import Settings
-from search import server
+from search import expansion, server
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -142,6 +142,7 @@ def db_session(app: Flask) -> Iterator[Any]:
     app.extensions["database_session_options"] = {"bind": connection, "join_transaction_mode": "create_savepoint"}
     ctx = app.app_context()
     ctx.push()
+    expansion.forget()  # the records' vocabulary (search.expansion) is this test's, not an earlier one's
     try:
         yield db.session
     finally:
