@@ -35,7 +35,7 @@ from pathlib import Path
 import jieba
 
 from directory.settings import PROJECT_ROOT
-from search.analysis import HAN_RUN, to_simplified
+from search.analysis import HAN_RUN, is_free_text, to_simplified
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -232,19 +232,19 @@ class Expander:
 
     def query(self, q: str) -> str | None:
         """A search query in the records' words, when it differs from ``q``: the English translated, each
-        word no record uses replaced (光伏板 → 光伏) or left out when nothing replaces it (山寨货维权 → 维权);
-        ``None`` when there is nothing to change or nothing would be left."""
+        word no record uses replaced (光伏板 → 光伏) or, in a sentence, left out when nothing replaces it
+        (a keyword query keeps it: 丰田生产方式 must not become 生产); ``None`` when there is nothing to change
+        or nothing would be left."""
         english = translate(q, self.english) if WORD.search(q) else []
         han = [w for run in HAN_RUN.findall(to_simplified(q)) for w in jieba.lcut(run)]
         han_words = [w for w in han if len(w) >= 2]
         replaced: list[str] = []
         changed = False
         for w in han_words:
-            if self.known(w):
-                new = [w]
-            else:
-                new = self.replacements(w, han_words)
-                changed = True
+            new = [w] if self.known(w) else self.replacements(w, han_words)
+            if not new and not is_free_text(q):
+                new = [w]  # a keyword query keeps its words: 丰田生产方式 is not 生产
+            changed = changed or new != [w]
             replaced.extend(x for x in new if x not in replaced)
         if not (changed or english) or not (english or replaced):
             return None
