@@ -16,7 +16,7 @@ from directory.extensions import db
 from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.models import Category, Industry, Region
-from tests.search.test_relevance import group
+from tests.search.test_relevance import by_group
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))
 K = 3
@@ -72,12 +72,8 @@ def test_hit_rate(demo_app: Any, figures: list[str]) -> None:
     by_kind, misses = _run(demo_app)
     every = [ok for v in by_kind.values() for ok in v]
     overall = _rate(every)
-    groups: dict[str, list[bool]] = defaultdict(list)
-    for kind, results in by_kind.items():
-        groups[group(kind)].extend(results)
-    figures.append(f"recommendations: {len(NEEDS)} needs, hit@{K} {overall:.1%} ({sum(every)}/{len(every)}); "
-                   + ", ".join(f"{g} {_rate(groups[g]):.1%} ({sum(groups[g])}/{len(groups[g])})"
-                               for g in ("plain", "colloquial", "english")))
+    groups, line = by_group(by_kind)
+    figures.append(f"recommendations: {len(NEEDS)} needs, hit@{K} {overall:.1%} ({sum(every)}/{len(every)}); {line}")
     for kind in sorted(by_kind):
         figures.append(f"  {kind:14} {_rate(by_kind[kind]):6.1%}  ({sum(by_kind[kind])}/{len(by_kind[kind])})")
     figures.extend(f"  miss  {miss}" for miss in misses)
