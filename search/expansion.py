@@ -253,37 +253,23 @@ class Expander:
 
 _lock = threading.Lock()
 _state: dict[str, tuple[float, Expander]] = {}
-_renewing: set[str] = set()
 
 
 def expander() -> Expander:
-    """The process's expander (mined from the database and the taxonomy); call it inside an app context. The
-    first call builds it; after :data:`VOCABULARY_SECONDS` it is renewed in a background thread while the old
-    one goes on answering, so no request waits for the mining but the first."""
+    """The process's expander (mined from the database and the taxonomy); call it inside an app context. It is
+    built by the first call and again by the first call after :data:`VOCABULARY_SECONDS`, in that request, as
+    the recommendations' category model is: web processes run no background threads (CONTRACTS.md, "Processes
+    in production"), so one request per process every few minutes pays the mining."""
     from flask import current_app
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    key = str(id(app))
+    key = str(id(current_app._get_current_object()))  # type: ignore[attr-defined]
     hit = _state.get(key)
-    if hit is None:
-        with _lock:
+    if hit is None or hit[0] <= time.monotonic():
+        with _lock:  # one thread of the process mines; the others wait for its result
             hit = _state.get(key)
-            if hit is None:
+            if hit is None or hit[0] <= time.monotonic():
                 hit = _state[key] = (time.monotonic() + VOCABULARY_SECONDS, _build())
-    elif hit[0] <= time.monotonic() and key not in _renewing:
-        _renewing.add(key)
-        threading.Thread(target=_renew, args=(app, key), name="vocabulary-renewal", daemon=True).start()
     return hit[1]
-
-
-def _renew(app: object, key: str) -> None:
-    try:
-        with app.app_context():  # type: ignore[attr-defined]
-            _state[key] = (time.monotonic() + VOCABULARY_SECONDS, _build())
-    except Exception:  # the old vocabulary goes on answering; the next expired call tries again
-        log.exception("renewing the query-expansion vocabulary failed")
-    finally:
-        _renewing.discard(key)
 
 
 def forget() -> None:
