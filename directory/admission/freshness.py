@@ -37,6 +37,11 @@ def stale_institutions(*, now: Any = None, page: int = 1, per_page: int | None =
     return paginate(_stale_query(now), page=page, per_page=per_page)
 
 
+def is_stale(institution_id: int, *, now: Any = None) -> bool:
+    """Whether this institution is on the stale list (the same rule, in SQL)."""
+    return db.session.exec(_stale_query(now).where(Institution.id == institution_id)).first() is not None
+
+
 def remind_stale(*, now: Any = None) -> int:
     """Remind the users of every stale institution to confirm or update it (at most once a month each);
     returns how many institutions were reminded."""

@@ -348,9 +348,18 @@ def status_counts() -> dict[str, int]:
         select(Engagement.status, func.count()).group_by(Engagement.status)).all()}
 
 
-def for_user(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[Engagement]:
+# What a user's own list can be narrowed to (``/engagements?show=…``): the to-do items of their "my" page
+# link here, so each count there is this list's total.
+MINE_FILTERS = {
+    "waiting": _l("Waiting for an answer"),
+    "active": _l("Accepted or in progress"),
+    "to_review": _l("Completed, not yet reviewed"),
+}
+
+
+def for_user(user: Any, *, page: int = 1, per_page: int | None = None, show: str | None = None) -> Page[Engagement]:
     """The engagements a user takes part in (as the enterprise or the provider), newest first, one page of
-    them with the total."""
+    them with the total; ``show`` (a key of :data:`MINE_FILTERS`) narrows them in SQL before paging."""
     if permissions.is_enterprise_user(user) and user.enterprise_id:
         key = col(Engagement.enterprise_id) == user.enterprise_id
     elif permissions.is_institution_user(user) and user.institution_id:
@@ -359,6 +368,16 @@ def for_user(user: Any, *, page: int = 1, per_page: int | None = None) -> Page[E
         key = col(Engagement.expert_id) == user.expert_id
     else:
         key = col(Engagement.id).is_(None)  # no record of theirs: an empty list
+    if show == "waiting":
+        key = and_(key, Engagement.status == S.REQUESTED)
+    elif show == "active":
+        key = and_(key, col(Engagement.status).in_((S.ACCEPTED, S.IN_PROGRESS)))
+    elif show == "to_review":
+        # What permissions.can_review allows and the enterprise has not done yet: its first review.
+        from directory.reviews.models import Review, ReviewKind
+
+        reviewed = select(Review.id).where(Review.engagement_id == Engagement.id, Review.kind == ReviewKind.INITIAL)
+        key = and_(key, Engagement.status == S.COMPLETED, ~reviewed.exists())
     return paginate(select(Engagement).where(key).options(
         selectinload(Engagement.enterprise), selectinload(Engagement.institution),  # type: ignore[arg-type]
         selectinload(Engagement.expert)).order_by(col(Engagement.id).desc()), page=page, per_page=per_page)  # type: ignore[arg-type]

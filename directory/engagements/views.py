@@ -54,9 +54,13 @@ def mine() -> Any:
         return redirect(url_for("engagements.pipeline"))
     from directory.core.paging import page_number
 
+    show = request.args.get("show") or None
+    if show not in (None, *services.MINE_FILTERS):
+        abort(400)
     return render_template("engagements/mine.html", engagements=services.for_user(
-                               current_user, page=page_number(request.args)),
-                           labels=services.STATUS_LABELS, overdue=services.is_overdue)
+                               current_user, page=page_number(request.args), show=show),
+                           labels=services.STATUS_LABELS, overdue=services.is_overdue, show=show,
+                           filters=services.MINE_FILTERS)
 
 
 @bp.get("/engagements/<int:engagement_id>")

@@ -13,6 +13,7 @@ from directory.enterprises.models import Enterprise
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution
+from directory.my.todo import Todo, todos
 from directory.notifications.services import inbox, unread_count
 
 
@@ -32,13 +33,14 @@ class MyPage:
     sections: list[Section] = field(default_factory=list)
     inbox: Any = None  # a Page of the user's messages
     unread: int = 0
+    todos: list[Todo] = field(default_factory=list)  # what waits for the user (directory.my.todo)
 
 
 def my_page(user: Any, *, inbox_page: int = 1) -> MyPage:
     """Assemble the role-appropriate overview for ``user``, with page ``inbox_page`` of their messages."""
     role = Role(user.role)
     page = MyPage(role=role.value, role_label=ROLE_LABELS[role], inbox=inbox(user, page=inbox_page),
-                  unread=unread_count(user))
+                  unread=unread_count(user), todos=todos(user))
     if role == Role.ENTERPRISE:
         page.profile = db.session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
         page.sections = [
