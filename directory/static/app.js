@@ -19,7 +19,7 @@ function initPickers(root) {
   if (typeof TomSelect === "undefined") return;
   root.querySelectorAll("select[data-picker]:not(.tomselected)").forEach((el) => {
     const noResults = el.dataset.noResults || "";
-    new TomSelect(el, {
+    const picker = new TomSelect(el, {
       plugins: ["remove_button"],
       maxOptions: null,
       hidePlaceholder: true,
@@ -27,6 +27,10 @@ function initPickers(root) {
       closeAfterSelect: false,
       render: { no_results: () => { const div = document.createElement("div"); div.className = "no-results"; div.textContent = noResults; return div; } },
     });
+    // Tom Select moves the field's <label for> to its own input; the original select (kept for the form and
+    // screen readers' form lists) keeps the label's name through aria-labelledby.
+    const labelledBy = picker.control_input.getAttribute("aria-labelledby");
+    if (labelledBy) el.setAttribute("aria-labelledby", labelledBy);
   });
 }
 document.addEventListener("DOMContentLoaded", () => initPickers(document));

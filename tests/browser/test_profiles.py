@@ -1,8 +1,10 @@
 """The two profile forms in a real browser: they open with the record's values, saving them unchanged changes
-nothing, one edited field changes that field alone, and an error is shown beside its field in Chinese."""
+nothing, one edited field changes that field alone, and an error is shown beside its field in Chinese; axe-core
+finds no serious or critical violation on them, the error shown included."""
 
 import pytest
 
+from tests.browser.axe import inject, violations
 from tests.browser.test_journeys import _login
 
 
@@ -12,8 +14,10 @@ def _checked(page, selector):
 
 @pytest.mark.browser
 def test_institution_profile_round_trips(live_server, page):
+    inject(page)
     _login(page, live_server, "provider@example.cn")
     page.goto(live_server + "/my/institution")
+    problems = violations(page, live_server)
     assert sorted(_checked(page, "#categories")) == ["专利代理", "商标代理"]
     assert sorted(_checked(page, "#industries")) == ["先进装备制造", "镁质材料"]
     assert sorted(_checked(page, "#coverage")) == ["大石桥市", "站前区"]
@@ -40,14 +44,18 @@ def test_institution_profile_round_trips(live_server, page):
     page.click("main form:not([action]) button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#categories ~ .invalid-feedback").inner_text() == "请至少选择一个服务类别。"
+    problems += violations(page, live_server)
+    assert not problems, "\n".join(problems)
     page.goto(live_server + "/my/institution")
     assert sorted(_checked(page, "#categories")) == ["专利代理", "商标代理"]
 
 
 @pytest.mark.browser
 def test_expert_profile_round_trips(live_server, page):
+    inject(page)
     _login(page, live_server, "scholar@example.cn")
     page.goto(live_server + "/apply/expert")
+    assert not violations(page, live_server)
     assert page.input_value("#expertise") == "知识产权贯标、专利布局"
     assert sorted(_checked(page, "#categories")) == ["政策咨询", "知识产权"]
     assert _checked(page, "#industries") == ["镁质材料"]
