@@ -24,6 +24,7 @@ from search.settings import FACETS, NOTICE_TYPE
 log = logging.getLogger(__name__)
 
 KINDS = ("notice", "policy")
+MAX_PAGE_HITS = 10000  # Meilisearch answers at most this many hits (pagination.maxTotalHits, search.settings)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,23 @@ def published(*, kind: str, q: str = "", category: Category | None = None, page:
                     per_page=per_page)
 
 
+def search_published(*, kind: str, q: str = "", category: Category | None = None, page: int = 1,
+                     per_page: int = 20) -> tuple[Page[Notice], bool]:
+    """The public list of one kind through the search index (search.notices): the best match first for a
+    query, else the newest; the database answers, as :func:`published` does, while Meilisearch cannot
+    (``True`` second). The page holds the records themselves, read again here so that only notices still
+    published show, even before the index has caught up with a retirement."""
+    from search.notices import MAX_PAGE_HITS, NoticeParams, for_category, search_notices
+
+    page = min(page, max(1, MAX_PAGE_HITS // per_page))  # Meilisearch pages no further (search.settings)
+    result = search_notices(NoticeParams(q=q, kind=kind, page=page, per_page=per_page, **for_category(category)))
+    ids = [h["id"] for h in result.hits]
+    found = {n.id: n for n in db.session.exec(select(Notice).where(
+        col(Notice.id).in_(ids), Notice.kind == kind, Notice.status == NoticeStatus.PUBLISHED)).all()}
+    return Page(items=[found[i] for i in ids if i in found], total=result.total, page=page,
+                per_page=per_page), result.degraded
+
+
 def _with_parent(category: Category) -> list[int]:
     return [i for i in (category.id, category.parent_id) if i is not None]
 
@@ -196,6 +213,15 @@ def latest(*, kind: str, limit: int = 5) -> list[Notice]:
     return list(db.session.exec(select(Notice).where(Notice.kind == kind, Notice.status == NoticeStatus.PUBLISHED)
                                 .order_by(col(Notice.published_at).desc(), col(Notice.id).desc())
                                 .limit(limit)).all())
+
+
+def short_form(policy: Notice) -> dict[str, Any]:
+    """A related policy as the recommendations API lists it (the page is /policies/<id>)."""
+    from flask import url_for
+
+    return {"id": policy.id, "title": policy.title, "issuer": policy.issuer,
+            "document_number": policy.document_number,
+            "url": url_for("notices.policy_detail", notice_id=policy.id, _external=True)}
 
 
 def related_policies(category: Category | None, *, limit: int = 5) -> list[Notice]:
