@@ -17,7 +17,17 @@ from typing import Any
 from search import fallback
 from search.analysis import clean_query, matching_strategy
 from search.client import SearchErrors, SearchUnavailable, backend
-from search.queries import HIGHLIGHT_POST, HIGHLIGHT_PRE, quote
+from search.queries import (
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    MAX_FILTER_LENGTH,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    InvalidSearch,
+    _positive_int,
+    quote,
+)
 from search.service import SearchResult, highlight
 from search.settings import FACETS, NOTICE_TYPE
 
@@ -48,6 +58,39 @@ def for_category(category: Any) -> dict[str, Any]:
         return {}
     chain = [c for c in (category, category.parent) if c is not None]
     return {"category_codes": tuple(c.code for c in chain), "category_ids": tuple(c.id for c in chain)}
+
+
+def parse_notice_params(args: Any, *, kind: str | None = None) -> NoticeParams:
+    """Validate request arguments (``q``, ``kind`` unless the page fixes it, ``category``: a service category's
+    name or code, ``page``, ``per_page``) with the limits of the providers' search. Raises :class:`InvalidSearch`
+    for a bad value; a category that names none is no error, it finds nothing (as the providers' search)."""
+    from sqlmodel import or_, select
+
+    from directory.extensions import db
+    from directory.taxonomy.models import Category
+
+    q = args.get("q") or ""
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidSearch("q", "too_long")
+    if kind is None:
+        kind = args.get("kind") or ""
+        if kind and kind not in KINDS:
+            raise InvalidSearch("kind", "unknown")
+    page = _positive_int(args, "page", 1)
+    per_page = _positive_int(args, "per_page", 20)
+    if per_page > MAX_PER_PAGE:
+        raise InvalidSearch("per_page", "too_large")
+    if page > MAX_PAGE:
+        raise InvalidSearch("page", "too_large")
+    name = args.get("category") or ""
+    if len(name) > MAX_FILTER_LENGTH:
+        raise InvalidSearch("category", "too_long")
+    found: dict[str, Any] = {}
+    if name.strip():
+        category = db.session.exec(select(Category).where(
+            or_(Category.name == name.strip(), Category.code == name.strip()))).first()
+        found = for_category(category) if category is not None else {"unknown_category": True}
+    return NoticeParams(q=q.strip(), kind=kind, page=page, per_page=per_page, **found)
 
 
 def query_body(index_uid: str, params: NoticeParams) -> dict[str, Any]:

@@ -64,3 +64,32 @@ class NoticeAttachment(StoredFile, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="notice.id", index=True, ondelete="CASCADE")
+
+
+class NoticeAttachmentPublic(SQLModel):
+    """A published notice's file, as the API lists it."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class NoticePublic(SQLModel):
+    """A published 通知公告 or 惠企政策 as the API answers it (``GET /api/v1/policies/<id>``)."""
+
+    id: int
+    kind: str
+    title: str
+    summary: str
+    body: str
+    issuer: str = Field(description="发文单位")
+    document_number: str = Field(description="文号")
+    issued_on: date | None = Field(description="成文日期")
+    expires_on: date | None = Field(description="有效期至")
+    expired: bool = Field(description="Past its 有效期: still published, marked so")
+    published_at: str | None = Field(description="When it was first published (UTC, ISO 8601 without offset)")
+    categories: list[str] = Field(description="The service categories it fits (names)")
+    attachments: list[NoticeAttachmentPublic]
+    url: str = Field(description="Its public page")

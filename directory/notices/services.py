@@ -21,9 +21,11 @@ from directory.extensions import db
 from directory.notices.models import (
     Notice,
     NoticeAttachment,
+    NoticeAttachmentPublic,
     NoticeBase,
     NoticeCategory,
     NoticeKind,
+    NoticePublic,
     NoticeStatus,
 )
 from directory.taxonomy.models import Category
@@ -215,13 +217,35 @@ def latest(*, kind: str, limit: int = 5) -> list[Notice]:
                                 .limit(limit)).all())
 
 
-def short_form(policy: Notice) -> dict[str, Any]:
-    """A related policy as the recommendations API lists it (the page is /policies/<id>)."""
+def public_notice(notice: Notice) -> NoticePublic:
+    """The API representation of a published notice or policy (:func:`get` with no user finds only those)."""
     from flask import url_for
 
+    return NoticePublic(
+        id=notice.id, kind=notice.kind, title=notice.title, summary=notice.summary, body=notice.body,  # type: ignore[arg-type]
+        issuer=notice.issuer, document_number=notice.document_number, issued_on=notice.issued_on,
+        expires_on=notice.expires_on, expired=notice.expired,
+        published_at=notice.published_at.isoformat(timespec="seconds") if notice.published_at else None,
+        categories=[c.name for c in categories_of(notice)],
+        attachments=[NoticeAttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type,  # type: ignore[arg-type]
+                                            size=a.size, url=url_for("notices.download", attachment_id=a.id))
+                     for a in attachments_of(notice)],
+        url=notice_url(notice.kind, notice.id))  # type: ignore[arg-type]
+
+
+def notice_url(kind: str, notice_id: int) -> str:
+    """The public page of a notice or a policy (a path: the API's client knows the host it asked)."""
+    from flask import url_for
+
+    page = "notices.policy_detail" if kind == NoticeKind.POLICY else "notices.notice_detail"
+    return url_for(page, notice_id=notice_id)
+
+
+def short_form(policy: Notice) -> dict[str, Any]:
+    """A related policy as the recommendations API lists it (the page is /policies/<id>)."""
     return {"id": policy.id, "title": policy.title, "issuer": policy.issuer,
             "document_number": policy.document_number,
-            "url": url_for("notices.policy_detail", notice_id=policy.id, _external=True)}
+            "url": notice_url(policy.kind, policy.id)}
 
 
 def related_policies(category: Category | None, *, limit: int = 5) -> list[Notice]:
