@@ -245,7 +245,7 @@ def short_form(policy: Notice) -> dict[str, Any]:
     """A related policy as the recommendations API lists it (the page is /policies/<id>)."""
     return {"id": policy.id, "title": policy.title, "issuer": policy.issuer,
             "document_number": policy.document_number,
-            "url": notice_url(policy.kind, policy.id)}
+            "url": notice_url(policy.kind, policy.id)}  # type: ignore[arg-type]
 
 
 def related_policies(category: Category | None, *, limit: int = 5) -> list[Notice]:

@@ -24,7 +24,7 @@ FACET_TITLES = {
     "badge": _l("Badge"),
     "fee_model": _l("Fee model"),
     "honors": _l("Titles"),
-    "kind": _l("Notices or policies"),
+    "kind": _l("Kind"),  # of the notice tab's hits: 通知公告 or 惠企政策
 }
 FACET_PARAM = {"categories": "category", "industries": "industry", "region": "region", "grade": "grade",
                "honors": "tag", "kind": "kind"}

@@ -11,8 +11,8 @@ from sqlmodel import func, select
 from directory.extensions import db
 from directory.notices.models import Notice, NoticeAttachment
 from directory.taxonomy.services import Vocabulary
-from tests import factories
 from search.drain import run_drain
+from tests import factories
 from tests.notices.helpers import PDF, notice, staff_user
 
 
