@@ -137,13 +137,16 @@ def normalize_hit(hit: dict[str, Any]) -> dict[str, Any]:
                           "snippet": highlight(formatted.get("summary", hit.get("summary", "")))}}
 
 
-def search_notices(params: NoticeParams) -> SearchResult:
+def search_notices(params: NoticeParams, *, database_only: bool = False) -> SearchResult:
     """Published notices and policies matching ``params``. Never raises because of Meilisearch: it degrades
-    to the database, which applies the same filters (published only, the kind, the category and its parent)."""
+    to the database, which applies the same filters (published only, the kind, the category and its parent).
+    ``database_only``: Meilisearch has just failed the same request (a page asks once, not twice a timeout)."""
     if params.unknown_category:
         return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
     search_backend = backend()
     try:
+        if database_only:
+            raise SearchUnavailable("the providers' search of this request degraded")
         client = search_backend.search_client()
         raw = client.multi_search([query_body(search_backend.index_uid(NOTICE_TYPE), params)])["results"][0]
         hits = [normalize_hit(h) for h in raw["hits"]]

@@ -108,14 +108,15 @@ def notice_search(args: Any) -> tuple[SearchParams, Any]:
     return params, search_notices(notice_params)
 
 
-def related_notices(params: SearchParams) -> Any:
+def related_notices(params: SearchParams, *, degraded: bool = False) -> Any:
     """The few notices and policies matching an "all" search's words, beside its first page (the tab lists
-    them all), or ``None``: none without words, filters (they name providers' attributes) or past page 1."""
+    them all), or ``None``: none without words, filters (they name providers' attributes) or past page 1.
+    ``degraded``: the providers' search could not reach Meilisearch, so the database answers at once."""
     if params.type != "all" or not params.q or params.filters or params.page > 1:
         return None
     from search.notices import NoticeParams, search_notices
 
-    result = search_notices(NoticeParams(q=params.q, per_page=RELATED_NOTICES))
+    result = search_notices(NoticeParams(q=params.q, per_page=RELATED_NOTICES), database_only=degraded)
     return result if result.hits else None
 
 

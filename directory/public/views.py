@@ -32,7 +32,7 @@ def search_page() -> Any:
     hints = services.suggestions(params) if not result.hits else None
     return render_template("public/search.html", params=params, result=result, error=error, hints=hints,
                            facets=services.facet_view(result.facets, params),
-                           related_notices=services.related_notices(params),
+                           related_notices=services.related_notices(params, degraded=result.degraded),
                            labels=services.taxonomy_labels()), status
 
 

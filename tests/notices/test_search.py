@@ -79,6 +79,14 @@ def test_an_all_search_shows_the_matching_notices_beside_its_results(client, pub
     assert 'id="related-notices"' not in client.get("/search?q=知识产权&type=institution").get_data(as_text=True)
 
 
+def test_a_degraded_all_search_finds_the_notices_in_the_database(client, published, down):
+    page = client.get("/search?q=知识产权").get_data(as_text=True)
+    assert 'id="degraded-notice"' in page and 'id="related-notices"' in page
+    assert f'href="/policies/{published["ip"].id}"' in page
+    assert f'href="/policies/{published["draft"].id}"' not in page
+    assert f'href="/policies/{published["retired"].id}"' not in page
+
+
 def test_the_list_pages_search_the_index_and_degrade_to_the_database(client, published, app):
     assert _shown(client.get("/policies?q=識產").get_data(as_text=True), published) == {"ip"}  # traditional, a part
     saved = app.extensions["search"]
