@@ -15,7 +15,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 
 from directory.settings import Settings
 from search import server
-from search.settings import INDEX_TYPES, index_name
+from search.settings import SYNCED_TYPES, index_name
 
 # Everything that means "the search engine did not answer as it should": callers degrade, never 500.
 SearchErrors = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
@@ -56,7 +56,8 @@ class SearchBackend:
         return index_name(self.prefix, kind)
 
     def index_uids(self) -> dict[str, str]:
-        return {kind: self.index_uid(kind) for kind in INDEX_TYPES}
+        """Every index the sync keeps (the providers' and the notices'), by kind."""
+        return {kind: self.index_uid(kind) for kind in SYNCED_TYPES}
 
     # -- keys ----------------------------------------------------------------------------------------
     @property

@@ -132,3 +132,50 @@ def expert_document(expert: Expert) -> dict[str, Any] | None:
 
 BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {"institution": institution_document, "offering": offering_document, "expert": expert_document}
 MODELS: dict[str, type] = {"institution": Institution, "offering": Offering, "expert": Expert}
+
+
+# -- notices and policies (directory.notices): an index of their own (search.settings.NOTICE_TYPE) --------------
+
+def _day(value: Any) -> int | None:
+    """A date as the timestamp of its midnight (UTC), so a date and a datetime sort and filter alike."""
+    from datetime import UTC
+
+    return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()) if value else None
+
+
+def notice_document(notice: Any) -> dict[str, Any] | None:
+    """A published 通知公告 or 惠企政策; a draft or a retired one has none (it leaves the index). Its categories
+    are those it is tagged with, without their parents (a need's category finds its parent's policies, not
+    the other way round). An expired policy stays: it is still published, marked 已失效 on its page."""
+    from directory.notices.models import NoticeStatus
+
+    if notice.status != NoticeStatus.PUBLISHED:
+        return None
+    categories = list(notice.categories)
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "title": notice.title,
+        "summary": notice.summary,
+        "body": notice.body,
+        "issuer": notice.issuer,
+        "document_number": notice.document_number,
+        "categories": [c.name for c in categories],
+        "category_codes": [c.code for c in categories],
+        "issued_on": _day(notice.issued_on),
+        "expires_on": _day(notice.expires_on),
+        "published_at": _ts(notice.published_at),
+        # The body is left out, as descriptions are (search.analysis): its words still match as words.
+        "ngrams": ngrams([notice.title, notice.summary, notice.issuer, notice.document_number,
+                          *(c.name for c in categories)]),
+    }
+
+
+def _register_notices() -> None:
+    from directory.notices.models import Notice
+
+    BUILDERS["notice"] = notice_document
+    MODELS["notice"] = Notice
+
+
+_register_notices()

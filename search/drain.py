@@ -22,7 +22,7 @@ from search.client import SearchBackend, SearchErrors, SearchUnavailable, backen
 from search.indexes import TaskFailed, build, ensure_indexes, id_filter, refused_documents, wait
 from search.models import SearchOutbox
 from search.outbox import OUTBOX_TYPES
-from search.settings import INDEX_TYPES
+from search.settings import SYNCED_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,10 @@ def _push_batch(search: SearchBackend, batch: _Batch, renew: Callable[[], None])
     if batch.dictionary is not None:
         renew()
         settings = batch.dictionary
-        for task in [client.index(search.index_uid(kind)).update_settings(settings) for kind in INDEX_TYPES]:
+        for task in [client.index(search.index_uid(kind)).update_settings(settings) for kind in SYNCED_TYPES]:
             wait(client, task)
     upserted = deleted = 0
-    for kind in INDEX_TYPES:
+    for kind in SYNCED_TYPES:
         uid = search.index_uid(kind)
         upserted += _send_documents(client, uid, kind, batch.docs.get(kind, []), renew, batch.broken)
         gone = batch.gone.get(kind, [])

@@ -180,3 +180,46 @@ def search(params: SearchParams) -> tuple[list[dict[str, Any]], int]:
             model = MODELS[kind]
             loaded.update(((position, obj.id), obj) for obj in db.session.exec(select(model).where(col(model.id).in_(ids))).all())
     return [_hit(KINDS[k], loaded[(k, i)]) for k, i in page], total
+
+
+# -- notices and policies (search.notices) ------------------------------------------------------------------
+
+NOTICE_TEXT = ("title", "summary", "body", "issuer", "document_number")
+
+
+def notice_hit(notice: Any) -> dict[str, Any]:
+    """A notice as a hit, in the shape of :func:`search.notices.normalize_hit`."""
+    from html import escape
+
+    return {"type": "notice", "id": notice.id, "kind": notice.kind, "title": notice.title, "issuer": notice.issuer,
+            "document_number": notice.document_number, "summary": notice.summary,
+            "categories": [c.name for c in notice.categories],
+            "issued_on": notice.issued_on.isoformat() if notice.issued_on else None,
+            "expires_on": notice.expires_on.isoformat() if notice.expires_on else None,
+            "expired": notice.expired,
+            "published_at": notice.published_at.isoformat(timespec="seconds") if notice.published_at else None,
+            "score": None, "highlight": {"title": escape(notice.title), "snippet": escape(notice.summary[:120])}}
+
+
+def notices(*, q: str, kind: str, category_ids: tuple[int, ...], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """Published notices (of ``kind``, or both) containing every word of ``q`` in their title, summary, text,
+    issuer or document number, ignoring case; tagged with one of ``category_ids`` when given. The newest first."""
+    from sqlalchemy.orm import selectinload
+
+    from directory.notices.models import Notice, NoticeCategory, NoticeStatus
+
+    query = select(Notice).where(Notice.status == NoticeStatus.PUBLISHED)
+    if kind:
+        query = query.where(Notice.kind == kind)
+    for word in q.split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # a typed % matches itself
+        query = query.where(or_(*(col(getattr(Notice, name)).ilike(f"%{escaped}%", escape="\\")
+                                  for name in NOTICE_TEXT)))
+    if category_ids:
+        query = query.where(col(Notice.id).in_(select(NoticeCategory.notice_id).where(
+            col(NoticeCategory.category_id).in_(category_ids))))
+    total = int(db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+    rows = db.session.exec(query.options(selectinload(Notice.categories))  # type: ignore[arg-type]
+                           .order_by(col(Notice.published_at).desc(), col(Notice.id).desc())
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return [notice_hit(n) for n in rows], total

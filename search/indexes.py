@@ -14,8 +14,8 @@ from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
 from search.client import SearchBackend, SearchUnavailable
-from search.documents import BUILDERS
-from search.settings import INDEX_TYPES, index_settings
+from search.documents import BUILDERS, MODELS
+from search.settings import SYNCED_TYPES, index_settings
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class TaskFailed(SearchUnavailable):
 
 
 def load(kind: str, ids: set[int]) -> dict[int, Any]:
-    model: Any = {"institution": Institution, "offering": Offering, "expert": Expert}[kind]
+    model: Any = MODELS[kind]
     options: list[Any] = []
     if kind == "institution":
         options = [selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
@@ -51,6 +51,12 @@ def load(kind: str, ids: set[int]) -> dict[int, Any]:
     elif kind == "expert":
         options = [selectinload(Expert.categories), selectinload(Expert.industries),  # type: ignore[arg-type]
                    selectinload(Expert.region)]  # type: ignore[arg-type]
+    elif kind == "notice":
+        # populate_existing: its categories are a read-only relationship, which a change of its link rows
+        # earlier in this session does not refresh.
+        return {row.id: row for row in db.session.exec(
+            select(model).where(model.id.in_(ids)).options(selectinload(model.categories))
+            .execution_options(populate_existing=True)).all()}
     rows = db.session.exec(select(model).where(model.id.in_(ids)).options(*options)).all()
     return {row.id: row for row in rows}
 
@@ -61,7 +67,7 @@ def ensure_indexes(search: SearchBackend, client: Any) -> None:
     if search.indexes_ready:
         return
     existing = {ix.uid for ix in client.get_indexes({"limit": 1000})["results"]}
-    for kind in INDEX_TYPES:
+    for kind in SYNCED_TYPES:
         uid = search.index_uid(kind)
         if uid not in existing:
             wait(client, client.create_index(uid, {"primaryKey": "id"}))

@@ -15,8 +15,9 @@ from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
+from directory.notices.models import Notice, NoticeCategory
 from search.models import SearchOutbox
-from search.settings import INDEX_TYPES
+from search.settings import SYNCED_TYPES
 
 
 def _keys_for(obj: Any) -> Iterable[tuple[str, int]]:
@@ -27,6 +28,10 @@ def _keys_for(obj: Any) -> Iterable[tuple[str, int]]:
         yield "institution", obj.institution_id  # the institution document lists its offerings
     elif isinstance(obj, Expert) and obj.id is not None:
         yield "expert", obj.id
+    elif isinstance(obj, Notice) and obj.id is not None:
+        yield "notice", obj.id
+    elif isinstance(obj, NoticeCategory):
+        yield "notice", obj.notice_id  # the notice document lists its categories
 
 
 @event.listens_for(Session, "after_flush")
@@ -42,7 +47,7 @@ def _capture(session: Session, _flush_context: Any) -> None:
     enqueue(session, keys)
 
 
-OUTBOX_TYPES = (*INDEX_TYPES, "dictionary")
+OUTBOX_TYPES = (*SYNCED_TYPES, "dictionary")
 DICTIONARY = ("dictionary", 0)  # the one key of a synonym or stop-word change: every index's settings
 
 

@@ -15,16 +15,17 @@ from directory.core.time import utcnow
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
+from directory.notices.models import Notice
 from search.client import SearchBackend, backend
 from search.indexes import REINDEX_TIMEOUT_MS, ensure_indexes, full_settings, push, wait
 from search.models import SearchOutbox
-from search.settings import INDEX_TYPES
+from search.settings import SYNCED_TYPES
 
 REPLAY_MARGIN = timedelta(seconds=5)  # clock skew between app servers writing the outbox
 
 
 def _all_ids(kind: str) -> list[int]:
-    model: Any = {"institution": Institution, "offering": Offering, "expert": Expert}[kind]
+    model: Any = {"institution": Institution, "offering": Offering, "expert": Expert, "notice": Notice}[kind]
     return list(db.session.exec(select(model.id).order_by(model.id)).all())
 
 
@@ -44,7 +45,7 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
     started = utcnow()
     stamp = started.strftime("%Y%m%d%H%M%S%f")
     counts: dict[str, int] = {}
-    for kind in INDEX_TYPES:
+    for kind in SYNCED_TYPES:
         live = search.index_uid(kind)
         fresh = f"{live}__build_{stamp}"
         wait(client, client.create_index(fresh, {"primaryKey": "id"}))

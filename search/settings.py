@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 INDEX_TYPES = ("institution", "offering", "expert")
-INDEX_NAMES = {"institution": "institutions", "offering": "offerings", "expert": "experts"}
+INDEX_NAMES = {"institution": "institutions", "offering": "offerings", "expert": "experts", "notice": "notices"}
+# 通知公告 and 惠企政策 (directory.notices) have an index of their own: searched on their own pages and tab, never
+# ranked among the providers (a type=all search, the recommendations), so INDEX_TYPES leaves them out; the sync
+# (capture, drain, reindex, set-up) keeps every index of SYNCED_TYPES.
+NOTICE_TYPE = "notice"
+SYNCED_TYPES = (*INDEX_TYPES, NOTICE_TYPE)
 
 # Ranking: a sort the user chose comes first, so "sort by rating" lists by rating, highest first, and relevance
 # only orders records of equal rating (with no sort asked for, the rule does nothing and relevance decides).
@@ -20,6 +25,7 @@ FACETS = {
     "institution": ["categories", "industries", "region", "grade", "badge", "honors"],
     "offering": ["categories", "industries", "region", "grade", "fee_model"],
     "expert": ["categories", "industries", "region"],
+    "notice": ["kind", "categories"],
 }
 
 # What a hit carries back: everything but the n-gram field (search.analysis), which is only for matching.
@@ -33,6 +39,8 @@ DISPLAYED = {
                  "admitted_at"],
     "expert": ["id", "name", "title", "organization", "expertise", "bio", "categories", "category_codes",
                "industries", "region", "rating", "rating_count", "admitted_at"],
+    "notice": ["id", "kind", "title", "summary", "body", "issuer", "document_number", "categories",
+               "category_codes", "issued_on", "expires_on", "published_at"],
 }
 
 INDEX_SETTINGS: dict[str, dict[str, Any]] = {
@@ -61,6 +69,15 @@ INDEX_SETTINGS: dict[str, dict[str, Any]] = {
         "sortableAttributes": ["rating", "evaluation_score", "admitted_at", "name"],
         "rankingRules": _RANKING,
     },
+    # A notice's category_codes are the codes it is tagged with (not their parents): a need's category finds
+    # the policies of that category and of its parent (directory.notices.services.related_policies).
+    "notice": {
+        "searchableAttributes": ["title", "document_number", "issuer", "summary", "categories", "body", "ngrams"],
+        "filterableAttributes": ["id", "kind", "categories", "category_codes"],
+        "sortableAttributes": ["published_at"],
+        # At equal relevance the newer one first (the lists without a query are newest first too).
+        "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "published_at:desc"],
+    },
 }
 
 # Chinese fields are segmented as Mandarin (jieba) rather than guessed per document.
@@ -70,6 +87,7 @@ CHINESE_FIELDS = {
     "offering": ["title", "categories", "institution_name", "description", "industries", "region", "ngrams"],
     "expert": ["name", "expertise", "categories", "title", "organization", "industries", "bio", "region",
                "ngrams"],
+    "notice": ["title", "summary", "body", "issuer", "categories", "ngrams"],
 }
 
 

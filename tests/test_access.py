@@ -24,6 +24,8 @@ MATRIX = [
     ("GET", "/", {"*": OK}),
     ("GET", "/search?q=专利", {"*": OK}),
     ("GET", "/search?type=bogus", {"*": BAD}),
+    ("GET", "/search?type=notice&q=通知", {"*": OK}),
+    ("GET", "/search?type=notice&kind=bogus", {"*": BAD}),
     ("GET", "/login", {"*": OK}),
     ("GET", "/register", {"*": OK}),
     ("POST", "/logout", {"*": REDIRECT}),
@@ -42,6 +44,13 @@ MATRIX = [
     ("GET", "/api/v1/experts/{expert}", {"*": OK}),
     ("GET", "/api/v1/experts/{unpublished_expert}", {"*": NOT_FOUND}),
     ("GET", "/api/v1/openapi.json", {"*": OK}),
+    ("GET", "/api/v1/policies?q=政策", {"*": OK}),
+    ("GET", "/api/v1/policies?per_page=500", {"*": BAD}),
+    ("GET", "/api/v1/policies/{policy}", {"*": OK}),
+    ("GET", "/api/v1/policies/{notice}", {"*": NOT_FOUND}),  # a notice is not a policy
+    ("GET", "/api/v1/notices", {"*": OK}),
+    ("GET", "/api/v1/notices/{notice}", {"*": OK}),
+    ("GET", "/api/v1/notices/{draft_notice}", {"*": NOT_FOUND}),  # the API never shows a draft, even to staff
     ("GET", "/healthz", {"*": OK}),
     # accounts and security
     ("POST", "/logout/everywhere", {"anonymous": REDIRECT, "*": REDIRECT}),

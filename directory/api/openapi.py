@@ -19,6 +19,7 @@ from pydantic_core import core_schema
 from directory.core.numbers import MAX_ID
 from directory.experts.models import ExpertPublic
 from directory.institutions.models import InstitutionPublic
+from directory.notices.models import NoticePublic
 from search.queries import GRADES, MAX_FILTER_LENGTH, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, TYPES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -117,7 +118,8 @@ class _ComponentSchema(GenerateJsonSchema):
 
 def _public_shapes() -> dict[str, Any]:
     """The components of the records' answers, generated from the classes the API serialises."""
-    _refs, document = models_json_schema([(InstitutionPublic, "serialization"), (ExpertPublic, "serialization")],
+    _refs, document = models_json_schema([(InstitutionPublic, "serialization"), (ExpertPublic, "serialization"),
+                                          (NoticePublic, "serialization")],
                                          ref_template="#/components/schemas/{model}",
                                          schema_generator=_ComponentSchema)
     shapes: dict[str, Any] = document["$defs"]
@@ -163,6 +165,26 @@ def _schemas() -> dict[str, Any]:
                 "type": "object", "additionalProperties": _INT}},
             "page": _INT, "per_page": _INT}),
         **_public_shapes(),
+        "NoticeHit": _obj({
+            "type": {"type": "string", "enum": ["notice"]}, "id": _INT,
+            "kind": {"type": "string", "enum": ["notice", "policy"]}, "title": _STR,
+            "issuer": {**_STR, "description": "发文单位"}, "document_number": {**_STR, "description": "文号"},
+            "summary": _STR, "categories": _STRINGS,
+            "issued_on": {"type": ["string", "null"], "format": "date"},
+            "expires_on": {"type": ["string", "null"], "format": "date"},
+            "expired": {"type": "boolean", "description": "Past its 有效期: still published, marked so"},
+            "published_at": {**_STR_OR_NULL, "description": "UTC, ISO 8601 without offset"},
+            "score": {"type": ["number", "null"]},
+            "highlight": {"type": "object", "additionalProperties": _STR},
+            "url": {**_STR, "description": "Its public page"}}, optional=("score",)),
+        "NoticeResult": _obj({
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeHit"}},
+            "total": _INT, "degraded": {"type": "boolean"},
+            "facets": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": _INT}},
+            "page": _INT, "per_page": _INT}),
+        "PolicyRef": _obj({"id": _INT, "title": _STR, "issuer": _STR, "document_number": {**_STR, "description": "文号"},
+                           "url": {**_STR, "description": "Its public page"}}),
         "Recommendation": recommendation,
         "Recommendations": _obj({
             "institutions": {**recommendations, "description": "Matching the need's category or a key term"},
@@ -180,12 +202,43 @@ def _schemas() -> dict[str, Any]:
                                  "description": "Other likely categories: send one as `category` to re-rank"}})]},
             "empty_reason": {**_STR_OR_NULL, "description": "Why nothing was looked for (a need with no words)"},
             "terms": {"type": "array", "items": _STR, "description": "The key terms taken from the need"},
+            "policies": {"type": "array", "items": {"$ref": "#/components/schemas/PolicyRef"},
+                         "description": "Published policies (惠企政策) of the category the ranking used and of its "
+                                        "parent, unexpired first"},
             "degraded": {"type": "boolean"}}, optional=("see_also", "understood", "empty_reason")),
         "Health": _obj({
             "database": {"type": "string", "enum": ["ok", "error"]},
             "search": {"type": "string", "enum": ["ok", "degraded"]},
             "outbox_pending": {"type": ["integer", "null"]},
             "mail_pending": {"type": ["integer", "null"], "description": "Mails written and not yet sent"}}),
+    }
+
+
+def _notice_paths(path: str, kind: str, what: str) -> dict[str, Any]:
+    """The list and the one-by-id of one kind of notice (directory.notices, searched through search.notices)."""
+    text_filter = {"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": _NO_NUL}
+    return {
+        f"/api/v1/{path}": {"get": {
+            "summary": f"Search the {what}: the best match first, the newest without words",
+            "parameters": [
+                _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": _NO_NUL},
+                       "Free text: title, summary, text, issuer or document number (文号)"),
+                _param("category", text_filter,
+                       "Service category name or code: the ones tagged with it or with its parent; no match, no hits"),
+                _param("page", _count(MAX_PAGE, 1), "Page number"),
+                _param("per_page", _count(MAX_PER_PAGE, 20), "Hits per page"),
+            ],
+            "responses": {
+                "200": _json("Hits; `degraded` when the database answered instead of Meilisearch",
+                             {"$ref": "#/components/schemas/NoticeResult"}),
+                **_errors(e400="Invalid parameter"),
+                "429": _TOO_MANY}}},
+        f"/api/v1/{path}/{{id}}": {"get": {
+            "summary": f"One of the {what}",
+            "parameters": [_id_param()],
+            "responses": {
+                "200": _json(f"The {kind}", {"$ref": "#/components/schemas/Notice"}),
+                **_errors(e404="Not found, not published, or not a " + kind)}}},
     }
 
 
@@ -234,6 +287,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {
                     "200": _json("The expert", {"$ref": "#/components/schemas/Expert"}),
                     **_errors(e404="Not found or not published")}}},
+            **_notice_paths("policies", "policy", "published policies (惠企政策)"),
+            **_notice_paths("notices", "notice", "published notices (通知公告)"),
             "/api/v1/recommendations": {"post": {
                 "summary": "Ranked institutions, offerings and experts for a need, each with its reasons",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _need_schema()}}},

@@ -43,6 +43,48 @@ def expert_endpoint(expert_id: int) -> Any:
     return jsonify(experts.public_expert(experts.get_expert(expert_id)).model_dump(mode="json"))
 
 
+def _notice_list(kind: str) -> Any:
+    from directory.notices.services import notice_url
+    from search.notices import parse_notice_params, search_notices
+
+    try:
+        params = parse_notice_params(request.args, kind=kind)
+    except InvalidSearch as exc:
+        return json_error(400, "invalid_parameter",
+                          _("The search parameter “%(param)s” is not valid.", param=exc.param))
+    data = search_notices(params).as_json()
+    for hit in data["hits"]:
+        hit["url"] = notice_url(hit["kind"], hit["id"])
+    return jsonify(data)
+
+
+def _notice(kind: str, notice_id: int) -> Any:
+    from directory.notices import services as notices
+
+    # user=None: the API shows only published ones, whoever asks (a draft is a 404 even for staff).
+    return jsonify(notices.public_notice(notices.get(notice_id, user=None, kind=kind)).model_dump(mode="json"))
+
+
+@bp.get("/policies")
+def policies_endpoint() -> Any:
+    return _notice_list("policy")
+
+
+@bp.get("/policies/<int:notice_id>")
+def policy_endpoint(notice_id: int) -> Any:
+    return _notice("policy", notice_id)
+
+
+@bp.get("/notices")
+def notices_endpoint() -> Any:
+    return _notice_list("notice")
+
+
+@bp.get("/notices/<int:notice_id>")
+def notice_endpoint(notice_id: int) -> Any:
+    return _notice("notice", notice_id)
+
+
 @bp.post("/recommendations")
 def recommendations_endpoint() -> Any:
     from directory.recommendations.api import parse_need

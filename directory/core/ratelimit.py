@@ -70,6 +70,8 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "accounts.reset_password": (Rule("10 per hour", client, POST),),
     "accounts.change_password": (Rule("10 per 15 minutes", current_account, POST, only_failures=True),),
     "api.search_endpoint": (Rule("120 per minute", client),),
+    "api.policies_endpoint": (Rule("120 per minute", client),),  # searches too (search.notices)
+    "api.notices_endpoint": (Rule("120 per minute", client),),
     "api.recommendations_endpoint": (Rule("30 per minute", client),),
 }
 

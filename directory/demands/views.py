@@ -92,7 +92,8 @@ def detail(demand_id: int) -> Any:
     from directory.notices.services import related_policies
 
     return render_template("demands/detail.html", demand=demand, manage=manage, recs=recs,
-                           policies=related_policies(demand.category),
+                           # the recommendations' category (picked, stated or inferred) when they are shown
+                           policies=recs.policies if recs is not None else related_policies(demand.category),
                            labels=services.STATUS_LABELS, engagement_labels=STATUS_LABELS, suggestions=services.suggestions(demand) if manage else [],
                            engagements=for_demand(demand) if manage else [], request_form=RequestForm(),
                            suggest_form=SuggestForm() if permissions.is_staff(current_user) else None)

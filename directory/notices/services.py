@@ -21,9 +21,11 @@ from directory.extensions import db
 from directory.notices.models import (
     Notice,
     NoticeAttachment,
+    NoticeAttachmentPublic,
     NoticeBase,
     NoticeCategory,
     NoticeKind,
+    NoticePublic,
     NoticeStatus,
 )
 from directory.taxonomy.models import Category
@@ -187,6 +189,23 @@ def published(*, kind: str, q: str = "", category: Category | None = None, page:
                     per_page=per_page)
 
 
+def search_published(*, kind: str, q: str = "", category: Category | None = None, page: int = 1,
+                     per_page: int = 20) -> tuple[Page[Notice], bool]:
+    """The public list of one kind through the search index (search.notices): the best match first for a
+    query, else the newest; the database answers, as :func:`published` does, while Meilisearch cannot
+    (``True`` second). The page holds the records themselves, read again here so that only notices still
+    published show, even before the index has caught up with a retirement."""
+    from search.notices import MAX_PAGE_HITS, NoticeParams, for_category, search_notices
+
+    page = min(page, max(1, MAX_PAGE_HITS // per_page))  # Meilisearch pages no further (search.settings)
+    result = search_notices(NoticeParams(q=q, kind=kind, page=page, per_page=per_page, **for_category(category)))
+    ids = [h["id"] for h in result.hits]
+    found = {n.id: n for n in db.session.exec(select(Notice).where(
+        col(Notice.id).in_(ids), Notice.kind == kind, Notice.status == NoticeStatus.PUBLISHED)).all()}
+    return Page(items=[found[i] for i in ids if i in found], total=result.total, page=page,
+                per_page=per_page), result.degraded
+
+
 def _with_parent(category: Category) -> list[int]:
     return [i for i in (category.id, category.parent_id) if i is not None]
 
@@ -196,6 +215,37 @@ def latest(*, kind: str, limit: int = 5) -> list[Notice]:
     return list(db.session.exec(select(Notice).where(Notice.kind == kind, Notice.status == NoticeStatus.PUBLISHED)
                                 .order_by(col(Notice.published_at).desc(), col(Notice.id).desc())
                                 .limit(limit)).all())
+
+
+def public_notice(notice: Notice) -> NoticePublic:
+    """The API representation of a published notice or policy (:func:`get` with no user finds only those)."""
+    from flask import url_for
+
+    return NoticePublic(
+        id=notice.id, kind=notice.kind, title=notice.title, summary=notice.summary, body=notice.body,  # type: ignore[arg-type]
+        issuer=notice.issuer, document_number=notice.document_number, issued_on=notice.issued_on,
+        expires_on=notice.expires_on, expired=notice.expired,
+        published_at=notice.published_at.isoformat(timespec="seconds") if notice.published_at else None,
+        categories=[c.name for c in categories_of(notice)],
+        attachments=[NoticeAttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type,  # type: ignore[arg-type]
+                                            size=a.size, url=url_for("notices.download", attachment_id=a.id))
+                     for a in attachments_of(notice)],
+        url=notice_url(notice.kind, notice.id))  # type: ignore[arg-type]
+
+
+def notice_url(kind: str, notice_id: int) -> str:
+    """The public page of a notice or a policy (a path: the API's client knows the host it asked)."""
+    from flask import url_for
+
+    page = "notices.policy_detail" if kind == NoticeKind.POLICY else "notices.notice_detail"
+    return url_for(page, notice_id=notice_id)
+
+
+def short_form(policy: Notice) -> dict[str, Any]:
+    """A related policy as the recommendations API lists it (the page is /policies/<id>)."""
+    return {"id": policy.id, "title": policy.title, "issuer": policy.issuer,
+            "document_number": policy.document_number,
+            "url": notice_url(policy.kind, policy.id)}  # type: ignore[arg-type]
 
 
 def related_policies(category: Category | None, *, limit: int = 5) -> list[Notice]:

@@ -41,8 +41,9 @@ def _list(kind: str) -> Any:
         category = record(Category, request.args["category"])
         if category is None:
             error, status = _("This service category does not exist."), 400
-    page = services.published(kind=kind, q=q, category=category, page=page_number(request.args))
+    page, degraded = services.search_published(kind=kind, q=q, category=category, page=page_number(request.args))
     return render_template("notices/list.html", kind=kind, page=page, q=q, category=category, error=error,
+                           degraded=degraded,
                            categories=_policy_categories() if kind == NoticeKind.POLICY else []), status
 
 

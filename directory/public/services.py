@@ -24,9 +24,12 @@ FACET_TITLES = {
     "badge": _l("Badge"),
     "fee_model": _l("Fee model"),
     "honors": _l("Titles"),
+    "kind": _l("Kind"),  # of the notice tab's hits: 通知公告 or 惠企政策
 }
 FACET_PARAM = {"categories": "category", "industries": "industry", "region": "region", "grade": "grade",
-               "honors": "tag"}
+               "honors": "tag", "kind": "kind"}
+NOTICE_TAB = "notice"  # ?type=notice: the search page's tab of notices and policies (search.notices)
+RELATED_NOTICES = 3  # notices and policies beside the first page of an "all" search
 
 
 @dataclass
@@ -82,7 +85,7 @@ def taxonomy_labels() -> dict[str, str]:
 def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[dict[str, Any]]:
     """Facets in display order with their titles, each value marked when it is the active filter."""
     out = []
-    for name in ("categories", "industries", "region", "grade", "honors"):
+    for name in ("kind", "categories", "industries", "region", "grade", "honors"):
         values = facets.get(name) or {}
         if not values:
             continue
@@ -91,6 +94,37 @@ def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[
                     "options": [{"value": v, "count": n, "active": params.filters.get(param) == v}
                                for v, n in sorted(values.items(), key=lambda kv: -kv[1])]})
     return out
+
+
+def notice_search(args: Any) -> tuple[SearchParams, Any]:
+    """The notice tab's search: its parameters in the shape the search page reads (the filters it keeps in its
+    links: ``kind``, ``category``), and the result. Raises :class:`InvalidSearch` for a bad parameter."""
+    from search.notices import parse_notice_params, search_notices
+
+    notice_params = parse_notice_params(args)
+    filters = {k: v.strip() for k in ("kind", "category") if (v := args.get(k) or "").strip()}
+    params = SearchParams(q=notice_params.q, type=NOTICE_TAB, filters=filters, page=notice_params.page,
+                          per_page=notice_params.per_page)
+    return params, search_notices(notice_params)
+
+
+def related_notices(params: SearchParams, *, degraded: bool = False) -> Any:
+    """The few notices and policies matching an "all" search's words, beside its first page (the tab lists
+    them all), or ``None``: none without words, filters (they name providers' attributes) or past page 1.
+    ``degraded``: the providers' search could not reach Meilisearch, so the database answers at once."""
+    if params.type != "all" or not params.q or params.filters or params.page > 1:
+        return None
+    from search.notices import NoticeParams, search_notices
+
+    result = search_notices(NoticeParams(q=params.q, per_page=RELATED_NOTICES), database_only=degraded)
+    return result if result.hits else None
+
+
+def notice_labels() -> dict[str, str]:
+    """The facet labels of the notice tab: the categories', and the two kinds'."""
+    from directory.notices.services import KIND_LABELS
+
+    return {**taxonomy_labels(), **{str(k): str(v) for k, v in KIND_LABELS.items()}}
 
 
 def search_error_message(exc: InvalidSearch) -> str:

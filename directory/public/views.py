@@ -20,6 +20,8 @@ def home() -> Any:
 
 @bp.route("/search")
 def search_page() -> Any:
+    if request.args.get("type") == services.NOTICE_TAB:
+        return _notice_search()
     status = 200
     error = None
     try:
@@ -30,7 +32,22 @@ def search_page() -> Any:
     hints = services.suggestions(params) if not result.hits else None
     return render_template("public/search.html", params=params, result=result, error=error, hints=hints,
                            facets=services.facet_view(result.facets, params),
+                           related_notices=services.related_notices(params, degraded=result.degraded),
                            labels=services.taxonomy_labels()), status
+
+
+def _notice_search() -> Any:
+    """The 政策公告 tab: the published notices and policies (search.notices), filtered by kind and category."""
+    status = 200
+    error = None
+    try:
+        params, result = services.notice_search(request.args)
+    except InvalidSearch as exc:
+        error, status = services.search_error_message(exc), 400
+        params, result = services.notice_search({})
+    return render_template("public/search.html", params=params, result=result, error=error, hints=None,
+                           facets=services.facet_view(result.facets, params), related_notices=None,
+                           labels=services.notice_labels()), status
 
 
 @bp.get("/sitemap")

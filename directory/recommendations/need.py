@@ -80,9 +80,15 @@ class Recommendations:
     understood: Understanding | None = None
     empty_reason: str | None = None
     degraded: bool = False
+    # Published policies (惠企政策) of the category the ranking used and of its parent: what may pay for the
+    # service (directory.notices.services.related_policies).
+    policies: list[Any] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
+        from directory.notices.services import short_form
+
         return {"terms": self.terms, "degraded": self.degraded,
+                "policies": [short_form(p) for p in self.policies],
                 "institutions": [r.as_json() for r in self.institutions],
                 "offerings": [r.as_json() for r in self.offerings],
                 "experts": [r.as_json() for r in self.experts],

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from directory.core.time import utcnow
+from directory.notices.services import related_policies
 from directory.recommendations import ranking, retrieval
 from directory.recommendations.inference import ALTERNATIVES, SPREAD, CategoryModel, infer, load_model
 from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations, Understanding
@@ -61,7 +62,7 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     terms = _in_record_words(key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words)), need.text)
     model = _cached("category_model", load_model, seconds=MODEL_SECONDS)
     understood = understand(need, model)
-    result = Recommendations(terms=terms, understood=understood)
+    result = Recommendations(terms=terms, understood=understood, policies=related_policies(understood.category))
     if not terms and understood.category is None:
         result.empty_reason = _("The need has no words to search for: describe in words what you need, "
                                 "for example “申请发明专利” or “代理记账”.")

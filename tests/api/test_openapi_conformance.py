@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,12 @@ def api_server(tmp_path_factory, meili):
             factories.institution(name="营口鲅鱼圈检验检测有限公司", categories=("产品检验检测",), region="鲅鱼圈区")
             factories.institution(name="营口未入库咨询有限公司", admit=False)
             factories.expert(name="刘知远", expertise=("知识产权贯标", "专利布局"))
+            from tests.notices.helpers import notice
+
+            notice(kind="policy", title="营口市知识产权质押融资补助办法", document_number="营市监发〔2026〕3号",
+                   issuer="营口市市场监督管理局", categories=("知识产权",), expires_on=date(2027, 12, 31))
+            notice(title="关于开展服务机构入库申报的通知")
+            notice(kind="policy", title="未发布的政策", publish=False)
         run_drain(search=app.extensions["search"])
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from directory.extensions import db
 from directory.notices.models import Notice, NoticeAttachment
 from directory.taxonomy.services import Vocabulary
+from search.drain import run_drain
 from tests import factories
 from tests.notices.helpers import PDF, notice, staff_user
 
@@ -19,7 +20,7 @@ def _count(model):
     return db.session.exec(select(func.count()).select_from(model)).one()
 
 
-def test_staff_write_attach_publish_and_retire_a_policy(client, auth, db_session):
+def test_staff_write_attach_publish_and_retire_a_policy(client, auth, db_session, search_backend):
     auth.login("staff")
     category = Vocabulary().category("融资服务")
     response = client.post("/admin/notices/new", data={
@@ -35,6 +36,7 @@ def test_staff_write_attach_publish_and_retire_a_policy(client, auth, db_session
                          data={"file": (io.BytesIO(PDF), "贴息办法.pdf")}, content_type="multipart/form-data")
     assert upload.status_code == 302
     assert client.post(f"/admin/notices/{policy.id}/publish").status_code == 302
+    run_drain(search=search_backend)  # the list searches the index (search.notices)
     anonymous = client.application.test_client()
     page = anonymous.get(f"/policies/{policy.id}").get_data(as_text=True)
     assert "首贷贴息办法" in page and "营金发〔2026〕3号" in page and "贴息办法.pdf" in page
@@ -45,6 +47,9 @@ def test_staff_write_attach_publish_and_retire_a_policy(client, auth, db_session
     assert download.status_code == 200 and download.data == PDF
 
     assert client.post(f"/admin/notices/{policy.id}/retire").status_code == 302
+    # before the index has caught up the list shows no retired policy either: it reads the records again
+    assert "首贷贴息办法" not in anonymous.get("/policies?q=贴息").get_data(as_text=True)
+    run_drain(search=search_backend)
     assert anonymous.get(f"/policies/{policy.id}").status_code == 404
     assert anonymous.get(f"/notices/files/{attachment.id}").status_code == 404
     assert "首贷贴息办法" not in anonymous.get("/policies").get_data(as_text=True)
