@@ -94,6 +94,7 @@ MATRIX = [
     ("GET", "/admin/applications/{application}", STAFF_ONLY),
     ("POST", "/admin/applications/{application}/approve", staff_only(REDIRECT)),
     ("POST", "/admin/institutions/{published}/status", staff_only(303)),  # no action chosen: back to the page
+    ("POST", "/admin/experts/{expert}/status", staff_only(303)),  # the same for an expert
     ("POST", "/institutions/{published}/confirm", {"anonymous": REDIRECT, "staff": REDIRECT, "admin": REDIRECT, "*": FORBIDDEN}),
     ("GET", "/admin/stale", STAFF_ONLY),
     ("GET", "/admin/records", STAFF_ONLY),
@@ -168,6 +169,8 @@ MATRIX = [
     ("POST", "/reviews/{review}/reject", staff_only(REDIRECT)),
     ("GET", "/admin/enterprises", STAFF_ONLY),
     ("GET", "/admin/enterprises?unverified=1", STAFF_ONLY),
+    ("GET", "/admin/enterprises?size=medium&unverified=1", STAFF_ONLY),
+    ("GET", "/admin/enterprises?size=bogus", STAFF_ONLY),  # an unknown size is dropped
     ("POST", "/admin/enterprises/{enterprise}/verify", staff_only(REDIRECT)),
     ("GET", "/ratings", {"*": OK}),
     ("GET", "/recommendations/how", {"*": OK}),

@@ -116,6 +116,12 @@ class StatusForm(FlaskForm):
     reason = TextAreaField(_l("Reason (the institution sees it)"), validators=[DataRequired(), Length(max=2000)])
 
 
+class ExpertStatusForm(StatusForm):
+    """The same actions for an expert; the reason is told to the expert."""
+
+    reason = TextAreaField(_l("Reason (the expert sees it)"), validators=[DataRequired(), Length(max=2000)])
+
+
 class ProfileForm(IdentityForm, ServicesForm, ContactsForm):
     """An admitted institution's profile in one form (name, credit code, categories and qualifications go to
     staff review; the rest is published at once)."""

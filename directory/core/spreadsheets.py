@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import IO, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -113,9 +114,10 @@ def title_text(title: str) -> str:
     return f"{report_unit()} · {title} · {report_day().isoformat()}"
 
 
-def download_name(title: str, suffix: str) -> str:
-    """A download's file name: what it holds and the day, ``服务机构名录-2026-12-02.xlsx``."""
-    return f"{title}-{report_day().isoformat()}.{suffix}"
+def download_name(title: str, suffix: str, *, day: date | None = None) -> str:
+    """A download's file name: what it holds and the day, ``服务机构名录-2026-12-02.xlsx``; the day it was made
+    unless it is about a day of its own (an event's report is named by the event's date)."""
+    return f"{title}-{(day or report_day()).isoformat()}.{suffix}"
 
 
 def display_width(value: Any) -> int:

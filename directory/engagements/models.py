@@ -45,6 +45,9 @@ class Engagement(SQLModel, table=True):
     status: str = Field(default=EngagementStatus.REQUESTED, max_length=20, index=True)
     message: str = Field(default="", sa_type=Text)
     decline_reason: str = Field(default="", sa_type=Text)
+    # What the provider wrote when accepting (optional), shown on the engagement to both sides: a reply told
+    # only in a notification is lost once the notification is read or deleted.
+    accept_reply: str = Field(default="", sa_type=Text)
     cancel_reason: str = Field(default="", sa_type=Text)
     # Agreed when accepting; "completed on time" in the evaluation compares completed_at with it.
     due_date: date | None = None

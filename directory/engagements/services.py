@@ -174,6 +174,7 @@ def transition(*, engagement: Engagement, action: str, user: Any, reason: str = 
         engagement.cancel_reason = reason
     elif action == "accept":
         engagement.due_date = due_date
+        engagement.accept_reply = reason
         _answer_demand(engagement, now)
     db.session.add(engagement)
     db.session.flush()

@@ -154,9 +154,16 @@ def verify_enterprise(*, user: Any, enterprise: Enterprise) -> Enterprise:
     return enterprise
 
 
-def list_enterprises(*, unverified: bool = False, page: int = 1, per_page: int | None = None) -> Page[Enterprise]:
-    """Enterprises for staff, newest first; ``unverified`` keeps those unverified or with accounts waiting."""
+def list_enterprises(*, unverified: bool = False, size: str = "", page: int = 1,
+                     per_page: int | None = None) -> Page[Enterprise]:
+    """Enterprises for staff, newest first; ``unverified`` keeps those unverified or with accounts waiting,
+    ``size`` (a :mod:`~directory.enterprises.sizing` key) those of that size by the 中小企业划型标准, however the
+    size was stored (computed, or brought in by a list under the standard's name); an unknown size is ignored."""
+    from directory.enterprises.sizing import stored_values
+
     statement = select(Enterprise).order_by(col(Enterprise.id).desc())
+    if stored_values(size):
+        statement = statement.where(col(Enterprise.size).in_(stored_values(size)))
     if unverified:
         waiting = select(User.enterprise_id).where(col(User.enterprise_confirmed).is_(False),
                                                    col(User.enterprise_id).is_not(None))

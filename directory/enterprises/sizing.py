@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 LARGE, MEDIUM, SMALL, MICRO = "large", "medium", "small", "micro"
 SIZE_LABELS = {LARGE: _l("Large"), MEDIUM: _l("Medium"), SMALL: _l("Small"), MICRO: _l("Micro")}
+# The standard's own names: what the lists staff bring in (import, demo seed) carry in the size column.
+STANDARD_NAMES = {LARGE: "大型", MEDIUM: "中型", SMALL: "小型", MICRO: "微型"}
 
 # sector: (figures it uses, {size: lower bounds in that order}); the names are the standard's.
 SECTORS: dict[str, tuple[tuple[str, ...], dict[str, tuple[int, ...]]]] = {
@@ -35,6 +37,23 @@ SECTORS: dict[str, tuple[tuple[str, ...], dict[str, tuple[int, ...]]]] = {
 }
 FIGURE_LABELS = {"employees": _l("Employees"), "revenue": _l("Revenue (10,000 yuan)"),
                  "assets": _l("Total assets (10,000 yuan)")}
+
+
+def size_key(value: str) -> str:
+    """The size key (:data:`SMALL`…) of a stored size, whether computed here or brought in under the
+    standard's name ("小型", "小型企业"); "" for an empty or unknown value."""
+    value = (value or "").strip()
+    if value in SIZE_LABELS:
+        return value
+    for key, name in STANDARD_NAMES.items():
+        if value in (name, name + "企业"):
+            return key
+    return ""
+
+
+def stored_values(key: str) -> tuple[str, ...]:
+    """Every stored value that means the size ``key``: a filter on the size column matches all of them."""
+    return (key, STANDARD_NAMES[key], STANDARD_NAMES[key] + "企业") if key in STANDARD_NAMES else ()
 
 
 def needed(sector: str) -> tuple[str, ...]:

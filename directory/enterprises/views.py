@@ -23,9 +23,13 @@ bp = Blueprint("enterprises", __name__)
 @bp.get("/admin/enterprises")
 @staff_required
 def staff_list() -> Any:
+    from directory.enterprises.sizing import SIZE_LABELS, size_key
+
     unverified = request.args.get("unverified") == "1"
-    enterprises = services.list_enterprises(unverified=unverified, page=page_number(request.args))
-    return render_template("enterprises/staff.html", enterprises=enterprises, unverified=unverified,
+    size = size_key(request.args.get("size", ""))  # an unknown size is dropped, not an error page
+    enterprises = services.list_enterprises(unverified=unverified, size=size, page=page_number(request.args))
+    return render_template("enterprises/staff.html", enterprises=enterprises, unverified=unverified, size=size,
+                           sizes=SIZE_LABELS, size_key=size_key,
                            waiting={e.id: services.waiting_accounts(e) for e in enterprises}, form=FlaskForm())
 
 
@@ -47,7 +51,7 @@ def profile() -> Any:
     from directory.core.http import refusals
     from directory.core.numbers import parse_id
     from directory.enterprises.forms import ProfileForm
-    from directory.enterprises.sizing import FIGURE_LABELS, SECTORS, SIZE_LABELS
+    from directory.enterprises.sizing import FIGURE_LABELS, SECTORS, SIZE_LABELS, size_key
 
     enterprise = services.my_enterprise(current_user)
     if enterprise is None:
@@ -73,4 +77,5 @@ def profile() -> Any:
             flash(_("Profile saved.") if changed[0] else _("Nothing was changed."), "success" if changed[0] else "info")
             return redirect(url_for("enterprises.profile"))
     return render_template("enterprises/profile.html", form=form, enterprise=enterprise, sizes=SIZE_LABELS,
+                           size=size_key(enterprise.size) or enterprise.size,
                            sectors=SECTORS, figure_labels=FIGURE_LABELS), 422 if form.is_submitted() else 200

@@ -17,6 +17,8 @@ bp = Blueprint("experts", __name__, url_prefix="/experts")
 @bp.route("/<int:expert_id>")
 def detail(expert_id: int) -> Any:
     expert = services.get_expert(expert_id, user=current_user)
+    from directory.admission.forms import ExpertStatusForm
+    from directory.admission.records import STATUS_LABELS
     from directory.core.paging import page_number
     from directory.engagements.forms import RequestForm
     from directory.recommendations.services import similar_experts
@@ -28,6 +30,8 @@ def detail(expert_id: int) -> Any:
                            distribution=reviews.distribution(expert),
                            reviews=page_of_reviews, reviewed=reviews.reviewed_services(page_of_reviews),
                            verdict_labels=reviews.VERDICT_LABELS,
+                           status_form=ExpertStatusForm() if permissions.is_staff(current_user) else None,
+                           status_labels=STATUS_LABELS,
                            similar=similar_experts(expert) if expert.is_published else [],
                            request_form=RequestForm() if current_user.is_authenticated
                            and permissions.is_enterprise_user(current_user) and expert.is_published else None)

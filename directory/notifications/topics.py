@@ -15,7 +15,8 @@ TOPICS = {
     "listing": _l("Listing status, warnings and evaluation"),
 }
 PREFIXES = {"engagement": "engagement", "demand": "demand", "event": "event", "review": "review",
-            "application": "admission", "change": "admission", "screening": "listing", "institution": "listing"}
+            "application": "admission", "change": "admission", "screening": "listing", "institution": "listing",
+            "expert": "listing"}
 # A removal from an institution's accounts is told whatever the user chose: it is about their access.
 ALWAYS = {"institution.removed"}
 

@@ -2,7 +2,9 @@
    data block (templates/_charts.html); this file, served by the site, draws them with Apache ECharts (vendor/,
    from npm) under the Content-Security-Policy, which refuses inline script. The same numbers stay in the
    figure's table: visually hidden once the chart is drawn (screen readers still read it), shown again by the
-   table button. Each chart can be saved as a PNG (the toolbox icon, or the download button for keyboards). */
+   table button. Each chart can be saved as a PNG with the figure's download button, a real button that the
+   keyboard reaches; ECharts' own toolbox icon is drawn inside the canvas, where no keyboard or screen reader
+   can reach it, so it is left out wherever the button exists (kept only for a figure without one). */
 "use strict";
 
 (() => {
@@ -20,9 +22,11 @@
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily,
                    fontSize: document.documentElement.classList.contains("elder") ? 16 : 12 },
       tooltip: { trigger: kind === "pie" ? "item" : "axis", confine: true },
-      toolbox: { right: 0, feature: { saveAsImage: { title: text("save", "Save as image"), name: spec.image || spec.id,
-                                                     pixelRatio: 2, backgroundColor: "#fff" } } },
     };
+    if (!spec.saveButton) {
+      base.toolbox = { right: 0, feature: { saveAsImage: { title: text("save", "Save as image"), name: spec.image || spec.id,
+                                                           pixelRatio: 2, backgroundColor: "#fff" } } };
+    }
     if (kind === "pie") {
       const series = spec.series[0] || { name: "", data: [] };
       const total = series.data.reduce((sum, n) => sum + (Number(n) || 0), 0);
@@ -60,6 +64,8 @@
     const table = figure.querySelector(".chart-table");
     if (!canvas || !data || !window.echarts) return;
     const spec = JSON.parse(data.textContent);
+    const save = figure.querySelector("[data-chart-save]");
+    spec.saveButton = Boolean(save);
     canvas.hidden = false;
     const chart = window.echarts.init(canvas, null, { renderer: "canvas" });
     chart.setOption(option(spec));
@@ -75,7 +81,7 @@
       toggle.setAttribute("aria-expanded", String(shown));
       toggle.textContent = shown ? text("hideTable", "Hide the data table") : text("showTable", "Show the data table");
     });
-    const save = figure.querySelector("[data-chart-save]");
+    if (!save) return;
     save.hidden = false;
     save.addEventListener("click", () => {
       const link = document.createElement("a");

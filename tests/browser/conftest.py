@@ -33,6 +33,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str]) -> Iterator[str]:
+    from sqlmodel import select
+
+    from directory.institutions.models import Institution
     from directory.taxonomy.services import Vocabulary
     from search.drain import run_drain
     from tests import factories
@@ -58,8 +61,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, meili: dict[str, str])
                                        bio="从事知识产权管理咨询十五年，辅导企业通过贯标认证。")
             factories.user(role="expert", email="scholar@example.cn", expert_id=scholar.id)
             factories.user(role="institution", email="applicant@example.cn")
-            factories.user(role="staff", email="reviewer@example.cn")
+            reviewer = factories.user(role="staff", email="reviewer@example.cn")
             factories.user(role="admin", email="admin@example.cn")  # test_accessibility: the admin's pages
+            # The event report and the evaluation pages draw from data (tests/browser/data.py); the providers
+            # are colleagues of the records above, so the accounts the journeys use start with nothing to do.
+            from tests.browser import data
+
+            testing = db.session.exec(select(Institution).where(Institution.name == "营口鲅鱼圈检验检测有限公司")).one()
+            data.SEEDED["event"] = data.seed_event(staff=reviewer, providers=[
+                factories.user(role="institution", email="colleague@example.cn", institution_id=agency.id),
+                factories.user(role="institution", email="tester@example.cn", institution_id=testing.id),
+                factories.user(role="expert", email="scholar-desk@example.cn", expert_id=scholar.id)])
+            data.SEEDED["period"] = data.seed_evaluation(staff=reviewer)
         run_drain(search=app.extensions["search"])
     jobs = app.extensions["jobs"]
     jobs.start_embedded()  # as in `make run`: changes reach the index by themselves

@@ -57,7 +57,11 @@ def pick(page, select, label):
     page.click(f"{select}-ts-control")
     page.keyboard.type(label[:2])
     page.locator(f"{select}-ts-dropdown .option", has_text=label).first.click()
+    # On a loaded machine the picker may still be handling the click when Escape comes: wait until the choice
+    # is made and the list closed, or the list left open covers the next field.
+    page.locator(f"{select}-ts-control").locator("xpath=..").locator(".item", has_text=label).wait_for()
     page.keyboard.press("Escape")
+    page.locator(f"{select}-ts-dropdown").wait_for(state="hidden")
 
 
 def _login(page, base, email):

@@ -109,6 +109,9 @@ def test_a_download_carries_its_chinese_name_and_an_ascii_fallback():
     fallback, encoded = header.split("; filename*=UTF-8''")
     assert fallback == 'attachment; filename="institutions___.xlsx"'  # no quote or line break can break out
     assert unquote(encoded) == "服务机构名录-2026-12-02.xlsx" and encoded.isascii() and " " not in encoded
+    # a name from a typed title keeps no character a file system refuses, nor a control character
+    _fallback, encoded = content_disposition('对接会: 镁/铝\\专场?*<>|"\x01.xlsx', "x.xlsx").split("''")
+    assert unquote(encoded) == "对接会_ 镁_铝_专场_______.xlsx"
 
 
 def test_column_widths_count_chinese_characters_double_within_bounds():

@@ -54,3 +54,30 @@ def test_a_meeting_request_is_answered_with_a_reply(client, db_session):
     assert "2000" in response.get_data(as_text=True)  # too long: said, and nothing answered
     db_session.refresh(second)
     assert second.status == "pending"
+
+
+def test_the_reply_stays_on_the_engagement_page_for_both_sides(client, auth, db_session):
+    from directory.engagements import services
+
+    inst = factories.institution()
+    ent = factories.enterprise()
+    provider_user = factories.user(role="institution", institution_id=inst.id)
+    accepted = factories.engagement(enterprise_obj=ent, institution_obj=inst)
+    declined = factories.engagement(enterprise_obj=ent, institution_obj=inst)
+    silent = factories.engagement(enterprise_obj=ent, institution_obj=inst)
+    services.transition(engagement=accepted, action="accept", user=provider_user, reason="  下周一上门沟通\n请备好图纸 ")
+    services.transition(engagement=declined, action="decline", user=provider_user, reason="本月排满")
+    services.transition(engagement=silent, action="accept", user=provider_user)
+    assert accepted.accept_reply == "下周一上门沟通\n请备好图纸" and silent.accept_reply == ""
+    # the notification may be read and gone: the page keeps what the provider wrote
+    from sqlmodel import delete
+
+    db_session.exec(delete(Notification))
+    db_session.flush()
+    for login in ({"role": "enterprise", "enterprise_id": ent.id}, {"role": "institution", "institution_id": inst.id}):
+        auth.login(login.pop("role"), **login)
+        page = client.get(f"/engagements/{accepted.id}").get_data(as_text=True)
+        assert "服务方的回复" in page and "下周一上门沟通\n请备好图纸" in page
+        assert "本月排满" in client.get(f"/engagements/{declined.id}").get_data(as_text=True)
+        assert "服务方的回复" not in client.get(f"/engagements/{silent.id}").get_data(as_text=True)
+        auth.logout()

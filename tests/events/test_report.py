@@ -44,3 +44,19 @@ def test_the_report_counts_meetings_and_outcomes_and_exports_them(db_session, st
     book = load_workbook(BytesIO(report.to_xlsx(event)))
     rows = list(book.worksheets[2].iter_rows(min_row=3, values_only=True))
     assert sorted((r[4], r[5]) for r in rows) == [("held", "signed"), ("no_show", None)]  # an empty cell reads back as None
+
+
+def test_the_report_download_is_named_by_the_event_title_and_date(client, auth, db_session, staff):
+    from urllib.parse import unquote
+
+    from tests.events.helpers import START
+
+    # what staff type is not always a safe file name
+    event = services.create_event(user=staff, data=services.EventInput(title="镁/铝专场: 服务对接会?",
+                                                                       starts_on=START.date()))
+    auth.login("staff")
+    response = client.get(f"/admin/events/{event.id}/report.xlsx")
+    assert response.status_code == 200
+    fallback, encoded = response.headers["Content-Disposition"].split("; filename*=UTF-8''")
+    assert unquote(encoded) == "镁_铝专场_ 服务对接会_-活动报告-2027-05-20.xlsx"  # RFC 5987: the Chinese name
+    assert fallback == f'attachment; filename="event-{event.id}-report-2027-05-20.xlsx"'  # ASCII for the rest

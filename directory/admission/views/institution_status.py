@@ -1,4 +1,5 @@
-"""An admitted institution's status: staff's changes, the confirmation that it is current, stale records."""
+"""An admitted record's status: staff's changes to an institution's or an expert's, the confirmation that an
+institution is current, stale records, and staff's list of every record."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from directory.admission.views import bp
 from directory.core.db import get_or_404
 from directory.core.http import refusals
 from directory.core.paging import page_number
+from directory.experts.models import Expert
 from directory.institutions.models import Institution
 
 
@@ -35,6 +37,27 @@ def change_status(institution_id: int) -> Any:
     if refused:
         return redirect(back), 303
     flash(_("Status changed; the institution has been told."), "success")
+    return redirect(back)
+
+
+@bp.post("/admin/experts/<int:expert_id>/status")
+@staff_required
+def change_expert_status(expert_id: int) -> Any:
+    """The institutions' status change, for an expert: the same actions, reasons and way back."""
+    from directory.core.urls import safe_next
+
+    expert = get_or_404(Expert, expert_id)
+    back = safe_next(request.form.get("next"), url_for("experts.detail", expert_id=expert_id))
+    form = forms.ExpertStatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an action and give the reason."), "danger")
+        return redirect(back), 303
+    with refusals() as refused:
+        status_changes.change_expert_status(expert=expert, action=form.action.data, reason=form.reason.data,
+                                            actor=current_user)
+    if refused:
+        return redirect(back), 303
+    flash(_("Status changed; the expert has been told."), "success")
     return redirect(back)
 
 
@@ -70,4 +93,5 @@ def records() -> Any:
     return render_template("admission/records.html", filters=filters,
                            records=staff_records(filters, page=page_number(request.args)),
                            labels=STATUS_LABELS, actions=actions, categories=taxonomy.top_categories(),
-                           regions=taxonomy.regions(kind="district"), form=forms.StatusForm())
+                           regions=taxonomy.regions(kind="district"),
+                           form=forms.StatusForm() if filters.kind == "institutions" else forms.ExpertStatusForm())

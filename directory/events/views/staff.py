@@ -142,5 +142,7 @@ def event_report_xlsx(event_id: int) -> Any:
     from directory.core.downloads import attachment
     from directory.core.spreadsheets import download_name
 
-    return attachment(report.to_xlsx(event), name=download_name(_("Event report %(id)s", id=event.id), "xlsx"),
-                      fallback=f"event-{event.id}-report.xlsx")
+    # Named by what staff know it as, the event's title and date (营口…对接会-活动报告-2027-05-20.xlsx), not its id.
+    return attachment(report.to_xlsx(event),
+                      name=download_name(_("%(title)s-event report", title=event.title), "xlsx", day=event.starts_on),
+                      fallback=f"event-{event.id}-report-{event.starts_on.isoformat()}.xlsx")
