@@ -104,3 +104,12 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(20_000)  # a loaded 2-core CI machine is slow to paint
     yield page
     context.close()
+
+
+@pytest.fixture
+def axe_page(page: Any) -> Any:
+    """A page with axe-core in every document it opens (tests/browser/axe.py)."""
+    from tests.browser.axe import inject
+
+    inject(page)
+    return page

@@ -10,24 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.axe import RUN_AXE
 from tests.browser.test_journeys import _login
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-RUN_AXE = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"] });
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>
-    `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " " +
-      (n.failureSummary || "").split("\\n").slice(1, 2).join("")).join(" | ")}`);
-}"""
-
-
-@pytest.fixture
-def axe_page(page):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci installs axe-core)")
-    # An init script runs in every page before its own scripts and is not subject to the page's CSP.
-    page.add_init_script(path=str(AXE))
-    return page
 
 
 @pytest.mark.browser

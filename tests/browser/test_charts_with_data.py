@@ -10,18 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser import data
-from tests.browser.test_accessibility import AXE, RUN_AXE
+from tests.browser.axe import RUN_AXE
 from tests.browser.test_journeys import _login
 
 VIEWPORTS = [{"width": 1280, "height": 900}, {"width": 360, "height": 780}]
-
-
-@pytest.fixture
-def axe_page(page):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci installs axe-core)")
-    page.add_init_script(path=str(AXE))
-    return page
 
 
 def _charts_drawn(page) -> int:

@@ -122,15 +122,21 @@ def test_apply_then_staff_approve_then_found_in_search(live_server, page):
 
 
 @pytest.mark.browser
-def test_need_recommendation_request_accept_complete_review(live_server, page):
+def test_need_recommendation_request_accept_complete_review(live_server, axe_page):
     """An SME posts a need, requests the recommended institution, the institution serves it, the SME rates it,
-    and the rating is on the institution's page."""
+    and the rating is on the institution's page; axe-core finds no serious or critical violation on the need
+    form, the recommendations, the engagement at each stage and the review form."""
+    from tests.browser.axe import violations
+
+    page = axe_page
     _login(page, live_server, "sme@meiye.example.cn")
     page.goto(live_server + "/needs/new")
+    problems = violations(page, live_server)
     page.fill("#title", "新工艺申请发明专利")
     page.fill("#text", "我们是一家镁砂生产企业，想为新工艺申请发明专利，需要找专利代理机构")
     page.click("#demand-form button[type=submit]")
     page.wait_for_url("**/needs/*")
+    problems += violations(page, live_server)
     first = page.locator("#rec-institutions li").first
     assert "营口智诚知识产权代理有限公司" in first.inner_text()
     assert "匹配需求" in first.locator(".reasons").inner_text()  # the reasons, in Chinese
@@ -140,11 +146,13 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     page.wait_for_url("**/engagements/*")
     engagement_url = page.url
     assert "已请求" in page.locator("#engagement-status").inner_text()
+    problems += violations(page, live_server)
     page.click("form[action='/logout'] button")
 
     _login(page, live_server, "provider@example.cn")
     page.goto(engagement_url)
     assert "请联系我们报价" in page.content()
+    problems += violations(page, live_server)
     for action in ("accept", "start", "complete"):
         page.click(f"#action-{action} button[type=submit]")
         page.wait_for_url(engagement_url)
@@ -154,6 +162,7 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     _login(page, live_server, "sme@meiye.example.cn")
     page.goto(engagement_url)
     assert page.locator("#review-form input:checked").count() == 0  # a fair survey: nothing chosen for them
+    problems += violations(page, live_server)
     for name in ("quality", "efficiency", "expertise", "attitude", "price"):
         page.check(f"#review-form input[name={name}][value='5']")
     page.check("#review-form input[name=verdict][value='very_satisfied']")
@@ -165,6 +174,7 @@ def test_need_recommendation_request_accept_complete_review(live_server, page):
     page.wait_for_url("**/institutions/*")
     assert "4.0" in page.locator("#rating-distribution").inner_text()  # damped: one 5-star review
     assert "专业高效" in page.locator("#reviews").inner_text()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.browser

@@ -49,6 +49,13 @@ def test_staff_publish_a_policy_and_visitors_find_it(live_server, page, browser,
             tab.fill("#q", "贴息")
             tab.keyboard.press("Enter")
             tab.wait_for_url("**/policies?**")
+            # the list searches the index, which the web app's sync worker updates by itself a moment after
+            # the publication: a search made before that finds nothing, so look again (as a visitor would)
+            for _ in range(100):
+                if tab.locator("#notices >> text=营口市浏览器测试惠企政策").count():
+                    break
+                tab.wait_for_timeout(200)
+                tab.reload()
             problems += violations(tab, live_server)
             tab.click("#notices >> text=营口市浏览器测试惠企政策")
             tab.wait_for_url("**/policies/*")
