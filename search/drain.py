@@ -70,7 +70,7 @@ def _claim(token: str, batch_size: int) -> list[_Claimed]:
         rows = [_Claimed(*row) for row in db.session.exec(query).all()]
         if rows:
             db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows]), _due(now))
-                               .values(claimed_by=token, claimed_until=now + lock.LEASE))
+                               .values(claimed_by=token, claimed_until=now + lock.lease()))
     return rows
 
 
