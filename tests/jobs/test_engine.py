@@ -162,7 +162,7 @@ def test_a_drain_that_finds_the_lock_held_looks_again_when_the_lease_ends(app, d
     assert lock.acquire(dead)
     assert drain._claim(dead, 1000)  # ... and the drainer is killed
     engine.huey.flush()
-    ends = utcnow() + lock.lease()
+    ends = (utcnow() + lock.lease()).replace(tzinfo=None)  # Huey keeps naive UTC
     assert drain_index(engine, flag=DRAIN).busy
     retries = [task for task in engine.huey.pending() + engine.huey.scheduled() if task.name == DRAIN_RETRY]
     assert len(retries) == 1
