@@ -93,6 +93,18 @@ def import_upload() -> Any:
     if form.validate_on_submit():
         suffix = Path(form.file.data.filename or "").suffix.lower()
         token = uploads.store(form.file.data.read(), suffix)
+        from directory.imports.services import LARGE_IMPORT_ROWS, count_rows
+
+        if count_rows(form.kind.data, uploads.path_for(token)) > LARGE_IMPORT_ROWS:  # type: ignore[arg-type]
+            # Checking ten thousand rows takes longer than a request should: a job, with a progress page that
+            # shows the report and the confirmation when it is done.
+            from flask import current_app
+
+            title = _("Import report")
+            job = current_app.extensions["jobs"].start(
+                "imports.preview", form.kind.data, token, bool(form.admit.data), current_user.id, title,
+                owner_id=current_user.id, title=title)
+            return redirect(url_for("jobs.page", job_id=job))
         try:
             report = import_file(form.kind.data, uploads.path_for(token), admit=bool(form.admit.data),  # type: ignore[arg-type]
                                  dry_run=True)
