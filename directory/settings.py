@@ -23,7 +23,7 @@ class SettingsError(ValueError):
 APP_ENVS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
-MEILI_ADMIN_TIMEOUT_MAX = 30.0
+MEILI_ADMIN_TIMEOUT_MAX = 30
 SEARCH_SYNC_LEASE_MIN = 4.0
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
@@ -119,9 +119,10 @@ class Settings:
     search_sync_lease: float = 120.0
 
     @property
-    def meili_admin_timeout(self) -> float:
-        """The sync and set-up tooling's HTTP timeout: shorter than the sync lease by construction."""
-        return min(MEILI_ADMIN_TIMEOUT_MAX, self.search_sync_lease / 4)
+    def meili_admin_timeout(self) -> int:
+        """The sync and set-up tooling's HTTP timeout in whole seconds (the client's type): at most a quarter of
+        the sync lease by construction."""
+        return min(MEILI_ADMIN_TIMEOUT_MAX, int(self.search_sync_lease // 4))
     # The government service frame (header and footer); each is shown only when set.
     site_sponsor: str | None = None  # 主办单位
     site_hotline: str | None = None  # 服务热线

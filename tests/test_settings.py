@@ -177,7 +177,7 @@ def test_the_app_configures_flask_mailman_from_the_settings(tmp_path):
 def test_the_sync_lease_outlasts_every_admin_call(tmp_path):
     default = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
     assert (default.search_sync_lease, default.meili_admin_timeout) == (120, 30)
-    short = Settings.from_env({"SECRET_KEY": "k", "SEARCH_SYNC_LEASE": "6"}, instance_path=tmp_path)
-    assert (short.search_sync_lease, short.meili_admin_timeout) == (6, 1.5)
+    short = Settings.from_env({"SECRET_KEY": "k", "SEARCH_SYNC_LEASE": "11"}, instance_path=tmp_path)
+    assert (short.search_sync_lease, short.meili_admin_timeout) == (11, 2)  # whole seconds, within a quarter
     long = Settings.from_env({"SECRET_KEY": "k", "SEARCH_SYNC_LEASE": "600"}, instance_path=tmp_path)
     assert long.meili_admin_timeout == 30  # a long lease does not make a hung server hold the drainer longer
