@@ -12,7 +12,7 @@ are taken over by the other worker within seconds; the records it was pushing ar
 older document pushed late would show as a wrong name at the end. No mail is pending while that worker is killed:
 a mail it had claimed would wait out the mail lease (minutes), and one killed between the server's "250" and the
 row's mark would be sent twice (mail.py's docstring: SMTP gives no exactly-once across a lost process), which this
-test cannot make impossible, only absent.
+test cannot make impossible, only absent. A worker killed while it sends mail: tests/notifications/test_mail_kill.py.
 """
 
 from __future__ import annotations
