@@ -297,7 +297,6 @@ def test_the_procfile_topology_keeps_index_and_mail_exact_through_faults(world: 
         victim_index = [w.pid for w in workers].index(pid)
         workers[victim_index].kill()
         workers[victim_index].wait(timeout=10)
-        killed_at = time.monotonic()
         with app.app_context():
             assert db.session.exec(select(SearchSyncLock.holder)).one() == token  # died holding the lock ...
             assert db.session.exec(select(func.count()).select_from(SearchOutbox)
@@ -318,8 +317,6 @@ def test_the_procfile_topology_keeps_index_and_mail_exact_through_faults(world: 
             db.session.rollback()
         return token not in holders and left == 0
     wait_for("the dead drainer's lock and rows to be taken over", taken_over, 75, alive=alive)  # the lease, or at worst the minute's poll
-    print(f"\nworker {pid} killed in a drain; its lock and rows taken over {time.monotonic() - killed_at:.1f} s later "
-          f"(lease {lease:g} s)")
     while len(ids) < RECORDS:
         batch += 1
         ids += change(batch)
