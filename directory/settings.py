@@ -23,6 +23,8 @@ class SettingsError(ValueError):
 APP_ENVS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+MEILI_ADMIN_TIMEOUT_MAX = 30
+SEARCH_SYNC_LEASE_MIN = 4.0
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -111,6 +113,16 @@ class Settings:
     mail_default_sender: str = "noreply@localhost"
     # Seconds an SMTP connection may wait for the server: a hung server delays only the mail job, by this much.
     mail_timeout: float = 10.0
+    # Seconds a drainer of the search index holds its lock (and its outbox rows) without renewing it: a crashed
+    # worker's index sync is taken over this long after its last renewal. The admin client's HTTP timeout is a
+    # quarter of it (at most 30 s), so every call a drainer makes to Meilisearch ends well inside its lease.
+    search_sync_lease: float = 120.0
+
+    @property
+    def meili_admin_timeout(self) -> int:
+        """The sync and set-up tooling's HTTP timeout in whole seconds (the client's type): at most a quarter of
+        the sync lease by construction."""
+        return min(MEILI_ADMIN_TIMEOUT_MAX, int(self.search_sync_lease // 4))
     # The government service frame (header and footer); each is shown only when set.
     site_sponsor: str | None = None  # 主办单位
     site_hotline: str | None = None  # 服务热线
@@ -182,6 +194,15 @@ class Settings:
             mail_timeout = -1.0
         if not 0 < mail_timeout <= 300:  # also refuses nan
             raise SettingsError(f"MAIL_TIMEOUT must be a number of seconds, at most 300: {timeout!r}")
+        lease_text = env.get("SEARCH_SYNC_LEASE") or "120"
+        try:
+            lease = float(lease_text)
+        except ValueError:
+            lease = -1.0
+        if not SEARCH_SYNC_LEASE_MIN <= lease <= 3600:  # also refuses nan
+            # Under 4 s the admin timeout (a quarter of it) would be shorter than a Meilisearch call on a busy server.
+            raise SettingsError(f"SEARCH_SYNC_LEASE must be a number of seconds from {SEARCH_SYNC_LEASE_MIN:g} "
+                                f"to 3600: {lease_text!r}")
         sender = _mail_address("MAIL_DEFAULT_SENDER", env.get("MAIL_DEFAULT_SENDER") or "noreply@localhost")
         return cls(
             instance_path=instance,
@@ -208,6 +229,7 @@ class Settings:
             mail_use_ssl=use_ssl,
             mail_default_sender=sender,
             mail_timeout=mail_timeout,
+            search_sync_lease=lease,
             site_sponsor=_frame_text("SITE_SPONSOR", env.get("SITE_SPONSOR")),
             site_hotline=_frame_text("SITE_HOTLINE", env.get("SITE_HOTLINE")),
             site_icp=_frame_text("SITE_ICP", env.get("SITE_ICP")),

@@ -23,9 +23,9 @@ SearchErrors = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchT
 
 
 # A search answers from the database when Meilisearch has not answered within a second (a hung server must
-# not hold a page); the sync and set-up tooling wait longer, with no database transaction open.
+# not hold a page); the sync and set-up tooling wait longer (Settings.meili_admin_timeout: a quarter of the
+# sync lock's lease, at most 30 s), with no database transaction open.
 SEARCH_TIMEOUT_SECONDS = 1
-ADMIN_TIMEOUT_SECONDS = 30
 
 
 class SearchUnavailable(RuntimeError):
@@ -118,7 +118,7 @@ class SearchBackend:
         url = self.url
         if not url:
             raise SearchUnavailable("no Meilisearch URL")
-        return meilisearch.Client(url, self._key("admin") or None, timeout=ADMIN_TIMEOUT_SECONDS)
+        return meilisearch.Client(url, self._key("admin") or None, timeout=self.settings.meili_admin_timeout)
 
     def healthy(self) -> bool:
         url = self.url

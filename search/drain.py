@@ -4,6 +4,7 @@ call to Meilisearch (the steps and the failure rules are in :mod:`search.sync`).
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ def _claim(token: str, batch_size: int) -> list[_Claimed]:
         rows = [_Claimed(*row) for row in db.session.exec(query).all()]
         if rows:
             db.session.execute(update(SearchOutbox).where(col(SearchOutbox.id).in_([r.id for r in rows]), _due(now))
-                               .values(claimed_by=token, claimed_until=now + lock.LEASE))
+                               .values(claimed_by=token, claimed_until=now + lock.lease()))
     return rows
 
 
@@ -198,7 +199,9 @@ def run_drain(*, search: SearchBackend | None = None, batch_size: int = 1000,
     """
     search = search or backend()
     db.session.commit()
-    token = secrets.token_hex(16)
+    # The process id first: an operator reading the search_sync_lock row (or the topology test) can tell which process holds the
+    # lock and its rows (a host name would not fit the 32 characters; the random part makes the token unique).
+    token = f"{os.getpid()}-{secrets.token_hex(8)}"
     result = DrainResult()
     if not lock.acquire(token):
         result.busy = True

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from directory.core.db import commit_or_rollback
 from directory.core.time import utcnow
 from directory.extensions import db
-from search.client import ADMIN_TIMEOUT_SECONDS
+from search.client import backend
 from search.models import SearchSyncLock
 
 
@@ -21,10 +21,15 @@ class LostLock(RuntimeError):
 
 
 
-# The lock. Leases are longer than any one call that changes an index (the admin client's timeout) by far,
-# and renewed before each such call, so a drainer always knows it still holds the lock when it pushes.
+# The lock. Leases (SEARCH_SYNC_LEASE) are four times any one call that changes an index (the admin client's
+# timeout is derived from the lease: Settings.meili_admin_timeout), and renewed before each such call, so a
+# drainer always knows it still holds the lock when it pushes.
 LOCK_NAME = "outbox"
-LEASE = timedelta(seconds=4 * ADMIN_TIMEOUT_SECONDS)
+
+
+def lease() -> timedelta:
+    """This app's lease of the lock and of the outbox rows a drainer claims."""
+    return timedelta(seconds=backend().settings.search_sync_lease)
 _LOCK_ROW = col(SearchSyncLock.name) == LOCK_NAME
 
 
@@ -37,14 +42,14 @@ def acquire(token: str) -> bool:
             update(SearchSyncLock).where(_LOCK_ROW,
                                or_(col(SearchSyncLock.holder).is_(None), col(SearchSyncLock.expires_at) < now,
                                    col(SearchSyncLock.holder) == token))
-            .values(holder=token, expires_at=now + LEASE))
+            .values(holder=token, expires_at=now + lease()))
         if taken.rowcount:  # type: ignore[attr-defined]
             return True
         if db.session.exec(select(SearchSyncLock.name).where(SearchSyncLock.name == LOCK_NAME)).first():
             return False  # held by a live drainer
         try:  # the first drain ever: the row does not exist yet; of two drainers racing here one inserts it
             with db.session.begin_nested():
-                db.session.execute(insert(SearchSyncLock).values(name=LOCK_NAME, holder=token, expires_at=now + LEASE))
+                db.session.execute(insert(SearchSyncLock).values(name=LOCK_NAME, holder=token, expires_at=now + lease()))
         except IntegrityError:
             return False
         return True
@@ -65,6 +70,6 @@ def release(token: str) -> None:
 def renew_in_transaction(token: str) -> None:
     """Extend the lease; :class:`LostLock` if another drainer took the lock."""
     renewed = db.session.execute(update(SearchSyncLock).where(_LOCK_ROW, col(SearchSyncLock.holder) == token)
-                                 .values(expires_at=utcnow() + LEASE))
+                                 .values(expires_at=utcnow() + lease()))
     if not renewed.rowcount:  # type: ignore[attr-defined]
         raise LostLock("another drainer took over the index sync lock")

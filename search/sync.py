@@ -28,8 +28,8 @@ Meilisearch applies tasks in the order it received them but has no conditional w
 versions would need a read-before-write on every document, racy in itself; a single drainer makes the
 order of pushes the order of reads. The lock is a table row (the same on SQLite and PostgreSQL, and it needs
 no connection held open, unlike an advisory lock): taken in a short transaction when free or expired,
-renewed before every call that changes an index, released at the end. Its lease (:data:`search.lock.LEASE`, four times
-the admin client's HTTP timeout) outlasts any one such call, so a drainer that finds its lease renewed knows
+renewed before every call that changes an index, released at the end. Its lease (``SEARCH_SYNC_LEASE``, four times
+the admin client's HTTP timeout, which is derived from it) outlasts any one such call, so a drainer that finds its lease renewed knows
 no other drainer can push before its call returns; one that finds the lock taken over (it hung longer than
 the lease) stops without pushing (:class:`search.lock.LostLock`). A second drainer finds the lock held and returns at
 once (``busy``); the holder keeps draining until the queue is empty (a change committed in the instant

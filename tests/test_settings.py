@@ -41,6 +41,9 @@ def test_external_meili_needs_no_generated_master_key(tmp_path):
     {"MAIL_DEFAULT_SENDER": "a@example.cn\r\nBcc: b@example.cn"},
     {"MAIL_TIMEOUT": "never"},
     {"MAIL_TIMEOUT": "0"},
+    {"SEARCH_SYNC_LEASE": "3"},  # its quarter, the admin timeout, would be under a second
+    {"SEARCH_SYNC_LEASE": "nan"},
+    {"SEARCH_SYNC_LEASE": "two minutes"},
 ])
 def test_bad_values_are_rejected(tmp_path, env):
     with pytest.raises(SettingsError):
@@ -169,3 +172,12 @@ def test_the_app_configures_flask_mailman_from_the_settings(tmp_path):
     state = smtp.extensions["mailman"]
     assert (state.backend, state.server, state.port, state.use_tls, state.default_sender, state.timeout) == (
         "smtp", "smtp.yingkou.example", 587, True, "noreply@yingkou.example", 10.0)
+
+
+def test_the_sync_lease_outlasts_every_admin_call(tmp_path):
+    default = Settings.from_env({"SECRET_KEY": "k"}, instance_path=tmp_path)
+    assert (default.search_sync_lease, default.meili_admin_timeout) == (120, 30)
+    short = Settings.from_env({"SECRET_KEY": "k", "SEARCH_SYNC_LEASE": "11"}, instance_path=tmp_path)
+    assert (short.search_sync_lease, short.meili_admin_timeout) == (11, 2)  # whole seconds, within a quarter
+    long = Settings.from_env({"SECRET_KEY": "k", "SEARCH_SYNC_LEASE": "600"}, instance_path=tmp_path)
+    assert long.meili_admin_timeout == 30  # a long lease does not make a hung server hold the drainer longer

@@ -93,6 +93,18 @@ def import_upload() -> Any:
     if form.validate_on_submit():
         suffix = Path(form.file.data.filename or "").suffix.lower()
         token = uploads.store(form.file.data.read(), suffix)
+        from directory.imports.services import is_large
+
+        if is_large(form.kind.data, uploads.path_for(token)):  # type: ignore[arg-type]
+            # Checking ten thousand rows takes longer than a request should: a job, with a progress page that
+            # shows the report and the confirmation when it is done.
+            from flask import current_app
+
+            title = _("Import report")
+            job = current_app.extensions["jobs"].start(
+                "imports.preview", form.kind.data, token, bool(form.admit.data), current_user.id, title,
+                owner_id=current_user.id, title=title)
+            return redirect(url_for("jobs.page", job_id=job))
         try:
             report = import_file(form.kind.data, uploads.path_for(token), admit=bool(form.admit.data),  # type: ignore[arg-type]
                                  dry_run=True)
@@ -111,14 +123,14 @@ def import_upload() -> Any:
 def import_apply(token: str) -> Any:
     from directory.admin.forms import ConfirmImportForm
     from directory.imports import uploads
-    from directory.imports.services import LARGE_IMPORT_ROWS, count_rows, import_file
+    from directory.imports.services import import_file, is_large
 
     form = ConfirmImportForm()
     path = uploads.path_for(token)
     if path is None or not form.validate_on_submit() or form.kind.data not in ("institutions", "experts"):
         flash(_("The upload has expired; please upload the file again."), "warning")
         return redirect(url_for("admin.import_upload"))
-    if count_rows(form.kind.data, path) > LARGE_IMPORT_ROWS:  # a job, with a progress page
+    if is_large(form.kind.data, path):  # a job, with a progress page
         from flask import current_app
 
         title = _("Import of service institutions") if form.kind.data == "institutions" else _("Import of experts")

@@ -42,14 +42,15 @@ class FileTooLarge(ImportFileError):
     """An .xlsx that would expand beyond :data:`MAX_XLSX_BYTES`, or suspiciously far (a zip bomb)."""
 
 
-def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
+def read_table(path: Path, columns: tuple[Column, ...], *,
+               limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
     """Rows as ``{key: cell}`` (with the spreadsheet row number under ``__row__``), the header each key
     was found under, and warnings. Raises :class:`ImportFileError`.
 
     Only the known columns are kept (others are ignored, with a warning), at most :data:`MAX_ROWS` rows are
     read, and an .xlsx is refused before parsing when it would expand beyond :data:`MAX_XLSX_BYTES`. A cell
     exported with a protective leading ``'`` (:func:`directory.core.spreadsheets.safe_cell`) reads back as
-    it was."""
+    it was. With ``limit`` the reading stops after that many rows (a count that only needs to know "more than")."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raw_rows = _read_csv(path)
@@ -58,12 +59,13 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> tuple[list[dict[str, 
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
     try:
-        return _table(raw_rows, columns)
+        return _table(raw_rows, columns, limit)
     finally:
         raw_rows.close()  # a workbook left half read is closed at once
 
 
-def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
+def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...],
+           limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
     header_row = next(raw_rows, None)
     if header_row is None:
         raise ImportFileError(_("The file is empty."))
@@ -96,6 +98,8 @@ def _table(raw_rows: Iterator[list[Any]], columns: tuple[Column, ...]) -> tuple[
         values = values[:width]
         if not any(str(v).strip() for v in values if v is not None):
             continue
+        if len(rows) == limit:
+            break
         if len(rows) == MAX_ROWS:
             raise TooManyRows(_("A file may hold at most %(n)s rows.", n=MAX_ROWS))
         row: dict[str, Any] = {"__row__": number, **dict.fromkeys(found, "")}  # a short CSV row has empty cells

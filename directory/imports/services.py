@@ -186,10 +186,15 @@ def import_file(kind: str, path: Path, *, admit: bool = False, skip_invalid: boo
 
 
 
-def count_rows(kind: str, path: Path) -> int:
-    """The data rows of an import file (0 when it cannot be read: the import itself says why)."""
+def count_rows(kind: str, path: Path, *, limit: int | None = None) -> int:
+    """The data rows of an import file, at most ``limit`` (0 when it cannot be read: the import itself says why)."""
     try:
-        rows, _headers, _warnings = read_table(path, COLUMNS[kind])
+        rows, _headers, _warnings = read_table(path, COLUMNS[kind], limit=limit)
     except ImportFileError:
         return 0
     return len(rows)
+
+
+def is_large(kind: str, path: Path) -> bool:
+    """More than :data:`LARGE_IMPORT_ROWS` rows: a job, not the request. Reads only that far."""
+    return count_rows(kind, path, limit=LARGE_IMPORT_ROWS + 1) > LARGE_IMPORT_ROWS

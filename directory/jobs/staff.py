@@ -1,4 +1,4 @@
-"""Long staff jobs (an evaluation run, a large import, an export) and the open-data package.
+"""Long staff jobs (an evaluation run, a large import and its preview, an export) and the open-data package.
 
 A staff view starts a job with ``current_app.extensions["jobs"].start(name, …, owner_id=…, title=…)`` and
 sends its user to the job's progress page (views.py), which polls until the job is done and then links
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 EVALUATION_RUN = "evaluation.run"
 IMPORT = "imports.apply"
+IMPORT_PREVIEW = "imports.preview"
 EXPORT = "exports.records"
 MONITORING_EXPORT = "exports.monitoring"
 OPENDATA = "opendata.build"
@@ -134,6 +135,37 @@ def run_import(kind: str, token: str, admit: bool, skip_invalid: bool, user_id: 
     return _finishing(title, user_id, job_id, work)
 
 
+def run_import_preview(kind: str, token: str, admit: bool, user_id: int, title: str, *, progress: Any,
+                       job_id: str) -> str:
+    """The preview of a large upload (the import's own checks and a rolled-back apply, as in the request for a
+    small file): counts of what confirming would do, the invalid rows, and on the progress page the form that
+    confirms it (views.import_apply, which runs the import as a job in turn)."""
+    from directory.imports import uploads
+    from directory.imports.services import import_file
+
+    def work(user: Any) -> tuple[str, str, dict[str, Any]]:
+        path = uploads.path_for(token)
+        if path is None:
+            raise FileNotFoundError(_("The upload has expired; please upload the file again."))
+        try:
+            report = import_file(kind, path, admit=admit, dry_run=True, progress=progress)
+        finally:
+            db.session.rollback()  # a preview writes nothing
+        labels = {"would_create": _("new"), "would_update": _("updates an existing record"),
+                  "unchanged": _("unchanged")}
+        invalid = sum(1 for r in report.rows if r.errors)
+        counts = [(labels[action], n) for action in labels if (n := sum(1 for r in report.rows
+                                                                         if not r.errors and r.action == action))]
+        summary = " ".join([_("%(rows)s rows, %(errors)s with errors.", rows=len(report.rows), errors=invalid),
+                            "；".join(f"{label} {n}" for label, n in counts)])
+        shown = {"preview": {"kind": kind, "token": token, "admit": admit, "invalid": invalid},
+                 "errors": [str(e) for e in report.errors][:500], "error_count": len(report.errors),
+                 "notes": [f"{r.name}: {n}" for r in report.rows for n in r.notes][:500],
+                 "warnings": [str(w) for w in report.warnings]}
+        return summary, "", shown
+    return _finishing(title, user_id, job_id, work)
+
+
 def _file_result(data_or_writer: Callable[[Path], int], suffix: str) -> tuple[str, int]:
     name = f"{secrets.token_urlsafe(18)}.{suffix}"
     partial = results_folder() / f".{name}"
@@ -199,6 +231,7 @@ def request_opendata() -> None:
 def register(engine: JobEngine) -> None:
     engine.progress_task(EVALUATION_RUN, run_evaluation)
     engine.progress_task(IMPORT, run_import)
+    engine.progress_task(IMPORT_PREVIEW, run_import_preview)
     engine.progress_task(EXPORT, run_export)
     engine.progress_task(MONITORING_EXPORT, run_monitoring_export)
     engine.task(OPENDATA, lambda: build_opendata(engine, flag=OPENDATA), priority=1)

@@ -73,7 +73,26 @@ def drain_index(engine: JobEngine, *, flag: str) -> Any:
         delay = _next_due_seconds()
         if delay is not None:
             engine.enqueue_once(DRAIN_RETRY, delay=delay)
+    elif result.busy:
+        # Another drainer holds the lock. A live one drains to the end; a dead one (a killed worker) leaves its
+        # rows until its lease ends: look again then, not only at the next minute's poll.
+        delay = _lock_expires_in()
+        if delay is not None:
+            engine.enqueue_once(DRAIN_RETRY, delay=delay)
     return result
+
+
+def _lock_expires_in() -> float | None:
+    """Seconds until the index sync lock's lease ends (a little after), or None when nobody holds it."""
+    from search.lock import LOCK_NAME
+    from search.models import SearchSyncLock
+
+    expires = db.session.exec(select(SearchSyncLock.expires_at).where(SearchSyncLock.name == LOCK_NAME,
+                                                                      col(SearchSyncLock.holder).is_not(None))).first()
+    db.session.rollback()
+    if expires is None:
+        return None
+    return max(1.0, (expires - utcnow()).total_seconds() + 0.5)
 
 
 QUEUE_DOWN_PAUSE_SECONDS = 30

@@ -182,3 +182,20 @@ def test_a_workbook_with_date_formats_is_read_by_openpyxl(tmp_path):
     workbook.save(path)
     rows, _headers, _warnings = read_table(path, INSTITUTION_COLUMNS)
     assert isinstance(rows[0]["founded_year"], datetime.datetime)  # as openpyxl reads it
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_large_file_is_told_from_a_small_one_by_reading_only_past_the_limit(db_session, tmp_path, fmt):
+    """The back office runs the preview and the import of a file over LARGE_IMPORT_ROWS rows as a job; deciding
+    that reads only as far as the limit (blank rows do not count), not the whole file in the request."""
+    from directory.imports.services import LARGE_IMPORT_ROWS, count_rows, is_large
+
+    def rows(n):
+        out = [[f"营口计数{i}有限公司", "", "专利代理", "", "站前区", "", "", "", "", ""] for i in range(n)]
+        return out[:10] + [[""] * 10] * 5 + out[10:]  # blank rows in the middle are not rows
+    write = write_csv if fmt == "csv" else write_xlsx
+    exact = write(tmp_path / f"exact.{fmt}", ZH_HEADER, rows(LARGE_IMPORT_ROWS))
+    over = write(tmp_path / f"over.{fmt}", ZH_HEADER, rows(LARGE_IMPORT_ROWS + 500))
+    assert not is_large("institutions", exact) and is_large("institutions", over)
+    assert count_rows("institutions", over) == LARGE_IMPORT_ROWS + 500
+    assert count_rows("institutions", over, limit=LARGE_IMPORT_ROWS + 1) == LARGE_IMPORT_ROWS + 1

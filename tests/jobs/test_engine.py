@@ -144,3 +144,26 @@ def test_an_embedded_web_process_starts_its_consumer_with_its_first_request(app)
         engine.stop_embedded()
         engine.huey.flush()
         web.extensions["database_engine"].dispose()
+
+
+def test_a_drain_that_finds_the_lock_held_looks_again_when_the_lease_ends(app, db_session, search_backend,
+                                                                         make_engine):
+    """A worker killed mid-drain leaves the lock and its rows to its lease: the next drain job, finding the lock
+    busy, schedules a retry for the lease's end, so the rows do not wait for the minute's poll."""
+    from datetime import timedelta
+
+    from directory.jobs.tasks import DRAIN_RETRY, drain_index
+    from search import drain, lock
+
+    engine = make_engine(app, "sqlite")
+    factories.institution(name="营口锁租期测试有限公司")
+    db_session.commit()
+    dead = "999999-deadbeefdeadbeef"
+    assert lock.acquire(dead)
+    assert drain._claim(dead, 1000)  # ... and the drainer is killed
+    engine.huey.flush()
+    ends = (utcnow() + lock.lease()).replace(tzinfo=None)  # Huey keeps naive UTC
+    assert drain_index(engine, flag=DRAIN).busy
+    retries = [task for task in engine.huey.pending() + engine.huey.scheduled() if task.name == DRAIN_RETRY]
+    assert len(retries) == 1
+    assert ends <= retries[0].eta.replace(tzinfo=None) <= ends + timedelta(seconds=5)

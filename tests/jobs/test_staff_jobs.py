@@ -71,7 +71,8 @@ def test_a_waiting_job_polls_its_status_without_inline_script(app, client, auth,
     assert 'value="75"' in fragment and "hx-trigger" in fragment and "<html" not in fragment
 
 
-def test_a_large_import_runs_as_a_job_and_its_page_is_the_report(app, client, auth, db_session, make_engine, tmp_path):
+def test_a_large_import_is_previewed_and_run_as_jobs_and_their_pages_are_the_reports(app, client, auth, db_session,
+                                                                                     make_engine, tmp_path):
     from directory.core.creditcode import make_credit_code
 
     make_engine(app, "immediate")
@@ -81,20 +82,30 @@ def test_a_large_import_runs_as_a_job_and_its_page_is_the_report(app, client, au
              "", "", f"x{i}@example.cn", 2012] for i in range(n)]
     rows[5][8] = "不是邮箱"
     data = write_csv(tmp_path / "big.csv", ZH_HEADER, rows).read_bytes()
-    preview = client.post("/admin/import", data={"kind": "institutions", "admit": "y",
-                                                 "file": (io.BytesIO(data), "big.csv")},
-                          content_type="multipart/form-data").get_data(as_text=True)
+    factories.institution(name="营口批量导入3有限公司", credit_code=rows[3][1])  # one row updates a record
+    db_session.commit()
+    # The preview of a large file is a job too; its page shows the report and the confirmation.
+    preview_job = _job_id(client.post("/admin/import", data={"kind": "institutions", "admit": "y",
+                                                             "file": (io.BytesIO(data), "big.csv")},
+                                      content_type="multipart/form-data"))
+    preview = client.get(f"/admin/jobs/{preview_job}").get_data(as_text=True)
+    assert 'data-state="finished"' in preview
+    assert f"共 {n} 行，其中 1 行有错误" in preview and f"新增 {n - 2}" in preview and "更新已有记录 1" in preview
+    assert re.search(r'<ul id="import-errors"><li>[^<]*7[^<]*</li></ul>', preview)
+    assert 'name="skip_invalid"' in preview and 'name="csrf_token"' in preview
+    assert count(db_session, Institution) == 1  # the preview wrote nothing
+    assert [n.link for n in _inbox(owner)] == [f"/admin/jobs/{preview_job}"]
     token = re.search(r'/admin/import/([A-Za-z0-9_-]+)"', preview).group(1)
     job = _job_id(client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1"}))
     page = client.get(f"/admin/jobs/{job}").get_data(as_text=True)
     assert "未导入任何数据" in page  # the import's own report: nothing written while a row is invalid
     assert re.search(r'<ul id="import-errors"><li>[^<]*7[^<]*</li></ul>', page)  # row 7: the bad address
-    assert count(db_session, Institution) == 0
+    assert count(db_session, Institution) == 1
     job = _job_id(client.post(f"/admin/import/{token}", data={"kind": "institutions", "admit": "1",
                                                                "skip_invalid": "y"}))
     page = client.get(f"/admin/jobs/{job}").get_data(as_text=True)
-    assert 'data-state="finished"' in page and str(n - 1) in page
-    assert count(db_session, Institution) == n - 1
+    assert 'data-state="finished"' in page and str(n - 2) in page
+    assert count(db_session, Institution) == n - 1  # the row that existed was updated
     assert [n.link for n in _inbox(owner)][-1] == f"/admin/jobs/{job}"
 
 
