@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -37,3 +38,22 @@ class MonitoringDaily(SQLModel, table=True):
     answered: int = 0
     seconds: float = 0.0
     within: int = 0
+
+
+class MonitoringDuration(SQLModel, table=True):
+    """Each answered engagement's response time and each answered need's answer time (kept by the same
+    triggers), so that the dashboard's medians read one or two rows instead of sorting a year of durations: the
+    summary's per-month histogram of ``bucket`` (kinds ``engagement_h`` / ``demand_h``) names the bucket holding
+    the middle rank, and the bucket's rows come sorted by ``seconds`` from the index. ``bucket`` is the whole
+    hours (-1 below zero, at most 8760), non-decreasing in ``seconds``: each bucket is a contiguous block of the
+    sorted values, so the median read this way is exactly the raw one."""
+
+    __tablename__ = "monitoring_duration"
+    __table_args__ = (Index("ix_monitoring_duration_bucket", "kind", "bucket", "seconds", "day", "region_id"),)
+
+    kind: str = Field(primary_key=True, max_length=12)  # engagement / demand
+    source_id: int = Field(primary_key=True)  # the engagement's or need's id (no foreign key: the trigger deletes)
+    day: date  # the Shanghai day it was requested / posted
+    region_id: int  # as in MonitoringDaily
+    bucket: int
+    seconds: float

@@ -13,6 +13,7 @@ by the enterprise's district; needs by the need's own region, else its enterpris
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,7 +42,7 @@ from directory.events.models import (
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import published_by_top_category
-from directory.monitoring.models import MonitoringDaily
+from directory.monitoring.models import MonitoringDaily, MonitoringDuration
 from directory.monitoring.periods import Period, district, local_zone, parse_period
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
@@ -236,6 +237,44 @@ def _summary_counts(kind: str, *, period: Period, region_id: int | None) -> dict
             for status, n, answered, seconds, within in rows}
 
 
+def _summary_median(kind: str, *, period: Period, region_id: int | None, count: int,
+                    raw: Callable[[], float | None]) -> float | None:
+    """The median of the period's durations of ``kind`` (engagement / demand), the raw :func:`_median`'s value
+    without sorting them: the per-month histogram of hour buckets gives the bucket holding each middle rank and
+    the rank within it; the bucket's rows come sorted from ix_monitoring_duration_bucket (a few thousand at
+    most, read up to the rank). ``count`` is how many there are (the summary's ``answered``); ``raw`` computes
+    it from the raw rows, should the histogram not hold them all."""
+    if count <= 0:
+        return None
+    s, m = MonitoringDaily, MonitoringDuration
+    where: list[Any] = [col(s.kind) == f"{kind}_h", col(s.day) >= period.first_day, col(s.day) < period.end_day]
+    if region_id is not None:
+        where.append(col(s.region_id) == region_id)
+    histogram = sorted((int(bucket), int(n)) for bucket, n in db.session.execute(
+        select(col(s.status), func.sum(col(s.n))).where(*where).group_by(col(s.status))).all())
+    if sum(n for _b, n in histogram) != count:  # cannot happen while the triggers run; the raw figure then
+        return raw()
+
+    def nth(rank: int) -> float:
+        below = 0
+        for bucket, n in histogram:
+            if rank < below + n:
+                scope: list[Any] = [col(m.kind) == kind, col(m.bucket) == bucket, col(m.day) >= period.first_day,
+                                    col(m.day) < period.end_day]
+                if region_id is not None:
+                    scope.append(col(m.region_id) == region_id)
+                return float(db.session.execute(select(col(m.seconds)).where(*scope).order_by(col(m.seconds))
+                                                .offset(rank - below).limit(1)).scalar_one())
+            below += n
+        raise AssertionError("rank beyond the histogram")
+
+    if count % 2:
+        return nth((count - 1) // 2)
+    low, high = nth(count // 2 - 1), nth(count // 2)
+    # As each raw query computes it: PostgreSQL's percentile_cont interpolates, SQLite's path averages.
+    return low + (high - low) * 0.5 if _postgres() else (low + high) / 2
+
+
 # -- the sections ---------------------------------------------------------------------------------------
 
 def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
@@ -300,7 +339,9 @@ def engagement_figures(*, period: Period, region_id: int | None,
         return EngagementFigures(
             total=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
             response_time=Durations(count=responded, mean=seconds / responded if responded else None,
-                                    median=_median(response, table=e, where=scope, count=responded)),
+                                    median=_summary_median(
+                                        "engagement", period=period, region_id=region_id, count=responded,
+                                        raw=lambda: _median(response, table=e, where=scope, count=responded))),
             within_two_working_days=sum(c[3] for c in counts.values())), int(served)
     apart = _postgres()
     row = db.session.execute(select(
@@ -342,7 +383,9 @@ def demand_figures(*, period: Period, region_id: int | None, summary: bool = Tru
         return DemandFigures(
             posted=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
             answer_time=Durations(count=answered, mean=seconds / answered if answered else None,
-                                  median=_median(answer, table=d, where=scope, count=answered)))
+                                  median=_summary_median(
+                                      "demand", period=period, region_id=region_id, count=answered,
+                                      raw=lambda: _median(answer, table=d, where=scope, count=answered))))
     row = db.session.execute(select(
         func.count(), *(_count_if(col(d.status) == s) for s in statuses), func.count(col(d.answered_at)),
         func.avg(answer)).select_from(d).where(*scope)).one()
