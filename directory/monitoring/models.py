@@ -29,6 +29,9 @@ from sqlmodel import Field, SQLModel
 
 class MonitoringDaily(SQLModel, table=True):
     __tablename__ = "monitoring_daily"
+    # SQLite: the primary key is the table (no rowid table beside its index), so a period is one contiguous
+    # range read of (kind, day, …) rows, not an index range plus a table lookup per row.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     kind: str = Field(primary_key=True, max_length=12)  # engagement / demand / review
     day: date = Field(primary_key=True)
@@ -49,7 +52,8 @@ class MonitoringDuration(SQLModel, table=True):
     sorted values, so the median read this way is exactly the raw one."""
 
     __tablename__ = "monitoring_duration"
-    __table_args__ = (Index("ix_monitoring_duration_bucket", "kind", "bucket", "seconds", "day", "region_id"),)
+    __table_args__ = (Index("ix_monitoring_duration_bucket", "kind", "bucket", "seconds", "day", "region_id"),
+                      {"sqlite_with_rowid": False})
 
     kind: str = Field(primary_key=True, max_length=12)  # engagement / demand
     source_id: int = Field(primary_key=True)  # the engagement's or need's id (no foreign key: the trigger deletes)

@@ -223,21 +223,30 @@ def _local_day(instant: datetime) -> date:
     return instant.astimezone(local_zone()).date()
 
 
-def _summary_counts(kind: str, *, period: Period, region_id: int | None) -> dict[str, tuple[int, int, float, int]]:
-    """Per status, the period's (n, answered, seconds, within) from the summary: a few hundred rows per
-    district and year, read through the primary key (kind, day, …)."""
+SummaryRows = dict[tuple[str, str], tuple[int, int, float, int]]
+SUMMARY_KINDS = ("engagement", "demand", "engagement_h", "demand_h")
+
+
+def _summary_rows(*, period: Period, region_id: int | None) -> SummaryRows:
+    """Per (kind, status), the period's (n, answered, seconds, within) from the summary, for the engagements,
+    the needs and the two duration histograms in one read: a few hundred rows per district and year, read
+    through the primary key (kind, day, …). :func:`dashboard` reads it once for every section."""
     s = MonitoringDaily
-    where: list[Any] = [col(s.kind) == kind, col(s.day) >= period.first_day, col(s.day) < period.end_day]
+    where: list[Any] = [col(s.kind).in_(SUMMARY_KINDS), col(s.day) >= period.first_day, col(s.day) < period.end_day]
     if region_id is not None:
         where.append(col(s.region_id) == region_id)
-    rows = db.session.execute(select(col(s.status), func.sum(col(s.n)), func.sum(col(s.answered)),
+    rows = db.session.execute(select(col(s.kind), col(s.status), func.sum(col(s.n)), func.sum(col(s.answered)),
                                      func.sum(col(s.seconds)), func.sum(col(s.within)))
-                              .where(*where).group_by(col(s.status))).all()
-    return {str(status): (int(n or 0), int(answered or 0), float(seconds or 0.0), int(within or 0))
-            for status, n, answered, seconds, within in rows}
+                              .where(*where).group_by(col(s.kind), col(s.status))).all()
+    return {(str(kind), str(status)): (int(n or 0), int(answered or 0), float(seconds or 0.0), int(within or 0))
+            for kind, status, n, answered, seconds, within in rows}
 
 
-def _summary_median(kind: str, *, period: Period, region_id: int | None, count: int,
+def _summary_counts(kind: str, rows: SummaryRows) -> dict[str, tuple[int, int, float, int]]:
+    return {status: value for (k, status), value in rows.items() if k == kind}
+
+
+def _summary_median(kind: str, *, period: Period, region_id: int | None, count: int, rows: SummaryRows,
                     raw: Callable[[], float | None]) -> float | None:
     """The median of the period's durations of ``kind`` (engagement / demand), the raw :func:`_median`'s value
     without sorting them: the per-month histogram of hour buckets gives the bucket holding each middle rank and
@@ -246,16 +255,13 @@ def _summary_median(kind: str, *, period: Period, region_id: int | None, count: 
     it from the raw rows, should the histogram not hold them all."""
     if count <= 0:
         return None
-    s, m = MonitoringDaily, MonitoringDuration
-    where: list[Any] = [col(s.kind) == f"{kind}_h", col(s.day) >= period.first_day, col(s.day) < period.end_day]
-    if region_id is not None:
-        where.append(col(s.region_id) == region_id)
-    histogram = sorted((int(bucket), int(n)) for bucket, n in db.session.execute(
-        select(col(s.status), func.sum(col(s.n))).where(*where).group_by(col(s.status))).all())
+    m = MonitoringDuration
+    histogram = sorted((int(bucket), n) for bucket, (n, _a, _s, _w) in _summary_counts(f"{kind}_h", rows).items())
     if sum(n for _b, n in histogram) != count:  # cannot happen while the triggers run; the raw figure then
         return raw()
 
-    def nth(rank: int) -> float:
+    def values(rank: int, many: int) -> list[float]:
+        """The ``many`` (1 or 2) values from ``rank`` on, in one read when they share a bucket."""
         below = 0
         for bucket, n in histogram:
             if rank < below + n:
@@ -263,14 +269,16 @@ def _summary_median(kind: str, *, period: Period, region_id: int | None, count: 
                                     col(m.day) < period.end_day]
                 if region_id is not None:
                     scope.append(col(m.region_id) == region_id)
-                return float(db.session.execute(select(col(m.seconds)).where(*scope).order_by(col(m.seconds))
-                                                .offset(rank - below).limit(1)).scalar_one())
+                found = [float(v) for v in db.session.execute(
+                    select(col(m.seconds)).where(*scope).order_by(col(m.seconds))
+                    .offset(rank - below).limit(min(many, below + n - rank))).scalars()]
+                return found if len(found) == many else found + values(rank + len(found), many - len(found))
             below += n
         raise AssertionError("rank beyond the histogram")
 
     if count % 2:
-        return nth((count - 1) // 2)
-    low, high = nth(count // 2 - 1), nth(count // 2)
+        return values((count - 1) // 2, 1)[0]
+    low, high = values(count // 2 - 1, 2)
     # As each raw query computes it: PostgreSQL's percentile_cont interpolates, SQLite's path averages.
     return low + (high - low) * 0.5 if _postgres() else (low + high) / 2
 
@@ -306,14 +314,15 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
         stale_oldest=[(int(i or 0), str(name), confirmed) for i, name, confirmed in oldest])
 
 
-def engagement_figures(*, period: Period, region_id: int | None,
-                       summary: bool = True) -> tuple[EngagementFigures, int]:
+def engagement_figures(*, period: Period, region_id: int | None, summary: bool = True,
+                       rows: SummaryRows | None = None) -> tuple[EngagementFigures, int]:
     """Engagements requested in the period, by status; response times (responded_at − requested_at) and the
     share answered within two working days; and the SMEs served: distinct enterprises with an engagement
     accepted, in progress or completed that was requested in the period.
 
     With ``summary`` (and the platform in Asia/Shanghai) the counts, the mean and the two-working-day share are
-    read from the daily summary; the median and the SMEs served (neither adds up over days) stay raw queries."""
+    read from the daily summary (``rows``: :func:`_summary_rows`, read here when not given), the median from its
+    histogram; the SMEs served (a distinct count does not add up over days) stay a raw query."""
     e = Engagement
     requested = col(e.requested_at)
     scope: list[Any] = [requested >= period.start, requested < period.end]
@@ -330,7 +339,8 @@ def engagement_figures(*, period: Period, region_id: int | None,
     # so there the SMEs are counted in a query of their own and the big aggregate runs in parallel; SQLite has
     # no parallel scans and is faster with everything in one pass.
     if summary and _summary_usable():
-        counts = _summary_counts("engagement", period=period, region_id=region_id)
+        rows = rows if rows is not None else _summary_rows(period=period, region_id=region_id)
+        counts = _summary_counts("engagement", rows)
         per_status = [counts.get(s.value, (0, 0, 0.0, 0))[0] for s in statuses]
         responded = sum(c[1] for c in counts.values())
         seconds = sum(c[2] for c in counts.values())
@@ -340,7 +350,7 @@ def engagement_figures(*, period: Period, region_id: int | None,
             total=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
             response_time=Durations(count=responded, mean=seconds / responded if responded else None,
                                     median=_summary_median(
-                                        "engagement", period=period, region_id=region_id, count=responded,
+                                        "engagement", period=period, region_id=region_id, count=responded, rows=rows,
                                         raw=lambda: _median(response, table=e, where=scope, count=responded))),
             within_two_working_days=sum(c[3] for c in counts.values())), int(served)
     apart = _postgres()
@@ -364,7 +374,8 @@ def engagement_figures(*, period: Period, region_id: int | None,
     return figures, int(served)
 
 
-def demand_figures(*, period: Period, region_id: int | None, summary: bool = True) -> DemandFigures:
+def demand_figures(*, period: Period, region_id: int | None, summary: bool = True,
+                   rows: SummaryRows | None = None) -> DemandFigures:
     """Needs posted in the period by status, and the time to first answer (answered_at − created_at); with
     ``summary`` all but the median from the daily summary."""
     d = Demand
@@ -376,7 +387,8 @@ def demand_figures(*, period: Period, region_id: int | None, summary: bool = Tru
     answer = _seconds_between(col(d.answered_at), created)
     statuses = list(DemandStatus)
     if summary and _summary_usable():
-        counts = _summary_counts("demand", period=period, region_id=region_id)
+        rows = rows if rows is not None else _summary_rows(period=period, region_id=region_id)
+        counts = _summary_counts("demand", rows)
         per_status = [counts.get(s.value, (0, 0, 0.0, 0))[0] for s in statuses]
         answered = sum(c[1] for c in counts.values())
         seconds = sum(c[2] for c in counts.values())
@@ -384,7 +396,7 @@ def demand_figures(*, period: Period, region_id: int | None, summary: bool = Tru
             posted=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
             answer_time=Durations(count=answered, mean=seconds / answered if answered else None,
                                   median=_summary_median(
-                                      "demand", period=period, region_id=region_id, count=answered,
+                                      "demand", period=period, region_id=region_id, count=answered, rows=rows,
                                       raw=lambda: _median(answer, table=d, where=scope, count=answered))))
     row = db.session.execute(select(
         func.count(), *(_count_if(col(d.status) == s) for s in statuses), func.count(col(d.answered_at)),
@@ -487,17 +499,25 @@ def district_figures(*, period: Period, summary: bool = True) -> list[DistrictFi
     correlated subqueries (the districts are a dozen; both counts use the region indexes)."""
     requested = col(Engagement.requested_at)
     if summary and _summary_usable():
+        # Two GROUP BYs (one pass over the period's summary rows, one over the institution index) instead of a
+        # dozen correlated counts, each of which would read the whole period's summary rows again.
         daily = MonitoringDaily
-        engagements = (select(func.coalesce(func.sum(col(daily.n)), 0))
-                       .where(col(daily.kind) == "engagement", col(daily.region_id) == col(Region.id),
-                              col(daily.day) >= period.first_day, col(daily.day) < period.end_day)
-                       .correlate(Region).scalar_subquery())
-    else:
-        engagements = (select(func.count()).select_from(Engagement)
-                       .join(Enterprise, col(Enterprise.id) == col(Engagement.enterprise_id))
-                       .where(col(Enterprise.region_id) == col(Region.id), requested >= period.start,
-                              requested < period.end)
-                       .correlate(Region).scalar_subquery())
+        counts: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
+            select(col(daily.region_id), func.sum(col(daily.n)))
+            .where(col(daily.kind) == "engagement", col(daily.day) >= period.first_day,
+                   col(daily.day) < period.end_day).group_by(col(daily.region_id))).all())
+        admitted = (select(func.count()).select_from(Institution)
+                    .where(col(Institution.status) == RecordStatus.ADMITTED, col(Institution.region_id) == col(Region.id))
+                    .correlate(Region).scalar_subquery())
+        districts = db.session.execute(select(Region, admitted).where(col(Region.kind) == "district")
+                                       .order_by(col(Region.sort_order), col(Region.id))).all()
+        return [DistrictFigures(region_id=int(r.id or 0), label=r.label, institutions=int(n_inst),
+                                engagements=int(counts.get(r.id or 0, 0) or 0)) for r, n_inst in districts]
+    engagements = (select(func.count()).select_from(Engagement)
+                   .join(Enterprise, col(Enterprise.id) == col(Engagement.enterprise_id))
+                   .where(col(Enterprise.region_id) == col(Region.id), requested >= period.start,
+                          requested < period.end)
+                   .correlate(Region).scalar_subquery())
     institutions = (select(func.count()).select_from(Institution)
                     .where(col(Institution.status) == RecordStatus.ADMITTED, col(Institution.region_id) == col(Region.id))
                     .correlate(Region).scalar_subquery())
@@ -517,11 +537,13 @@ def dashboard(*, period: str | None, region_id: int | None, now: datetime | None
     """
     parsed = parse_period(period, now=now)
     region = district(region_id)
-    engagements, served = engagement_figures(period=parsed, region_id=region_id, summary=summary)
+    rows = _summary_rows(period=parsed, region_id=region_id) if summary and _summary_usable() else None
+    engagements, served = engagement_figures(period=parsed, region_id=region_id, summary=summary, rows=rows)
     return Dashboard(
         period=parsed, region_id=region_id, region_label=region.label if region else None,
         institutions=institution_figures(region_id=region_id, now=now), smes_served=served,
-        demands=demand_figures(period=parsed, region_id=region_id, summary=summary), engagements=engagements,
+        demands=demand_figures(period=parsed, region_id=region_id, summary=summary, rows=rows),
+        engagements=engagements,
         satisfaction=satisfaction_trend(period=parsed, region_id=region_id, summary=summary),
         events=event_figures(period=parsed, region_id=region_id), generated_at=now or utcnow(),
         by_district=district_figures(period=parsed, summary=summary))

@@ -259,6 +259,7 @@ def upgrade() -> None:
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("within", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "day", "region_id", "status"),
+        sqlite_with_rowid=False,  # the primary key is the table: a period is one contiguous range read
     )
     op.create_table(
         "monitoring_duration",
@@ -269,6 +270,7 @@ def upgrade() -> None:
         sa.Column("bucket", sa.Integer(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "source_id"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_monitoring_duration_bucket", "monitoring_duration",
                     ["kind", "bucket", "seconds", "day", "region_id"], unique=False)
