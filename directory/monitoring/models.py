@@ -47,9 +47,9 @@ class MonitoringDuration(SQLModel, table=True):
     """Each answered engagement's response time and each answered need's answer time (kept by the same
     triggers), so that the dashboard's medians read one or two rows instead of sorting a year of durations: the
     summary's per-month histogram of ``bucket`` (kinds ``engagement_h`` / ``demand_h``) names the bucket holding
-    the middle rank, and the bucket's rows come sorted by ``seconds`` from the index. ``bucket`` is the whole
-    hours (-1 below zero, at most 8760), non-decreasing in ``seconds``: each bucket is a contiguous block of the
-    sorted values, so the median read this way is exactly the raw one."""
+    the middle rank, and the bucket's rows come sorted by ``seconds`` from the index. ``bucket``: whole hours up
+    to two days, six hours up to a week, days up to a year (migration 0023), non-decreasing in ``seconds``: each
+    bucket is a contiguous block of the sorted values, so the median read this way is exactly the raw one."""
 
     __tablename__ = "monitoring_duration"
     __table_args__ = (Index("ix_monitoring_duration_bucket", "kind", "bucket", "seconds", "day", "region_id"),

@@ -15,8 +15,8 @@ if the platform's time zone is ever set to another one.
 The upgrade backfills the summary from the existing rows (one GROUP BY per table).
 
 monitoring_duration mirrors each answered engagement's response time and each answered need's answer time
-(with its day, district and whole-hour bucket), and monitoring_daily holds per month their histogram of hour
-buckets (kinds engagement_h / demand_h): the dashboard finds the median's bucket from the histogram and reads
+(with its day, district and bucket: hours, six hours, days), and monitoring_daily holds per month their
+histogram of buckets (kinds engagement_h / demand_h): the dashboard finds the median's bucket from the histogram and reads
 the one or two middle values from the bucket's rows of ix_monitoring_duration_bucket, instead of sorting a
 year of durations. ix_institution_monitoring covers the institution figures (admitted ones by district: grade,
 badge, confirmed_at) so they are index-only scans.
@@ -81,10 +81,17 @@ def _month(pg: bool, column: str) -> str:
 
 
 def _hour_bucket(pg: bool, value: str) -> str:
-    """Whole hours of a duration (-1 below zero, at most a year): non-decreasing in the value, which is all the
-    exact median needs (a bucket is a contiguous block of the sorted values)."""
-    hours = f"CAST(floor({value} / 3600.0) AS INTEGER)" if pg else f"CAST({value} / 3600.0 AS INTEGER)"
-    return f"(CASE WHEN {value} < 0 THEN -1 WHEN {value} >= 31536000 THEN 8760 ELSE {hours} END)"
+    """The duration's bucket: whole hours up to two days, six hours up to a week, days up to a year (-1 below
+    zero, 426 beyond): few buckets per month and district (the histogram is summed per dashboard), each small
+    enough to read up to a rank. Non-decreasing in the value (a piece's last bucket is at most the next one's
+    first even where a division rounds up), which is all the exact median needs: a bucket is a contiguous
+    block of the sorted values."""
+    def whole(x: str) -> str:
+        return f"CAST(floor({x}) AS INTEGER)" if pg else f"CAST({x} AS INTEGER)"
+
+    return (f"(CASE WHEN {value} < 0 THEN -1 WHEN {value} < 172800 THEN {whole(f'{value} / 3600.0')} "
+            f"WHEN {value} < 604800 THEN 48 + {whole(f'({value} - 172800) / 21600.0')} "
+            f"WHEN {value} < 31536000 THEN 68 + {whole(f'({value} - 604800) / 86400.0')} ELSE 426 END)")
 
 
 # Per source table, a function of (dialect, row prefix, region expression) giving its contributions to the
