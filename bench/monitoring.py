@@ -4,8 +4,10 @@ Bulk-inserts 100,000 admitted institutions (1–3 categories each), 200,000 ente
 (requested over three years, every status, with response times), 500,000 reviews, 100,000 needs and 200 held
 events with 100 meetings each (and their feedback), with set-based inserts (executemany in batches); runs
 VACUUM / ANALYZE / a WAL checkpoint as a live database would have had; then times ``dashboard()`` in-process
-(server time, no HTTP) for a year, a quarter, a year in one district and the current year, plus ``to_xlsx()``,
-and prints the figures (the same data on both databases, so the figures must agree).
+(server time, no HTTP) for a year, a quarter, a year in one district and the current year — the raw queries
+(``summary=False``) and the daily summary kept by migration 0023's triggers (which the bulk inserts here fire,
+as any write does), alternated, with their ratio and whether their figures agree — plus ``to_xlsx()``, and
+prints the figures (the same data on both databases, so the figures must agree).
 
 SQLite always; PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (in a schema of its own,
 dropped at the end). BENCH_SCALE=0.05 for a quick look; BENCH_ROUNDS (default 5) timed calls per case.
@@ -13,6 +15,7 @@ dropped at the end). BENCH_SCALE=0.05 for a quick look; BENCH_ROUNDS (default 5)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import statistics
@@ -22,7 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, text
 from sqlmodel import col, select
 
 from bench.common import environment, ms, postgres_schema, scale
@@ -35,6 +38,7 @@ from directory.enterprises.models import Enterprise
 from directory.events.models import Event, EventParticipant, Meeting, MeetingFeedback, MeetingRequest
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory
+from directory.monitoring.models import MonitoringDaily
 from directory.reviews.models import Review
 from directory.taxonomy.models import Category, Region
 
@@ -263,25 +267,28 @@ def run(backend: str, database_url: str | None) -> None:
                      ("year 2025, one district", "2025", district), ("current year (default)", None, None)]
             board = None
             with app.test_request_context():
-                # With and without the indexes alternately, call by call, so that both see the same machine:
-                # "without" drops them inside a transaction that is rolled back (DDL is transactional on both).
-                print("   with / without the monitoring indexes (migration 0020), calls alternated:")
+                # The raw queries (summary=False, the dashboard before issue 13's summary) and the pre-aggregated
+                # path alternately, call by call, so that both see the same machine; both with the indexes.
+                summary_rows = db.session.exec(select(func.count()).select_from(MonitoringDaily)).one()
+                print(f"   raw queries / daily summary ({summary_rows:,} summary rows), calls alternated:")
                 for label, period, region in cases:
-                    sides: dict[str, list[float]] = {"with": [], "without": []}
+                    sides: dict[str, list[float]] = {"raw": [], "summary": []}
+                    boards: dict[str, Any] = {}
                     for n in range(rounds + 1):  # the first pair warms up
-                        for indexes in ("with", "without"):
-                            if indexes == "without":
-                                _drop_monitoring_indexes()
+                        for side in ("raw", "summary"):
                             t0 = time.perf_counter()
-                            out = services.dashboard(period=period, region_id=region)
+                            out = services.dashboard(period=period, region_id=region, summary=side == "summary")
                             elapsed = time.perf_counter() - t0
                             db.session.rollback()
-                            board = board or out
+                            boards[side] = out
                             if n:
-                                sides[indexes].append(elapsed)
-                    with_, without = statistics.median(sides["with"]), statistics.median(sides["without"])
-                    print(f"   dashboard() {label:26} with p50 {ms(with_)} min {ms(min(sides['with']))} | without "
-                          f"p50 {ms(without)} min {ms(min(sides['without']))} | without / with = {without / with_:.2f}"
+                                sides[side].append(elapsed)
+                    board = board or boards["summary"]
+                    same = _same(boards["raw"], boards["summary"])
+                    raw_, fast = statistics.median(sides["raw"]), statistics.median(sides["summary"])
+                    print(f"   dashboard() {label:26} raw p50 {ms(raw_)} min {ms(min(sides['raw']))} | summary "
+                          f"p50 {ms(fast)} min {ms(min(sides['summary']))} | raw / summary = {raw_ / fast:.2f}"
+                          f"  figures {'equal' if same else 'DIFFER'}"
                           + ("  (target <= 400 ms)" if label == "year 2025" else "") + f"  (n={rounds})")
                 assert board is not None
                 timing, data = _timed(lambda: export.to_xlsx(board), rounds)
@@ -290,20 +297,15 @@ def run(backend: str, database_url: str | None) -> None:
                 _print_figures(board)
 
 
-def _drop_monitoring_indexes() -> None:
-    """The database as it was before migration 0020, until the session rolls back."""
-    import importlib.util
-
-    from directory.settings import PROJECT_ROOT
-
-    spec = importlib.util.spec_from_file_location(
-        "monitoring_indexes", PROJECT_ROOT / "migrations" / "versions" / "0020_monitoring_indexes.py")
-    assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    db.session.rollback()
-    for name in migration.INDEXES:
-        db.session.execute(text(f"DROP INDEX {name}"))
+def _same(raw: Any, fast: Any) -> bool:
+    """The two dashboards show the same figures (means up to the order of floating-point additions)."""
+    a, b = dataclasses.asdict(raw), dataclasses.asdict(fast)
+    a.pop("generated_at"), b.pop("generated_at")
+    for board in (a, b):
+        for section, key in (("engagements", "response_time"), ("demands", "answer_time")):
+            mean = board[section][key].pop("mean")
+            board[section][key]["mean"] = round(mean, 3) if mean is not None else None
+    return bool(a == b)
 
 
 def main() -> None:

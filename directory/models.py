@@ -27,6 +27,7 @@ from directory.institutions.models import (  # noqa: F401
     Offering,
 )
 from directory.jobs.models import JobRun  # noqa: F401
+from directory.monitoring.models import MonitoringDaily, MonitoringDuration  # noqa: F401
 from directory.notices.models import Notice, NoticeAttachment, NoticeCategory  # noqa: F401
 from directory.notifications.models import Notification, OutgoingMail  # noqa: F401
 from directory.reviews.models import Review  # noqa: F401

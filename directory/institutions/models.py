@@ -7,6 +7,7 @@ from typing import Annotated
 import pydantic
 from pydantic import field_serializer
 from pydantic.json_schema import SkipJsonSchema
+from sqlalchemy import Index
 from sqlmodel import JSON, Field, Relationship, SQLModel, Text
 
 from directory.core.models import Timestamps
@@ -61,6 +62,10 @@ class InstitutionCoverage(SQLModel, table=True):
 
 
 class Institution(RecordBase, table=True):
+    # The monitoring dashboard's institution figures (admitted ones, by district: grade, badge, stale) as
+    # index-only scans (migration 0023, issue 13).
+    __table_args__ = (Index("ix_institution_monitoring", "status", "region_id", "grade", "badge", "confirmed_at"),)
+
     name: str = Field(max_length=200, index=True)
     credit_code: str = Field(max_length=18, unique=True)
     region_id: int = Field(foreign_key="region.id", index=True)

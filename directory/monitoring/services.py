@@ -13,8 +13,9 @@ by the enterprise's district; needs by the need's own region, else its enterpris
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -41,7 +42,8 @@ from directory.events.models import (
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import published_by_top_category
-from directory.monitoring.periods import Period, district, parse_period
+from directory.monitoring.models import MonitoringDaily, MonitoringDuration
+from directory.monitoring.periods import Period, district, local_zone, parse_period
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
 from directory.taxonomy.models import Category, Region
@@ -206,6 +208,81 @@ def _enterprises_in(region_id: int) -> Any:
     return select(col(Enterprise.id)).where(col(Enterprise.region_id) == region_id)
 
 
+# -- the daily summary (directory/monitoring/models.py) ------------------------------------------------------
+
+SUMMARY_ZONE = "Asia/Shanghai"  # the zone of the summary's days (the triggers of migration 0023)
+
+
+def _summary_usable() -> bool:
+    """The summary's days are Shanghai days; were the platform's zone ever another, its periods would not be
+    whole ranges of them, and the raw queries answer instead."""
+    return local_zone().key == SUMMARY_ZONE
+
+
+def _local_day(instant: datetime) -> date:
+    return instant.astimezone(local_zone()).date()
+
+
+SummaryRows = dict[tuple[str, str], tuple[int, int, float, int]]
+SUMMARY_KINDS = ("engagement", "demand", "engagement_h", "demand_h")
+
+
+def _summary_rows(*, period: Period, region_id: int | None) -> SummaryRows:
+    """Per (kind, status), the period's (n, answered, seconds, within) from the summary, for the engagements,
+    the needs and the two duration histograms in one read: a few hundred rows per district and year, read
+    through the primary key (kind, day, …). :func:`dashboard` reads it once for every section."""
+    s = MonitoringDaily
+    where: list[Any] = [col(s.kind).in_(SUMMARY_KINDS), col(s.day) >= period.first_day, col(s.day) < period.end_day]
+    if region_id is not None:
+        where.append(col(s.region_id) == region_id)
+    rows = db.session.execute(select(col(s.kind), col(s.status), func.sum(col(s.n)), func.sum(col(s.answered)),
+                                     func.sum(col(s.seconds)), func.sum(col(s.within)))
+                              .where(*where).group_by(col(s.kind), col(s.status))).all()
+    return {(str(kind), str(status)): (int(n or 0), int(answered or 0), float(seconds or 0.0), int(within or 0))
+            for kind, status, n, answered, seconds, within in rows}
+
+
+def _summary_counts(kind: str, rows: SummaryRows) -> dict[str, tuple[int, int, float, int]]:
+    return {status: value for (k, status), value in rows.items() if k == kind}
+
+
+def _summary_median(kind: str, *, period: Period, region_id: int | None, count: int, rows: SummaryRows,
+                    raw: Callable[[], float | None]) -> float | None:
+    """The median of the period's durations of ``kind`` (engagement / demand), the raw :func:`_median`'s value
+    without sorting them: the per-month histogram of hour buckets gives the bucket holding each middle rank and
+    the rank within it; the bucket's rows come sorted from ix_monitoring_duration_bucket (a few thousand at
+    most, read up to the rank). ``count`` is how many there are (the summary's ``answered``); ``raw`` computes
+    it from the raw rows, should the histogram not hold them all."""
+    if count <= 0:
+        return None
+    m = MonitoringDuration
+    histogram = sorted((int(bucket), n) for bucket, (n, _a, _s, _w) in _summary_counts(f"{kind}_h", rows).items())
+    if sum(n for _b, n in histogram) != count:  # cannot happen while the triggers run; the raw figure then
+        return raw()
+
+    def values(rank: int, many: int) -> list[float]:
+        """The ``many`` (1 or 2) values from ``rank`` on, in one read when they share a bucket."""
+        below = 0
+        for bucket, n in histogram:
+            if rank < below + n:
+                scope: list[Any] = [col(m.kind) == kind, col(m.bucket) == bucket, col(m.day) >= period.first_day,
+                                    col(m.day) < period.end_day]
+                if region_id is not None:
+                    scope.append(col(m.region_id) == region_id)
+                found = [float(v) for v in db.session.execute(
+                    select(col(m.seconds)).where(*scope).order_by(col(m.seconds))
+                    .offset(rank - below).limit(min(many, below + n - rank))).scalars()]
+                return found if len(found) == many else found + values(rank + len(found), many - len(found))
+            below += n
+        raise AssertionError("rank beyond the histogram")
+
+    if count % 2:
+        return values((count - 1) // 2, 1)[0]
+    low, high = values(count // 2 - 1, 2)
+    # As each raw query computes it: PostgreSQL's percentile_cont interpolates, SQLite's path averages.
+    return low + (high - low) * 0.5 if _postgres() else (low + high) / 2
+
+
 # -- the sections ---------------------------------------------------------------------------------------
 
 def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
@@ -237,10 +314,15 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
         stale_oldest=[(int(i or 0), str(name), confirmed) for i, name, confirmed in oldest])
 
 
-def engagement_figures(*, period: Period, region_id: int | None) -> tuple[EngagementFigures, int]:
+def engagement_figures(*, period: Period, region_id: int | None, summary: bool = True,
+                       rows: SummaryRows | None = None) -> tuple[EngagementFigures, int]:
     """Engagements requested in the period, by status; response times (responded_at − requested_at) and the
     share answered within two working days; and the SMEs served: distinct enterprises with an engagement
-    accepted, in progress or completed that was requested in the period."""
+    accepted, in progress or completed that was requested in the period.
+
+    With ``summary`` (and the platform in Asia/Shanghai) the counts, the mean and the two-working-day share are
+    read from the daily summary (``rows``: :func:`_summary_rows`, read here when not given), the median from its
+    histogram; the SMEs served (a distinct count does not add up over days) stay a raw query."""
     e = Engagement
     requested = col(e.requested_at)
     scope: list[Any] = [requested >= period.start, requested < period.end]
@@ -256,6 +338,21 @@ def engagement_figures(*, period: Period, region_id: int | None) -> tuple[Engage
     # One pass over the period's engagements. PostgreSQL cannot run a DISTINCT aggregate with parallel workers,
     # so there the SMEs are counted in a query of their own and the big aggregate runs in parallel; SQLite has
     # no parallel scans and is faster with everything in one pass.
+    if summary and _summary_usable():
+        rows = rows if rows is not None else _summary_rows(period=period, region_id=region_id)
+        counts = _summary_counts("engagement", rows)
+        per_status = [counts.get(s.value, (0, 0, 0.0, 0))[0] for s in statuses]
+        responded = sum(c[1] for c in counts.values())
+        seconds = sum(c[2] for c in counts.values())
+        served = db.session.execute(select(func.count(col(e.enterprise_id).distinct())).where(
+            *scope, col(e.status).in_(SERVED))).scalar_one()
+        return EngagementFigures(
+            total=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
+            response_time=Durations(count=responded, mean=seconds / responded if responded else None,
+                                    median=_summary_median(
+                                        "engagement", period=period, region_id=region_id, count=responded, rows=rows,
+                                        raw=lambda: _median(response, table=e, where=scope, count=responded))),
+            within_two_working_days=sum(c[3] for c in counts.values())), int(served)
     apart = _postgres()
     row = db.session.execute(select(
         func.count(),
@@ -277,8 +374,10 @@ def engagement_figures(*, period: Period, region_id: int | None) -> tuple[Engage
     return figures, int(served)
 
 
-def demand_figures(*, period: Period, region_id: int | None) -> DemandFigures:
-    """Needs posted in the period by status, and the time to first answer (answered_at − created_at)."""
+def demand_figures(*, period: Period, region_id: int | None, summary: bool = True,
+                   rows: SummaryRows | None = None) -> DemandFigures:
+    """Needs posted in the period by status, and the time to first answer (answered_at − created_at); with
+    ``summary`` all but the median from the daily summary."""
     d = Demand
     created = col(d.created_at)
     scope: list[Any] = [created >= period.start, created < period.end]
@@ -287,6 +386,18 @@ def demand_figures(*, period: Period, region_id: int | None) -> DemandFigures:
                          and_(col(d.region_id).is_(None), col(d.enterprise_id).in_(_enterprises_in(region_id)))))
     answer = _seconds_between(col(d.answered_at), created)
     statuses = list(DemandStatus)
+    if summary and _summary_usable():
+        rows = rows if rows is not None else _summary_rows(period=period, region_id=region_id)
+        counts = _summary_counts("demand", rows)
+        per_status = [counts.get(s.value, (0, 0, 0.0, 0))[0] for s in statuses]
+        answered = sum(c[1] for c in counts.values())
+        seconds = sum(c[2] for c in counts.values())
+        return DemandFigures(
+            posted=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
+            answer_time=Durations(count=answered, mean=seconds / answered if answered else None,
+                                  median=_summary_median(
+                                      "demand", period=period, region_id=region_id, count=answered, rows=rows,
+                                      raw=lambda: _median(answer, table=d, where=scope, count=answered))))
     row = db.session.execute(select(
         func.count(), *(_count_if(col(d.status) == s) for s in statuses), func.count(col(d.answered_at)),
         func.avg(answer)).select_from(d).where(*scope)).one()
@@ -298,8 +409,25 @@ def demand_figures(*, period: Period, region_id: int | None) -> DemandFigures:
                               median=_median(answer, table=d, where=scope, count=int(answered))))
 
 
-def satisfaction_trend(*, period: Period, region_id: int | None) -> list[SatisfactionMonth]:
-    """Per month of the period: valid reviews (not marked invalid), and how many were 好评 and 差评."""
+def satisfaction_trend(*, period: Period, region_id: int | None, summary: bool = True) -> list[SatisfactionMonth]:
+    """Per month of the period: valid reviews (not marked invalid), and how many were 好评 and 差评 (with
+    ``summary`` from the daily summary: the months are whole ranges of its days)."""
+    if summary and _summary_usable():
+        s = MonitoringDaily
+        day = col(s.day)
+        where: list[Any] = [col(s.kind) == "review", day >= period.first_day, day < period.end_day]
+        if region_id is not None:
+            where.append(col(s.region_id) == region_id)
+        month_of = case(*((day < _local_day(m.end), i) for i, m in enumerate(period.months)),
+                        else_=len(period.months))
+        found: dict[int, list[int]] = {}
+        for m, status, n in db.session.execute(select(month_of, col(s.status), func.sum(col(s.n)))
+                                               .where(*where).group_by(month_of, col(s.status))).all():
+            cell = found.setdefault(int(m), [0, 0, 0])
+            cell[0] += int(n)
+            cell[1] += int(n) if status == "good" else 0
+            cell[2] += int(n) if status == "bad" else 0
+        return [SatisfactionMonth(m.label, *found.get(i, (0, 0, 0))) for i, m in enumerate(period.months)]
     r = ReviewModel
     created = col(r.created_at)
     scope: list[Any] = [col(r.invalid).is_(False), r.approval == "approved", created >= period.start, created < period.end]
@@ -364,41 +492,61 @@ def event_figures(*, period: Period, region_id: int | None) -> EventFigures:
         amount_signed=float(amount_signed), amount_intended=float(amount_intended))
 
 
-def district_figures(*, period: Period) -> list[DistrictFigures]:
+def district_figures(*, period: Period, summary: bool = True) -> list[DistrictFigures]:
     """Per district, the admitted institutions and the engagements requested in the period, by the same
     definitions as :func:`institution_figures` and :func:`engagement_figures` filtered by that district (so
     each bar equals the dashboard's figure for its district): one query, a count per district in each of two
     correlated subqueries (the districts are a dozen; both counts use the region indexes)."""
     requested = col(Engagement.requested_at)
+    if summary and _summary_usable():
+        # Two GROUP BYs (one pass over the period's summary rows, one over the institution index) instead of a
+        # dozen correlated counts, each of which would read the whole period's summary rows again.
+        daily = MonitoringDaily
+        counts: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
+            select(col(daily.region_id), func.sum(col(daily.n)))
+            .where(col(daily.kind) == "engagement", col(daily.day) >= period.first_day,
+                   col(daily.day) < period.end_day).group_by(col(daily.region_id))).all())
+        admitted = (select(func.count()).select_from(Institution)
+                    .where(col(Institution.status) == RecordStatus.ADMITTED, col(Institution.region_id) == col(Region.id))
+                    .correlate(Region).scalar_subquery())
+        districts = db.session.execute(select(Region, admitted).where(col(Region.kind) == "district")
+                                       .order_by(col(Region.sort_order), col(Region.id))).all()
+        return [DistrictFigures(region_id=int(r.id or 0), label=r.label, institutions=int(n_inst),
+                                engagements=int(counts.get(r.id or 0, 0) or 0)) for r, n_inst in districts]
+    engagements = (select(func.count()).select_from(Engagement)
+                   .join(Enterprise, col(Enterprise.id) == col(Engagement.enterprise_id))
+                   .where(col(Enterprise.region_id) == col(Region.id), requested >= period.start,
+                          requested < period.end)
+                   .correlate(Region).scalar_subquery())
     institutions = (select(func.count()).select_from(Institution)
                     .where(col(Institution.status) == RecordStatus.ADMITTED, col(Institution.region_id) == col(Region.id))
                     .correlate(Region).scalar_subquery())
-    engagements = (select(func.count()).select_from(Engagement)
-                   .join(Enterprise, col(Enterprise.id) == col(Engagement.enterprise_id))
-                   .where(col(Enterprise.region_id) == col(Region.id), requested >= period.start, requested < period.end)
-                   .correlate(Region).scalar_subquery())
     rows = db.session.execute(select(Region, institutions, engagements).where(col(Region.kind) == "district")
                               .order_by(col(Region.sort_order), col(Region.id))).all()
     return [DistrictFigures(region_id=int(region.id or 0), label=region.label, institutions=int(n_inst),
                             engagements=int(n_eng)) for region, n_inst, n_eng in rows]
 
 
-def dashboard(*, period: str | None, region_id: int | None, now: datetime | None = None) -> Dashboard:
+def dashboard(*, period: str | None, region_id: int | None, now: datetime | None = None,
+              summary: bool = True) -> Dashboard:
     """The monitoring dashboard for ``period`` (``"2026"``, ``"2026Q3"``; the current year when empty) and
-    optionally one district.
+    optionally one district. ``summary=False`` computes every figure from the raw rows (the benchmark's and the
+    tests' reference: the two must agree).
 
     Raises :class:`InvalidFilter` (400) for a period that is not a year or quarter, or an unknown region.
     """
     parsed = parse_period(period, now=now)
     region = district(region_id)
-    engagements, served = engagement_figures(period=parsed, region_id=region_id)
+    rows = _summary_rows(period=parsed, region_id=region_id) if summary and _summary_usable() else None
+    engagements, served = engagement_figures(period=parsed, region_id=region_id, summary=summary, rows=rows)
     return Dashboard(
         period=parsed, region_id=region_id, region_label=region.label if region else None,
         institutions=institution_figures(region_id=region_id, now=now), smes_served=served,
-        demands=demand_figures(period=parsed, region_id=region_id), engagements=engagements,
-        satisfaction=satisfaction_trend(period=parsed, region_id=region_id),
+        demands=demand_figures(period=parsed, region_id=region_id, summary=summary, rows=rows),
+        engagements=engagements,
+        satisfaction=satisfaction_trend(period=parsed, region_id=region_id, summary=summary),
         events=event_figures(period=parsed, region_id=region_id), generated_at=now or utcnow(),
-        by_district=district_figures(period=parsed))
+        by_district=district_figures(period=parsed, summary=summary))
 
 
 # -- presentation helpers -------------------------------------------------------------------------------
