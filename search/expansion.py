@@ -312,7 +312,7 @@ def shared(name: str, build: Any, decode: Any) -> Any:
             mtime = path.stat().st_mtime_ns
             data = json.loads(path.read_text(encoding="utf-8"))
         value = decode(data)
-        _state[key] = (mtime, value)
+        _state[key] = (mtime if mtime is not None else path.stat().st_mtime_ns, value)
         return value
 
 

@@ -8,7 +8,9 @@ and when done puts a notification in the owner's inbox. Results that are files (
 services synchronously.
 
 The open-data package is rebuilt by a job a little after a commit that changed indexed (published) records,
-coalesced however many commits ask, and every hour as a safety net; the download serves the built file.
+coalesced however many commits ask, and every hour as a safety net; the download serves the built file. The
+recommendations' category model and the query expansion's vocabulary are built the same way (their files under
+``instance/vocabulary/``, read by every web process).
 """
 
 from __future__ import annotations
