@@ -9,11 +9,12 @@ from bench import recommend as recommend_bench
 from bench import scheduling as scheduling_bench
 from bench import search as search_bench
 from bench import searchload as searchload_bench
+from bench import vocabulary as vocabulary_bench
 
 BENCHES = {"search": search_bench.main, "scheduling": scheduling_bench.main, "imports": imports_bench.main,
            "evaluation": evaluation_bench.main,
            "recommend": recommend_bench.main, "monitoring": monitoring_bench.main,
-           "searchload": searchload_bench.main}
+           "searchload": searchload_bench.main, "vocabulary": vocabulary_bench.main}
 
 
 def main() -> None:

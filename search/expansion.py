@@ -15,7 +15,10 @@ Three sources, each data rather than a list written for a test:
 The records' vocabulary (which words occur, in how many records, and with which others) is mined from the
 database with jieba (the segmenter Meilisearch uses for Chinese) over at most :data:`MINED_RECORDS` records,
 the newest of each kind: at 250,000 records a sample says which words are in use as well as all of them do.
-It is kept per process for :data:`VOCABULARY_SECONDS`.
+It is built by a job (directory/jobs, ``recommendations.vocabulary``: after a change of the records, the
+taxonomy or the synonyms, coalesced, and hourly) into one JSON file under ``instance/vocabulary/`` that every
+process shares; a request only reads that file again when its modification time changes, and builds it itself
+only when there is none yet (a new installation, a test), as the open-data download does.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import re
+import secrets
 import threading
 import time
 from collections import Counter, defaultdict
@@ -31,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jieba
 
@@ -42,7 +48,8 @@ jieba.setLogLevel(logging.WARNING)
 
 GLOSSARY_FILE = PROJECT_ROOT / "seeds" / "glossary.json"
 MINED_RECORDS = 4000  # per kind
-VOCABULARY_SECONDS = 600.0
+ARTEFACT_FOLDER = "vocabulary"  # under the app's instance folder: the built vocabulary and category model
+ARTEFACT_VERSION = 1  # a file of another version is rebuilt, never misread
 MAX_SYNONYM_GROUP = 12  # larger Cilin groups are vague (人 士 人物 …)
 MAX_REPLACEMENTS = 3  # record words put in for one word no record uses
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9&+.\-]*")
@@ -252,29 +259,95 @@ class Expander:
 
 
 _lock = threading.Lock()
-_state: dict[str, tuple[float, Expander]] = {}
+_state: dict[str, tuple[int, Any]] = {}  # artefact path -> (its mtime_ns when read, what it holds)
+
+
+def artefact_path(name: str) -> Path:
+    """``instance/vocabulary/NAME.json`` of the current app."""
+    from flask import current_app
+
+    return Path(current_app.instance_path) / ARTEFACT_FOLDER / f"{name}.json"
+
+
+def write_artefact(name: str, data: dict[str, Any]) -> Path:
+    """Write ``data`` (JSON, with :data:`ARTEFACT_VERSION`) beside its path and rename it over it, so a reader
+    never sees half a file and concurrent builds leave one whole file."""
+    path = artefact_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    partial.write_text(json.dumps({"version": ARTEFACT_VERSION, **data}, ensure_ascii=False,
+                                  separators=(",", ":")), encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def shared(name: str, build: Any, decode: Any) -> Any:
+    """What the artefact ``name`` holds, decoded by ``decode(data)``: read again only when the file's mtime
+    changed (a job rebuilt it); when there is no readable file yet, ``build()`` (returning the JSON data) is
+    called in this request and written for every process. Web processes run no background threads
+    (CONTRACTS.md, "Processes in production"): the job builds, requests only read."""
+    path = artefact_path(name)
+    key = str(path)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        mtime = None
+    hit = _state.get(key)
+    if hit is not None and mtime is not None and hit[0] == mtime:
+        return hit[1]
+    with _lock:  # one thread of the process reads (or builds); the others wait for its result
+        hit = _state.get(key)
+        if hit is not None and mtime is not None and hit[0] == mtime:
+            return hit[1]
+        data = None
+        if mtime is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.warning("the artefact %s is unreadable: rebuilding it", path)
+            if data is not None and data.get("version") != ARTEFACT_VERSION:
+                data = None
+        if data is None:
+            write_artefact(name, build())
+            mtime = path.stat().st_mtime_ns
+            data = json.loads(path.read_text(encoding="utf-8"))
+        value = decode(data)
+        _state[key] = (mtime if mtime is not None else path.stat().st_mtime_ns, value)
+        return value
 
 
 def expander() -> Expander:
-    """The process's expander (mined from the database and the taxonomy); call it inside an app context. It is
-    built by the first call and again by the first call after :data:`VOCABULARY_SECONDS`, in that request, as
-    the recommendations' category model is: web processes run no background threads (CONTRACTS.md, "Processes
-    in production"), so one request per process every few minutes pays the mining."""
-    from flask import current_app
-
-    key = str(id(current_app._get_current_object()))  # type: ignore[attr-defined]
-    hit = _state.get(key)
-    if hit is None or hit[0] <= time.monotonic():
-        with _lock:  # one thread of the process mines; the others wait for its result
-            hit = _state.get(key)
-            if hit is None or hit[0] <= time.monotonic():
-                hit = _state[key] = (time.monotonic() + VOCABULARY_SECONDS, _build())
-    return hit[1]
+    """The expander of the shared vocabulary artefact (:func:`shared`); call it inside an app context."""
+    return shared("expansion", build_data, decode)  # type: ignore[no-any-return]
 
 
 def forget() -> None:
-    """Drop the mined vocabulary (tests that change the records)."""
+    """Drop the built vocabulary and category model, in memory and their files (tests that change the
+    records): the next request builds them from its own records."""
     _state.clear()
+    from flask import has_app_context
+
+    if has_app_context():
+        folder = artefact_path("x").parent
+        for path in folder.glob("*.json") if folder.is_dir() else ():
+            path.unlink(missing_ok=True)
+
+
+def build_data() -> dict[str, Any]:
+    """The expansion's data, as the artefact stores it (JSON)."""
+    built = _build()
+    vocabulary = built.vocabulary
+    return {"records": vocabulary.records, "df": dict(vocabulary.df),
+            "postings": {w: sorted(ids) for w, ids in vocabulary.postings.items()},
+            "english": {k: list(v) for k, v in built.english.items()},
+            "staff": {w: sorted(s) for w, s in built.staff.items()}}
+
+
+def decode(data: dict[str, Any]) -> Expander:
+    vocabulary = Vocabulary(df=Counter(data["df"]), records=data["records"])
+    vocabulary.postings.update((w, set(ids)) for w, ids in data["postings"].items())
+    return Expander(vocabulary=vocabulary, english={k: tuple(v) for k, v in data["english"].items()},
+                    staff={w: frozenset(s) for w, s in data["staff"].items()})
 
 
 def _build() -> Expander:

@@ -27,6 +27,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     def after_outbox_commit() -> None:
         tasks.request_drain()
         staff.request_opendata()
+        staff.request_vocabulary()
 
     on_outbox_commit(app, after_outbox_commit)
     on_mail_commit(app, tasks.request_mail)

@@ -8,7 +8,9 @@ and when done puts a notification in the owner's inbox. Results that are files (
 services synchronously.
 
 The open-data package is rebuilt by a job a little after a commit that changed indexed (published) records,
-coalesced however many commits ask, and every hour as a safety net; the download serves the built file.
+coalesced however many commits ask, and every hour as a safety net; the download serves the built file. The
+recommendations' category model and the query expansion's vocabulary are built the same way (their files under
+``instance/vocabulary/``, read by every web process).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ EXPORT = "exports.records"
 MONITORING_EXPORT = "exports.monitoring"
 OPENDATA = "opendata.build"
 OPENDATA_HOURLY = "opendata.hourly"
+VOCABULARY = "recommendations.vocabulary"
+VOCABULARY_HOURLY = "recommendations.vocabulary-hourly"
+VOCABULARY_DELAY_SECONDS = 30  # a burst of edits (an import, a synonym list) makes one build
 OPENDATA_DELAY_SECONDS = 15  # commits of the next seconds join the build already asked for
 EXPORT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -228,6 +233,31 @@ def request_opendata() -> None:
     _request(OPENDATA, "the open-data build", delay=OPENDATA_DELAY_SECONDS)
 
 
+def build_vocabulary(engine: JobEngine, *, flag: str | None) -> str:
+    """The recommendations' category model and the query expansion's vocabulary, trained from the records
+    into the files every web process reads (search.expansion.shared): requests never train."""
+    from directory.recommendations import inference
+    from search import expansion
+
+    if flag:
+        engine.take_flag(flag)
+    started = time.perf_counter()
+    expansion.write_artefact("categories", inference.build_data())
+    trained = time.perf_counter()
+    expansion.write_artefact("expansion", expansion.build_data())
+    db.session.rollback()  # read-only: the job holds no transaction open
+    return (f"category model trained in {trained - started:.1f} s, expansion vocabulary mined in "
+            f"{time.perf_counter() - trained:.1f} s")
+
+
+def request_vocabulary() -> None:
+    """After a commit that changed indexed records, the taxonomy's names in them or the synonyms (each writes
+    outbox rows): one build a little later (coalesced)."""
+    from directory.jobs.tasks import _request
+
+    _request(VOCABULARY, "the vocabulary build", delay=VOCABULARY_DELAY_SECONDS)
+
+
 def register(engine: JobEngine) -> None:
     engine.progress_task(EVALUATION_RUN, run_evaluation)
     engine.progress_task(IMPORT, run_import)
@@ -236,4 +266,8 @@ def register(engine: JobEngine) -> None:
     engine.progress_task(MONITORING_EXPORT, run_monitoring_export)
     engine.task(OPENDATA, lambda: build_opendata(engine, flag=OPENDATA), priority=1)
     engine.periodic_task(OPENDATA_HOURLY, crontab(minute="45"), lambda: build_opendata(engine, flag=None),
+                         priority=1)
+    engine.task(VOCABULARY, lambda: build_vocabulary(engine, flag=VOCABULARY), priority=1)
+    # The safety net: a change whose job was lost, and a taxonomy edit that touched no record.
+    engine.periodic_task(VOCABULARY_HOURLY, crontab(minute="50"), lambda: build_vocabulary(engine, flag=None),
                          priority=1)

@@ -8,8 +8,9 @@ Two signals, both from this directory, no external model and nothing downloaded:
   title and description labelled with its category, each institution's name and description with its
   categories, and each category's names as a document of their own (so a category nobody offers yet is still
   known). Features are Han character bigrams and Latin words: no segmenter, so training takes milliseconds per
-  thousand records; the model is trained from the database when first needed and kept a while per app
-  (:func:`directory.recommendations.services.recommend`).
+  thousand records. The model is trained by a job (directory/jobs, ``recommendations.vocabulary``, with the
+  query expansion's vocabulary) into a JSON file every process shares (:func:`current_model`); a request
+  trains it only when no file exists yet.
 
 :class:`CategoryModel` and :func:`infer` are pure (tested without a database); :func:`training_documents`
 reads the records.
@@ -100,6 +101,26 @@ class CategoryModel:
             self.totals[cat_id] = self.totals.get(cat_id, 0) + sum(words.values()) * weight
             self.doc_counts[cat_id] += weight
         self.vocabulary.update(words)
+
+    def as_json(self) -> dict[str, Any]:
+        """The model as JSON data (the shared artefact; never pickle)."""
+        return {"word_counts": {str(c): dict(n) for c, n in self.word_counts.items()},
+                "totals": {str(c): n for c, n in self.totals.items()},
+                "doc_counts": {str(c): n for c, n in self.doc_counts.items()},
+                "vocabulary": sorted(self.vocabulary),
+                "names": {str(c): sorted(n) for c, n in self.names.items()},
+                "short_names": {str(c): sorted(n) for c, n in self.short_names.items()},
+                "parent": {str(c): p for c, p in self.parent.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CategoryModel:
+        return cls(word_counts={int(c): Counter(n) for c, n in data["word_counts"].items()},
+                   totals={int(c): n for c, n in data["totals"].items()},
+                   doc_counts=Counter({int(c): n for c, n in data["doc_counts"].items()}),
+                   vocabulary=set(data["vocabulary"]),
+                   names={int(c): set(n) for c, n in data["names"].items()},
+                   short_names={int(c): set(n) for c, n in data["short_names"].items()},
+                   parent={int(c): p for c, p in data["parent"].items()})
 
     def posteriors(self, text: str) -> dict[int, float]:
         """P(category | text) over the categories with training documents; {} when no word of the text is known."""
@@ -232,3 +253,17 @@ def load_model() -> CategoryModel:
     from directory.taxonomy.models import Category
 
     return CategoryModel.train(training_documents(), db.session.exec(select(Category)).all(), synonym_map())
+
+
+def build_data() -> dict[str, Any]:
+    """The model trained on this directory, as the artefact stores it."""
+    return {"model": load_model().as_json()}
+
+
+def current_model() -> CategoryModel:
+    """The shared model (``instance/vocabulary/categories.json``, search.expansion.shared): read again when a
+    job rewrote it, trained in this request only when there is no file yet."""
+    from search.expansion import shared
+
+    return shared("categories", build_data,  # type: ignore[no-any-return]
+                  lambda data: CategoryModel.from_json(data["model"]))

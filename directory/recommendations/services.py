@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from directory.core.time import utcnow
 from directory.notices.services import related_policies
 from directory.recommendations import ranking, retrieval
-from directory.recommendations.inference import ALTERNATIVES, SPREAD, CategoryModel, infer, load_model
+from directory.recommendations.inference import ALTERNATIVES, SPREAD, CategoryModel, current_model, infer
 from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations, Understanding
 from directory.recommendations.scoring import INFERRED, Context
 from directory.recommendations.similar import similar_experts, similar_institutions
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 120  # institutions scored per need: the best by Meilisearch's score
 CACHE_SECONDS = 60.0
-MODEL_SECONDS = 600.0  # the category model is retrained from the records every ten minutes at most
 
 
 def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int] = (),
@@ -60,7 +59,7 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     limit = max(1, min(limit, MAX_LIMIT))
     teach(_cached("vocabulary", vocabulary_words))
     terms = _in_record_words(key_terms(need.text, extra_stop_words=_cached("stop_words", stop_words)), need.text)
-    model = _cached("category_model", load_model, seconds=MODEL_SECONDS)
+    model = current_model()
     understood = understand(need, model)
     result = Recommendations(terms=terms, understood=understood, policies=related_policies(understood.category))
     if not terms and understood.category is None:
@@ -115,7 +114,7 @@ def _in_record_words(terms: list[str], text: str) -> list[str]:
 def understand(need: Need, model: CategoryModel | None = None) -> Understanding:
     """The category the need is about: the stated one, or the one inferred from its text
     (:mod:`.inference`), with the likely others as corrections."""
-    model = model or _cached("category_model", load_model, seconds=MODEL_SECONDS)
+    model = model or current_model()
     inferred = infer(model, need.text)
     by_id = _categories([i for i in [inferred.category_id, *inferred.alternatives] if i is not None])
     if need.category is not None:

@@ -4,6 +4,7 @@ notification to the one who started it, result files for that user alone; the op
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 import zipfile
@@ -174,3 +175,35 @@ def test_the_monitoring_workbook_by_a_job(app, client, auth, db_session, make_en
     assert len(workbook.sheetnames) >= 2
     workbook.close()
     assert _inbox(owner)[-1].link == f"/admin/jobs/{job}"
+
+
+def test_the_category_model_and_the_expansion_vocabulary_are_built_by_a_job_and_shared(app, db_session,
+                                                                                         make_engine):
+    from directory.recommendations.inference import current_model, infer
+    from search import expansion
+
+    engine = make_engine(app, "sqlite")
+    model_file, vocabulary_file = expansion.artefact_path("categories"), expansion.artefact_path("expansion")
+    assert not model_file.exists() and not vocabulary_file.exists()  # db_session's forget() removed them
+    factories.institution(name="营口甲专利代理有限公司", categories=("专利代理",),
+                          description="发明专利申请 实用新型 专利检索")
+    db_session.commit()
+    before = current_model()  # no file yet: this request trains once and writes it for every process
+    assert model_file.is_file() and "检索" in expansion.expander().vocabulary.df and vocabulary_file.is_file()
+    assert current_model() is before  # read again only when the file changes
+    engine.huey.flush()
+    with commit_or_rollback(db.session):
+        factories.institution(name="营口乙商标事务所", categories=("商标代理",), description="驰名商标 鼹鼠商标维权")
+    waiting = [t for t in engine.huey.pending() + engine.huey.scheduled() if t.name == staff.VOCABULARY]
+    assert len(waiting) == 1 and waiting[0].eta is not None  # coalesced, a little later
+    with commit_or_rollback(db.session):
+        factories.institution(name="营口丙商标事务所", categories=("商标代理",))
+    assert len([t for t in engine.huey.pending() + engine.huey.scheduled() if t.name == staff.VOCABULARY]) == 1
+    assert "鼹鼠" not in expansion.expander().vocabulary.df  # requests serve what was built
+    engine.tasks[staff.VOCABULARY].call_local()
+    assert "鼹鼠" in expansion.expander().vocabulary.df
+    after = current_model()
+    assert after is not before and "鼹鼠" in after.vocabulary and "鼹鼠" not in before.vocabulary
+    odds = after.posteriors("鼹鼠")  # learned from the new record: its category is the likeliest
+    assert max(odds, key=odds.__getitem__) == infer(after, "商标代理").category_id
+    assert json.loads(model_file.read_text(encoding="utf-8"))["version"] == expansion.ARTEFACT_VERSION  # JSON
