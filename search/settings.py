@@ -22,8 +22,9 @@ FACETS = {
     "expert": ["categories", "industries", "region"],
 }
 
-# What a hit carries back: everything but the n-gram field (search.analysis), which is only for matching.
-DISPLAYED = {
+# What a search hit carries back (search.queries asks for these): everything but the n-gram field
+# (search.analysis), which is only for matching, and the ranking facts below.
+PUBLIC = {
     "institution": ["id", "name", "description", "categories", "category_codes", "industries", "region",
                     "coverage", "qualifications", "honors", "offerings", "grade", "badge", "rating",
                     "rating_count", "evaluation_score", "founded_year", "admitted_at"],
@@ -34,6 +35,16 @@ DISPLAYED = {
     "expert": ["id", "name", "title", "organization", "expertise", "bio", "categories", "category_codes",
                "industries", "region", "rating", "rating_count", "admitted_at"],
 }
+
+# What the recommender reads from a hit to score it (search.documents: ``facts`` and a provider's request
+# figures), so a recommendation loads no record from the database: retrievable, never searched or filtered.
+RANKING_FACTS = {
+    "institution": ["id", "name", "rating", "rating_count", "grade", "badge", "response_hours", "open_requests",
+                    "facts"],
+    "offering": ["id", "title", "institution_id", "price_min", "price_max", "delivery_days", "facts"],
+    "expert": ["id", "name", "title", "rating", "rating_count", "response_hours", "open_requests", "facts"],
+}
+DISPLAYED = {kind: list(dict.fromkeys([*PUBLIC[kind], *RANKING_FACTS[kind]])) for kind in PUBLIC}
 
 INDEX_SETTINGS: dict[str, dict[str, Any]] = {
     "institution": {

@@ -58,7 +58,7 @@ REGION_FITS = 0.8  # region_fit from which a provider is "in" the stated region 
 
 @dataclass
 class ProviderStats:
-    """What a provider's requests tell (read by :func:`.retrieval.provider_stats`)."""
+    """What a provider's requests tell (directory.engagements.stats; on its search document, :mod:`.profiles`)."""
 
     response_hours: float | None = None
     open_requests: int = 0
