@@ -7,6 +7,8 @@ Each ranking returns the top slots (candidates matching the need's category or o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,7 +29,7 @@ def _split(ctx: Context, recs: list[Recommendation], strong: set[int], limit: in
     top = sorted((r for r in recs if r.id in strong), key=lambda r: scoring.order_key(r, ctx.need))
     weak = sorted((r for r in recs if r.id not in strong), key=lambda r: (-r.score, r.id))[:min(limit, SEE_ALSO)]
     for r in weak:
-        r.reasons.insert(0, _("Matches neither the category nor the key words of your need"))
+        r.explain().reasons.insert(0, _("Matches neither the category nor the key words of your need"))
     return top, weak
 
 
@@ -35,10 +37,11 @@ def _category_part(ctx: Context, categories: list[Any]) -> float:
     return scoring.category_fit(categories, ctx.category) * ctx.certainty
 
 
-def _recommendation(kind: str, record: Any, name: str, parts: dict[str, float], reasons: list[str],
-                    **extra: Any) -> Recommendation:
+def _recommendation(kind: str, record: Any, name: str, parts: dict[str, float],
+                    explainer: Callable[[], list[str]], **extra: Any) -> Recommendation:
+    """A scored candidate; its reasons are worded when it is shown (:meth:`Recommendation.explain`)."""
     return Recommendation(type=kind, id=record.id, name=name, score=scoring.total(parts), parts=parts,
-                          points=scoring.points(parts), reasons=reasons, record=record, **extra)
+                          points=scoring.points(parts), reasons=[], record=record, explainer=explainer, **extra)
 
 
 def rank_institutions(ctx: Context, scores: dict[int, float], offering_scores: dict[int, float],
@@ -70,8 +73,8 @@ def rank_institutions(ctx: Context, scores: dict[int, float], offering_scores: d
             strong.add(inst_id)
         recs.append(_recommendation(
             "institution", inst, inst.name, parts,
-            scoring.reasons(ctx, record=inst, parts=parts, matched=text_fit[inst_id][1], stats=inst.stats,
-                            grade=inst.grade, badge=inst.badge)))
+            partial(scoring.reasons, ctx, record=inst, parts=parts, matched=text_fit[inst_id][1], stats=inst.stats,
+                    grade=inst.grade, badge=inst.badge)))
     ranked, weak = _split(ctx, recs, strong, limit)
     top = ranked[:limit]
     scoring.keep_a_newcomer_slot(top, ranked, limit, now=utcnow())
@@ -103,8 +106,8 @@ def _rank_offerings(ctx: Context, scores: dict[int, float], owners: dict[int, Re
             strong.add(off.id)
         recs.append(_recommendation(
             "offering", off, off.name, parts,
-            scoring.reasons(ctx, record=owner.record, parts=parts, matched=fits[off.id][1],
-                            stats=owner.record.stats, grade=owner.record.grade, badge=owner.record.badge),
+            partial(scoring.reasons, ctx, record=owner.record, parts=parts, matched=fits[off.id][1],
+                    stats=owner.record.stats, grade=owner.record.grade, badge=owner.record.badge),
             institution_id=off.institution_id, institution_name=owner.name))
     top, weak = _split(ctx, recs, strong, limit)
     return top[:limit], weak
@@ -135,6 +138,6 @@ def rank_experts(ctx: Context, scores: dict[int, float], limit: int, profiles: d
             strong.add(expert_id)
         recs.append(_recommendation(
             "expert", expert, expert.name, parts,
-            scoring.reasons(ctx, record=expert, parts=parts, matched=fits[expert_id][1], stats=expert.stats)))
+            partial(scoring.reasons, ctx, record=expert, parts=parts, matched=fits[expert_id][1], stats=expert.stats)))
     top, weak = _split(ctx, recs, strong, limit)
     return top[:limit], weak

@@ -274,5 +274,5 @@ def keep_a_newcomer_slot(top: list[Recommendation], ranked: list[Recommendation]
     if newcomers:
         best = max(newcomers, key=lambda r: (r.parts["relevance"], r.score))
         best.new = True
-        best.reasons.append(_("Newly admitted: no reviews yet"))
+        best.explain().reasons.append(_("Newly admitted: no reviews yet"))
         top[-1] = best

@@ -104,6 +104,9 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
      result.see_also["offerings"]) = ranking.rank_institutions(ctx, inst_scores, offering_scores, limit,
                                                                excluded_inst, known)
     result.experts, result.see_also["experts"] = ranking.rank_experts(ctx, expert_scores, limit, known["expert"])
+    for shown in (result.institutions, result.offerings, result.experts, *result.see_also.values()):
+        for rec in shown:
+            rec.explain()
     return result
 
 
