@@ -42,6 +42,64 @@ def quality_rank(rating: float | None, rating_count: int, grade: str | None, bad
     return round(damped * 10 + GRADE_POINTS.get(grade or "", 1) * 5 + (10 if badge else 0), 3)
 
 
+def _cat(category: Any) -> list[Any]:
+    """A category as ``[id, parent id]``: what scoring compares (the ranking facts below)."""
+    return [category.id, category.parent_id]
+
+
+def _place(region: Any) -> list[Any]:
+    """A region as ``[id, kind]``."""
+    return [region.id, region.kind]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def institution_facts(inst: Institution) -> dict[str, Any]:
+    """What the recommender scores an institution by (directory.recommendations.profiles), so it reads them
+    from the hits instead of loading the records per request: the text its key terms are matched in, the
+    ids of its categories, industries, region and coverage, and its active offerings' prices and delivery
+    times. Stored, not searched (search.settings)."""
+    active = [o for o in inst.offerings if o.active]
+    return {
+        "text": " ".join([inst.name, inst.description, *(o.title for o in active), *(o.description for o in active),
+                          *(c.name for c in inst.categories), *(i.name for i in inst.industries),
+                          *inst.qualifications, *inst.honors]),
+        "categories": [_cat(c) for c in inst.categories],
+        "industries": [i.id for i in inst.industries],
+        "region": _place(inst.region) if inst.region else None,
+        "coverage": [_place(r) for r in inst.coverage],
+        "offerings": [{"category": _cat(o.category) if o.category else None, "price_min": o.price_min,
+                       "price_max": o.price_max, "delivery_days": o.delivery_days} for o in active],
+        "admitted_at": _iso(inst.admitted_at),
+    }
+
+
+def offering_facts(offering: Offering) -> dict[str, Any]:
+    """An offering's own: its category (``[id, parent id]``) and the text its key terms are matched in."""
+    return {"text": f"{offering.title} {offering.description}",
+            "category": _cat(offering.category) if offering.category else None}
+
+
+def expert_facts(expert: Expert) -> dict[str, Any]:
+    return {
+        "text": " ".join([expert.name, expert.title, expert.organization, expert.bio, *expert.expertise,
+                          *(c.name for c in expert.categories)]),
+        "categories": [_cat(c) for c in expert.categories],
+        "industries": [i.id for i in expert.industries],
+        "region": _place(expert.region) if expert.region else None,
+        "admitted_at": _iso(expert.admitted_at),
+    }
+
+
+def with_stats(document: dict[str, Any], stats: tuple[float | None, int]) -> dict[str, Any]:
+    """A provider's document with what its requests tell (directory.engagements.stats), read in one batch
+    for all documents being built (search.indexes.build)."""
+    document["response_hours"], document["open_requests"] = stats
+    return document
+
+
 def institution_document(inst: Institution) -> dict[str, Any] | None:
     if not inst.is_published:
         return None
@@ -68,6 +126,7 @@ def institution_document(inst: Institution) -> dict[str, Any] | None:
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
         "ngrams": ngrams([inst.name, *names, *(o.title for o in inst.offerings if o.active), *inst.qualifications,
                           *inst.honors]),
+        "facts": institution_facts(inst),
     }
 
 
@@ -104,6 +163,7 @@ def offering_document(offering: Offering) -> dict[str, Any] | None:
         "admitted_at": _ts(inst.admitted_at),
         "quality_rank": quality_rank(inst.rating_value, inst.rating_count, inst.grade, inst.badge),
         "ngrams": ngrams([offering.title, *names, inst.name]),
+        "facts": offering_facts(offering),
     }
 
 
@@ -127,6 +187,7 @@ def expert_document(expert: Expert) -> dict[str, Any] | None:
         "admitted_at": _ts(expert.admitted_at),
         "quality_rank": quality_rank(expert.rating_value, expert.rating_count, None, None),
         "ngrams": ngrams([*expert.expertise, *names, expert.title, expert.organization]),
+        "facts": expert_facts(expert),
     }
 
 

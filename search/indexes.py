@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
+from directory.engagements.stats import provider_stats
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
+from directory.taxonomy.models import Category
 from search.client import SearchBackend, SearchUnavailable
-from search.documents import BUILDERS, MODELS
+from search.documents import BUILDERS, MODELS, with_stats
 from search.settings import SYNCED_TYPES, index_settings
 
 log = logging.getLogger(__name__)
@@ -39,17 +41,25 @@ class TaskFailed(SearchUnavailable):
 
 
 def load(kind: str, ids: set[int]) -> dict[int, Any]:
+    """The records of ``ids`` with everything their documents read, in a fixed number of queries per batch
+    (a lazy load per record, such as an offering's institution's region, made the reindex N+1)."""
     model: Any = MODELS[kind]
     options: list[Any] = []
     if kind == "institution":
-        options = [selectinload(Institution.categories), selectinload(Institution.industries),  # type: ignore[arg-type]
-                   selectinload(Institution.coverage), selectinload(Institution.offerings),  # type: ignore[arg-type]
+        options = [selectinload(Institution.categories).selectinload(Category.parent),  # type: ignore[arg-type]
+                   selectinload(Institution.industries),  # type: ignore[arg-type]
+                   selectinload(Institution.coverage),  # type: ignore[arg-type]
+                   selectinload(Institution.offerings).selectinload(Offering.category),  # type: ignore[arg-type]
                    selectinload(Institution.region)]  # type: ignore[arg-type]
     elif kind == "offering":
-        options = [selectinload(Offering.institution).selectinload(Institution.industries),  # type: ignore[arg-type]
-                   selectinload(Offering.category)]  # type: ignore[arg-type]
+        owner = selectinload(Offering.institution)  # type: ignore[arg-type]
+        options = [owner.selectinload(Institution.industries),  # type: ignore[arg-type]
+                   owner.selectinload(Institution.region),  # type: ignore[arg-type]
+                   owner.selectinload(Institution.categories).selectinload(Category.parent),  # type: ignore[arg-type]
+                   selectinload(Offering.category).selectinload(Category.parent)]  # type: ignore[arg-type]
     elif kind == "expert":
-        options = [selectinload(Expert.categories), selectinload(Expert.industries),  # type: ignore[arg-type]
+        options = [selectinload(Expert.categories).selectinload(Category.parent),  # type: ignore[arg-type]
+                   selectinload(Expert.industries),  # type: ignore[arg-type]
                    selectinload(Expert.region)]  # type: ignore[arg-type]
     elif kind == "notice":
         # populate_existing: its categories are a read-only relationship, which a change of its link rows
@@ -86,6 +96,8 @@ def build(kind: str, ids: set[int]) -> tuple[list[tuple[int, dict[str, Any]]], l
     """The public documents of ``ids`` (with their record's id), the ids that have none (deleted or unpublished records), and the
     records whose document could not be built, with the error: one broken record never stops the others."""
     objects = load(kind, ids)
+    # A provider's request figures go on its document (the recommender reads them from the hits).
+    stats = provider_stats(kind, objects) if kind in ("institution", "expert") else {}
     docs, gone, broken = [], [], {}
     for entity_id in sorted(ids):
         obj = objects.get(entity_id)
@@ -98,7 +110,7 @@ def build(kind: str, ids: set[int]) -> tuple[list[tuple[int, dict[str, Any]]], l
         if doc is None:
             gone.append(entity_id)
         else:
-            docs.append((entity_id, doc))
+            docs.append((entity_id, with_stats(doc, stats[entity_id]) if entity_id in stats else doc))
     return docs, gone, broken
 
 

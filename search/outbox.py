@@ -12,6 +12,7 @@ from sqlalchemy import event, func, insert
 from sqlmodel import Session, col, select
 
 from directory.core.time import utcnow
+from directory.engagements.models import Engagement
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, Offering
@@ -32,6 +33,12 @@ def _keys_for(obj: Any) -> Iterable[tuple[str, int]]:
         yield "notice", obj.id
     elif isinstance(obj, NoticeCategory):
         yield "notice", obj.notice_id  # the notice document lists its categories
+    elif isinstance(obj, Engagement):
+        # The provider's document carries its response time and open requests (search.documents.with_stats).
+        if obj.institution_id is not None:
+            yield "institution", obj.institution_id
+        if obj.expert_id is not None:
+            yield "expert", obj.expert_id
 
 
 @event.listens_for(Session, "after_flush")

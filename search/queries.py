@@ -11,7 +11,7 @@ from typing import Any
 
 from directory.core.numbers import parse_int
 from search.analysis import clauses, clean_query, matching_strategy
-from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES
+from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES, PUBLIC
 
 HIGHLIGHT_PRE = "\ue000"
 HIGHLIGHT_POST = "\ue001"
@@ -137,6 +137,7 @@ def _common(kind: str, params: SearchParams, q: str | None = None, strategy: str
         "attributesToCrop": ["description:60", "bio:60"],
         "cropMarker": "…",
         "showRankingScore": True,
+        "attributesToRetrieve": PUBLIC[kind],  # not the recommender's ranking facts
     }
     sort = SORTS[params.sort]
     if sort and all(s.split(":")[0] in INDEX_SETTINGS[kind]["sortableAttributes"] for s in sort):
@@ -237,6 +238,12 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
 def _candidate_fields(kind: str) -> list[str]:
     # An offering's hit carries its institution: an institution is as relevant as its best offering.
     return ["id", "institution_id"] if kind == "offering" else ["id"]
+
+
+def id_query(index_uid: str, ids: list[int], fields: list[str]) -> dict[str, Any]:
+    """The documents of ``ids`` (the recommender's candidates: their ranking facts, search.settings)."""
+    return {"indexUid": index_uid, "q": "", "filter": f"id IN [{', '.join(str(int(i)) for i in ids)}]",
+            "limit": len(ids), "attributesToRetrieve": fields}
 
 
 def similar_query(index_uid: str, *, q: str, category_codes: list[str], exclude_id: int, limit: int) -> dict[str, Any]:

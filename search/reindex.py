@@ -29,7 +29,7 @@ def _all_ids(kind: str) -> list[int]:
     return list(db.session.exec(select(model.id).order_by(model.id)).all())
 
 
-def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
+def reindex(*, search: SearchBackend | None = None, batch_size: int = 5000,
             progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Rebuild every index into a fresh one and swap it in atomically; the old index is then deleted.
 
@@ -45,28 +45,31 @@ def reindex(*, search: SearchBackend | None = None, batch_size: int = 2000,
     started = utcnow()
     stamp = started.strftime("%Y%m%d%H%M%S%f")
     counts: dict[str, int] = {}
+    fresh = {kind: f"{search.index_uid(kind)}__build_{stamp}" for kind in SYNCED_TYPES}
     for kind in SYNCED_TYPES:
-        live = search.index_uid(kind)
-        fresh = f"{live}__build_{stamp}"
-        wait(client, client.create_index(fresh, {"primaryKey": "id"}))
-        wait(client, client.index(fresh).update_settings(full_settings(kind)))
+        wait(client, client.create_index(fresh[kind], {"primaryKey": "id"}))
+        wait(client, client.index(fresh[kind]).update_settings(full_settings(kind)))
+    # Meilisearch indexes one batch while we build the next, and one index's batches while we build the next
+    # index's (the tasks are awaited once, at the end): building and indexing overlap for the whole rebuild.
+    pending: list[Any] = []
+    for kind in SYNCED_TYPES:
         ids = _all_ids(kind)
         done = 0
-        pending: list[Any] = []
         for start in range(0, len(ids), batch_size):
             chunk = set(ids[start:start + batch_size])
-            # Meilisearch indexes one batch while we build the next: tasks are awaited at the end.
-            upserted, _deleted = push(search, client, kind, chunk, index_uid=fresh, pending=pending)
+            upserted, _deleted = push(search, client, kind, chunk, index_uid=fresh[kind], pending=pending)
             done += len(chunk)
             counts[kind] = counts.get(kind, 0) + upserted
             db.session.expunge_all()  # keep memory flat on large directories
             if progress:
                 progress(kind, done, len(ids))
-        for task in pending:
-            wait(client, task, REINDEX_TIMEOUT_MS)
         counts.setdefault(kind, 0)
-        wait(client, client.swap_indexes([{"indexes": [live, fresh]}]))
-        wait(client, client.delete_index(fresh))
+    for task in pending:
+        wait(client, task, REINDEX_TIMEOUT_MS)
+    # One swap of every index: searches never see a new institutions index beside old offerings.
+    wait(client, client.swap_indexes([{"indexes": [search.index_uid(kind), fresh[kind]]} for kind in SYNCED_TYPES]))
+    for kind in SYNCED_TYPES:
+        wait(client, client.delete_index(fresh[kind]))
     db.session.commit()  # end the build's read: the replay below writes
     # Changes committed while building may have been drained into the old index only: replay them.
     with commit_or_rollback(db.session):

@@ -28,8 +28,9 @@ FACETS = {
     "notice": ["kind", "categories"],
 }
 
-# What a hit carries back: everything but the n-gram field (search.analysis), which is only for matching.
-DISPLAYED = {
+# What a search hit carries back (search.queries asks for these): everything but the n-gram field
+# (search.analysis), which is only for matching, and the ranking facts below.
+PUBLIC = {
     "institution": ["id", "name", "description", "categories", "category_codes", "industries", "region",
                     "coverage", "qualifications", "honors", "offerings", "grade", "badge", "rating",
                     "rating_count", "evaluation_score", "founded_year", "admitted_at"],
@@ -42,6 +43,16 @@ DISPLAYED = {
     "notice": ["id", "kind", "title", "summary", "body", "issuer", "document_number", "categories",
                "category_codes", "issued_on", "expires_on", "published_at"],
 }
+
+# What the recommender reads from a hit to score it (search.documents: ``facts`` and a provider's request
+# figures), so a recommendation loads no record from the database: retrievable, never searched or filtered.
+RANKING_FACTS = {
+    "institution": ["id", "name", "rating", "rating_count", "grade", "badge", "response_hours", "open_requests",
+                    "facts"],
+    "offering": ["id", "title", "institution_id", "price_min", "price_max", "delivery_days", "facts"],
+    "expert": ["id", "name", "title", "rating", "rating_count", "response_hours", "open_requests", "facts"],
+}
+DISPLAYED = {kind: list(dict.fromkeys([*PUBLIC[kind], *RANKING_FACTS.get(kind, [])])) for kind in PUBLIC}  # notices are never scored
 
 INDEX_SETTINGS: dict[str, dict[str, Any]] = {
     "institution": {
@@ -91,9 +102,21 @@ CHINESE_FIELDS = {
 }
 
 
+def _filterable(names: list[str]) -> list[dict[str, Any]]:
+    """Every filter is an equality (search.queries: ``=``, ``IN``, ``!=``) and no page searches facet values,
+    so Meilisearch builds neither the comparison levels nor the facet-search structures (granular filterable
+    attributes); facet counts still work."""
+    return [{"attributePatterns": names,
+             "features": {"facetSearch": False, "filter": {"equality": True, "comparison": False}}}]
+
+
 def index_settings(kind: str) -> dict[str, Any]:
-    """The full settings payload for one index type."""
+    """The full settings payload for one index type. (Proximity by attribute rather than by word distance
+    would halve Meilisearch's indexing CPU, measured side by side, but costs two labelled search queries,
+    a sentence and an English one, in tests/search/test_relevance.py: not taken.)"""
     settings = dict(INDEX_SETTINGS[kind])
+    settings["filterableAttributes"] = _filterable(INDEX_SETTINGS[kind]["filterableAttributes"])
+    settings["facetSearch"] = False
     settings["displayedAttributes"] = DISPLAYED[kind]
     settings["localizedAttributes"] = [{"attributePatterns": CHINESE_FIELDS[kind], "locales": ["cmn"]}]
     settings["faceting"] = {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}}

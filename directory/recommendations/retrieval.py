@@ -1,4 +1,4 @@
-"""Candidate retrieval: who may be recommended for a need, and the facts about them scoring needs.
+"""Candidate retrieval: who may be recommended for a need (what scoring reads about them is in :mod:`.profiles`).
 
 Meilisearch is asked for the need's key terms (:mod:`.terms`), not the raw sentence, in every index at once
 (the request bodies are built in :mod:`search.queries`); when the need names a category, the providers of
@@ -12,19 +12,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import col, or_, select
 
-from directory.core.time import utcnow
-from directory.engagements.models import Engagement, EngagementStatus
 from directory.experts.models import Expert
 from directory.extensions import db
 from directory.institutions.models import Institution, InstitutionCategory, Offering, RecordStatus
 from directory.recommendations.need import Need
-from directory.recommendations.scoring import ProviderStats
 from directory.taxonomy.models import Category
 from search.client import backend
 from search.queries import candidate_queries, term_count_queries
@@ -35,7 +30,6 @@ CANDIDATES = 60
 # once the directory is large enough for the share to mean something.
 MAX_TERM_SHARE = 0.2
 MIN_RECORDS_FOR_SHARE = 200
-OPEN_STATUSES = (EngagementStatus.REQUESTED, EngagementStatus.ACCEPTED, EngagementStatus.IN_PROGRESS)
 
 
 @dataclass
@@ -45,6 +39,7 @@ class Candidates:
     scores: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     idf: dict[str, float] = field(default_factory=dict)
     common: list[str] = field(default_factory=list)  # key terms too common in the directory to search for
+    owners: dict[int, int] = field(default_factory=dict)  # offering id -> its institution's
 
 
 def meili_candidates(terms: list[str], need: Need) -> Candidates:
@@ -83,7 +78,7 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
             found.scores[kind][hit["id"]] = max(score, found.scores[kind].get(hit["id"], 0.0))
             if kind == "offering" and hit.get("institution_id"):
                 # An institution is as relevant as its best offering.
-                inst = hit["institution_id"]
+                inst = found.owners[hit["id"]] = hit["institution_id"]
                 found.scores["institution"][inst] = max(score, found.scores["institution"].get(inst, 0.0))
     return found
 
@@ -105,6 +100,7 @@ def database_candidates(terms: list[str], need: Need) -> Candidates:
                 Offering.active, Institution.status == RecordStatus.ADMITTED,
                 _contains_any([Offering.title, Offering.description], terms)).limit(CANDIDATES * 3)).all():
             found.scores["offering"][off_id] = 0.0
+            found.owners[off_id] = inst_id
             found.scores["institution"].setdefault(inst_id, 0.0)
         for expert_id in db.session.exec(select(Expert.id).where(
                 Expert.status == RecordStatus.ADMITTED,
@@ -122,24 +118,3 @@ def category_members(category: Category) -> Any:
     """The ids of the institutions offering ``category`` or one of its sub-categories (a subquery)."""
     ids = [category.id, *[c.id for c in category.children]]
     return select(InstitutionCategory.institution_id).where(col(InstitutionCategory.category_id).in_(ids))
-
-
-def provider_stats(kind: str, ids: Iterable[int], *, now: Any = None) -> dict[int, ProviderStats]:
-    """Mean first-response time over the last year and the number of open requests, per provider."""
-    ids = list(ids)
-    stats: dict[int, ProviderStats] = {i: ProviderStats() for i in ids}
-    if not ids:
-        return stats
-    key = col(Engagement.institution_id) if kind == "institution" else col(Engagement.expert_id)
-    since = (now or utcnow()) - timedelta(days=365)
-    sums: dict[int, list[float]] = defaultdict(list)
-    rows = db.session.exec(select(key, Engagement.requested_at, Engagement.responded_at).where(
-        key.in_(ids), col(Engagement.responded_at).is_not(None), Engagement.requested_at >= since)).all()
-    for provider_id, requested, responded in rows:
-        sums[provider_id].append((responded - requested).total_seconds() / 3600)
-    for provider_id, hours in sums.items():
-        stats[provider_id].response_hours = sum(hours) / len(hours)
-    for provider_id, count in db.session.exec(select(key, func.count()).where(
-            key.in_(ids), col(Engagement.status).in_(OPEN_STATUSES)).group_by(key)).all():
-        stats[provider_id].open_requests = int(count)
-    return stats

@@ -58,7 +58,7 @@ REGION_FITS = 0.8  # region_fit from which a provider is "in" the stated region 
 
 @dataclass
 class ProviderStats:
-    """What a provider's requests tell (read by :func:`.retrieval.provider_stats`)."""
+    """What a provider's requests tell (directory.engagements.stats; on its search document, :mod:`.profiles`)."""
 
     response_hours: float | None = None
     open_requests: int = 0
@@ -274,5 +274,5 @@ def keep_a_newcomer_slot(top: list[Recommendation], ranked: list[Recommendation]
     if newcomers:
         best = max(newcomers, key=lambda r: (r.parts["relevance"], r.score))
         best.new = True
-        best.reasons.append(_("Newly admitted: no reviews yet"))
+        best.explain().reasons.append(_("Newly admitted: no reviews yet"))
         top[-1] = best

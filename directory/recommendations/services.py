@@ -18,9 +18,10 @@ from flask_babel import gettext as _
 
 from directory.core.time import utcnow
 from directory.notices.services import related_policies
-from directory.recommendations import ranking, retrieval
+from directory.recommendations import profiles, ranking, retrieval
 from directory.recommendations.inference import ALTERNATIVES, SPREAD, CategoryModel, current_model, infer
 from directory.recommendations.need import MAX_LIMIT, Need, Recommendation, Recommendations, Understanding
+from directory.recommendations.profiles import Profile
 from directory.recommendations.scoring import INFERRED, Context
 from directory.recommendations.similar import similar_experts, similar_institutions
 from directory.recommendations.terms import (
@@ -34,7 +35,7 @@ from directory.recommendations.terms import (
 )
 from directory.taxonomy.models import Category
 from search import expansion
-from search.client import SearchErrors, SearchUnavailable
+from search.client import SearchErrors, SearchUnavailable, backend
 
 # What other areas import from here (the need and its results, the similar records of a detail page).
 __all__ = ["MAX_LIMIT", "Need", "Recommendation", "Recommendations", "recommend", "similar_experts",
@@ -95,11 +96,35 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
         expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in set(exclude_experts)}
     else:
         expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
+    offering_scores = {i: s for i, s in found.scores["offering"].items()
+                       if found.owners.get(i) in inst_scores and found.owners.get(i) not in excluded_inst}
+    known = _profiles({"institution": inst_scores, "offering": offering_scores, "expert": expert_scores},
+                      from_search=not result.degraded)
     (result.institutions, result.see_also["institutions"], result.offerings,
-     result.see_also["offerings"]) = ranking.rank_institutions(ctx, inst_scores, found.scores["offering"], limit,
-                                                               excluded_inst)
-    result.experts, result.see_also["experts"] = ranking.rank_experts(ctx, expert_scores, limit)
+     result.see_also["offerings"]) = ranking.rank_institutions(ctx, inst_scores, offering_scores, limit,
+                                                               excluded_inst, known)
+    result.experts, result.see_also["experts"] = ranking.rank_experts(ctx, expert_scores, limit, known["expert"])
+    for shown in (result.institutions, result.offerings, result.experts, *result.see_also.values()):
+        for rec in shown:
+            rec.explain()
     return result
+
+
+def _profiles(wanted: dict[str, Any], *, from_search: bool) -> dict[str, dict[int, Profile]]:
+    """What scoring reads about the candidates: from their search documents in one request (no database
+    query), and from the database for what search does not hold (an event's participant not yet indexed) or
+    when search is away."""
+    found: dict[str, dict[int, Profile]] = {kind: {} for kind in wanted}
+    if from_search:
+        try:
+            search_backend = backend()
+            found = profiles.from_search(search_backend.search_client(), search_backend.index_uids(), wanted)
+        except (SearchUnavailable, *SearchErrors) as exc:
+            log.warning("recommendation profiles from the database: %s", exc)
+    missing = {kind: [i for i in ids if i not in found.get(kind, {})] for kind, ids in wanted.items()}
+    if any(missing.values()):
+        profiles.merge(found, profiles.from_database(missing))
+    return found
 
 
 def _in_record_words(terms: list[str], text: str) -> list[str]:

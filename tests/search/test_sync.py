@@ -1,5 +1,7 @@
 """The outbox against the real Meilisearch: capture in the same transaction, drain, unpublish, outage, reindex."""
 
+from datetime import timedelta
+
 import pytest
 from meilisearch.errors import MeilisearchApiError
 from sqlmodel import func, select
@@ -264,3 +266,32 @@ def test_equal_relevance_ranks_better_rated_and_graded_first(db_session, search_
     run_drain(search=search_backend)
     names = [h["name"] for h in search(SearchParams(q="金属材料检测", type="institution")).hits]
     assert names == ["营口同名检测乙有限公司", "营口同名检测甲有限公司"]
+
+
+def _document(search_backend, kind, record_id):
+    client = search_backend.admin_client()
+    hits = client.index(search_backend.index_uid(kind)).search("", {"filter": f"id = {record_id}",
+                                                                    "attributesToRetrieve": ["*"]})["hits"]
+    assert len(hits) == 1
+    return hits[0]
+
+
+def test_an_engagement_re_sends_its_provider_s_figures(db_session, search_backend):
+    """The recommender reads a provider's response time and open requests from its document: an engagement
+    that changes them re-sends the document, without touching the provider's record."""
+    inst = factories.institution(name="营口响应测试服务有限公司")
+    run_drain(search=search_backend)
+    before = _document(search_backend, "institution", inst.id)
+    assert before["open_requests"] == 0 and before["response_hours"] is None
+    engagement = factories.engagement(institution_obj=inst, status="requested")
+    db_session.commit()
+    run_drain(search=search_backend)
+    assert _document(search_backend, "institution", inst.id)["open_requests"] == 1
+    engagement.status = "accepted"
+    engagement.responded_at = engagement.requested_at + timedelta(hours=30)
+    db_session.add(engagement)
+    db_session.commit()
+    run_drain(search=search_backend)
+    after = _document(search_backend, "institution", inst.id)
+    assert after["open_requests"] == 1 and after["response_hours"] == pytest.approx(30)
+    assert after["facts"]["categories"] and "响应测试" in after["facts"]["text"]
