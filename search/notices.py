@@ -21,11 +21,9 @@ from search.queries import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     MAX_FILTER_LENGTH,
-    MAX_PAGE,
-    MAX_PER_PAGE,
     MAX_QUERY_LENGTH,
     InvalidSearch,
-    _positive_int,
+    paging_params,
     quote,
 )
 from search.service import SearchResult, highlight
@@ -76,12 +74,7 @@ def parse_notice_params(args: Any, *, kind: str | None = None) -> NoticeParams:
         kind = args.get("kind") or ""
         if kind and kind not in KINDS:
             raise InvalidSearch("kind", "unknown")
-    page = _positive_int(args, "page", 1)
-    per_page = _positive_int(args, "per_page", 20)
-    if per_page > MAX_PER_PAGE:
-        raise InvalidSearch("per_page", "too_large")
-    if page > MAX_PAGE:
-        raise InvalidSearch("page", "too_large")
+    page, per_page = paging_params(args)
     name = args.get("category") or ""
     if len(name) > MAX_FILTER_LENGTH:
         raise InvalidSearch("category", "too_long")

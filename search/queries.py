@@ -65,12 +65,7 @@ def parse_params(args: Any) -> SearchParams:
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
         raise InvalidSearch("sort", "unknown")
-    page = _positive_int(args, "page", 1)
-    per_page = _positive_int(args, "per_page", 20)
-    if per_page > MAX_PER_PAGE:
-        raise InvalidSearch("per_page", "too_large")
-    if page > MAX_PAGE:
-        raise InvalidSearch("page", "too_large")
+    page, per_page = paging_params(args)
     filters = {}
     for name in FILTER_PARAMS:
         value = args.get(name) or ""
@@ -83,6 +78,17 @@ def parse_params(args: Any) -> SearchParams:
             continue
         filters[name] = value
     return SearchParams(q=q, type=kind, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+def paging_params(args: Any) -> tuple[int, int]:
+    """``page`` and ``per_page`` within the limits every search shares. Raises :class:`InvalidSearch`."""
+    page = _positive_int(args, "page", 1)
+    per_page = _positive_int(args, "per_page", 20)
+    if per_page > MAX_PER_PAGE:
+        raise InvalidSearch("per_page", "too_large")
+    if page > MAX_PAGE:
+        raise InvalidSearch("page", "too_large")
+    return page, per_page
 
 
 def _positive_int(args: Any, name: str, default: int) -> int:

@@ -19,46 +19,40 @@ from directory.experts.models import Expert
 from directory.institutions.models import Institution
 
 
-@bp.post("/admin/institutions/<int:institution_id>/status")
-@staff_required
-def change_status(institution_id: int) -> Any:
+def _status_change(form: Any, record: Any, default_back: str, change: Any, done: str) -> Any:
+    """One status change from staff's form: the reason required, the service's refusal flashed, and back to
+    the page staff came from (the record list sends its page and filters along, so they land where they were)."""
     from directory.core.urls import safe_next
 
-    institution = get_or_404(Institution, institution_id)
-    # The record list sends its page and filters along, so staff land back where they were.
-    back = safe_next(request.form.get("next"), url_for("institutions.detail", institution_id=institution_id))
-    form = forms.StatusForm()
+    back = safe_next(request.form.get("next"), default_back)
     if not form.validate_on_submit():
         flash(_("Choose an action and give the reason."), "danger")
         return redirect(back), 303
     with refusals() as refused:
-        status_changes.change_status(institution=institution, action=form.action.data, reason=form.reason.data,
-                               actor=current_user)
+        change(record, action=form.action.data, reason=form.reason.data, actor=current_user)
     if refused:
         return redirect(back), 303
-    flash(_("Status changed; the institution has been told."), "success")
+    flash(done, "success")
     return redirect(back)
+
+
+@bp.post("/admin/institutions/<int:institution_id>/status")
+@staff_required
+def change_status(institution_id: int) -> Any:
+    return _status_change(forms.StatusForm(), get_or_404(Institution, institution_id),
+                          url_for("institutions.detail", institution_id=institution_id),
+                          lambda inst, **kw: status_changes.change_status(institution=inst, **kw),
+                          _("Status changed; the institution has been told."))
 
 
 @bp.post("/admin/experts/<int:expert_id>/status")
 @staff_required
 def change_expert_status(expert_id: int) -> Any:
     """The institutions' status change, for an expert: the same actions, reasons and way back."""
-    from directory.core.urls import safe_next
-
-    expert = get_or_404(Expert, expert_id)
-    back = safe_next(request.form.get("next"), url_for("experts.detail", expert_id=expert_id))
-    form = forms.ExpertStatusForm()
-    if not form.validate_on_submit():
-        flash(_("Choose an action and give the reason."), "danger")
-        return redirect(back), 303
-    with refusals() as refused:
-        status_changes.change_expert_status(expert=expert, action=form.action.data, reason=form.reason.data,
-                                            actor=current_user)
-    if refused:
-        return redirect(back), 303
-    flash(_("Status changed; the expert has been told."), "success")
-    return redirect(back)
+    return _status_change(forms.ExpertStatusForm(), get_or_404(Expert, expert_id),
+                          url_for("experts.detail", expert_id=expert_id),
+                          lambda expert, **kw: status_changes.change_expert_status(expert=expert, **kw),
+                          _("Status changed; the expert has been told."))
 
 
 @bp.post("/institutions/<int:institution_id>/confirm")
