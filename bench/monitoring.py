@@ -11,6 +11,9 @@ prints the figures (the same data on both databases, so the figures must agree).
 
 SQLite always; PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (in a schema of its own,
 dropped at the end). BENCH_SCALE=0.05 for a quick look; BENCH_ROUNDS (default 5) timed calls per case.
+BENCH_KEEP=DIR keeps both databases (DIR/monitoring.sqlite3 and the schema bench_keep_monitoring) and reuses
+them when they hold the data set of this scale: the migrations run on them again (a new one backfills, as in
+an upgrade), the generation is skipped.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, insert, text
 from sqlmodel import col, select
 
-from bench.common import environment, ms, postgres_schema, scale
+from bench.common import environment, kept, ms, postgres_schema, scale
 from directory.accounts.models import User
 from directory.core.creditcode import CREDIT_CHARSET, make_credit_code
 from directory.core.db import commit_or_rollback
@@ -236,10 +239,17 @@ def run(backend: str, database_url: str | None) -> None:
     sizes = {"n_inst": int(100_000 * s), "n_ent": int(200_000 * s), "n_eng": int(1_000_000 * s),
              "n_rev": int(500_000 * s), "n_dem": int(100_000 * s), "n_events": max(2, int(200 * s))}
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+    keep = kept("monitoring")
+    if backend == "sqlite" and keep is not None:
+        database_url = f"sqlite:///{keep}"
     with environment(f"monitoring-{backend}", database_url) as (app, _root):
         t0 = time.perf_counter()
         with app.app_context(), commit_or_rollback(db.session):
-            counts = generate(**sizes)
+            present = db.session.exec(select(func.count()).select_from(Engagement)).one()
+            if present and present != sizes["n_eng"]:
+                raise SystemExit(f"BENCH_KEEP: the kept {backend} database holds {present} engagements, not "
+                                 f"{sizes['n_eng']}; remove it or use its scale")
+            counts = generate(**sizes) if not present else {"engagements": present, "reused": 1}
         generated = time.perf_counter() - t0
         with app.app_context():
             # The steady state of a live database: statistics gathered, PostgreSQL vacuumed (visibility map and
@@ -313,7 +323,7 @@ def main() -> None:
     run("sqlite", None)
     pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if pg:
-        with postgres_schema(pg) as url:
+        with postgres_schema(pg, keep="monitoring" if kept("monitoring") else None) as url:
             run("postgresql", url)
     else:
         print("-- postgresql: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)")

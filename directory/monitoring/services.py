@@ -42,7 +42,7 @@ from directory.events.models import (
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import published_by_top_category
-from directory.monitoring.models import MonitoringDaily, MonitoringDuration
+from directory.monitoring.models import MonitoringDaily, MonitoringDuration, MonitoringServed
 from directory.monitoring.periods import Period, district, local_zone, parse_period
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
@@ -283,6 +283,17 @@ def _summary_median(kind: str, *, period: Period, region_id: int | None, count: 
     return low + (high - low) * 0.5 if _postgres() else (low + high) / 2
 
 
+def served_count(*, period: Period, region_id: int | None) -> int:
+    """The SMEs served in the period (optionally one district) from monitoring_served (migration 0025): its
+    rows for the period's code (and district) are one per enterprise, so the distinct count is a count of one
+    primary-key range, read from the index alone."""
+    s = MonitoringServed
+    where: list[Any] = [col(s.period) == period.code]
+    if region_id is not None:
+        where.append(col(s.region_id) == region_id)
+    return int(db.session.execute(select(func.count()).select_from(s).where(*where)).scalar_one())
+
+
 # -- the sections ---------------------------------------------------------------------------------------
 
 def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
@@ -322,7 +333,7 @@ def engagement_figures(*, period: Period, region_id: int | None, summary: bool =
 
     With ``summary`` (and the platform in Asia/Shanghai) the counts, the mean and the two-working-day share are
     read from the daily summary (``rows``: :func:`_summary_rows`, read here when not given), the median from its
-    histogram; the SMEs served (a distinct count does not add up over days) stay a raw query."""
+    histogram; the SMEs served (a distinct count does not add up over days) from :func:`served_count`."""
     e = Engagement
     requested = col(e.requested_at)
     scope: list[Any] = [requested >= period.start, requested < period.end]
@@ -344,15 +355,14 @@ def engagement_figures(*, period: Period, region_id: int | None, summary: bool =
         per_status = [counts.get(s.value, (0, 0, 0.0, 0))[0] for s in statuses]
         responded = sum(c[1] for c in counts.values())
         seconds = sum(c[2] for c in counts.values())
-        served = db.session.execute(select(func.count(col(e.enterprise_id).distinct())).where(
-            *scope, col(e.status).in_(SERVED))).scalar_one()
         return EngagementFigures(
             total=sum(per_status), by_status={s.value: n for s, n in zip(statuses, per_status, strict=True)},
             response_time=Durations(count=responded, mean=seconds / responded if responded else None,
                                     median=_summary_median(
                                         "engagement", period=period, region_id=region_id, count=responded, rows=rows,
                                         raw=lambda: _median(response, table=e, where=scope, count=responded))),
-            within_two_working_days=sum(c[3] for c in counts.values())), int(served)
+            within_two_working_days=sum(c[3] for c in counts.values())), served_count(period=period,
+                                                                                       region_id=region_id)
     apart = _postgres()
     row = db.session.execute(select(
         func.count(),

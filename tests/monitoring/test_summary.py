@@ -1,7 +1,8 @@
 """The daily summary (migration 0023's triggers, issue 13) gives the dashboard exactly the raw queries' figures:
 varied data — every status, districts, needs with and without a region of their own, invalid and unapproved
 reviews, times on both sides of Shanghai midnight and of period bounds — then updates, deletes, an enterprise
-moving district and a Core bulk insert, the two paths compared after each step, on SQLite and PostgreSQL."""
+moving district and a Core bulk insert, engagements deleted or handed to another enterprise, the two paths
+compared after each step, on SQLite and PostgreSQL."""
 
 import dataclasses
 import random
@@ -15,7 +16,7 @@ from directory.engagements.models import Engagement
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
 from directory.monitoring import services
-from directory.monitoring.models import MonitoringDaily
+from directory.monitoring.models import MonitoringDaily, MonitoringServed
 from directory.reviews.models import Review
 from directory.taxonomy.models import Region
 from tests import factories
@@ -142,6 +143,24 @@ def test_the_summary_equals_the_raw_queries_through_every_kind_of_write(db_sessi
     db.session.execute(update(Review).where(Review.id.in_([r.id for r in reviews[10:20]])).values(invalid=True))
     check_all(districts)
 
+    # Engagements deleted (ORM and Core), handed to another enterprise, served ones moved to another quarter:
+    # the SMEs served (monitoring_served, migration 0025) follow; no row is left at zero.
+    for e in engagements[100:106]:
+        db.session.delete(e)
+    db.session.flush()
+    db.session.execute(delete(Engagement).where(Engagement.id.in_([e.id for e in engagements[106:112]])))
+    for e in engagements[80:100]:
+        e.enterprise_id = rng.choice(enterprises).id
+        if rng.random() < 0.4:
+            e.status, e.requested_at = "completed", rng.choice(EDGES)
+    db.session.flush()
+    check_all(districts)
+    enterprises[4].region_id = districts[7]
+    db.session.flush()
+    check_all(districts)
+    assert db.session.scalar(select(MonitoringServed.n).where(MonitoringServed.n <= 0).limit(1)) is None
+    assert db.session.scalar(select(MonitoringServed.n).limit(1)) is not None
+
 
 def test_the_summary_is_what_the_dashboard_reads(db_session):
     """A figure read from the summary, not the raw rows: a summary row written by hand shows on the dashboard
@@ -155,4 +174,7 @@ def test_the_summary_is_what_the_dashboard_reads(db_session):
     assert after.engagements.total == before.engagements.total + 3
     assert services.dashboard(period="2025", region_id=region, now=NOW, summary=False).engagements.total == \
         before.engagements.total
+    db.session.add(MonitoringServed(period="2025", region_id=region, enterprise_id=10**6, n=1))
+    db.session.flush()
+    assert services.dashboard(period="2025", region_id=region, now=NOW).smes_served == before.smes_served + 1
 
