@@ -13,7 +13,8 @@ SQLite always; PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is se
 dropped at the end). BENCH_SCALE=0.05 for a quick look; BENCH_ROUNDS (default 5) timed calls per case.
 BENCH_KEEP=DIR keeps both databases (DIR/monitoring.sqlite3 and the schema bench_keep_monitoring) and reuses
 them when they hold the data set of this scale: the migrations run on them again (a new one backfills, as in
-an upgrade), the generation is skipped.
+an upgrade), the generation is skipped. BENCH_PROFILE=1 also lists each statement of the summary path's
+dashboard() with its time.
 """
 
 from __future__ import annotations
@@ -300,11 +301,46 @@ def run(backend: str, database_url: str | None) -> None:
                           f"p50 {ms(fast)} min {ms(min(sides['summary']))} | raw / summary = {raw_ / fast:.2f}"
                           f"  figures {'equal' if same else 'DIFFER'}"
                           + ("  (target <= 400 ms)" if label == "year 2025" else "") + f"  (n={rounds})")
+                if os.environ.get("BENCH_PROFILE"):
+                    for label, period, region in cases[:3]:
+                        _profile(label, lambda p=period, r=region: services.dashboard(period=p, region_id=r))
                 assert board is not None
                 timing, data = _timed(lambda: export.to_xlsx(board), rounds)
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
                 print("   figures for 2025:")
                 _print_figures(board)
+
+
+def _profile(label: str, call: Any) -> None:
+    """BENCH_PROFILE=1: each statement of one ``call`` (after a warm-up call) with its time, slowest first, and
+    the time outside the database (Python, the round trips' overhead)."""
+    from sqlalchemy import event
+
+    timings: list[tuple[float, str]] = []
+
+    def before(_conn: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any) -> None:
+        context._bench_t0 = time.perf_counter()
+
+    def after(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: Any) -> None:
+        timings.append((time.perf_counter() - context._bench_t0, " ".join(statement.split())))
+
+    call()
+    db.session.rollback()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        t0 = time.perf_counter()
+        call()
+        total = time.perf_counter() - t0
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        db.session.rollback()
+    in_db = sum(t for t, _s in timings)
+    print(f"   profile {label}: {ms(total)} total, {len(timings)} statements {ms(in_db)}, outside {ms(total - in_db)}")
+    for elapsed, statement in sorted(timings, reverse=True)[:12]:
+        print(f"     {ms(elapsed)}  {statement[:150]}")
 
 
 def _same(raw: Any, fast: Any) -> bool:

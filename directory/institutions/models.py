@@ -49,6 +49,26 @@ class InstitutionCategory(SQLModel, table=True):
     category_id: int = Field(foreign_key="category.id", primary_key=True)
 
 
+class InstitutionTopCategory(SQLModel, table=True):
+    """Per admitted institution and top-level category it is in, how many of its categories lie under that
+    top-level category (issue 13) — kept by the triggers of migration 0025 on ``institutioncategory``,
+    ``institution`` and ``category``, a row deleted when it falls to zero or the institution stops being
+    admitted. The home page's and the dashboard's counts per top-level category (an institution once under each,
+    :func:`directory.institutions.services.published_by_top_category`) are then a count of rows per
+    ``top_id`` read from this primary key alone, instead of a distinct count over a join of three tables.
+    ``region_id``: the institution's district (0 for none), moved with it."""
+
+    __tablename__ = "institution_top_category"
+    # The take-back finds its row by institution (the trigger of a removed category), a change rewrites them.
+    __table_args__ = (Index("ix_institution_top_category_institution", "institution_id", "top_id"),
+                      {"sqlite_with_rowid": False})
+
+    top_id: int = Field(primary_key=True)  # no foreign keys: a summary follows the rows, it does not constrain
+    region_id: int = Field(primary_key=True)
+    institution_id: int = Field(primary_key=True)
+    n: int = 0
+
+
 class InstitutionIndustry(SQLModel, table=True):
     institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
     industry_id: int = Field(foreign_key="industry.id", primary_key=True)

@@ -296,7 +296,8 @@ def served_count(*, period: Period, region_id: int | None) -> int:
 
 # -- the sections ---------------------------------------------------------------------------------------
 
-def institution_figures(*, region_id: int | None, now: datetime | None = None) -> InstitutionFigures:
+def institution_figures(*, region_id: int | None, now: datetime | None = None,
+                        summary: bool = True) -> InstitutionFigures:
     """Admitted institutions (today, not per period): total, by top-level category (the home page's
     definition, :func:`published_by_top_category`), by grade, with a badge, and
     stale records — not confirmed for 365 days or never confirmed — with the oldest few listed."""
@@ -313,7 +314,7 @@ def institution_figures(*, region_id: int | None, now: datetime | None = None) -
     for grade, n in db.session.execute(select(col(inst.grade), func.count()).where(*scope).group_by(col(inst.grade))).all():
         key = grade if grade in GRADES else ""
         by_grade[key] += int(n)
-    counts = published_by_top_category(region_id=region_id)
+    counts = published_by_top_category(region_id=region_id, summary=summary)
     tops = db.session.execute(select(Category).where(col(Category.parent_id).is_(None))
                               .order_by(col(Category.sort_order), col(Category.id))).scalars().all()
     oldest = db.session.execute(
@@ -551,7 +552,7 @@ def dashboard(*, period: str | None, region_id: int | None, now: datetime | None
     engagements, served = engagement_figures(period=parsed, region_id=region_id, summary=summary, rows=rows)
     return Dashboard(
         period=parsed, region_id=region_id, region_label=region.label if region else None,
-        institutions=institution_figures(region_id=region_id, now=now), smes_served=served,
+        institutions=institution_figures(region_id=region_id, now=now, summary=summary), smes_served=served,
         demands=demand_figures(period=parsed, region_id=region_id, summary=summary, rows=rows),
         engagements=engagements,
         satisfaction=satisfaction_trend(period=parsed, region_id=region_id, summary=summary),

@@ -1,4 +1,4 @@
-"""monitoring_served: the SMEs served per period, district and enterprise, kept by triggers (issue 13)
+"""monitoring_served and institution_top_category: the SMEs served per period, district and enterprise, and the admitted institutions per top-level category, kept by triggers (issue 13)
 
 Revision ID: 0025
 Revises: 0024
@@ -23,8 +23,16 @@ the one whose UTC bounds hold the request time.
 
 The upgrade backfills the table from the existing engagements (two GROUP BYs).
 
-NOTE for later migrations: on SQLite ``op.batch_alter_table`` on engagement or enterprise recreates the table and
-drops its triggers; such a migration must call ``create_triggers()`` of this one (and of 0023) again.
+institution_top_category (directory/institutions/models.py, InstitutionTopCategory) does the same for the
+counts per top-level category of the home page and the dashboard (an admitted institution once under each
+top-level category it is in: a distinct count over institutioncategory × category × institution, 180–260 ms on
+SQLite at 10^5 institutions): one row per (top-level category, district, admitted institution) with how many of
+its categories lie under it; triggers on institutioncategory (a category added, removed, changed), institution
+(admitted or not any more, another district, deleted) and category (moved under another parent) keep it.
+
+NOTE for later migrations: on SQLite ``op.batch_alter_table`` on engagement, enterprise, institution,
+institutioncategory or category recreates the table and drops its triggers; such a migration must call
+``create_triggers()`` / ``create_top_triggers()`` of this one (and 0023's ``create_triggers()``) again.
 """
 
 from collections.abc import Sequence
@@ -99,6 +107,72 @@ END $fn$""")
                f"WHEN OLD.region_id IS NOT NEW.region_id BEGIN {MOVE}; END")
 
 
+# institution_top_category (directory/institutions/models.py): per admitted institution and top-level category,
+# how many of its categories lie under it. The take-back and the rewrites find rows by institution
+# (ix_institution_top_category_institution), so a cascade from a deleted institution, whatever the order in
+# which the database runs it, only ever removes that institution's rows.
+TOP = "COALESCE(c.parent_id, c.id)"
+TOP_UPSERT = ("ON CONFLICT (top_id, region_id, institution_id) DO UPDATE SET n = institution_top_category.n + "
+              "excluded.n")
+
+
+def _top_rows(where: str) -> str:
+    """The rows of the admitted institutions matching ``where`` (over ic, c, i), grouped."""
+    return (f"INSERT INTO institution_top_category (top_id, region_id, institution_id, n) "
+            f"SELECT {TOP}, COALESCE(i.region_id, 0), ic.institution_id, COUNT(*) FROM institutioncategory ic "
+            f"JOIN category c ON c.id = ic.category_id JOIN institution i ON i.id = ic.institution_id "
+            f"WHERE i.status = 'admitted' AND {where} GROUP BY 1, 2, 3 {TOP_UPSERT}")
+
+
+TOP_TRIGGERS: dict[str, tuple[str, str, str | None, list[str]]] = {
+    # name: (event, table, condition (SQLite's WHEN syntax, IS NOT; PostgreSQL's written below), statements)
+    "institution_top_category_add": ("INSERT", "institutioncategory", None, [
+        f"INSERT INTO institution_top_category (top_id, region_id, institution_id, n) "
+        f"SELECT {TOP}, COALESCE(i.region_id, 0), NEW.institution_id, 1 FROM institution i, category c "
+        f"WHERE i.id = NEW.institution_id AND i.status = 'admitted' AND c.id = NEW.category_id {TOP_UPSERT}"]),
+    "institution_top_category_remove": ("DELETE", "institutioncategory", None, [
+        "UPDATE institution_top_category SET n = n - 1 WHERE institution_id = OLD.institution_id "
+        "AND top_id = (SELECT COALESCE(c.parent_id, c.id) FROM category c WHERE c.id = OLD.category_id)",
+        "DELETE FROM institution_top_category WHERE institution_id = OLD.institution_id AND n <= 0"]),
+    "institution_top_category_change": ("UPDATE OF category_id, institution_id", "institutioncategory", None, [
+        "DELETE FROM institution_top_category WHERE institution_id IN (OLD.institution_id, NEW.institution_id)",
+        _top_rows("ic.institution_id IN (OLD.institution_id, NEW.institution_id)")]),
+    "institution_top_category_institution": ("UPDATE OF status, region_id", "institution",
+                                             "OLD.status IS NOT NEW.status OR OLD.region_id IS NOT NEW.region_id", [
+        "DELETE FROM institution_top_category WHERE institution_id = NEW.id",
+        _top_rows("ic.institution_id = NEW.id")]),
+    "institution_top_category_gone": ("DELETE", "institution", None, [
+        "DELETE FROM institution_top_category WHERE institution_id = OLD.id"]),
+    "institution_top_category_parent": ("UPDATE OF parent_id", "category", "OLD.parent_id IS NOT NEW.parent_id", [
+        "DELETE FROM institution_top_category WHERE institution_id IN "
+        "(SELECT institution_id FROM institutioncategory WHERE category_id = NEW.id)",
+        _top_rows("ic.institution_id IN (SELECT x.institution_id FROM institutioncategory x "
+                  "WHERE x.category_id = NEW.id)")]),
+}
+
+
+def create_top_triggers() -> None:
+    pg = op.get_bind().dialect.name == "postgresql"
+    for name, (event, table, condition, statements) in TOP_TRIGGERS.items():
+        if pg:
+            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
+                       + "".join(f"    {statement};\n" for statement in statements) + "    RETURN NULL;\nEND $fn$")
+            when = f" WHEN ({condition.replace(' IS NOT ', ' IS DISTINCT FROM ')})" if condition else ""
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} "
+                       f"EXECUTE FUNCTION {name}()")
+        else:
+            when = f" WHEN {condition}" if condition else ""
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {'; '.join(statements)}; END")
+
+
+def drop_top_triggers() -> None:
+    pg = op.get_bind().dialect.name == "postgresql"
+    for name, (_event, table, _condition, _statements) in TOP_TRIGGERS.items():
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else ""))
+        if pg:
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
 def drop_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS monitoring_served_sync ON engagement")
@@ -120,6 +194,11 @@ def backfill() -> None:
                    f"WHERE src.status IN {SERVED} GROUP BY 1, 2, 3")
 
 
+def backfill_top() -> None:
+    op.execute("DELETE FROM institution_top_category")
+    op.execute(_top_rows("1 = 1"))
+
+
 def upgrade() -> None:
     op.create_table(
         "monitoring_served",
@@ -134,9 +213,25 @@ def upgrade() -> None:
                     unique=False)
     backfill()
     create_triggers()
+    op.create_table(
+        "institution_top_category",
+        sa.Column("top_id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("top_id", "region_id", "institution_id"),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_institution_top_category_institution", "institution_top_category",
+                    ["institution_id", "top_id"], unique=False)
+    backfill_top()
+    create_top_triggers()
 
 
 def downgrade() -> None:
+    drop_top_triggers()
+    op.drop_index("ix_institution_top_category_institution", table_name="institution_top_category")
+    op.drop_table("institution_top_category")
     drop_triggers()
     op.drop_index("ix_monitoring_served_enterprise", table_name="monitoring_served")
     op.drop_table("monitoring_served")
