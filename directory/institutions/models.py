@@ -83,8 +83,13 @@ class InstitutionCoverage(SQLModel, table=True):
 
 class Institution(RecordBase, table=True):
     # The monitoring dashboard's institution figures (admitted ones, by district: grade, badge, stale) as
-    # index-only scans (migration 0023, issue 13).
-    __table_args__ = (Index("ix_institution_monitoring", "status", "region_id", "grade", "badge", "confirmed_at"),)
+    # index-only scans (migration 0023, issue 13); its list of the longest unconfirmed read in index order up
+    # to its limit and its stale count as two range counts (ix_institution_stale, migration 0025; region_id in
+    # it to filter by district from the index); all districts' grades and badges in grade order, without the
+    # sort that ix_institution_monitoring's region_id column would need (ix_institution_grade, 0025).
+    __table_args__ = (Index("ix_institution_monitoring", "status", "region_id", "grade", "badge", "confirmed_at"),
+                      Index("ix_institution_stale", "status", "confirmed_at", "id", "region_id"),
+                      Index("ix_institution_grade", "status", "grade", "badge"))
 
     name: str = Field(max_length=200, index=True)
     credit_code: str = Field(max_length=18, unique=True)
