@@ -69,6 +69,19 @@ class InstitutionTopCategory(SQLModel, table=True):
     n: int = 0
 
 
+class InstitutionTopCategoryCount(SQLModel, table=True):
+    """How many rows :class:`InstitutionTopCategory` holds per top-level category and district — the
+    published institutions under it — kept by triggers on that table (migration 0025): the counts are a sum
+    of at most one row per district."""
+
+    __tablename__ = "institution_top_category_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    top_id: int = Field(primary_key=True)
+    region_id: int = Field(primary_key=True)
+    n: int = 0
+
+
 class InstitutionIndustry(SQLModel, table=True):
     institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
     industry_id: int = Field(foreign_key="industry.id", primary_key=True)

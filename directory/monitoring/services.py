@@ -42,7 +42,7 @@ from directory.events.models import (
 from directory.extensions import db
 from directory.institutions.models import Institution, RecordStatus
 from directory.institutions.services import published_by_top_category
-from directory.monitoring.models import MonitoringDaily, MonitoringDuration, MonitoringServed
+from directory.monitoring.models import MonitoringDaily, MonitoringDuration, MonitoringServedCount
 from directory.monitoring.periods import Period, district, local_zone, parse_period
 from directory.reviews.models import Review as ReviewModel
 from directory.reviews.models import Verdict
@@ -285,13 +285,13 @@ def _summary_median(kind: str, *, period: Period, region_id: int | None, count: 
 
 def served_count(*, period: Period, region_id: int | None) -> int:
     """The SMEs served in the period (optionally one district) from monitoring_served (migration 0025): its
-    rows for the period's code (and district) are one per enterprise, so the distinct count is a count of one
-    primary-key range, read from the index alone."""
-    s = MonitoringServed
+    rows for the period's code (and district) are one per enterprise, so the distinct count is their count,
+    which monitoring_served_count keeps per period and district (a sum of at most one row per district)."""
+    s = MonitoringServedCount
     where: list[Any] = [col(s.period) == period.code]
     if region_id is not None:
         where.append(col(s.region_id) == region_id)
-    return int(db.session.execute(select(func.count()).select_from(s).where(*where)).scalar_one())
+    return int(db.session.execute(select(func.coalesce(func.sum(col(s.n)), 0)).where(*where)).scalar_one())
 
 
 # -- the sections ---------------------------------------------------------------------------------------

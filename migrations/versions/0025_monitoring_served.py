@@ -30,6 +30,9 @@ SQLite at 10^5 institutions): one row per (top-level category, district, admitte
 its categories lie under it; triggers on institutioncategory (a category added, removed, changed), institution
 (admitted or not any more, another district, deleted) and category (moved under another parent) keep it.
 
+monitoring_served_count and institution_top_category_count hold the two tables' row counts per (period or
+top-level category, district), kept by triggers on them, so a request sums at most a row per district.
+
 ix_institution_stale (status, confirmed_at, id, region_id) gives the dashboard's list of the longest
 unconfirmed institutions in index order, read up to its limit of 20 instead of sorting the stale half, and
 their count as two range counts (never confirmed; confirmed before the cut-off). ix_institution_grade (status,
@@ -157,9 +160,9 @@ TOP_TRIGGERS: dict[str, tuple[str, str, str | None, list[str]]] = {
 }
 
 
-def create_top_triggers() -> None:
+def create_top_triggers(triggers: dict[str, tuple[str, str, str | None, list[str]]] | None = None) -> None:
     pg = op.get_bind().dialect.name == "postgresql"
-    for name, (event, table, condition, statements) in TOP_TRIGGERS.items():
+    for name, (event, table, condition, statements) in (TOP_TRIGGERS if triggers is None else triggers).items():
         if pg:
             op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
                        + "".join(f"    {statement};\n" for statement in statements) + "    RETURN NULL;\nEND $fn$")
@@ -171,9 +174,9 @@ def create_top_triggers() -> None:
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {'; '.join(statements)}; END")
 
 
-def drop_top_triggers() -> None:
+def drop_top_triggers(triggers: dict[str, tuple[str, str, str | None, list[str]]] | None = None) -> None:
     pg = op.get_bind().dialect.name == "postgresql"
-    for name, (_event, table, _condition, _statements) in TOP_TRIGGERS.items():
+    for name, (_event, table, _condition, _statements) in (TOP_TRIGGERS if triggers is None else triggers).items():
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else ""))
         if pg:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
@@ -198,6 +201,35 @@ def backfill() -> None:
                    f"SELECT {period}, COALESCE(ent.region_id, 0), src.enterprise_id, COUNT(*) "
                    f"FROM engagement src LEFT JOIN enterprise ent ON ent.id = src.enterprise_id "
                    f"WHERE src.status IN {SERVED} GROUP BY 1, 2, 3")
+
+
+# The row counts of the two tables above per (period or top-level category, district), kept by triggers on
+# them (a row inserted, deleted, or moved to another district): the dashboard and the home page sum at most a
+# row per district instead of counting 10^5 index entries per request. An upsert that updates an existing row
+# fires its UPDATE triggers, not its INSERT ones, on both databases, so only new rows are counted.
+COUNTS = {"monitoring_served_count": ("monitoring_served", "period"),
+          "institution_top_category_count": ("institution_top_category", "top_id")}
+
+
+def _count_triggers() -> dict[str, tuple[str, str, str | None, list[str]]]:
+    out: dict[str, tuple[str, str, str | None, list[str]]] = {}
+    for table, (source, key) in COUNTS.items():
+        def add(p: str, sign: int, table: str = table, key: str = key) -> str:
+            return (f"INSERT INTO {table} ({key}, region_id, n) VALUES ({p}{key}, {p}region_id, {sign}) "
+                    f"ON CONFLICT ({key}, region_id) DO UPDATE SET n = {table}.n + excluded.n")
+        out[f"{table}_add"] = ("INSERT", source, None, [add("NEW.", 1)])
+        out[f"{table}_remove"] = ("DELETE", source, None, [add("OLD.", -1)])
+        out[f"{table}_move"] = (f"UPDATE OF {key}, region_id", source,
+                                f"OLD.{key} IS NOT NEW.{key} OR OLD.region_id IS NOT NEW.region_id",
+                                [add("OLD.", -1), add("NEW.", 1)])
+    return out
+
+
+def backfill_counts() -> None:
+    for table, (source, key) in COUNTS.items():
+        op.execute(f"DELETE FROM {table}")
+        op.execute(f"INSERT INTO {table} ({key}, region_id, n) SELECT {key}, region_id, COUNT(*) FROM {source} "
+                   f"GROUP BY 1, 2")
 
 
 def backfill_top() -> None:
@@ -235,9 +267,24 @@ def upgrade() -> None:
     op.create_index("ix_institution_stale", "institution", ["status", "confirmed_at", "id", "region_id"],
                     unique=False)
     op.create_index("ix_institution_grade", "institution", ["status", "grade", "badge"], unique=False)
+    for table, (_source, key) in COUNTS.items():
+        op.create_table(
+            table,
+            sa.Column(key, sqlmodel.sql.sqltypes.AutoString(length=6) if key == "period" else sa.Integer(),
+                      nullable=False),
+            sa.Column("region_id", sa.Integer(), nullable=False),
+            sa.Column("n", sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint(key, "region_id"),
+            sqlite_with_rowid=False,
+        )
+    backfill_counts()
+    create_top_triggers(_count_triggers())
 
 
 def downgrade() -> None:
+    drop_top_triggers(_count_triggers())
+    for table in COUNTS:
+        op.drop_table(table)
     op.drop_index("ix_institution_grade", table_name="institution")
     op.drop_index("ix_institution_stale", table_name="institution")
     drop_top_triggers()
