@@ -41,7 +41,7 @@ region_id, which a GROUP BY grade over every district must sort away: 40 ms of C
 
 NOTE for later migrations: on SQLite ``op.batch_alter_table`` on engagement, enterprise, institution,
 institutioncategory or category recreates the table and drops its triggers; such a migration must call
-``create_triggers()`` / ``create_top_triggers()`` of this one (and 0023's ``create_triggers()``) again.
+``create_triggers()`` of this one (and 0023's) again.
 """
 
 from collections.abc import Sequence
@@ -86,34 +86,19 @@ def _take_back(pg: bool) -> list[str]:
 
 MOVE = "UPDATE monitoring_served SET region_id = COALESCE(NEW.region_id, 0) WHERE enterprise_id = NEW.id"
 
+# A trigger: name -> (event, table, condition in SQLite's WHEN syntax (IS NOT; PostgreSQL's IS DISTINCT FROM is
+# derived), its statements). Every trigger here is an AFTER … FOR EACH ROW one, a plpgsql function of the same
+# name on PostgreSQL.
+Trigger = tuple[str, str, str | None, list[str]]
 
-def create_triggers() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
+
+def _served_triggers(pg: bool) -> dict[str, Trigger]:
     add, take_back = _add(pg), _take_back(pg)
-    if pg:
-        op.execute(f"""CREATE FUNCTION monitoring_served_sync() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN {"; ".join(take_back)}; END IF;
-    IF TG_OP <> 'DELETE' THEN {"; ".join(add)}; END IF;
-    RETURN NULL;
-END $fn$""")
-        op.execute(f"CREATE TRIGGER monitoring_served_sync AFTER INSERT OR DELETE OR UPDATE OF {TRIGGER_COLUMNS} "
-                   f"ON engagement FOR EACH ROW EXECUTE FUNCTION monitoring_served_sync()")
-        op.execute(f"""CREATE FUNCTION monitoring_served_move() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-    {MOVE};
-    RETURN NULL;
-END $fn$""")
-        op.execute("CREATE TRIGGER monitoring_served_move AFTER UPDATE OF region_id ON enterprise FOR EACH ROW "
-                   "WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id) EXECUTE FUNCTION monitoring_served_move()")
-        return
-    op.execute(f"CREATE TRIGGER monitoring_served_sync_insert AFTER INSERT ON engagement BEGIN {'; '.join(add)}; END")
-    op.execute(f"CREATE TRIGGER monitoring_served_sync_delete AFTER DELETE ON engagement "
-               f"BEGIN {'; '.join(take_back)}; END")
-    op.execute(f"CREATE TRIGGER monitoring_served_sync_update AFTER UPDATE OF {TRIGGER_COLUMNS} ON engagement "
-               f"BEGIN {'; '.join(take_back + add)}; END")
-    op.execute(f"CREATE TRIGGER monitoring_served_move AFTER UPDATE OF region_id ON enterprise "
-               f"WHEN OLD.region_id IS NOT NEW.region_id BEGIN {MOVE}; END")
+    return {"monitoring_served_add": ("INSERT", "engagement", None, add),
+            "monitoring_served_remove": ("DELETE", "engagement", None, take_back),
+            "monitoring_served_change": (f"UPDATE OF {TRIGGER_COLUMNS}", "engagement", None, take_back + add),
+            "monitoring_served_move": ("UPDATE OF region_id", "enterprise", "OLD.region_id IS NOT NEW.region_id",
+                                       [MOVE])}
 
 
 # institution_top_category (directory/institutions/models.py): per admitted institution and top-level category,
@@ -133,8 +118,7 @@ def _top_rows(where: str) -> str:
             f"WHERE i.status = 'admitted' AND {where} GROUP BY 1, 2, 3 {TOP_UPSERT}")
 
 
-TOP_TRIGGERS: dict[str, tuple[str, str, str | None, list[str]]] = {
-    # name: (event, table, condition (SQLite's WHEN syntax, IS NOT; PostgreSQL's written below), statements)
+TOP_TRIGGERS: dict[str, Trigger] = {
     "institution_top_category_add": ("INSERT", "institutioncategory", None, [
         f"INSERT INTO institution_top_category (top_id, region_id, institution_id, n) "
         f"SELECT {TOP}, COALESCE(i.region_id, 0), NEW.institution_id, 1 FROM institution i, category c "
@@ -160,9 +144,14 @@ TOP_TRIGGERS: dict[str, tuple[str, str, str | None, list[str]]] = {
 }
 
 
-def create_top_triggers(triggers: dict[str, tuple[str, str, str | None, list[str]]] | None = None) -> None:
+def triggers(pg: bool) -> dict[str, Trigger]:
+    """Every trigger of this migration (created after the backfills, dropped first)."""
+    return {**_served_triggers(pg), **TOP_TRIGGERS, **_count_triggers()}
+
+
+def create_triggers() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
-    for name, (event, table, condition, statements) in (TOP_TRIGGERS if triggers is None else triggers).items():
+    for name, (event, table, condition, statements) in triggers(pg).items():
         if pg:
             op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
                        + "".join(f"    {statement};\n" for statement in statements) + "    RETURN NULL;\nEND $fn$")
@@ -174,23 +163,12 @@ def create_top_triggers(triggers: dict[str, tuple[str, str, str | None, list[str
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {'; '.join(statements)}; END")
 
 
-def drop_top_triggers(triggers: dict[str, tuple[str, str, str | None, list[str]]] | None = None) -> None:
+def drop_triggers() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
-    for name, (_event, table, _condition, _statements) in (TOP_TRIGGERS if triggers is None else triggers).items():
+    for name, (_event, table, _condition, _statements) in triggers(pg).items():
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else ""))
         if pg:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-
-
-def drop_triggers() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS monitoring_served_sync ON engagement")
-        op.execute("DROP TRIGGER IF EXISTS monitoring_served_move ON enterprise")
-        op.execute("DROP FUNCTION IF EXISTS monitoring_served_sync()")
-        op.execute("DROP FUNCTION IF EXISTS monitoring_served_move()")
-        return
-    for name in ("sync_insert", "sync_delete", "sync_update", "move"):
-        op.execute(f"DROP TRIGGER IF EXISTS monitoring_served_{name}")
 
 
 def backfill() -> None:
@@ -211,8 +189,8 @@ COUNTS = {"monitoring_served_count": ("monitoring_served", "period"),
           "institution_top_category_count": ("institution_top_category", "top_id")}
 
 
-def _count_triggers() -> dict[str, tuple[str, str, str | None, list[str]]]:
-    out: dict[str, tuple[str, str, str | None, list[str]]] = {}
+def _count_triggers() -> dict[str, Trigger]:
+    out: dict[str, Trigger] = {}
     for table, (source, key) in COUNTS.items():
         def add(p: str, sign: int, table: str = table, key: str = key) -> str:
             return (f"INSERT INTO {table} ({key}, region_id, n) VALUES ({p}{key}, {p}region_id, {sign}) "
@@ -250,7 +228,6 @@ def upgrade() -> None:
     op.create_index("ix_monitoring_served_enterprise", "monitoring_served", ["enterprise_id", "period"],
                     unique=False)
     backfill()
-    create_triggers()
     op.create_table(
         "institution_top_category",
         sa.Column("top_id", sa.Integer(), nullable=False),
@@ -263,7 +240,6 @@ def upgrade() -> None:
     op.create_index("ix_institution_top_category_institution", "institution_top_category",
                     ["institution_id", "top_id"], unique=False)
     backfill_top()
-    create_top_triggers()
     op.create_index("ix_institution_stale", "institution", ["status", "confirmed_at", "id", "region_id"],
                     unique=False)
     op.create_index("ix_institution_grade", "institution", ["status", "grade", "badge"], unique=False)
@@ -278,18 +254,16 @@ def upgrade() -> None:
             sqlite_with_rowid=False,
         )
     backfill_counts()
-    create_top_triggers(_count_triggers())
+    create_triggers()
 
 
 def downgrade() -> None:
-    drop_top_triggers(_count_triggers())
+    drop_triggers()
     for table in COUNTS:
         op.drop_table(table)
     op.drop_index("ix_institution_grade", table_name="institution")
     op.drop_index("ix_institution_stale", table_name="institution")
-    drop_top_triggers()
     op.drop_index("ix_institution_top_category_institution", table_name="institution_top_category")
     op.drop_table("institution_top_category")
-    drop_triggers()
     op.drop_index("ix_monitoring_served_enterprise", table_name="monitoring_served")
     op.drop_table("monitoring_served")
