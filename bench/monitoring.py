@@ -290,22 +290,25 @@ def run(backend: str, database_url: str | None) -> None:
                 print(f"   raw queries / daily summary ({summary_rows:,} summary rows), calls alternated:")
                 for label, period, region in cases:
                     sides: dict[str, list[float]] = {"raw": [], "summary": []}
+                    cpu: dict[str, list[float]] = {"raw": [], "summary": []}  # this process's (user+sys)
                     boards: dict[str, Any] = {}
                     for n in range(rounds + 1):  # the first pair warms up
                         for side in ("raw", "summary"):
-                            t0 = time.perf_counter()
+                            t0, c0 = time.perf_counter(), time.process_time()
                             out = services.dashboard(period=period, region_id=region, summary=side == "summary")
-                            elapsed = time.perf_counter() - t0
+                            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
                             db.session.rollback()
                             boards[side] = out
                             if n:
                                 sides[side].append(elapsed)
+                                cpu[side].append(used)
                     board = board or boards["summary"]
                     same = _same(boards["raw"], boards["summary"])
                     raw_, fast = statistics.median(sides["raw"]), statistics.median(sides["summary"])
                     print(f"   dashboard() {label:26} raw p50 {ms(raw_)} min {ms(min(sides['raw']))} | summary "
                           f"p50 {ms(fast)} min {ms(min(sides['summary']))} | raw / summary = {raw_ / fast:.2f}"
-                          f"  figures {'equal' if same else 'DIFFER'}"
+                          f"  figures {'equal' if same else 'DIFFER'}  | process CPU p50 raw "
+                          f"{ms(statistics.median(cpu['raw']))} summary {ms(statistics.median(cpu['summary']))}"
                           + ("  (target <= 400 ms)" if label == "year 2025" else "") + f"  (n={rounds})")
                 if os.environ.get("BENCH_PROFILE"):
                     for label, period, region in cases[:3]:
