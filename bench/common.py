@@ -77,18 +77,32 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
+def kept(name: str) -> Path | None:
+    """BENCH_KEEP=DIR keeps a benchmark's generated database between runs (SQLite: ``DIR/NAME.sqlite3``;
+    PostgreSQL: the schema ``bench_keep_NAME``, see :func:`postgres_schema`) so that a second run measures
+    without generating again (a 10^6-row data set takes minutes); ``None`` when unset."""
+    root = os.environ.get("BENCH_KEEP")
+    if not root:
+        return None
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path / f"{name}.sqlite3"
+
+
 @contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A schema of its own in the PostgreSQL database at ``url``; yields a URL that uses it, drops it after."""
+def postgres_schema(url: str, *, keep: str | None = None) -> Iterator[str]:
+    """A schema of its own in the PostgreSQL database at ``url``; yields a URL that uses it, drops it after —
+    unless ``keep`` names it (``bench_keep_KEEP``): then it is created if missing and left for the next run."""
     url = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": "x", "MEILI_URL": "http://x"}).database_url
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    schema = f"bench_keep_{keep}" if keep else f"bench_{uuid.uuid4().hex[:10]}"
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     sep = "&" if "?" in url else "?"
     try:
         yield f"{url}{sep}options=-csearch_path%3D{schema}"
     finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if not keep:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()

@@ -11,6 +11,10 @@ prints the figures (the same data on both databases, so the figures must agree).
 
 SQLite always; PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (in a schema of its own,
 dropped at the end). BENCH_SCALE=0.05 for a quick look; BENCH_ROUNDS (default 5) timed calls per case.
+BENCH_KEEP=DIR keeps both databases (DIR/monitoring.sqlite3 and the schema bench_keep_monitoring) and reuses
+them when they hold the data set of this scale: the migrations run on them again (a new one backfills, as in
+an upgrade), the generation is skipped. BENCH_PROFILE=1 also lists each statement of the summary path's
+dashboard() with its time.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 from sqlalchemy import func, insert, text
 from sqlmodel import col, select
 
-from bench.common import environment, ms, postgres_schema, scale
+from bench.common import environment, kept, ms, postgres_schema, scale
 from directory.accounts.models import User
 from directory.core.creditcode import CREDIT_CHARSET, make_credit_code
 from directory.core.db import commit_or_rollback
@@ -236,20 +240,33 @@ def run(backend: str, database_url: str | None) -> None:
     sizes = {"n_inst": int(100_000 * s), "n_ent": int(200_000 * s), "n_eng": int(1_000_000 * s),
              "n_rev": int(500_000 * s), "n_dem": int(100_000 * s), "n_events": max(2, int(200 * s))}
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+    keep = kept("monitoring")
+    if backend == "sqlite" and keep is not None:
+        database_url = f"sqlite:///{keep}"
     with environment(f"monitoring-{backend}", database_url) as (app, _root):
         t0 = time.perf_counter()
         with app.app_context(), commit_or_rollback(db.session):
-            counts = generate(**sizes)
+            present = db.session.exec(select(func.count()).select_from(Engagement)).one()
+            if present and present != sizes["n_eng"]:
+                raise SystemExit(f"BENCH_KEEP: the kept {backend} database holds {present} engagements, not "
+                                 f"{sizes['n_eng']}; remove it or use its scale")
+            counts = generate(**sizes) if not present else {"engagements": present, "reused": 1}
         generated = time.perf_counter() - t0
         with app.app_context():
             # The steady state of a live database: statistics gathered, PostgreSQL vacuumed (visibility map and
-            # hint bits set, as autovacuum would have), SQLite's write-ahead log checkpointed.
+            # hint bits set, as autovacuum would have), SQLite's write-ahead log checkpointed. The summaries the
+            # triggers keep are compacted on PostgreSQL: the generation is one transaction, so every one of the
+            # millions of increments leaves its old row version to the end (monitoring_daily: 200 MB for 157,000
+            # rows, 12 MB compacted), a bloat that writes spread over time, with autovacuum between them, do not
+            # leave; a plain VACUUM frees the versions but keeps the pages, and the dashboard would read those.
             db.session.remove()
             raw = db.engine.raw_connection()
             try:
                 if db.engine.dialect.name == "postgresql":
                     raw.driver_connection.autocommit = True  # type: ignore[union-attr]
-                    statements = ["VACUUM ANALYZE"]
+                    statements = ["VACUUM FULL monitoring_daily", "VACUUM FULL monitoring_duration",
+                                  "VACUUM FULL monitoring_served", "VACUUM FULL institution_top_category",
+                                  "VACUUM ANALYZE"]
                 else:  # the connection is in autocommit mode already (see make_engine)
                     statements = ["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"]
                 cursor = raw.cursor()
@@ -273,28 +290,66 @@ def run(backend: str, database_url: str | None) -> None:
                 print(f"   raw queries / daily summary ({summary_rows:,} summary rows), calls alternated:")
                 for label, period, region in cases:
                     sides: dict[str, list[float]] = {"raw": [], "summary": []}
+                    cpu: dict[str, list[float]] = {"raw": [], "summary": []}  # this process's (user+sys)
                     boards: dict[str, Any] = {}
                     for n in range(rounds + 1):  # the first pair warms up
                         for side in ("raw", "summary"):
-                            t0 = time.perf_counter()
+                            t0, c0 = time.perf_counter(), time.process_time()
                             out = services.dashboard(period=period, region_id=region, summary=side == "summary")
-                            elapsed = time.perf_counter() - t0
+                            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
                             db.session.rollback()
                             boards[side] = out
                             if n:
                                 sides[side].append(elapsed)
+                                cpu[side].append(used)
                     board = board or boards["summary"]
                     same = _same(boards["raw"], boards["summary"])
                     raw_, fast = statistics.median(sides["raw"]), statistics.median(sides["summary"])
                     print(f"   dashboard() {label:26} raw p50 {ms(raw_)} min {ms(min(sides['raw']))} | summary "
                           f"p50 {ms(fast)} min {ms(min(sides['summary']))} | raw / summary = {raw_ / fast:.2f}"
-                          f"  figures {'equal' if same else 'DIFFER'}"
+                          f"  figures {'equal' if same else 'DIFFER'}  | process CPU p50 raw "
+                          f"{ms(statistics.median(cpu['raw']))} summary {ms(statistics.median(cpu['summary']))}"
                           + ("  (target <= 400 ms)" if label == "year 2025" else "") + f"  (n={rounds})")
+                if os.environ.get("BENCH_PROFILE"):
+                    for label, period, region in cases[:3]:
+                        _profile(label, lambda p=period, r=region: services.dashboard(period=p, region_id=r))
                 assert board is not None
                 timing, data = _timed(lambda: export.to_xlsx(board), rounds)
                 print(f"   to_xlsx()   {'year 2025':26} p50 {ms(timing['p50'])}  ({len(data):,} bytes)")
                 print("   figures for 2025:")
                 _print_figures(board)
+
+
+def _profile(label: str, call: Any) -> None:
+    """BENCH_PROFILE=1: each statement of one ``call`` (after a warm-up call) with its time, slowest first, and
+    the time outside the database (Python, the round trips' overhead)."""
+    from sqlalchemy import event
+
+    timings: list[tuple[float, str]] = []
+
+    def before(_conn: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any) -> None:
+        context._bench_t0 = time.perf_counter()
+
+    def after(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: Any) -> None:
+        timings.append((time.perf_counter() - context._bench_t0, " ".join(statement.split())))
+
+    call()
+    db.session.rollback()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        t0 = time.perf_counter()
+        call()
+        total = time.perf_counter() - t0
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        db.session.rollback()
+    in_db = sum(t for t, _s in timings)
+    print(f"   profile {label}: {ms(total)} total, {len(timings)} statements {ms(in_db)}, outside {ms(total - in_db)}")
+    for elapsed, statement in sorted(timings, reverse=True)[:12]:
+        print(f"     {ms(elapsed)}  {statement[:150]}")
 
 
 def _same(raw: Any, fast: Any) -> bool:
@@ -313,7 +368,7 @@ def main() -> None:
     run("sqlite", None)
     pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if pg:
-        with postgres_schema(pg) as url:
+        with postgres_schema(pg, keep="monitoring" if kept("monitoring") else None) as url:
             run("postgresql", url)
     else:
         print("-- postgresql: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)")

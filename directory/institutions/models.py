@@ -49,6 +49,39 @@ class InstitutionCategory(SQLModel, table=True):
     category_id: int = Field(foreign_key="category.id", primary_key=True)
 
 
+class InstitutionTopCategory(SQLModel, table=True):
+    """Per admitted institution and top-level category it is in, how many of its categories lie under that
+    top-level category (issue 13) — kept by the triggers of migration 0025 on ``institutioncategory``,
+    ``institution`` and ``category``, a row deleted when it falls to zero or the institution stops being
+    admitted. The home page's and the dashboard's counts per top-level category (an institution once under each,
+    :func:`directory.institutions.services.published_by_top_category`) are then a count of rows per
+    ``top_id`` read from this primary key alone, instead of a distinct count over a join of three tables.
+    ``region_id``: the institution's district (0 for none), moved with it."""
+
+    __tablename__ = "institution_top_category"
+    # The take-back finds its row by institution (the trigger of a removed category), a change rewrites them.
+    __table_args__ = (Index("ix_institution_top_category_institution", "institution_id", "top_id"),
+                      {"sqlite_with_rowid": False})
+
+    top_id: int = Field(primary_key=True)  # no foreign keys: a summary follows the rows, it does not constrain
+    region_id: int = Field(primary_key=True)
+    institution_id: int = Field(primary_key=True)
+    n: int = 0
+
+
+class InstitutionTopCategoryCount(SQLModel, table=True):
+    """How many rows :class:`InstitutionTopCategory` holds per top-level category and district — the
+    published institutions under it — kept by triggers on that table (migration 0025): the counts are a sum
+    of at most one row per district."""
+
+    __tablename__ = "institution_top_category_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    top_id: int = Field(primary_key=True)
+    region_id: int = Field(primary_key=True)
+    n: int = 0
+
+
 class InstitutionIndustry(SQLModel, table=True):
     institution_id: int = Field(foreign_key="institution.id", primary_key=True, ondelete="CASCADE")
     industry_id: int = Field(foreign_key="industry.id", primary_key=True)
@@ -63,8 +96,13 @@ class InstitutionCoverage(SQLModel, table=True):
 
 class Institution(RecordBase, table=True):
     # The monitoring dashboard's institution figures (admitted ones, by district: grade, badge, stale) as
-    # index-only scans (migration 0023, issue 13).
-    __table_args__ = (Index("ix_institution_monitoring", "status", "region_id", "grade", "badge", "confirmed_at"),)
+    # index-only scans (migration 0023, issue 13); its list of the longest unconfirmed read in index order up
+    # to its limit and its stale count as two range counts (ix_institution_stale, migration 0025; region_id in
+    # it to filter by district from the index); all districts' grades and badges in grade order, without the
+    # sort that ix_institution_monitoring's region_id column would need (ix_institution_grade, 0025).
+    __table_args__ = (Index("ix_institution_monitoring", "status", "region_id", "grade", "badge", "confirmed_at"),
+                      Index("ix_institution_stale", "status", "confirmed_at", "id", "region_id"),
+                      Index("ix_institution_grade", "status", "grade", "badge"))
 
     name: str = Field(max_length=200, index=True)
     credit_code: str = Field(max_length=18, unique=True)

@@ -61,3 +61,38 @@ class MonitoringDuration(SQLModel, table=True):
     region_id: int  # as in MonitoringDaily
     bucket: int
     seconds: float
+
+
+class MonitoringServed(SQLModel, table=True):
+    """The SMEs served (issue 13): per period the dashboard offers (a Shanghai year ``"2025"`` or quarter
+    ``"2025Q3"``, :attr:`Period.code <directory.monitoring.periods.Period.code>`), district and enterprise, how many
+    of the enterprise's engagements requested in it are accepted, in progress or completed — kept by the
+    triggers of migration 0025 like the daily summary, a row deleted when its count falls to zero. A distinct
+    count does not add up over days, but over these rows it is a plain count of a primary-key range: the
+    period's (all districts) or the period's and district's rows, read from the index alone.
+
+    ``region_id``: the enterprise's district (0 for none), moved with it when it moves (the trigger on
+    ``enterprise``); an enterprise has one district, so the period's rows count each enterprise once."""
+
+    __tablename__ = "monitoring_served"
+    # The decrement finds its rows by enterprise (its district may be unknown by then), a move by enterprise.
+    __table_args__ = (Index("ix_monitoring_served_enterprise", "enterprise_id", "period"),
+                      {"sqlite_with_rowid": False})
+
+    period: str = Field(primary_key=True, max_length=6)
+    region_id: int = Field(primary_key=True)  # 0: no district
+    enterprise_id: int = Field(primary_key=True)  # no foreign key: the summary follows, it does not constrain
+    n: int = 0
+
+
+class MonitoringServedCount(SQLModel, table=True):
+    """How many rows :class:`MonitoringServed` holds per period and district — the SMEs served — kept by
+    triggers on that table (migration 0025), so the dashboard sums at most one row per district instead of
+    counting 10^5 index entries (40–100 ms on PostgreSQL)."""
+
+    __tablename__ = "monitoring_served_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    period: str = Field(primary_key=True, max_length=6)
+    region_id: int = Field(primary_key=True)
+    n: int = 0

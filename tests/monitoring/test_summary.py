@@ -1,7 +1,8 @@
 """The daily summary (migration 0023's triggers, issue 13) gives the dashboard exactly the raw queries' figures:
 varied data — every status, districts, needs with and without a region of their own, invalid and unapproved
 reviews, times on both sides of Shanghai midnight and of period bounds — then updates, deletes, an enterprise
-moving district and a Core bulk insert, the two paths compared after each step, on SQLite and PostgreSQL."""
+moving district and a Core bulk insert, engagements deleted or handed to another enterprise, the two paths
+compared after each step, on SQLite and PostgreSQL."""
 
 import dataclasses
 import random
@@ -14,10 +15,12 @@ from directory.demands.models import Demand
 from directory.engagements.models import Engagement
 from directory.enterprises.models import Enterprise
 from directory.extensions import db
+from directory.institutions.models import Institution, InstitutionCategory, InstitutionTopCategory, Offering
+from directory.institutions.services import published_by_top_category
 from directory.monitoring import services
-from directory.monitoring.models import MonitoringDaily
+from directory.monitoring.models import MonitoringDaily, MonitoringServed
 from directory.reviews.models import Review
-from directory.taxonomy.models import Region
+from directory.taxonomy.models import Category, Region
 from tests import factories
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -142,6 +145,24 @@ def test_the_summary_equals_the_raw_queries_through_every_kind_of_write(db_sessi
     db.session.execute(update(Review).where(Review.id.in_([r.id for r in reviews[10:20]])).values(invalid=True))
     check_all(districts)
 
+    # Engagements deleted (ORM and Core), handed to another enterprise, served ones moved to another quarter:
+    # the SMEs served (monitoring_served, migration 0025) follow; no row is left at zero.
+    for e in engagements[100:106]:
+        db.session.delete(e)
+    db.session.flush()
+    db.session.execute(delete(Engagement).where(Engagement.id.in_([e.id for e in engagements[106:112]])))
+    for e in engagements[80:100]:
+        e.enterprise_id = rng.choice(enterprises).id
+        if rng.random() < 0.4:
+            e.status, e.requested_at = "completed", rng.choice(EDGES)
+    db.session.flush()
+    check_all(districts)
+    enterprises[4].region_id = districts[7]
+    db.session.flush()
+    check_all(districts)
+    assert db.session.scalar(select(MonitoringServed.n).where(MonitoringServed.n <= 0).limit(1)) is None
+    assert db.session.scalar(select(MonitoringServed.n).limit(1)) is not None
+
 
 def test_the_summary_is_what_the_dashboard_reads(db_session):
     """A figure read from the summary, not the raw rows: a summary row written by hand shows on the dashboard
@@ -155,4 +176,68 @@ def test_the_summary_is_what_the_dashboard_reads(db_session):
     assert after.engagements.total == before.engagements.total + 3
     assert services.dashboard(period="2025", region_id=region, now=NOW, summary=False).engagements.total == \
         before.engagements.total
+    db.session.add(MonitoringServed(period="2025", region_id=region, enterprise_id=10**6, n=1))
+    db.session.flush()
+    assert services.dashboard(period="2025", region_id=region, now=NOW).smes_served == before.smes_served + 1
 
+
+
+def _same_category_counts(districts):
+    for region_id in [None, *districts[:4]]:
+        raw = published_by_top_category(region_id=region_id, summary=False)
+        assert published_by_top_category(region_id=region_id) == raw, region_id
+    assert db.session.scalar(select(InstitutionTopCategory.n).where(InstitutionTopCategory.n <= 0).limit(1)) is None
+
+
+def test_the_category_counts_equal_the_raw_count_through_every_kind_of_write(db_session):
+    """institution_top_category (migration 0025) gives the home page's and the dashboard's counts per
+    top-level category exactly: categories added, removed and changed (two under one top-level category count
+    once), institutions admitted, suspended, moved, deleted, a sub-category moved under another parent."""
+    rng = random.Random(25)
+    districts = list(db.session.scalars(select(Region.id).where(Region.kind == "district").order_by(Region.id)))
+    regions = {r.id: r.name for r in db.session.scalars(select(Region).where(Region.kind == "district"))}
+    subs = list(db.session.scalars(select(Category).where(Category.parent_id.is_not(None)).order_by(Category.id)))
+    tops = list(db.session.scalars(select(Category.id).where(Category.parent_id.is_(None)).order_by(Category.id)))
+    institutions = [factories.institution(categories=tuple(c.name for c in rng.sample(subs[:12], rng.randint(1, 3))),
+                                          region=regions[rng.choice(districts[:4])], admit=rng.random() < 0.8)
+                    for _ in range(14)]
+    db.session.flush()
+    assert db.session.scalar(select(InstitutionTopCategory.n).limit(1)) is not None
+    _same_category_counts(districts)
+    assert_same("2025", None)
+
+    # Categories added (two of one top-level category, and a top-level one itself), removed, changed.
+    ids = [i.id for i in institutions]
+    db.session.execute(delete(InstitutionCategory).where(InstitutionCategory.institution_id == ids[0]))
+    db.session.execute(insert(InstitutionCategory), [
+        {"institution_id": ids[0], "category_id": subs[0].id}, {"institution_id": ids[0], "category_id": subs[1].id},
+        {"institution_id": ids[0], "category_id": subs[0].parent_id}])
+    _same_category_counts(districts)
+    first = db.session.scalars(select(InstitutionCategory.category_id)
+                               .where(InstitutionCategory.institution_id == ids[1])).first()
+    db.session.execute(update(InstitutionCategory).where(InstitutionCategory.institution_id == ids[1],
+                                                         InstitutionCategory.category_id == first)
+                       .values(category_id=subs[20].id))
+    db.session.execute(delete(InstitutionCategory).where(InstitutionCategory.institution_id == ids[2],
+                                                         InstitutionCategory.category_id != subs[0].id))
+    _same_category_counts(districts)
+
+    # Institutions suspended, admitted, moved to another district (ORM and Core), deleted.
+    institutions[3].status = "suspended"
+    institutions[4].status = "admitted"
+    institutions[5].region_id = districts[5]
+    db.session.flush()
+    db.session.execute(update(Institution).where(Institution.id.in_(ids[6:9])).values(region_id=districts[6]))
+    _same_category_counts(districts)
+    # (the app never deletes one; the database's cascade to institutioncategory must still be followed)
+    db.session.execute(delete(Offering).where(Offering.institution_id.in_(ids[9:11])))
+    db.session.execute(delete(Institution).where(Institution.id.in_(ids[9:11])))
+    _same_category_counts(districts)
+
+    # A sub-category moved under another top-level category: every institution in it follows.
+    moved = db.session.get(Category, subs[1].id)
+    moved.parent_id = next(t for t in tops if t != moved.parent_id)
+    db.session.flush()
+    _same_category_counts(districts)
+    assert_same("2025", None)
+    assert_same("2025", districts[0])
