@@ -88,7 +88,7 @@ MOVE = "UPDATE monitoring_served SET region_id = COALESCE(NEW.region_id, 0) WHER
 
 # A trigger: name -> (event, table, condition in SQLite's WHEN syntax (IS NOT; PostgreSQL's IS DISTINCT FROM is
 # derived), its statements). Every trigger here is an AFTER … FOR EACH ROW one, a plpgsql function of the same
-# name on PostgreSQL.
+# name on PostgreSQL, except the bulk INSERT ones there (:func:`_statement_triggers`).
 Trigger = tuple[str, str, str | None, list[str]]
 
 
@@ -144,6 +144,24 @@ TOP_TRIGGERS: dict[str, Trigger] = {
 }
 
 
+# On PostgreSQL the triggers that fire once per row of a bulk write are statement triggers reading the
+# statement's transition table instead: an import links thousands of institutions to their categories in one
+# statement (COPY or a multi-row INSERT), and a plpgsql call per row cost ~55 µs each (20,000 links: 1,368 ms
+# with row triggers, 267 ms without any). Same statements over ``new_rows``, grouped, so each upsert touches a
+# key once. An upsert's INSERT transition table holds only the rows it inserted, as the row triggers saw.
+def _statement_triggers() -> dict[str, tuple[str, list[str]]]:
+    out = {"institution_top_category_add": ("institutioncategory", [
+        f"INSERT INTO institution_top_category (top_id, region_id, institution_id, n) "
+        f"SELECT {TOP}, COALESCE(i.region_id, 0), nr.institution_id, COUNT(*) FROM new_rows nr "
+        f"JOIN institution i ON i.id = nr.institution_id JOIN category c ON c.id = nr.category_id "
+        f"WHERE i.status = 'admitted' GROUP BY 1, 2, 3 {TOP_UPSERT}"])}
+    for table, (source, key) in COUNTS.items():
+        out[f"{table}_add"] = (source, [
+            f"INSERT INTO {table} ({key}, region_id, n) SELECT {key}, region_id, COUNT(*) FROM new_rows "
+            f"GROUP BY 1, 2 ON CONFLICT ({key}, region_id) DO UPDATE SET n = {table}.n + excluded.n"])
+    return out
+
+
 def triggers(pg: bool) -> dict[str, Trigger]:
     """Every trigger of this migration (created after the backfills, dropped first)."""
     return {**_served_triggers(pg), **TOP_TRIGGERS, **_count_triggers()}
@@ -151,13 +169,17 @@ def triggers(pg: bool) -> dict[str, Trigger]:
 
 def create_triggers() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
+    statement_level = _statement_triggers() if pg else {}
     for name, (event, table, condition, statements) in triggers(pg).items():
         if pg:
+            if name in statement_level:
+                table, statements = statement_level[name]
             op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
                        + "".join(f"    {statement};\n" for statement in statements) + "    RETURN NULL;\nEND $fn$")
             when = f" WHEN ({condition.replace(' IS NOT ', ' IS DISTINCT FROM ')})" if condition else ""
-            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} "
-                       f"EXECUTE FUNCTION {name}()")
+            level = (" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT" if name in statement_level
+                     else f" FOR EACH ROW{when}")
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table}{level} EXECUTE FUNCTION {name}()")
         else:
             when = f" WHEN {condition}" if condition else ""
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {'; '.join(statements)}; END")
