@@ -49,7 +49,7 @@ jieba.setLogLevel(logging.WARNING)
 GLOSSARY_FILE = PROJECT_ROOT / "seeds" / "glossary.json"
 MINED_RECORDS = 4000  # per kind
 ARTEFACT_FOLDER = "vocabulary"  # under the app's instance folder: the built vocabulary and category model
-ARTEFACT_VERSION = 1  # a file of another version is rebuilt, never misread
+ARTEFACT_VERSION = 2  # a file of another version is rebuilt, never misread
 MAX_SYNONYM_GROUP = 12  # larger Cilin groups are vague (人 士 人物 …)
 MAX_REPLACEMENTS = 3  # record words put in for one word no record uses
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9&+.\-]*")

@@ -34,6 +34,9 @@ ALTERNATIVES = 4
 SPREAD = 0.6  # a term less concentrated than this says what trade or place a need is in, not what service
 MAX_DOCUMENTS = 20000  # records read to train: enough for every category, bounded at any directory size
 NAME_WEIGHT = 3  # a category's names, as a training document, count as this many records
+# A single character's evidence against a bigram's: each character is also inside the bigrams around it, and
+# alone it is vaguer (装 is 安装 and 服装), so at most half; less the more evenly the categories use it.
+CHARACTER_WEIGHT = 0.5
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9+]+")
@@ -50,6 +53,12 @@ def features(text: str) -> list[str]:
     return out
 
 
+def characters(text: str) -> list[str]:
+    """The Han characters of ``text``: the one-character verbs and nouns owners write (检, 账, 裁, 测) say
+    what a need is about as the records' 检测, 记账, 裁员 do, where no bigram of the need is a record's."""
+    return [ch for run in _HAN_RUN.findall(to_simplified(text or "")) for ch in run]
+
+
 @dataclass
 class CategoryModel:
     """Multinomial naive Bayes over :func:`features`, with each category's names for direct matches."""
@@ -61,6 +70,11 @@ class CategoryModel:
     names: dict[int, set[str]] = field(default_factory=dict)  # category id -> its lower-case names
     short_names: dict[int, set[str]] = field(default_factory=dict)  # the halves of names with a separator
     parent: dict[int, int | None] = field(default_factory=dict)
+    # The characters, as a second naive Bayes factor beside the bigrams (their own counts and totals, so the
+    # bigram model is what it was): weighted by :meth:`telling`.
+    char_counts: dict[int, Counter[str]] = field(default_factory=dict)
+    char_totals: dict[int, int] = field(default_factory=dict)
+    _telling: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, documents: Iterable[tuple[str, Iterable[int]]], categories: Iterable[Any],
@@ -93,6 +107,7 @@ class CategoryModel:
         words = Counter(features(text))
         if not words:
             return
+        chars = Counter(characters(text))
         ids = {i for i in ids if i in self.parent}
         for cat_id in ids - {self.parent[i] for i in ids}:  # a record's sub-category, not also its parent
             counts = self.word_counts.setdefault(cat_id, Counter())
@@ -100,7 +115,12 @@ class CategoryModel:
                 counts[word] += n * weight
             self.totals[cat_id] = self.totals.get(cat_id, 0) + sum(words.values()) * weight
             self.doc_counts[cat_id] += weight
+            counts = self.char_counts.setdefault(cat_id, Counter())
+            for ch, n in chars.items():
+                counts[ch] += n * weight
+            self.char_totals[cat_id] = self.char_totals.get(cat_id, 0) + sum(chars.values()) * weight
         self.vocabulary.update(words)
+        self._telling = None
 
     def as_json(self) -> dict[str, Any]:
         """The model as JSON data (the shared artefact; never pickle)."""
@@ -110,7 +130,9 @@ class CategoryModel:
                 "vocabulary": sorted(self.vocabulary),
                 "names": {str(c): sorted(n) for c, n in self.names.items()},
                 "short_names": {str(c): sorted(n) for c, n in self.short_names.items()},
-                "parent": {str(c): p for c, p in self.parent.items()}}
+                "parent": {str(c): p for c, p in self.parent.items()},
+                "char_counts": {str(c): dict(n) for c, n in self.char_counts.items()},
+                "char_totals": {str(c): n for c, n in self.char_totals.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CategoryModel:
@@ -120,24 +142,53 @@ class CategoryModel:
                    vocabulary=set(data["vocabulary"]),
                    names={int(c): set(n) for c, n in data["names"].items()},
                    short_names={int(c): set(n) for c, n in data["short_names"].items()},
-                   parent={int(c): p for c, p in data["parent"].items()})
+                   parent={int(c): p for c, p in data["parent"].items()},
+                   char_counts={int(c): Counter(n) for c, n in data["char_counts"].items()},
+                   char_totals={int(c): n for c, n in data["char_totals"].items()})
 
     def posteriors(self, text: str) -> dict[int, float]:
         """P(category | text) over the categories with training documents; {} when no word of the text is known."""
         words = [w for w in features(text) if w in self.vocabulary]
-        if not words or not self.word_counts:
+        telling = self.telling()
+        chars = [(ch, telling[ch]) for ch in characters(text) if telling.get(ch, 0.0) > 0]
+        if not (words or chars) or not self.word_counts:
             return {}
         docs = sum(self.doc_counts.values())
         size = len(self.vocabulary)
+        char_size = len(telling)
         logs = {}
         for cat_id, counts in self.word_counts.items():
             denominator = self.totals[cat_id] + ALPHA * size
             logs[cat_id] = math.log(self.doc_counts[cat_id] / docs) + sum(
                 math.log((counts.get(w, 0) + ALPHA) / denominator) for w in words)
+            if chars:
+                char_counts = self.char_counts.get(cat_id, Counter())
+                char_denominator = self.char_totals.get(cat_id, 0) + ALPHA * char_size
+                logs[cat_id] += sum(weight * math.log((char_counts.get(ch, 0) + ALPHA) / char_denominator)
+                                    for ch, weight in chars)
         best = max(logs.values())
         exp = {c: math.exp(v - best) for c, v in logs.items()}
         norm = sum(exp.values())
         return {c: v / norm for c, v in exp.items()}
+
+    def telling(self) -> dict[str, float]:
+        """The weight of each single Han character as evidence: :data:`CHARACTER_WEIGHT` times how unevenly the
+        categories use it (1 minus the entropy of its per-category rates, over the largest entropy). 检 or 账
+        belong to a few categories and count; 的, 想, 有 are everyone's and count for nothing."""
+        if self._telling is None:
+            rates: dict[str, list[float]] = defaultdict(list)
+            for cat_id, counts in self.char_counts.items():
+                total = self.char_totals.get(cat_id) or 1
+                for ch, n in counts.items():
+                    rates[ch].append(n / total)
+            most = math.log(max(len(self.char_counts), 2))
+            out = {}
+            for word, shares in rates.items():
+                whole = sum(shares)
+                entropy = -sum(r / whole * math.log(r / whole) for r in shares)
+                out[word] = CHARACTER_WEIGHT * max(0.0, 1 - entropy / most)
+            self._telling = out
+        return self._telling
 
     def concentration(self, term: str) -> float | None:
         """How much ``term`` belongs to one top-level category: the largest share of its likelihood, summed over
