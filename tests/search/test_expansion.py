@@ -61,7 +61,8 @@ def test_search_query_in_the_records_words() -> None:
     x = _expander("民商事诉讼代理", "侵权维权", "海外客户开发")
     assert x.query("打官司") == "诉讼"
     assert x.query("网上山寨货太多想维权") == "维权"  # in a sentence the unknown words are left out
-    assert x.query("山寨货维权") is None  # a keyword query keeps them
+    assert x.query("山寨货维权") == "维权 山寨"  # a keyword query keeps them, after the record words
+    assert x.query("维权山寨货") is None  # already in that order
     assert x.query("维权") is None  # nothing to change
     assert x.query("山寨货") is None  # nothing would be left
     assert x.query("patent agency") == "专利代理"
