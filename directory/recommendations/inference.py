@@ -173,20 +173,37 @@ class CategoryModel:
 
     def telling(self) -> dict[str, float]:
         """The weight of each single Han character as evidence: :data:`CHARACTER_WEIGHT` times how unevenly the
-        categories use it (1 minus the entropy of its per-category rates, over the largest entropy). 检 or 账
-        belong to a few categories and count; 的, 想, 有 are everyone's and count for nothing."""
+        categories use it: 1 minus the entropy, over the largest, of its likelihoods in the categories as
+        :meth:`posteriors` reads them (smoothed by :data:`ALPHA`, so a character seen a few times, 了 or 寨, is not
+        taken for one that belongs somewhere). 检 or 账 belong to a few categories and count; 的, 想, 有 are
+        everyone's and count for nothing."""
         if self._telling is None:
-            rates: dict[str, list[float]] = defaultdict(list)
-            for cat_id, counts in self.char_counts.items():
-                total = self.char_totals.get(cat_id) or 1
+            cats = [c for c in self.char_counts if self.char_totals.get(c)]
+            size = len({ch for c in cats for ch in self.char_counts[c]})
+            # Per character, over the categories that use it: the sums of its likelihoods l and l·log l, and of
+            # the likelihoods u an unused character has there (so the others' part follows from the totals).
+            sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+            all_u = all_ulogu = 0.0
+            for cat_id in cats:
+                counts, denominator = self.char_counts[cat_id], self.char_totals[cat_id] + ALPHA * size
+                u = ALPHA / denominator
+                all_u += u
+                all_ulogu += u * math.log(u)
                 for ch, n in counts.items():
-                    rates[ch].append(n / total)
-            most = math.log(max(len(self.char_counts), 2))
+                    lk = (n + ALPHA) / denominator
+                    acc = sums[ch]
+                    acc[0] += lk
+                    acc[1] += lk * math.log(lk)
+                    acc[2] += u
+                    acc[3] += u * math.log(u)
+            most = math.log(max(len(cats), 2))
             out = {}
-            for word, shares in rates.items():
-                whole = sum(shares)
-                entropy = -sum(r / whole * math.log(r / whole) for r in shares)
-                out[word] = CHARACTER_WEIGHT * max(0.0, 1 - entropy / most)
+            for ch, (used, used_log, u_used, u_used_log) in sums.items():
+                unused, unused_log = all_u - u_used, all_ulogu - u_used_log
+                whole = used + unused
+                # H = -Σ p log p with p = likelihood / whole, over every category
+                entropy = math.log(whole) - (used_log + unused_log) / whole
+                out[ch] = CHARACTER_WEIGHT * max(0.0, 1 - entropy / most)
             self._telling = out
         return self._telling
 

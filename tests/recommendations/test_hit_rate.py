@@ -16,7 +16,7 @@ from directory.extensions import db
 from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.models import Category, Industry, Region
-from tests.search.test_relevance import by_group
+from tests.search.test_relevance import by_group, halves
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))
 K = 3
@@ -78,6 +78,8 @@ def test_hit_rate(demo_app: Any, figures: list[str]) -> None:
     figures.append(f"recommendations: {len(NEEDS)} needs, hit@{K} {overall:.1%} ({sum(every)}/{len(every)}); {line}")
     for kind in sorted(by_kind):
         figures.append(f"  {kind:14} {_rate(by_kind[kind]):6.1%}  ({sum(by_kind[kind])}/{len(by_kind[kind])})")
+    figures.append("  colloquial " + halves([n["text"] for n in NEEDS if n["kind"] == "colloquial"],
+                                            by_kind["colloquial"]))
     figures.extend(f"  miss  {miss}" for miss in misses)
     for name, floor in MIN_BY_GROUP.items():
         assert _rate(groups[name]) >= floor, f"{name}: hit@{K} {_rate(groups[name]):.1%} below {floor:.0%}"

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from directory.recommendations.inference import NAME_WEIGHT, CategoryModel, features, infer
+from directory.recommendations.inference import NAME_WEIGHT, CategoryModel, characters, features, infer
 
 CATS = [SimpleNamespace(id=1, name="知识产权", name_en="Intellectual property", parent_id=None),
         SimpleNamespace(id=2, name="专利代理", name_en="Patent agency", parent_id=1),
@@ -32,6 +32,30 @@ def test_features_are_han_bigrams_and_latin_words():
     assert features("申请专利 ISO9001") == ["申请", "请专", "专利", "iso9001"]
     assert features("镁") == ["镁"]
     assert features("🙂！？") == []
+
+
+def test_characters_are_every_han_character():
+    assert characters("查账 ISO9001，检") == ["查", "账", "检"]
+
+
+def test_a_character_counts_by_how_unevenly_the_categories_use_it(model):
+    telling = model.telling()
+    assert telling["账"] > 0.3  # 记账, 账务: only 代理记账's
+    assert telling["账"] > telling["申"]  # 申请 is in patents, trademarks and tax filing alike
+    assert all(0 <= w <= 0.5 for w in telling.values())
+
+
+def test_a_single_character_of_the_need_says_what_it_is_about(model):
+    # No bigram of the need is a record's (乱账, 理一 …): its character 账 is 代理记账's.
+    assert features("账乱了") and not any(f in model.vocabulary for f in features("账乱了"))
+    assert infer(model, "账乱了").category_id == 5
+    assert model.posteriors("🙂") == {}
+
+
+def test_the_model_survives_its_json(model):
+    again = CategoryModel.from_json(model.as_json())
+    assert again.posteriors("账乱了") == model.posteriors("账乱了")
+    assert again.char_counts == model.char_counts
 
 
 def test_the_need_s_words_decide_the_category(model):
