@@ -8,7 +8,9 @@ Two signals, both from this directory, no external model and nothing downloaded:
   title and description labelled with its category, each institution's name and description with its
   categories, and each category's names as a document of their own (so a category nobody offers yet is still
   known). Features are Han character bigrams and Latin words: no segmenter, so training takes milliseconds per
-  thousand records. The model is trained by a job (directory/jobs, ``recommendations.vocabulary``, with the
+  thousand records. Beside them, a second factor over single Han characters, each weighted by how unevenly the
+  categories use it (:meth:`CategoryModel.telling`): owners write 检, 账, 裁 where the records write 检测,
+  记账, 裁员, and no bigram of "账乱得一塌糊涂" is a record's. The model is trained by a job (directory/jobs, ``recommendations.vocabulary``, with the
   query expansion's vocabulary) into a JSON file every process shares (:func:`current_model`); a request
   trains it only when no file exists yet.
 
@@ -75,6 +77,11 @@ class CategoryModel:
     char_counts: dict[int, Counter[str]] = field(default_factory=dict)
     char_totals: dict[int, int] = field(default_factory=dict)
     _telling: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
+    # Derived with _telling: per category, the log likelihood of a character it never uses; per character, what
+    # that log likelihood gains in each category that uses it.
+    _char_unseen: dict[int, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _char_unseen_default: float = field(default=0.0, init=False, repr=False, compare=False)
+    _char_gain: dict[str, dict[int, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, documents: Iterable[tuple[str, Iterable[int]]], categories: Iterable[Any],
@@ -150,22 +157,26 @@ class CategoryModel:
         """P(category | text) over the categories with training documents; {} when no word of the text is known."""
         words = [w for w in features(text) if w in self.vocabulary]
         telling = self.telling()
-        chars = [(ch, telling[ch]) for ch in characters(text) if telling.get(ch, 0.0) > 0]
+        chars = Counter(ch for ch in characters(text) if telling.get(ch, 0.0) > 0)
         if not (words or chars) or not self.word_counts:
             return {}
         docs = sum(self.doc_counts.values())
         size = len(self.vocabulary)
-        char_size = len(telling)
         logs = {}
         for cat_id, counts in self.word_counts.items():
             denominator = self.totals[cat_id] + ALPHA * size
             logs[cat_id] = math.log(self.doc_counts[cat_id] / docs) + sum(
                 math.log((counts.get(w, 0) + ALPHA) / denominator) for w in words)
-            if chars:
-                char_counts = self.char_counts.get(cat_id, Counter())
-                char_denominator = self.char_totals.get(cat_id, 0) + ALPHA * char_size
-                logs[cat_id] += sum(weight * math.log((char_counts.get(ch, 0) + ALPHA) / char_denominator)
-                                    for ch, weight in chars)
+        if chars:
+            # Every character as if the category never used it, then what using it adds where it does: a sum
+            # over the categories that use the need's characters, not over every category for each character.
+            weight = sum(telling[ch] * n for ch, n in chars.items())
+            for cat_id in logs:
+                logs[cat_id] += weight * self._char_unseen.get(cat_id, self._char_unseen_default)
+            for ch, n in chars.items():
+                for cat_id, gain in self._char_gain.get(ch, {}).items():
+                    if cat_id in logs:
+                        logs[cat_id] += telling[ch] * n * gain
         best = max(logs.values())
         exp = {c: math.exp(v - best) for c, v in logs.items()}
         norm = sum(exp.values())
@@ -184,11 +195,15 @@ class CategoryModel:
             # the likelihoods u an unused character has there (so the others' part follows from the totals).
             sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
             all_u = all_ulogu = 0.0
+            gain: dict[str, dict[int, float]] = defaultdict(dict)
+            self._char_unseen = {}
+            self._char_unseen_default = math.log(ALPHA / (ALPHA * size)) if size else 0.0
             for cat_id in cats:
                 counts, denominator = self.char_counts[cat_id], self.char_totals[cat_id] + ALPHA * size
                 u = ALPHA / denominator
                 all_u += u
                 all_ulogu += u * math.log(u)
+                self._char_unseen[cat_id] = math.log(u)
                 for ch, n in counts.items():
                     lk = (n + ALPHA) / denominator
                     acc = sums[ch]
@@ -196,6 +211,8 @@ class CategoryModel:
                     acc[1] += lk * math.log(lk)
                     acc[2] += u
                     acc[3] += u * math.log(u)
+                    gain[ch][cat_id] = math.log(lk / u)
+            self._char_gain = dict(gain)
             most = math.log(max(len(cats), 2))
             out = {}
             for ch, (used, used_log, u_used, u_used_log) in sums.items():

@@ -106,3 +106,27 @@ def test_half_a_name_shared_by_several_categories_names_none_of_them():
     assert "申报" not in model.names[1] and "仲裁" in model.names[3]
     assert infer(model, "想申报补贴政策").category_id == 2  # the model, not the shared half
     assert infer(model, "劳动仲裁").category_id == 3
+
+
+def test_the_character_factor_is_naive_bayes_over_the_weighted_characters(model):
+    # posteriors() sums only over the categories that use a character: the same as the plain formula
+    import math
+
+    from directory.recommendations.inference import ALPHA, characters
+
+    text = "账乱了想申请"
+    telling = model.telling()
+    size, chars_size, docs = len(model.vocabulary), len(telling), sum(model.doc_counts.values())
+    words = [w for w in features(text) if w in model.vocabulary]
+    logs = {}
+    for cat_id, counts in model.word_counts.items():
+        den, char_den = model.totals[cat_id] + ALPHA * size, model.char_totals[cat_id] + ALPHA * chars_size
+        logs[cat_id] = math.log(model.doc_counts[cat_id] / docs) + sum(
+            math.log((counts.get(w, 0) + ALPHA) / den) for w in words) + sum(
+            telling.get(ch, 0) * math.log((model.char_counts[cat_id].get(ch, 0) + ALPHA) / char_den)
+            for ch in characters(text) if telling.get(ch, 0) > 0)
+    best = max(logs.values())
+    norm = sum(math.exp(v - best) for v in logs.values())
+    got = model.posteriors(text)
+    assert got.keys() == logs.keys()
+    assert all(abs(got[c] - math.exp(logs[c] - best) / norm) < 1e-9 for c in logs)
