@@ -68,6 +68,14 @@ def test_search_query_in_the_records_words() -> None:
     assert x.query("patent agency") == "专利代理"
 
 
+def test_a_keyword_query_s_record_words_come_first_and_a_replacement_stays_in_place() -> None:
+    # matched "last" (dropping words from the end): the word the records use as typed is what is left
+    x = _expander("侵权维权", "生产管理咨询")
+    assert x.query("山寨货维权") == "维权 山寨"
+    # 生产 only replaces part of 生产方式: never searched alone ahead of 丰田
+    assert x.query("丰田生产方式") == "丰田 生产"
+
+
 def test_a_need_in_english_is_translated_as_a_whole() -> None:
     x = _expander("专利")
     terms = ["We", "want", "to", "file", "an", "invention", "patent"]
