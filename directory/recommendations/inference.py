@@ -47,18 +47,26 @@ _SEPARATORS = re.compile(r"[与和及、/（）()]")
 
 def features(text: str) -> list[str]:
     """Han character bigrams (a single character for a one-character run) and Latin words of ``text``."""
-    text = to_simplified(text or "").lower()
-    out: list[str] = []
-    for run in _HAN_RUN.findall(text):
-        out.extend(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.append(run)
-    out.extend(_LATIN.findall(text))
-    return out
+    return _features(to_simplified(text or "").lower())
 
 
 def characters(text: str) -> list[str]:
     """The Han characters of ``text``: the one-character verbs and nouns owners write (检, 账, 裁, 测) say
     what a need is about as the records' 检测, 记账, 裁员 do, where no bigram of the need is a record's."""
-    return [ch for run in _HAN_RUN.findall(to_simplified(text or "")) for ch in run]
+    return _characters(to_simplified(text or ""))
+
+
+# On text already simplified (OpenCC is most of what reading a record costs: once per text, for both).
+def _features(simple: str) -> list[str]:
+    out: list[str] = []
+    for run in _HAN_RUN.findall(simple):
+        out.extend(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.append(run)
+    out.extend(_LATIN.findall(simple))
+    return out
+
+
+def _characters(simple: str) -> list[str]:
+    return [ch for run in _HAN_RUN.findall(simple) for ch in run]
 
 
 @dataclass
@@ -111,10 +119,11 @@ class CategoryModel:
         return model
 
     def _add(self, text: str, ids: Iterable[int], weight: int = 1) -> None:
-        words = Counter(features(text))
+        simple = to_simplified(text or "").lower()
+        words = Counter(_features(simple))
         if not words:
             return
-        chars = Counter(characters(text))
+        chars = Counter(_characters(simple))
         ids = {i for i in ids if i in self.parent}
         for cat_id in ids - {self.parent[i] for i in ids}:  # a record's sub-category, not also its parent
             counts = self.word_counts.setdefault(cat_id, Counter())
@@ -155,9 +164,10 @@ class CategoryModel:
 
     def posteriors(self, text: str) -> dict[int, float]:
         """P(category | text) over the categories with training documents; {} when no word of the text is known."""
-        words = [w for w in features(text) if w in self.vocabulary]
+        simple = to_simplified(text or "").lower()
+        words = [w for w in _features(simple) if w in self.vocabulary]
         telling = self.telling()
-        chars = Counter(ch for ch in characters(text) if telling.get(ch, 0.0) > 0)
+        chars = Counter(ch for ch in _characters(simple) if telling.get(ch, 0.0) > 0)
         if not (words or chars) or not self.word_counts:
             return {}
         docs = sum(self.doc_counts.values())
