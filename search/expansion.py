@@ -49,7 +49,7 @@ jieba.setLogLevel(logging.WARNING)
 GLOSSARY_FILE = PROJECT_ROOT / "seeds" / "glossary.json"
 MINED_RECORDS = 4000  # per kind
 ARTEFACT_FOLDER = "vocabulary"  # under the app's instance folder: the built vocabulary and category model
-ARTEFACT_VERSION = 1  # a file of another version is rebuilt, never misread
+ARTEFACT_VERSION = 2  # a file of another version is rebuilt, never misread
 MAX_SYNONYM_GROUP = 12  # larger Cilin groups are vague (人 士 人物 …)
 MAX_REPLACEMENTS = 3  # record words put in for one word no record uses
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9&+.\-]*")
@@ -240,22 +240,31 @@ class Expander:
     def query(self, q: str) -> str | None:
         """A search query in the records' words, when it differs from ``q``: the English translated, each
         word no record uses replaced (光伏板 → 光伏) or, in a sentence, left out when nothing replaces it
-        (a keyword query keeps it: 丰田生产方式 must not become 生产); ``None`` when there is nothing to change
-        or nothing would be left."""
+        (a keyword query keeps it: 丰田生产方式 must not become 生产), the words the records use as typed first
+        (山寨货维权 becomes 维权 山寨); ``None`` when there is nothing to change or nothing would be left."""
         english = translate(q, self.english) if WORD.search(q) else []
         han = [w for run in HAN_RUN.findall(to_simplified(q)) for w in jieba.lcut(run)]
         han_words = [w for w in han if len(w) >= 2]
-        replaced: list[str] = []
+        typed: list[str] = []  # the words the records use as typed
+        rest: list[str] = []  # record words put in for the others, and a keyword query's words nothing replaces
         changed = False
         for w in han_words:
-            new = [w] if self.known(w) else self.replacements(w, han_words)
+            if self.known(w):
+                typed.append(w)
+                continue
+            new = self.replacements(w, han_words)
             if not new and not is_free_text(q):
                 new = [w]  # a keyword query keeps its words: 丰田生产方式 is not 生产
             changed = changed or new != [w]
-            replaced.extend(x for x in new if x not in replaced)
-        if not (changed or english) or not (english or replaced):
+            rest.extend(new)
+        # The words the records use as typed come first: the expanded query matches "last", dropping words from
+        # its end, so 山寨货维权 still finds 维权 (山寨 is in no record), a record holding both coming first; a
+        # replacement stays where its word was (丰田生产方式 is searched as 丰田 生产, never as 生产 alone).
+        words = list(dict.fromkeys([*typed, *rest]))
+        changed = changed or words != list(dict.fromkeys(w for w in han_words if w in words))
+        if not (changed or english) or not (english or words):
             return None
-        return " ".join([*english, *replaced])
+        return " ".join([*english, *words])
 
 
 _lock = threading.Lock()

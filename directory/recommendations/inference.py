@@ -8,7 +8,9 @@ Two signals, both from this directory, no external model and nothing downloaded:
   title and description labelled with its category, each institution's name and description with its
   categories, and each category's names as a document of their own (so a category nobody offers yet is still
   known). Features are Han character bigrams and Latin words: no segmenter, so training takes milliseconds per
-  thousand records. The model is trained by a job (directory/jobs, ``recommendations.vocabulary``, with the
+  thousand records. Beside them, a second factor over single Han characters, each weighted by how unevenly the
+  categories use it (:meth:`CategoryModel.telling`): owners write 检, 账, 裁 where the records write 检测,
+  记账, 裁员, and no bigram of "账乱得一塌糊涂" is a record's. The model is trained by a job (directory/jobs, ``recommendations.vocabulary``, with the
   query expansion's vocabulary) into a JSON file every process shares (:func:`current_model`); a request
   trains it only when no file exists yet.
 
@@ -34,6 +36,9 @@ ALTERNATIVES = 4
 SPREAD = 0.6  # a term less concentrated than this says what trade or place a need is in, not what service
 MAX_DOCUMENTS = 20000  # records read to train: enough for every category, bounded at any directory size
 NAME_WEIGHT = 3  # a category's names, as a training document, count as this many records
+# A single character's evidence against a bigram's: each character is also inside the bigrams around it, and
+# alone it is vaguer (装 is 安装 and 服装), so at most half; less the more evenly the categories use it.
+CHARACTER_WEIGHT = 0.5
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9+]+")
@@ -42,12 +47,26 @@ _SEPARATORS = re.compile(r"[与和及、/（）()]")
 
 def features(text: str) -> list[str]:
     """Han character bigrams (a single character for a one-character run) and Latin words of ``text``."""
-    text = to_simplified(text or "").lower()
+    return _features(to_simplified(text or "").lower())
+
+
+def characters(text: str) -> list[str]:
+    """The Han characters of ``text``: the one-character verbs and nouns owners write (检, 账, 裁, 测) say
+    what a need is about as the records' 检测, 记账, 裁员 do, where no bigram of the need is a record's."""
+    return _characters(to_simplified(text or ""))
+
+
+# On text already simplified (OpenCC is most of what reading a record costs: once per text, for both).
+def _features(simple: str) -> list[str]:
     out: list[str] = []
-    for run in _HAN_RUN.findall(text):
+    for run in _HAN_RUN.findall(simple):
         out.extend(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.append(run)
-    out.extend(_LATIN.findall(text))
+    out.extend(_LATIN.findall(simple))
     return out
+
+
+def _characters(simple: str) -> list[str]:
+    return [ch for run in _HAN_RUN.findall(simple) for ch in run]
 
 
 @dataclass
@@ -61,6 +80,16 @@ class CategoryModel:
     names: dict[int, set[str]] = field(default_factory=dict)  # category id -> its lower-case names
     short_names: dict[int, set[str]] = field(default_factory=dict)  # the halves of names with a separator
     parent: dict[int, int | None] = field(default_factory=dict)
+    # The characters, as a second naive Bayes factor beside the bigrams (their own counts and totals, so the
+    # bigram model is what it was): weighted by :meth:`telling`.
+    char_counts: dict[int, Counter[str]] = field(default_factory=dict)
+    char_totals: dict[int, int] = field(default_factory=dict)
+    _telling: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
+    # Derived with _telling: per category, the log likelihood of a character it never uses; per character, what
+    # that log likelihood gains in each category that uses it.
+    _char_unseen: dict[int, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _char_unseen_default: float = field(default=0.0, init=False, repr=False, compare=False)
+    _char_gain: dict[str, dict[int, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def train(cls, documents: Iterable[tuple[str, Iterable[int]]], categories: Iterable[Any],
@@ -90,17 +119,23 @@ class CategoryModel:
         return model
 
     def _add(self, text: str, ids: Iterable[int], weight: int = 1) -> None:
-        words = Counter(features(text))
+        simple = to_simplified(text or "").lower()
+        words = _features(simple)
         if not words:
             return
+        chars = _characters(simple)
+        if weight != 1:
+            words, chars = words * weight, chars * weight
         ids = {i for i in ids if i in self.parent}
         for cat_id in ids - {self.parent[i] for i in ids}:  # a record's sub-category, not also its parent
-            counts = self.word_counts.setdefault(cat_id, Counter())
-            for word, n in words.items():
-                counts[word] += n * weight
-            self.totals[cat_id] = self.totals.get(cat_id, 0) + sum(words.values()) * weight
+            # Counter.update of a list counts in C: the build reads tens of thousands of texts
+            self.word_counts.setdefault(cat_id, Counter()).update(words)
+            self.totals[cat_id] = self.totals.get(cat_id, 0) + len(words)
             self.doc_counts[cat_id] += weight
+            self.char_counts.setdefault(cat_id, Counter()).update(chars)
+            self.char_totals[cat_id] = self.char_totals.get(cat_id, 0) + len(chars)
         self.vocabulary.update(words)
+        self._telling = None
 
     def as_json(self) -> dict[str, Any]:
         """The model as JSON data (the shared artefact; never pickle)."""
@@ -110,7 +145,9 @@ class CategoryModel:
                 "vocabulary": sorted(self.vocabulary),
                 "names": {str(c): sorted(n) for c, n in self.names.items()},
                 "short_names": {str(c): sorted(n) for c, n in self.short_names.items()},
-                "parent": {str(c): p for c, p in self.parent.items()}}
+                "parent": {str(c): p for c, p in self.parent.items()},
+                "char_counts": {str(c): dict(n) for c, n in self.char_counts.items()},
+                "char_totals": {str(c): n for c, n in self.char_totals.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CategoryModel:
@@ -120,12 +157,17 @@ class CategoryModel:
                    vocabulary=set(data["vocabulary"]),
                    names={int(c): set(n) for c, n in data["names"].items()},
                    short_names={int(c): set(n) for c, n in data["short_names"].items()},
-                   parent={int(c): p for c, p in data["parent"].items()})
+                   parent={int(c): p for c, p in data["parent"].items()},
+                   char_counts={int(c): Counter(n) for c, n in data["char_counts"].items()},
+                   char_totals={int(c): n for c, n in data["char_totals"].items()})
 
     def posteriors(self, text: str) -> dict[int, float]:
         """P(category | text) over the categories with training documents; {} when no word of the text is known."""
-        words = [w for w in features(text) if w in self.vocabulary]
-        if not words or not self.word_counts:
+        simple = to_simplified(text or "").lower()
+        words = [w for w in _features(simple) if w in self.vocabulary]
+        telling = self.telling()
+        chars = Counter(ch for ch in _characters(simple) if telling.get(ch, 0.0) > 0)
+        if not (words or chars) or not self.word_counts:
             return {}
         docs = sum(self.doc_counts.values())
         size = len(self.vocabulary)
@@ -134,10 +176,62 @@ class CategoryModel:
             denominator = self.totals[cat_id] + ALPHA * size
             logs[cat_id] = math.log(self.doc_counts[cat_id] / docs) + sum(
                 math.log((counts.get(w, 0) + ALPHA) / denominator) for w in words)
+        if chars:
+            # Every character as if the category never used it, then what using it adds where it does: a sum
+            # over the categories that use the need's characters, not over every category for each character.
+            weight = sum(telling[ch] * n for ch, n in chars.items())
+            for cat_id in logs:
+                logs[cat_id] += weight * self._char_unseen.get(cat_id, self._char_unseen_default)
+            for ch, n in chars.items():
+                for cat_id, gain in self._char_gain.get(ch, {}).items():
+                    if cat_id in logs:
+                        logs[cat_id] += telling[ch] * n * gain
         best = max(logs.values())
         exp = {c: math.exp(v - best) for c, v in logs.items()}
         norm = sum(exp.values())
         return {c: v / norm for c, v in exp.items()}
+
+    def telling(self) -> dict[str, float]:
+        """The weight of each single Han character as evidence: :data:`CHARACTER_WEIGHT` times how unevenly the
+        categories use it: 1 minus the entropy, over the largest, of its likelihoods in the categories as
+        :meth:`posteriors` reads them (smoothed by :data:`ALPHA`, so a character seen a few times, 了 or 寨, is not
+        taken for one that belongs somewhere). 检 or 账 belong to a few categories and count; 的, 想, 有 are
+        everyone's and count for nothing."""
+        if self._telling is None:
+            cats = [c for c in self.char_counts if self.char_totals.get(c)]
+            size = len({ch for c in cats for ch in self.char_counts[c]})
+            # Per character, over the categories that use it: the sums of its likelihoods l and l·log l, and of
+            # the likelihoods u an unused character has there (so the others' part follows from the totals).
+            sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+            all_u = all_ulogu = 0.0
+            gain: dict[str, dict[int, float]] = defaultdict(dict)
+            self._char_unseen = {}
+            self._char_unseen_default = math.log(ALPHA / (ALPHA * size)) if size else 0.0
+            for cat_id in cats:
+                counts, denominator = self.char_counts[cat_id], self.char_totals[cat_id] + ALPHA * size
+                u = ALPHA / denominator
+                all_u += u
+                all_ulogu += u * math.log(u)
+                self._char_unseen[cat_id] = math.log(u)
+                for ch, n in counts.items():
+                    lk = (n + ALPHA) / denominator
+                    acc = sums[ch]
+                    acc[0] += lk
+                    acc[1] += lk * math.log(lk)
+                    acc[2] += u
+                    acc[3] += u * math.log(u)
+                    gain[ch][cat_id] = math.log(lk / u)
+            self._char_gain = dict(gain)
+            most = math.log(max(len(cats), 2))
+            out = {}
+            for ch, (used, used_log, u_used, u_used_log) in sums.items():
+                unused, unused_log = all_u - u_used, all_ulogu - u_used_log
+                whole = used + unused
+                # H = -Σ p log p with p = likelihood / whole, over every category
+                entropy = math.log(whole) - (used_log + unused_log) / whole
+                out[ch] = CHARACTER_WEIGHT * max(0.0, 1 - entropy / most)
+            self._telling = out
+        return self._telling
 
     def concentration(self, term: str) -> float | None:
         """How much ``term`` belongs to one top-level category: the largest share of its likelihood, summed over

@@ -16,7 +16,7 @@ from directory.extensions import db
 from directory.recommendations.need import Need
 from directory.recommendations.services import recommend
 from directory.taxonomy.models import Category, Industry, Region
-from tests.search.test_relevance import by_group
+from tests.search.test_relevance import by_group, halves
 
 NEEDS = json.loads((Path(__file__).parent / "needs.json").read_text(encoding="utf-8"))
 K = 3
@@ -27,8 +27,9 @@ MIN_HIT_RATE = 0.90
 # Per kind (tests.search.test_relevance.group): the plain needs keep the floor above; colloquial and English
 # needs (added 2026-12-02, measured then: plain 93.3%, colloquial 75.8%, english 85.7%) have their own, below what was measured.
 # With the inferred category and top-slot rule merged in (2026-12-02): overall 90.1% (136/151), plain 96.7%,
-# colloquial 69.7% (23/33), english 92.9% (26/28).
-MIN_BY_GROUP = {"plain": MIN_HIT_RATE, "colloquial": 0.65, "english": 0.8}
+# colloquial 69.7% (23/33), english 92.9% (26/28). With the need's single characters as evidence for its category
+# (inference.CategoryModel.telling): colloquial 72.7% (24/33), plain and English unchanged.
+MIN_BY_GROUP = {"plain": MIN_HIT_RATE, "colloquial": 0.68, "english": 0.8}
 
 
 def _by_name(model: Any, name: str | None) -> Any:
@@ -78,6 +79,8 @@ def test_hit_rate(demo_app: Any, figures: list[str]) -> None:
     figures.append(f"recommendations: {len(NEEDS)} needs, hit@{K} {overall:.1%} ({sum(every)}/{len(every)}); {line}")
     for kind in sorted(by_kind):
         figures.append(f"  {kind:14} {_rate(by_kind[kind]):6.1%}  ({sum(by_kind[kind])}/{len(by_kind[kind])})")
+    figures.append("  colloquial " + halves([n["text"] for n in NEEDS if n["kind"] == "colloquial"],
+                                            by_kind["colloquial"]))
     figures.extend(f"  miss  {miss}" for miss in misses)
     for name, floor in MIN_BY_GROUP.items():
         assert _rate(groups[name]) >= floor, f"{name}: hit@{K} {_rate(groups[name]):.1%} below {floor:.0%}"

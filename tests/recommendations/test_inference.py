@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from directory.recommendations.inference import NAME_WEIGHT, CategoryModel, features, infer
+from directory.recommendations.inference import NAME_WEIGHT, CategoryModel, characters, features, infer
 
 CATS = [SimpleNamespace(id=1, name="知识产权", name_en="Intellectual property", parent_id=None),
         SimpleNamespace(id=2, name="专利代理", name_en="Patent agency", parent_id=1),
@@ -32,6 +32,30 @@ def test_features_are_han_bigrams_and_latin_words():
     assert features("申请专利 ISO9001") == ["申请", "请专", "专利", "iso9001"]
     assert features("镁") == ["镁"]
     assert features("🙂！？") == []
+
+
+def test_characters_are_every_han_character():
+    assert characters("查账 ISO9001，检") == ["查", "账", "检"]
+
+
+def test_a_character_counts_by_how_unevenly_the_categories_use_it(model):
+    telling = model.telling()
+    assert telling["账"] > 0.3  # 记账, 账务: only 代理记账's
+    assert telling["账"] > telling["申"]  # 申请 is in patents, trademarks and tax filing alike
+    assert all(0 <= w <= 0.5 for w in telling.values())
+
+
+def test_a_single_character_of_the_need_says_what_it_is_about(model):
+    # No bigram of the need is a record's (乱账, 理一 …): its character 账 is 代理记账's.
+    assert features("账乱了") and not any(f in model.vocabulary for f in features("账乱了"))
+    assert infer(model, "账乱了").category_id == 5
+    assert model.posteriors("🙂") == {}
+
+
+def test_the_model_survives_its_json(model):
+    again = CategoryModel.from_json(model.as_json())
+    assert again.posteriors("账乱了") == model.posteriors("账乱了")
+    assert again.char_counts == model.char_counts
 
 
 def test_the_need_s_words_decide_the_category(model):
@@ -82,3 +106,27 @@ def test_half_a_name_shared_by_several_categories_names_none_of_them():
     assert "申报" not in model.names[1] and "仲裁" in model.names[3]
     assert infer(model, "想申报补贴政策").category_id == 2  # the model, not the shared half
     assert infer(model, "劳动仲裁").category_id == 3
+
+
+def test_the_character_factor_is_naive_bayes_over_the_weighted_characters(model):
+    # posteriors() sums only over the categories that use a character: the same as the plain formula
+    import math
+
+    from directory.recommendations.inference import ALPHA, characters
+
+    text = "账乱了想申请"
+    telling = model.telling()
+    size, chars_size, docs = len(model.vocabulary), len(telling), sum(model.doc_counts.values())
+    words = [w for w in features(text) if w in model.vocabulary]
+    logs = {}
+    for cat_id, counts in model.word_counts.items():
+        den, char_den = model.totals[cat_id] + ALPHA * size, model.char_totals[cat_id] + ALPHA * chars_size
+        logs[cat_id] = math.log(model.doc_counts[cat_id] / docs) + sum(
+            math.log((counts.get(w, 0) + ALPHA) / den) for w in words) + sum(
+            telling.get(ch, 0) * math.log((model.char_counts[cat_id].get(ch, 0) + ALPHA) / char_den)
+            for ch in characters(text) if telling.get(ch, 0) > 0)
+    best = max(logs.values())
+    norm = sum(math.exp(v - best) for v in logs.values())
+    got = model.posteriors(text)
+    assert got.keys() == logs.keys()
+    assert all(abs(got[c] - math.exp(logs[c] - best) / norm) < 1e-9 for c in logs)

@@ -61,10 +61,19 @@ def test_search_query_in_the_records_words() -> None:
     x = _expander("民商事诉讼代理", "侵权维权", "海外客户开发")
     assert x.query("打官司") == "诉讼"
     assert x.query("网上山寨货太多想维权") == "维权"  # in a sentence the unknown words are left out
-    assert x.query("山寨货维权") is None  # a keyword query keeps them
+    assert x.query("山寨货维权") == "维权 山寨"  # a keyword query keeps them, after the record words
+    assert x.query("维权山寨货") is None  # already in that order
     assert x.query("维权") is None  # nothing to change
     assert x.query("山寨货") is None  # nothing would be left
     assert x.query("patent agency") == "专利代理"
+
+
+def test_a_keyword_query_s_record_words_come_first_and_a_replacement_stays_in_place() -> None:
+    # matched "last" (dropping words from the end): the word the records use as typed is what is left
+    x = _expander("侵权维权", "生产管理咨询")
+    assert x.query("山寨货维权") == "维权 山寨"
+    # 生产 only replaces part of 生产方式: never searched alone ahead of 丰田
+    assert x.query("丰田生产方式") == "丰田 生产"
 
 
 def test_a_need_in_english_is_translated_as_a_whole() -> None:

@@ -6,6 +6,7 @@ search.expansion is measured on every `make test`."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ CASES = json.loads((Path(__file__).parent / "relevance.json").read_text(encoding
 MIN_HIT_RATE = 0.9
 # Floors per kind (group()), below the rates measured on 2026-12-02 (plain 97.9%, colloquial 66.7%, english 98.0%):
 # colloquial words are expanded through the thesaurus and the records' vocabulary (search.expansion), English
-# through the glossary; raise them as expansion improves.
-MIN_BY_GROUP = {"plain": 0.9, "colloquial": 0.6, "english": 0.9}
+# through the glossary; raise them as expansion improves. Colloquial 75.0% (9/12) once a keyword query's unknown
+# words went after its record words (山寨货维权 → 维权 山寨).
+MIN_BY_GROUP = {"plain": 0.9, "colloquial": 0.7, "english": 0.9}
 
 
 def _hit(case: dict[str, Any], hits: list[dict[str, Any]]) -> bool:
@@ -76,6 +78,15 @@ def by_group(by_kind: dict[str, list[bool]]) -> tuple[dict[str, list[bool]], str
     return groups, line
 
 
+def halves(texts: list[str], results: list[bool]) -> str:
+    """The hit rates of two fixed halves of one kind's cases (split by a CRC of the text, so neither half was
+    chosen): a change that helps only the half it was looked at on shows as a gap between them."""
+    parts: dict[int, list[bool]] = defaultdict(list)
+    for text, ok in zip(texts, results, strict=True):
+        parts[zlib.crc32(text.encode("utf-8")) % 2].append(ok)
+    return ", ".join(f"half {h}: {sum(parts[h])}/{len(parts[h])}" for h in (0, 1))
+
+
 def test_relevance_set(demo_app: Any, figures: list[str]) -> None:
     assert len(CASES) >= 150
     assert sum(c["kind"] == "colloquial" for c in CASES) >= 10 and sum(c["kind"] == "english" for c in CASES) >= 10
@@ -88,6 +99,8 @@ def test_relevance_set(demo_app: Any, figures: list[str]) -> None:
     for kind in sorted(with_ngrams):
         figures.append(f"  {kind:12} {_rate(with_ngrams[kind]):6.1%}  (without n-grams {_rate(without[kind]):6.1%})"
                        f"  n={len(with_ngrams[kind])}")
+    figures.append("  colloquial " + halves([c["query"] for c in CASES if c["kind"] == "colloquial"],
+                                            with_ngrams["colloquial"]))
     figures.extend(f"  miss  {miss}" for miss in misses)
     assert overall >= MIN_HIT_RATE, f"hit rate {overall:.1%} below {MIN_HIT_RATE:.0%}"
     for name, floor in MIN_BY_GROUP.items():
