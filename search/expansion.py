@@ -278,6 +278,17 @@ def artefact_path(name: str) -> Path:
     return Path(current_app.instance_path) / ARTEFACT_FOLDER / f"{name}.json"
 
 
+def artefact_is_current(name: str) -> bool:
+    """Whether ``name``'s file exists and is of this :data:`ARTEFACT_VERSION` (a release that changes the
+    format leaves files a worker must rebuild before requests would build them themselves)."""
+    try:
+        with artefact_path(name).open(encoding="utf-8") as f:
+            head = f.read(64)  # {"version":N,...: written first by write_artefact
+    except OSError:
+        return False
+    return head.startswith(f'{{"version":{ARTEFACT_VERSION},')
+
+
 def write_artefact(name: str, data: dict[str, Any]) -> Path:
     """Write ``data`` (JSON, with :data:`ARTEFACT_VERSION`) beside its path and rename it over it, so a reader
     never sees half a file and concurrent builds leave one whole file."""

@@ -207,3 +207,15 @@ def test_the_category_model_and_the_expansion_vocabulary_are_built_by_a_job_and_
     odds = after.posteriors("鼹鼠")  # learned from the new record: its category is the likeliest
     assert max(odds, key=odds.__getitem__) == infer(after, "商标代理").category_id
     assert json.loads(model_file.read_text(encoding="utf-8"))["version"] == expansion.ARTEFACT_VERSION  # JSON
+
+
+def test_a_missing_or_older_vocabulary_file_is_not_current_so_a_starting_worker_rebuilds_it(app, db_session):
+    from search import expansion
+
+    path = expansion.artefact_path("categories")
+    assert not expansion.artefact_is_current("categories")  # none yet
+    expansion.write_artefact("categories", {"counts": {}})
+    assert expansion.artefact_is_current("categories")
+    path.write_text(json.dumps({"version": expansion.ARTEFACT_VERSION - 1, "counts": {}}, separators=(",", ":")),
+                    encoding="utf-8")
+    assert not expansion.artefact_is_current("categories")  # a release changed the format
