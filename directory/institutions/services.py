@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
 from directory.accounts import permissions
 from directory.audit import services as audit
+from directory.core.bulk import bulk_insert, insert_with_ids
 from directory.core.errors import NotFound
 from directory.core.time import utcnow
 from directory.extensions import db
@@ -156,13 +156,8 @@ def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: in
              "status": status, "admitted_at": now if admit else None, "confirmed_at": now,
              "created_at": now, "updated_at": now} for data in items]
     conn = db.session.connection()
-    # A plain executemany, then the ids by credit code (unique, and new here): RETURNING with the parameters'
-    # order made SQLite insert row by row, a statement per institution and per offering.
-    conn.execute(insert(Institution), rows)
-    by_code: dict[str, int] = {code: cast(int, inst_id) for code, inst_id in conn.execute(
-        select(col(Institution.credit_code), col(Institution.id))
-        .where(col(Institution.credit_code).in_([r["credit_code"] for r in rows])))}
-    ids = [by_code[r["credit_code"]] for r in rows]
+    codes = [r["credit_code"] for r in rows]
+    ids = insert_with_ids(conn, Institution, rows, lambda: _ids_by_credit_code(conn, codes))
     links: dict[Any, list[dict[str, Any]]] = {InstitutionCategory: [], InstitutionIndustry: [],
                                               InstitutionCoverage: []}
     offerings: list[dict[str, Any]] = []
@@ -179,17 +174,21 @@ def _create_many(items: Sequence[InstitutionInput], *, admit: bool, actor_id: in
                  "coverage": sorted(r.name for r in _distinct(data.coverage)), "offerings": sorted(titles), "status": status}
         entries.append(("institution.create", "institution", inst_id, audit.diff({}, after)))
     for model, link_rows in links.items():
-        if link_rows:
-            conn.execute(insert(model), link_rows)
-    offering_ids: list[int] = []
-    if offerings:  # a new institution has no other offerings than these
-        conn.execute(insert(Offering), offerings)
-        offering_ids = [int(i) for i in conn.execute(
-            select(col(Offering.id)).where(col(Offering.institution_id).in_(ids))).scalars() if i is not None]
+        bulk_insert(conn, model, link_rows)
+    # A new institution has no other offerings than these.
+    offering_ids = insert_with_ids(conn, Offering, offerings, lambda: [int(i) for i in conn.execute(
+        select(col(Offering.id)).where(col(Offering.institution_id).in_(ids))).scalars() if i is not None])
     audit.record_many(actor_id=actor_id, entries=entries)
     enqueue(db.session(), [("institution", i) for i in ids] + [("offering", i) for i in offering_ids])
     loaded = {inst.id: inst for inst in db.session.exec(select(Institution).where(col(Institution.id).in_(ids))).all()}
     return [loaded[i] for i in ids]
+
+
+def _ids_by_credit_code(conn: Any, codes: list[str]) -> list[int]:
+    """The ids of the institutions just inserted with these (unique, new) credit codes, in their order."""
+    by_code: dict[str, int] = {code: cast(int, inst_id) for code, inst_id in conn.execute(
+        select(col(Institution.credit_code), col(Institution.id)).where(col(Institution.credit_code).in_(codes)))}
+    return [by_code[code] for code in codes]
 
 
 def _distinct(records: Sequence[Any]) -> list[Any]:
