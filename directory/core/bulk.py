@@ -55,9 +55,7 @@ def bulk_insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
     statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(c.name) for c in columns)}) "
                  "FROM STDIN")
     given_keys = [c.key for c in given]
-    defaults: list[Callable[[], Any]] = [
-        (lambda v=c.default.arg: v) if c.default.is_scalar else (lambda f=c.default.arg: f(None))  # type: ignore[union-attr]
-        for c in defaulted]
+    defaults = [_default_maker(c.default) for c in defaulted]
     pairs = list(enumerate(processors))
     converted = [(i, p) for i, p in pairs if p is not None]
     raw = conn.connection.driver_connection
@@ -68,6 +66,16 @@ def bulk_insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
                 if values[i] is not None:
                     values[i] = process(values[i])
             copy.write_row(values)
+
+
+def _default_maker(default: Any) -> Callable[[], Any]:
+    """A column's client-side default as the INSERT computes it: the value, or the callable called (SQLAlchemy
+    wraps a no-argument callable into one taking the execution context, which none of ours reads)."""
+    if default.is_scalar:
+        value = default.arg
+        return lambda: value
+    function = default.arg
+    return lambda: function(None)
 
 
 def insert_with_ids(conn: Connection, model: Any, rows: Sequence[dict[str, Any]],
