@@ -43,6 +43,9 @@ def bulk_insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
         conn.execute(insert(table), rows)
         return
     keys = set(rows[0])
+    unknown = keys - {c.key for c in table.columns}
+    if unknown:  # the INSERT refuses them too; COPY would drop them without a word
+        raise ValueError(f"no column(s) {sorted(unknown)} in {table.name}")
     given = [c for c in table.columns if c.key in keys]
     # Columns the rows leave out but that have a client-side default: the INSERT would apply it (per row, so a
     # callable default gives each row its own value); those without one get the table's own DEFAULT (a serial
@@ -56,8 +59,7 @@ def bulk_insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
                  "FROM STDIN")
     given_keys = [c.key for c in given]
     defaults = [_default_maker(c.default) for c in defaulted]
-    pairs = list(enumerate(processors))
-    converted = [(i, p) for i, p in pairs if p is not None]
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:

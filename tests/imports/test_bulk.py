@@ -156,3 +156,9 @@ def test_a_large_import_rolled_back_leaves_nothing(db_session, tmp_path):
     savepoint.rollback()
     for model in (Institution, Offering, InstitutionCategory, AuditLog, SearchOutbox):
         assert count(db_session, model) == 0
+
+
+def test_a_key_that_is_no_column_is_refused(db_session):
+    rows = [{"entity_type": "institution", "entity_id": i, "entity": "typo"} for i in range(bulk.COPY_MIN_ROWS)]
+    with pytest.raises(Exception, match="entity"):
+        bulk.bulk_insert(db_session.connection(), SearchOutbox, rows)
