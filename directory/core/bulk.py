@@ -39,13 +39,13 @@ def bulk_insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return
     table = _table(model)
+    keys = set(rows[0])
+    unknown = keys - {c.key for c in table.columns}
+    if unknown:  # a mistake, refused on both paths (an executemany INSERT and COPY would both drop it silently)
+        raise ValueError(f"no column(s) {sorted(unknown)} in {table.name}")
     if not _uses_copy(conn, rows):
         conn.execute(insert(table), rows)
         return
-    keys = set(rows[0])
-    unknown = keys - {c.key for c in table.columns}
-    if unknown:  # the INSERT refuses them too; COPY would drop them without a word
-        raise ValueError(f"no column(s) {sorted(unknown)} in {table.name}")
     given = [c for c in table.columns if c.key in keys]
     # Columns the rows leave out but that have a client-side default: the INSERT would apply it (per row, so a
     # callable default gives each row its own value); those without one get the table's own DEFAULT (a serial
