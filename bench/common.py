@@ -60,6 +60,21 @@ def environment(name: str, database_url: str | None = None) -> Iterator[tuple[Fl
             proc.wait(timeout=30)
 
 
+def database_cpu() -> tuple[int, float] | None:
+    """The PostgreSQL backend of the current session and the CPU seconds (user + system) it used so far, when the
+    server runs on this machine and its /proc entry is readable (else None; SQLite works in-process, so its
+    share is already in the process's own CPU time). With the client's CPU it is the work a bulk write costs
+    whatever the machine's load."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -21,7 +21,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from bench.common import environment, postgres_schema, scale
+from bench.common import database_cpu, environment, postgres_schema, scale
 from directory.core.creditcode import CREDIT_CHARSET, make_credit_code
 from directory.core.db import commit_or_rollback
 from directory.extensions import db
@@ -63,7 +63,7 @@ def write_files(root: Path, data: list[list[Any]]) -> dict[str, Path]:
     return {"xlsx": xlsx, "csv": csv_path}
 
 
-def _child(settings: Any, path: Path, dry_run: bool) -> tuple[float, float, int, int, float, float]:
+def _child(settings: Any, path: Path, dry_run: bool) -> tuple[float, float, int, int, float, float, float | None]:
     """One import in a fresh process, so its peak resident memory is the import's own."""
     from directory import create_app
     from directory.imports.services import import_file
@@ -71,23 +71,34 @@ def _child(settings: Any, path: Path, dry_run: bool) -> tuple[float, float, int,
     app = create_app(settings)
     with app.app_context():
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        server_started = database_cpu()
         started, cpu_started = time.perf_counter(), time.process_time()
         with commit_or_rollback(db.session):
             report = import_file("institutions", path, admit=True, dry_run=dry_run)
             if dry_run:
                 db.session.rollback()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        server = _since(server_started)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     created = report.count("would_create" if dry_run else "created")
-    return elapsed, peak, created, len(report.errors), baseline, cpu
+    return elapsed, peak, created, len(report.errors), baseline, cpu, server
 
 
-def measure(app: Any, path: Path, *, dry_run: bool) -> tuple[float, float, int, int, float, float]:
+def _since(server_started: tuple[int, float] | None) -> float | None:
+    """The database backend's CPU seconds since ``server_started`` (None when not measurable, or when the pool
+    handed the session another backend than the one the work ran on)."""
+    server_now = database_cpu() if server_started is not None else None
+    if server_now is None or server_started is None or server_now[0] != server_started[0]:
+        return None
+    return server_now[1] - server_started[1]
+
+
+def measure(app: Any, path: Path, *, dry_run: bool) -> tuple[float, float, int, int, float, float, float | None]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_child, (app.config["SETTINGS"], path, dry_run))
 
 
-def _bulk_child(settings: Any, data: list[list[Any]]) -> float:
+def _bulk_child(settings: Any, data: list[list[Any]]) -> tuple[float, float, float | None]:
     """The baseline: the same institutions (their category, industry and coverage links and offerings) with
     core INSERTs in batches, names resolved beforehand (not timed)."""
     from sqlalchemy import insert
@@ -114,7 +125,8 @@ def _bulk_child(settings: Any, data: list[list[Any]]) -> float:
         rows = [{**{k: r[k] for k in scalars}, "region_id": vocab.region(r["region"]).id,  # type: ignore[union-attr]
                  "qualifications": split_list(r["qualifications"]), "honors": [], "status": "admitted",
                  "admitted_at": now, "confirmed_at": now, "created_at": now, "updated_at": now} for r in records]
-        started = time.perf_counter()
+        server_started = database_cpu()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with commit_or_rollback(db.session):
             conn = db.session.connection()
             for start in range(0, len(rows), 1000):
@@ -135,10 +147,10 @@ def _bulk_child(settings: Any, data: list[list[Any]]) -> float:
                 conn.execute(insert(InstitutionIndustry), inds)
                 conn.execute(insert(InstitutionCoverage), cover)
                 conn.execute(insert(Offering), offers)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu_started, _since(server_started)
 
 
-def measure_bulk(app: Any, data: list[list[Any]]) -> float:
+def measure_bulk(app: Any, data: list[list[Any]]) -> tuple[float, float, float | None]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_bulk_child, (app.config["SETTINGS"], data))
 
@@ -146,20 +158,28 @@ def measure_bulk(app: Any, data: list[list[Any]]) -> float:
 def run(backend: str, database_url: str | None, n: int) -> None:
     data = rows(n)
     with _database(database_url) as url, environment(f"import-bulk-{backend}", url) as (app, _root):
-        bulk_s = measure_bulk(app, data)
-    print(f"-- {backend}: bare bulk INSERT {bulk_s:6.1f} s = {n / bulk_s:6.0f} rows/s")
+        bulk_s, bulk_cpu, bulk_server = measure_bulk(app, data)
+    print(f"-- {backend}: bare bulk INSERT {bulk_s:6.1f} s = {n / bulk_s:6.0f} rows/s | CPU {bulk_cpu:5.1f} s = "
+          f"{n / bulk_cpu:6.0f} rows/s{_server(n, bulk_cpu, bulk_server)}")
     for fmt in ("xlsx", "csv"):
         with _database(database_url) as url, environment(f"import-{fmt}-{backend}", url) as (app, root):
             files = write_files(root, data)
-            check_s, check_mb, would, errors, base_mb, _cpu = measure(app, files[fmt], dry_run=True)
+            check_s, check_mb, would, errors, base_mb, _cpu, _server_cpu = measure(app, files[fmt], dry_run=True)
             assert errors == 0 and would == n
-            import_s, import_mb, created, errors, _base, import_cpu = measure(app, files[fmt], dry_run=False)
+            import_s, import_mb, created, errors, _base, import_cpu, server_cpu = measure(app, files[fmt], dry_run=False)
             assert created == n and errors == 0
             print(f"   {fmt:5} check (preview) {check_s:6.1f} s, peak RSS {check_mb:5.0f} MiB | import {import_s:6.1f} s "
                   f"= {n / import_s:6.0f} rows/s (target >= 2000), {bulk_s / import_s:.2f} of bare bulk INSERT | "
                   f"peak RSS {import_mb:5.0f} MiB (app alone {base_mb:.0f} MiB) | {created} created, {errors} errors | "
-                  f"CPU {import_cpu:5.1f} s = {n / import_cpu:6.0f} rows/s (the wall time above counts waits for a "
-                  f"busy machine's cores)")
+                  f"CPU {import_cpu:5.1f} s = {n / import_cpu:6.0f} rows/s{_server(n, import_cpu, server_cpu)} (the wall "
+                  f"time above counts waits for a busy machine's cores)")
+
+
+def _server(n: int, cpu: float, server: float | None) -> str:
+    """The database server's share, when measured: its CPU seconds, and the rows per CPU second of both."""
+    if server is None:
+        return ""
+    return f", + server {server:4.1f} s = {n / (cpu + server):6.0f} rows/s of client+server CPU"
 
 
 @contextmanager

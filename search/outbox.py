@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, func, insert
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
+from directory.core.bulk import bulk_insert
 from directory.core.time import utcnow
 from directory.engagements.models import Engagement
 from directory.experts.models import Expert
@@ -70,11 +71,9 @@ def enqueue(session: Session, keys: Iterable[tuple[str, int]]) -> None:
     if unknown:
         raise ValueError(f"no index for outbox type(s) {sorted(unknown)}")
     now = utcnow()
-    session.connection().execute(
-        insert(SearchOutbox),
-        [{"entity_type": k, "entity_id": i, "created_at": now, "available_at": now, "attempts": 0,
-          "last_error": ""} for k, i in rows],
-    )
+    bulk_insert(session.connection(), SearchOutbox,
+                [{"entity_type": k, "entity_id": i, "created_at": now, "available_at": now, "attempts": 0,
+                  "last_error": ""} for k, i in rows])
     session.info["search_outbox_written"] = True
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
-from sqlalchemy import insert
 from sqlmodel import col, select
 
 from directory.audit.models import AuditLog
+from directory.core.bulk import bulk_insert
 from directory.core.paging import Page, paginate
 from directory.core.time import utcnow
 from directory.extensions import db
@@ -45,7 +45,7 @@ def record_many(*, actor_id: int | None, entries: list[tuple[str, str, int | Non
     if not entries:
         return
     now, address = utcnow(), client_address()
-    db.session.connection().execute(insert(AuditLog), [
+    bulk_insert(db.session.connection(), AuditLog, [
         {"actor_id": actor_id, "action": action, "entity_type": entity_type, "entity_id": entity_id,
          "changes": changes, "created_at": now, "client_address": address}
         for action, entity_type, entity_id, changes in entries])

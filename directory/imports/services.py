@@ -153,14 +153,15 @@ def _apply(kind: str, checked: list[tuple[RowResult, Any, set[str]]], *, admit: 
             result.action = "skipped"
     records: list[tuple[Any, str]]
     if kind == "institutions":  # in batches: one query for the matched records, one flush, one audit statement
+        # The created records are not loaded back: a new record is never suspended or removed (no note).
         records = institutions.upsert_institutions([(data, fields) for _result, data, fields in valid], admit=admit,
-                                                   actor_id=actor_id)
+                                                   actor_id=actor_id, load_created=False)
     else:
         records = [experts.upsert_expert(data=data, admit=admit, actor_id=actor_id, fields=fields)
                    for _result, data, fields in valid]
     for (result, _data, _fields), (record, action) in zip(valid, records, strict=True):
         result.action = action
-        if admit:
+        if admit and record is not None:
             _note_kept_status(result, record.status)
     db.session.flush()
 
