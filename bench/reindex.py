@@ -123,11 +123,28 @@ def index_side(app: Any, pid: int, name: str, docs: Docs, variant: Variant | Non
         # Meilisearch groups queued tasks of one index into batches: their durations add up to its indexing
         # time, and their count says how often it merged into the growing index.
         batches = {client.http.get(f"tasks/{t.task_uid}")["batchUid"] for t in tasks}
-        durations = sum(_duration(client.http.get(f"batches/{b}")["duration"]) for b in batches)
+        details = [client.http.get(f"batches/{b}") for b in batches]
+        durations = sum(_duration(b["duration"]) for b in details)
+        steps: dict[str, float] = {}
+        for b in details:  # where Meilisearch's time went, step by step (its progress trace)
+            for step, took in (b.get("stats", {}).get("progressTrace") or {}).items():
+                steps[step] = steps.get(step, 0.0) + _elapsed(str(took))
         for kind in INDEX_TYPES:
             wait(client, client.delete_index(uids[kind]))
     n = sum(len(v) for v in shaped.values())
-    return {"n": n, "wall": wall, "cpu": cpu, "tasks": durations, "batches": len(batches)}
+    return {"n": n, "wall": wall, "cpu": cpu, "tasks": durations, "batches": len(batches), "steps": steps}
+
+
+def _elapsed(text: str) -> float:
+    """A duration as the progress trace writes it (1.23s, 45.6ms, 7.8µs, 1m2.3s), in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}
+    return sum(float(v) * units[u] for v, u in re.findall(r"([\d.]+)(ms|µs|us|ns|h|m|s)", text))
+
+
+def top_steps(steps: dict[str, float], n: int = 6) -> str:
+    """The costliest leaf steps (a step's parents add up their children, so only leaves are listed)."""
+    leaves = {k: v for k, v in steps.items() if not any(o.startswith(f"{k} > ") for o in steps)}
+    return "; ".join(f"{k.rsplit(' > ', 1)[-1]} {v:.1f}s" for k, v in sorted(leaves.items(), key=lambda kv: -kv[1])[:n])
 
 
 # -- variants of the index shape ----------------------------------------------------------------------------
@@ -205,6 +222,7 @@ def main() -> None:
             r = index_side(app, pid, name, docs, VARIANTS[name])
             print(f"{name:18} {r['n']} docs in {r['wall']:6.1f} s = {r['n'] / r['wall']:6.0f} docs/s | "
                   f"meili CPU {r['cpu']:6.1f} s, {r['batches']} batches {r['tasks']:6.1f} s  [load {load_avg()}]")
+            print(f"{'':18} steps: {top_steps(r['steps'])}")
         # The app's own reindex, end to end: with the n-gram sizes this field had before issue 15's change
         # (2–4) and as built now, one after the other on the same data.
         for label, sizes in (("2-4-grams (before)", (2, 3, 4)), ("as built", None)):
