@@ -144,7 +144,7 @@ def _elapsed(text: str) -> float:
 def top_steps(steps: dict[str, float], n: int = 6) -> str:
     """The costliest leaf steps (a step's parents add up their children, so only leaves are listed)."""
     leaves = {k: v for k, v in steps.items() if not any(o.startswith(f"{k} > ") for o in steps)}
-    return "; ".join(f"{k.rsplit(' > ', 1)[-1]} {v:.1f}s" for k, v in sorted(leaves.items(), key=lambda kv: -kv[1])[:n])
+    return "; ".join(f"{' > '.join(k.split(' > ')[-2:])} {v:.1f}s" for k, v in sorted(leaves.items(), key=lambda kv: -kv[1])[:n])
 
 
 # -- variants of the index shape ----------------------------------------------------------------------------
