@@ -41,6 +41,7 @@ def environment(name: str, database_url: str | None = None) -> Iterator[tuple[Fl
                                 secret_key="bench", meili_url=info.url, meili_master_key=master_key,
                                 meili_index_prefix="bench_", jobs_embedded=False)
             app = create_app(settings)
+            app.config["BENCH_MEILI_PID"] = info.pid  # for benches that read Meilisearch's CPU time
             from alembic import command
 
             from directory.cli import alembic_config

@@ -1,12 +1,16 @@
 """Text analysis that Meilisearch lacks for Chinese, as pure functions.
 
 Meilisearch segments Chinese with jieba and matches whole tokens (or a prefix of the last query word), so
-镁矿 does not find 菱镁矿 and 识产 does not find 知识产权. We add an ``ngrams`` field holding every run of 2 to 4
+镁矿 does not find 菱镁矿 and 识产 does not find 知识产权. We add an ``ngrams`` field holding every run of 2
 Han characters of a record's key text (names, categories, offering titles, qualifications, honours, expertise;
 not the descriptions and bios: with them the field cost 40 % of the reindex throughput, measured side by side,
 and no labelled query needed them) as its own space-separated chunk: jieba cuts a chunk exactly as it cuts
-the same string typed as a query, so any 2–4 character part of a word now matches token for token. The field
-is searched last, so whole-word matches in real fields still rank first (Meilisearch's ``attribute`` rule).
+the same string typed as a query, so a part of a word now matches token for token. Only pairs: jieba cuts most
+longer parts into words of two characters, the last one matched as a prefix (专利代 → 专利 代, 镁矿选矿 → 镁矿
+选矿), so the 3- and 4-character runs this field once held matched no labelled query the pairs did not (every labelled
+query kept, tests/search/test_relevance.py and tests/recommendations) and cost Meilisearch 40 % of its
+indexing CPU (bench/reindex.py, side by side). The field is searched last, so whole-word matches in real
+fields still rank first (Meilisearch's ``attribute`` rule).
 The effect is measured by the labelled relevance set in tests/search/test_relevance.py.
 """
 
@@ -19,14 +23,14 @@ from functools import cache
 import opencc
 
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-NGRAM_SIZES = (2, 3, 4)
+NGRAM_SIZES = (2,)  # see the module docstring: longer runs matched nothing more and cost 40 % of the indexing
 MAX_NGRAM_CHUNKS = 1500  # bounds the field for long descriptions
 QUERY_PUNCTUATION = re.compile(r"[\s,.;:!?，。；：！？、（）()\[\]【】“”\"'‘’《》<>/\\|~`@#$%^&*+=_-]+")
 FREE_TEXT_LENGTH = 7  # Han characters; longer queries are treated as sentences
 
 
 def ngrams(texts: Iterable[str | None], sizes: tuple[int, ...] = NGRAM_SIZES) -> str:
-    """Every 2–4 character run of Han characters in ``texts``, deduplicated (first seen first), space-separated,
+    """Every run of :data:`NGRAM_SIZES` Han characters in ``texts``, deduplicated (first seen first), space-separated,
     at most :data:`MAX_NGRAM_CHUNKS` of them. Built in one comprehension and one dict.fromkeys rather than a
     setdefault per chunk: it is the costliest step of building a document (profiled)."""
     runs = HAN_RUN.findall(" ".join(t for t in texts if t))
