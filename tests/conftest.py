@@ -19,6 +19,7 @@ from sqlalchemy import text
 from directory import create_app
 from directory.core.db import make_engine
 from directory.extensions import db
+from directory.recommendations.retrieval import forget_counts
 from directory.settings import Settings
 from search import expansion, server
 
@@ -143,6 +144,7 @@ def db_session(app: Flask) -> Iterator[Any]:
     ctx = app.app_context()
     ctx.push()
     expansion.forget()  # the records' vocabulary (search.expansion) is this test's, not an earlier one's
+    forget_counts(app)  # and so are the term counts the recommender keeps (recommendations.retrieval)
     try:
         yield db.session
     finally:
