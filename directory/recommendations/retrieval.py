@@ -102,7 +102,8 @@ def forget_counts(app: Any) -> None:
 def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tuple[str, str], int]:
     """How many records of each index hold no matter what (``""``) and each term: from this app's cache
     (:data:`COUNTS_SECONDS`), probing Meilisearch (``limit`` 0, one multi-search) only for what it lacks.
-    A term no record holds is not kept: the first record that uses it is searched for at once."""
+    Zeros are kept too (most needs have a term one index lacks): a word no record used is searched for once
+    the first record using it is that old; search.queries.candidate_queries leaves it out until then."""
     from flask import current_app
 
     cache: _Counts = current_app.extensions.setdefault("recommendation_term_counts", _Counts())
@@ -123,8 +124,7 @@ def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tu
             cache.entries.clear()
         for (key, _body), result in zip(probes, results, strict=True):
             counts[key] = n = int(result.get("estimatedTotalHits", result.get("totalHits", 0)))
-            if n:
-                cache.entries[(uids[key[0]], key[1])] = (now + COUNTS_SECONDS, n)
+            cache.entries[(uids[key[0]], key[1])] = (now + COUNTS_SECONDS, n)
     return counts
 
 
