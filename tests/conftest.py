@@ -19,7 +19,6 @@ from sqlalchemy import text
 from directory import create_app
 from directory.core.db import make_engine
 from directory.extensions import db
-from directory.recommendations.retrieval import forget_counts
 from directory.settings import Settings
 from search import expansion, server
 
@@ -144,7 +143,9 @@ def db_session(app: Flask) -> Iterator[Any]:
     ctx = app.app_context()
     ctx.push()
     expansion.forget()  # the records' vocabulary (search.expansion) is this test's, not an earlier one's
-    forget_counts(app)  # and so are the term counts the recommender keeps (recommendations.retrieval)
+    from directory.recommendations.retrieval import forget_counts  # (after the app: it imports the models)
+
+    forget_counts(app)  # and so are the term counts the recommender keeps
     try:
         yield db.session
     finally:
