@@ -143,6 +143,9 @@ def db_session(app: Flask) -> Iterator[Any]:
     ctx = app.app_context()
     ctx.push()
     expansion.forget()  # the records' vocabulary (search.expansion) is this test's, not an earlier one's
+    from directory.recommendations.retrieval import forget_counts  # (after the app: it imports the models)
+
+    forget_counts(app)  # and so are the term counts the recommender keeps
     try:
         yield db.session
     finally:

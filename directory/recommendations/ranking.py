@@ -40,8 +40,9 @@ def _category_part(ctx: Context, categories: list[Any]) -> float:
 def _recommendation(kind: str, record: Any, name: str, parts: dict[str, float],
                     explainer: Callable[[], list[str]], **extra: Any) -> Recommendation:
     """A scored candidate; its reasons are worded when it is shown (:meth:`Recommendation.explain`)."""
-    return Recommendation(type=kind, id=record.id, name=name, score=scoring.total(parts), parts=parts,
-                          points=scoring.points(parts), reasons=[], record=record, explainer=explainer, **extra)
+    pts = scoring.points(parts)
+    return Recommendation(type=kind, id=record.id, name=name, score=scoring.total_of(pts), parts=parts,
+                          points=pts, reasons=[], record=record, explainer=explainer, **extra)
 
 
 def rank_institutions(ctx: Context, scores: dict[int, float], offering_scores: dict[int, float],

@@ -9,6 +9,8 @@ Without Meilisearch the database finds candidates by substring (the result is th
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +32,10 @@ CANDIDATES = 60
 # once the directory is large enough for the share to mean something.
 MAX_TERM_SHARE = 0.2
 MIN_RECORDS_FOR_SHARE = 200
+# How many records match a term changes slowly (it weighs the term, it does not pick records): the counts are
+# kept this long per index, so a need whose terms were counted recently costs one round trip fewer.
+COUNTS_SECONDS = 300.0
+MAX_CACHED_COUNTS = 20_000
 
 
 @dataclass
@@ -55,10 +61,7 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
     found = Candidates()
     counts: dict[tuple[str, str], int] = {}
     if terms:
-        probes = term_count_queries(uids, terms)
-        results = client.multi_search([body for _key, body in probes])["results"]
-        for (key, _body), result in zip(probes, results, strict=True):
-            counts[key] = int(result.get("estimatedTotalHits", result.get("totalHits", 0)))
+        counts = _term_counts(client, uids, terms)
         total = sum(counts[(k, "")] for k in INDEX_TYPES) or 1
         for term in terms:
             matches = sum(counts[(k, term)] for k in INDEX_TYPES)
@@ -81,6 +84,48 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
                 inst = found.owners[hit["id"]] = hit["institution_id"]
                 found.scores["institution"][inst] = max(score, found.scores["institution"].get(inst, 0.0))
     return found
+
+
+class _Counts:
+    """Term counts per (index uid, term) with their expiry, shared by the threads of one app."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def forget_counts(app: Any) -> None:
+    """Drop the app's term counts (a test that empties the indexes starts from what they hold)."""
+    app.extensions.pop("recommendation_term_counts", None)
+
+
+def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tuple[str, str], int]:
+    """How many records of each index hold no matter what (``""``) and each term: from this app's cache
+    (:data:`COUNTS_SECONDS`), probing Meilisearch (``limit`` 0, one multi-search) only for what it lacks.
+    Zeros are kept too (most needs have a term one index lacks): a word no record used is searched for once
+    the first record using it is that old; search.queries.candidate_queries leaves it out until then."""
+    from flask import current_app
+
+    cache: _Counts = current_app.extensions.setdefault("recommendation_term_counts", _Counts())
+    now = time.monotonic()
+    counts: dict[tuple[str, str], int] = {}
+    wanted = [(kind, term) for kind in INDEX_TYPES for term in ["", *terms]]
+    with cache.lock:
+        for kind, term in wanted:
+            hit = cache.entries.get((uids[kind], term))
+            if hit is not None and hit[0] > now:
+                counts[(kind, term)] = hit[1]
+    probes = [(key, body) for key, body in term_count_queries(uids, terms) if key not in counts]
+    if not probes:
+        return counts
+    results = client.multi_search([body for _key, body in probes])["results"]
+    with cache.lock:
+        if len(cache.entries) > MAX_CACHED_COUNTS:
+            cache.entries.clear()
+        for (key, _body), result in zip(probes, results, strict=True):
+            counts[key] = n = int(result.get("estimatedTotalHits", result.get("totalHits", 0)))
+            cache.entries[(uids[key[0]], key[1])] = (now + COUNTS_SECONDS, n)
+    return counts
 
 
 def _contains_any(columns: Iterable[Any], terms: list[str]) -> Any:

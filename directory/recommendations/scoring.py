@@ -35,7 +35,7 @@ who gets a first client.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -80,16 +80,29 @@ class Context:
 
     def fit(self, text: str) -> tuple[float, list[str]]:
         """The record's term share and the key terms it matched."""
-        matched = matched_terms(self.terms, text, self.synonyms)
+        if self._variants is None:  # the same for every candidate of the need: worked out once (hundreds each)
+            self._variants = term_variants(self.terms, self.synonyms)
+        matched = _matched(self._variants, text)
         return term_share(matched, self.idf), matched
+
+    _variants: list[tuple[str, list[str]]] | None = field(default=None, init=False, repr=False, compare=False)
 
 
 # -- relevance -------------------------------------------------------------------------------------------
 
+def term_variants(terms: list[str], synonyms: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
+    """Each key term with what counts as it in a text: itself and its synonyms, lower-cased."""
+    return [(t, sorted((synonyms.get(t.lower()) or set()) | {t.lower()})) for t in terms]
+
+
+def _matched(variants: list[tuple[str, list[str]]], text: str) -> list[str]:
+    blob = to_simplified(text).lower()
+    return [t for t, forms in variants if any(v in blob for v in forms)]
+
+
 def matched_terms(terms: list[str], text: str, synonyms: dict[str, set[str]]) -> list[str]:
     """The key terms (or one of their synonyms) found in ``text`` as substrings: parts of words count."""
-    blob = to_simplified(text).lower()
-    return [t for t in terms if any(v in blob for v in (synonyms.get(t.lower()) or {t.lower()}) | {t.lower()})]
+    return _matched(term_variants(terms, synonyms), text)
 
 
 def term_share(matched: list[str], idf: dict[str, float]) -> float:
@@ -217,7 +230,12 @@ def points(parts: dict[str, float]) -> dict[str, float]:
 
 def total(parts: dict[str, float]) -> float:
     """The score, 0–100, one decimal: the sum of :func:`points` (so the points shown add up to it)."""
-    return round(sum(points(parts).values()), 1)
+    return total_of(points(parts))
+
+
+def total_of(pts: dict[str, float]) -> float:
+    """The score of points already worked out (:func:`points`)."""
+    return round(sum(pts.values()), 1)
 
 
 def reasons(ctx: Context, *, record: Any, parts: dict[str, float], matched: list[str], stats: ProviderStats,

@@ -43,7 +43,10 @@ __all__ = ["MAX_LIMIT", "Need", "Recommendation", "Recommendations", "recommend"
 
 log = logging.getLogger(__name__)
 
-MAX_CANDIDATES = 120  # institutions scored per need: the best by Meilisearch's score
+# Candidates scored per need and kind: the best by Meilisearch's score. Each is fetched with its ranking
+# facts and scored, so more cost time (an expert-heavy need found 240 experts; fetching and scoring them was
+# a third of a recommendation).
+MAX_CANDIDATES = 120
 CACHE_SECONDS = 60.0
 
 
@@ -90,14 +93,14 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     if among_institutions is not None:
         inst_scores = {i: found.scores["institution"].get(i, 0.0) for i in among_institutions if i not in excluded_inst}
     else:
-        inst_scores = dict(sorted(((i, s) for i, s in found.scores["institution"].items()
-                                   if i not in excluded_inst), key=lambda kv: -kv[1])[:MAX_CANDIDATES])
+        inst_scores = _best({i: s for i, s in found.scores["institution"].items() if i not in excluded_inst})
+    excluded_exp = set(exclude_experts)
     if among_experts is not None:
-        expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in set(exclude_experts)}
+        expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in excluded_exp}
     else:
-        expert_scores = {i: s for i, s in found.scores["expert"].items() if i not in set(exclude_experts)}
-    offering_scores = {i: s for i, s in found.scores["offering"].items()
-                       if found.owners.get(i) in inst_scores and found.owners.get(i) not in excluded_inst}
+        expert_scores = _best({i: s for i, s in found.scores["expert"].items() if i not in excluded_exp})
+    offering_scores = _best({i: s for i, s in found.scores["offering"].items()
+                             if found.owners.get(i) in inst_scores and found.owners.get(i) not in excluded_inst})
     known = _profiles({"institution": inst_scores, "offering": offering_scores, "expert": expert_scores},
                       from_search=not result.degraded)
     (result.institutions, result.see_also["institutions"], result.offerings,
@@ -108,6 +111,11 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
         for rec in shown:
             rec.explain()
     return result
+
+
+def _best(scores: dict[int, float]) -> dict[int, float]:
+    """The :data:`MAX_CANDIDATES` best of ``scores``, best first (ties in the order retrieval found them)."""
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES])
 
 
 def _profiles(wanted: dict[str, Any], *, from_search: bool) -> dict[str, dict[int, Profile]]:

@@ -87,3 +87,36 @@ def test_posting_a_need_shows_its_recommendations(client, auth, db_session, dire
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "营口镁城专利代理有限公司" in page and 'id="rec-institutions"' in page
+
+
+def test_term_counts_are_kept_and_a_kept_count_changes_nothing(app, db_session, directory_, monkeypatch):
+    """The second recommendation of the same terms asks Meilisearch nothing about how common they are (one
+    round trip fewer), and ranks exactly as the first; after forget_counts the terms are counted again."""
+    import meilisearch
+
+    from directory.recommendations.retrieval import forget_counts
+
+    sent: list[list[dict]] = []
+    original = meilisearch.Client.multi_search
+
+    def spy(self, queries, *args, **kwargs):
+        sent.append(queries)
+        return original(self, queries, *args, **kwargs)
+
+    monkeypatch.setattr(meilisearch.Client, "multi_search", spy)
+
+    def probes() -> int:  # the term counts: limit 0, totals only
+        return sum(1 for batch in sent for q in batch if q.get("limit") == 0)
+
+    def ask():
+        result = recommend(Need(text="想申请发明专利，找专利代理"))
+        return [(r.id, r.score, r.points, r.reasons) for r in result.institutions]
+
+    forget_counts(app)
+    first = ask()
+    assert probes() > 0
+    sent.clear()
+    assert ask() == first and probes() == 0
+    forget_counts(app)
+    sent.clear()
+    assert ask() == first and probes() > 0
