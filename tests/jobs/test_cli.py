@@ -64,3 +64,24 @@ def test_the_worker_command_runs_jobs_until_interrupted(tmp_path, meili):
             engine.huey.flush()
         assert worker.returncode == 0, output
         assert "jobs worker: sqlite" in output
+
+
+def test_a_starting_worker_builds_a_missing_vocabulary_before_it_takes_jobs(app, runner, db_session, monkeypatch):
+    """The worker's loop itself is replaced (it would run until stopped): what is tested is that the files are
+    there, of this version, before the loop starts."""
+    from search import expansion
+
+    engine = app.extensions["jobs"]
+    seen = []
+
+    class Consumer:
+        def run(self) -> None:
+            seen.append([expansion.artefact_is_current(n) for n in ("categories", "expansion")])
+
+    monkeypatch.setattr(engine, "consumer", lambda workers: Consumer())
+    assert not expansion.artefact_is_current("categories")
+    result = runner.invoke(args=["jobs", "worker", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert seen == [[True, True]] and "vocabulary missing or of an older format" in result.output
+    result = runner.invoke(args=["jobs", "worker", "--workers", "1"])  # current now: not built again
+    assert "vocabulary missing" not in result.output and len(seen) == 2
