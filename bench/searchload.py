@@ -35,7 +35,8 @@ PHRASES = ["专利申请", "高新技术企业认定", "镁质材料检测", "�
 def cases(app: Any, n: int = 60) -> list[dict[str, Any]]:
     """Search-page queries (keywords, phrases; all types or institutions; some with a category or region),
     each with the multi-search body the app sends for it."""
-    from search.queries import federated_query, needs_federation, parse_params, single_index_query
+    from search.queries import parse_params
+    from search.service import request_body
 
     rng = random.Random(11)
     search = app.extensions["search"]
@@ -50,12 +51,9 @@ def cases(app: Any, n: int = 60) -> list[dict[str, Any]]:
                 args["category"] = rng.choice(CATEGORIES)
             if rng.random() < 0.2:
                 args["region"] = rng.choice(REGIONS)
-            params = parse_params(args)
-            if needs_federation(params):
-                queries, federation = federated_query(uids, params)
-                body: dict[str, Any] = {"queries": queries, "federation": federation}
-            else:
-                body = {"queries": [single_index_query(params.type, uids[params.type], params)]}
+            # the very bodies the page sends, its expansion of the query included
+            queries, federation = request_body(uids, parse_params(args))
+            body: dict[str, Any] = {"queries": queries, **({"federation": federation} if federation else {})}
             out.append({"args": args, "body": body, "key": key})
     return out
 

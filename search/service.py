@@ -107,27 +107,34 @@ def _expanded(q: str) -> str | None:
         return None
 
 
+def request_body(uids: dict[str, str], params: SearchParams) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The multi-search a search sends: its queries and, for one list over several queries, the federation
+    object (``None``: one index, page-based). No query: nothing can match (experts have no grade)."""
+    expanded = _expanded(params.q)
+    if needs_federation(params, expanded):
+        return federated_query(uids, params, expanded)
+    if not applicable(params.type, params.filters):  # experts have no grade, only institutions a tag
+        return [], None
+    return [single_index_query(params.type, uids[params.type], params)], None
+
+
 def search(params: SearchParams) -> SearchResult:
     """Search published records. Never raises because of Meilisearch: it degrades to the database."""
     search_backend = backend()
     try:
         client = search_backend.search_client()
         uids = search_backend.index_uids()
-        expanded = _expanded(params.q)
-        if needs_federation(params, expanded):
-            queries, federation = federated_query(uids, params, expanded)
-            if not queries:
-                return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
+        queries, federation = request_body(uids, params)
+        if not queries:
+            return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
+        if federation is not None:
             raw = client.multi_search(queries, federation=federation)
             kind_of = {uid: kind for kind, uid in uids.items()}
             hits = [normalize_hit(kind_of[h["_federation"]["indexUid"]], h) for h in raw["hits"]]
             return SearchResult(hits=hits, total=raw.get("totalHits", raw.get("estimatedTotalHits", len(hits))),
                                 facets=_merge_facets(raw.get("facetDistribution")), page=params.page,
                                 per_page=params.per_page)
-        if not applicable(params.type, params.filters):  # experts have no grade, only institutions a tag
-            return SearchResult(hits=[], total=0, page=params.page, per_page=params.per_page)
-        body = single_index_query(params.type, uids[params.type], params)
-        raw = client.multi_search([body])["results"][0]
+        raw = client.multi_search(queries)["results"][0]
         hits = [normalize_hit(params.type, h) for h in raw["hits"]]
         return SearchResult(hits=hits, total=raw.get("totalHits", len(hits)),
                             facets=_merge_facets(raw.get("facetDistribution")), page=params.page,
