@@ -51,10 +51,12 @@ MINED_RECORDS = 4000  # per kind
 ARTEFACT_FOLDER = "vocabulary"  # under the app's instance folder: the built vocabulary and category model
 ARTEFACT_VERSION = 2  # a file of another version is rebuilt, never misread
 MAX_SYNONYM_GROUP = 12  # larger Cilin groups are vague (人 士 人物 …)
+THINGS = "B"  # Cilin's class of concrete things (物), where a word group's first words are its general term
 MAX_REPLACEMENTS = 3  # record words put in for one word no record uses
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*|\d+[A-Za-z][A-Za-z0-9&+.\-]*")
 CODE = re.compile(r"(?=.*\d)[A-Za-z0-9&+.\-]+|[A-Z]{2,}[A-Za-z0-9&+.\-]*")  # ISO9001, CMA, HAZOP, CE
 PHRASE_WORDS = 4
+MAX_RECUT = 4  # characters of a thesaurus word looked for across jieba's cuts (Expander.recut)
 
 
 # -- the thesaurus ---------------------------------------------------------------------------------------
@@ -68,13 +70,19 @@ def _cilin_file() -> Path | None:
 
 
 @cache
+def _cilin_tree() -> dict[str, Any]:
+    """Cilin's tree as the package ships it (empty without the package)."""
+    path = _cilin_file()
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else {}  # type: ignore[no-any-return]
+
+
+@cache
 def thesaurus() -> dict[str, frozenset[str]]:
     """Each word of Cilin's synonym ("=") groups with the other words of its groups (two characters or more)."""
-    path = _cilin_file()
-    if path is None:
+    tree = _cilin_tree()
+    if not tree:
         log.warning("the cilin package is not installed: no thesaurus expansion")
         return {}
-    tree = json.loads(path.read_text(encoding="utf-8"))
     out: dict[str, set[str]] = defaultdict(set)
 
     def walk(node: object, code: str) -> None:
@@ -91,6 +99,40 @@ def thesaurus() -> dict[str, frozenset[str]]:
     for key, node in tree.items():
         walk(node, key)
     return {w: frozenset(s) for w, s in out.items()}
+
+
+@cache
+def broader() -> dict[str, frozenset[str]]:
+    """Each word of a Cilin word group of things (词群, its fourth level: Bo18C, the scales) with the words of the group's
+    first atomic group, which Cilin puts first as the group's general term (秤 衡器 for 磅秤 台秤 地磅; 车 车辆
+    for 叉车 铲车), when that first group is not a list of related words ("#") and is small enough to be precise
+    (:data:`MAX_SYNONYM_GROUP`). Words of the first group itself have no broader term here."""
+    tree = _cilin_tree()
+    out: dict[str, frozenset[str]] = {}
+
+    def walk(node: object, depth: int) -> None:
+        if not isinstance(node, dict):
+            return
+        sub = node.get("sub", {})
+        if depth < 4:  # big, middle and small classes above the word groups
+            for child in sub.values():
+                walk(child, depth + 1)
+            return
+        groups = [(key, words) for key, words in sorted(sub.items()) if isinstance(words, list)]
+        if not groups or groups[0][0].endswith("#"):
+            return
+        head = frozenset(w for w in groups[0][1] if len(w) >= 2)
+        if not head or len(groups[0][1]) > MAX_SYNONYM_GROUP:
+            return
+        for _key, words in groups[1:]:
+            for w in words:
+                if len(w) >= 2 and w not in head:
+                    out.setdefault(w, head)
+
+    # Only Cilin's class B (物, things): its word groups are kinds of one thing under a general term. In the
+    # other classes a group's first words are a neighbouring sense, not a broader one (分量 is not 大小 尺寸).
+    walk(tree.get(THINGS, {}), 1)
+    return out
 
 
 # -- the English glossary --------------------------------------------------------------------------------
@@ -212,6 +254,9 @@ class Expander:
         candidates: list[str] = []
         for source in (self.staff.get(word.lower(), frozenset()), thesaurus().get(word, frozenset())):
             candidates.extend(sorted(w for w in source if self.usable(w) and w not in candidates))
+        if not candidates:
+            # no synonym is a record word: the general term of its Cilin word group (叉车 → 车辆, 地磅 → 衡器)
+            candidates.extend(sorted(w for w in broader().get(word, frozenset()) if self.usable(w)))
         parts = [p for p in jieba.lcut_for_search(word) if len(p) >= 2 and p != word and self.known(p)]
         if not parts and len(word) >= 3:
             # no segment is a record word: its longest runs that are (光伏板 → 光伏)
@@ -220,6 +265,33 @@ class Expander:
         candidates.extend(p for p in parts if p not in candidates)
         ranked = sorted(candidates, key=lambda w: (-self.vocabulary.together(w, context), candidates.index(w)))
         return ranked[:MAX_REPLACEMENTS]
+
+    def recut(self, word: str, text: str) -> str | None:
+        """The thesaurus word that jieba cut across where ``word`` stands in ``text`` (地|磅称 for 地磅): the
+        longest run of :data:`MAX_RECUT` characters or fewer taking in part of ``word`` and a character beside it
+        that is a word of Cilin; ``None`` when there is none."""
+        known = (thesaurus(), broader())
+        best: tuple[int, int, str] | None = None
+        for m in re.finditer(re.escape(word), text):
+            i, j = m.start(), m.end()
+            for start in range(max(0, i - MAX_RECUT + 1), j):
+                for end in range(max(start + 2, i + 1), min(len(text), start + MAX_RECUT) + 1):
+                    piece = text[start:end]
+                    if (start < i or end > j) and HAN_RUN.fullmatch(piece) and any(piece in k for k in known):
+                        if best is None or (-len(piece), start) < (best[0], best[1]):
+                            best = (-len(piece), start, piece)
+        return best[2] if best else None
+
+    def replacements_in(self, word: str, text: str, context: Iterable[str] = ()) -> list[str]:
+        """:meth:`replacements` of ``word``, or, when it has none, those of the thesaurus word it was cut out of
+        (:meth:`recut`): jieba cuts 地磅称不准 as 地|磅称|不准, and 磅称 is in no record and no thesaurus."""
+        new = self.replacements(word, context)
+        if new or self.known(to_simplified(word)):
+            return new
+        piece = self.recut(to_simplified(word), to_simplified(text))
+        if piece is None:
+            return []
+        return [piece] if self.known(piece) else self.replacements(piece, context)
 
     def rewrite(self, terms: list[str], text: str = "") -> list[str]:
         """Key terms with English translated and words no record uses followed by record words. A need in
@@ -233,7 +305,7 @@ class Expander:
             if WORD.fullmatch(term):
                 new = translate(term, self.english) or [term]
             else:
-                new = [term, *self.replacements(term, terms)]
+                new = [term, *self.replacements_in(term, text, terms)]
             out.extend(w for w in new if w not in out)
         return out
 
@@ -252,7 +324,7 @@ class Expander:
             if self.known(w):
                 typed.append(w)
                 continue
-            new = self.replacements(w, han_words)
+            new = self.replacements_in(w, q, han_words)
             if not new and not is_free_text(q):
                 new = [w]  # a keyword query keeps its words: 丰田生产方式 is not 生产
             changed = changed or new != [w]

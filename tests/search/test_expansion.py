@@ -4,7 +4,7 @@ records' own vocabulary, as pure functions on small data."""
 from __future__ import annotations
 
 from search import expansion
-from search.expansion import Expander, glossary, mine, thesaurus, translate
+from search.expansion import Expander, broader, glossary, mine, thesaurus, translate
 
 
 def _expander(*texts: str, staff: dict[str, frozenset[str]] | None = None) -> Expander:
@@ -44,6 +44,32 @@ def test_a_word_no_record_uses_is_replaced_by_record_words() -> None:
     assert x.replacements("光伏板") == ["光伏"]  # its part the records use
     assert x.replacements("诉讼") == []  # a record word stays as it is
     assert x.replacements("山寨货") == []  # nothing says what it is
+
+
+def test_the_broader_terms_are_the_first_words_of_cilin_s_word_groups_of_things() -> None:
+    terms = broader()
+    assert terms["地磅"] == frozenset({"衡器"})  # Bo18C: 秤 衡器 | 磅秤 台秤 案秤 磅 地磅 | …
+    assert {"车辆"} <= terms["叉车"]  # Bo21A: 车 车辆 车子 | … | 铲车 铲运车 叉车
+    assert "衡器" not in terms  # the general term has none above it
+    assert "分量" not in terms  # only things (class B): 大小 尺寸 are no broader term of 分量
+
+
+def test_a_word_whose_synonyms_no_record_uses_gets_its_broader_term() -> None:
+    x = _expander("汽车衡、轨道衡等衡器检定", "专用机动车辆定期检测", "铲车租赁")
+    assert x.replacements("地磅") == ["衡器"]  # 磅秤 台秤 are in no record
+    assert x.replacements("叉车") == ["铲车"]  # a synonym the records use comes before the broader term
+    y = _expander("专用机动车辆定期检测")
+    assert y.replacements("叉车") == ["车辆"]
+
+
+def test_a_thesaurus_word_jieba_cut_across_is_found_again() -> None:
+    x = _expander("汽车衡、轨道衡等衡器检定", "计量校准")
+    # jieba cuts 地磅称不准 as 地|磅称|不准: 磅称 is in no record and no thesaurus, 地磅 is in Cilin
+    assert x.recut("磅称", "地磅称不准") == "地磅"
+    assert x.replacements("磅称") == []
+    assert x.replacements_in("磅称", "地磅称不准") == ["衡器"]
+    assert x.query("地磅称不准") == "衡器 不准"
+    assert x.recut("山寨", "山寨货维权") is None  # nothing of Cilin across its cuts
 
 
 def test_staff_synonyms_are_a_source_too() -> None:
