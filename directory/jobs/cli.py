@@ -15,15 +15,14 @@ jobs_cli = AppGroup("jobs", help="The job queue: index sync, reminders and other
 def worker_command(workers: int) -> None:
     """Run the job queue until stopped (SIGINT: finish running jobs; SIGTERM: stop now; SIGHUP: restart).
     Start as many as you like on as many machines: periodic jobs still fire once per tick."""
-    from directory.jobs.staff import build_vocabulary
-    from search.expansion import artefact_is_current
+    from directory.jobs.staff import ensure_vocabulary
 
     engine = current_app.extensions["jobs"]
     click.echo(f"jobs worker: {engine.storage}, {workers} thread(s)")
-    if not all(artefact_is_current(name) for name in ("categories", "expansion")):
-        # First start, or a release that changed their format: build them before web requests would have to
-        # (the deployment guide restarts the workers before the web processes).
-        click.echo(f"jobs worker: vocabulary missing or of an older format: {build_vocabulary(engine, flag=None)}")
+    # First start, or a release that changed their format: build them before web requests would have to
+    # (the deployment guide restarts the workers before the web processes).
+    if (built := ensure_vocabulary(engine)) is not None:
+        click.echo(f"jobs worker: vocabulary missing or of an older format: {built}")
     engine.consumer(workers=workers).run()
 
 

@@ -250,6 +250,18 @@ def build_vocabulary(engine: JobEngine, *, flag: str | None) -> str:
             f"{time.perf_counter() - trained:.1f} s")
 
 
+def ensure_vocabulary(engine: JobEngine) -> str | None:
+    """What a starting `worker` process does before taking jobs (and the search bench before starting the web
+    processes): build the category model and the expansion vocabulary when either file is missing or of an
+    older format (first start, a release that changed it), so that no web request has to. What it did, or
+    ``None`` when both were current."""
+    from search.expansion import artefact_is_current
+
+    if all(artefact_is_current(name) for name in ("categories", "expansion")):
+        return None
+    return build_vocabulary(engine, flag=None)
+
+
 def request_vocabulary() -> None:
     """After a commit that changed indexed records, the taxonomy's names in them or the synonyms (each writes
     outbox rows): one build a little later (coalesced)."""
