@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import col, func, select
@@ -74,25 +76,36 @@ def taxonomy_labels() -> dict[str, str]:
     from directory.core.i18n import current_language
     from directory.taxonomy.models import Industry, Region, Tag
 
-    english = current_language() == "en"
+    if current_language() != "en":
+        return {}  # a Chinese label is the canonical name itself: the page shows the value (labels.get(v, v))
     labels: dict[str, str] = {}
     for model in (Category, Industry, Region, Tag):
         for name, name_en in db.session.execute(select(model.name, model.name_en)).all():  # type: ignore[attr-defined]
-            labels[name] = name_en if english and name_en else name  # as the records' label (core.i18n.localized)
+            labels[name] = name_en or name  # as the records' label (core.i18n.localized)
     return labels
 
 
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string (url.spec.whatwg.org)
+FACET_OPTIONS = 12  # values shown per facet, the most frequent first
+
+
 def facet_view(facets: dict[str, dict[str, int]], params: SearchParams) -> list[dict[str, Any]]:
-    """Facets in display order with their titles, each value marked when it is the active filter."""
+    """Facets in display order with their titles, each value with the link that filters by it, marked when it
+    is the active filter. The links share one base URL: url_for per link was a tenth of the page's CPU."""
+    base = url_for("public.search_page")
     out = []
     for name in ("kind", "categories", "industries", "region", "grade", "honors"):
         values = facets.get(name) or {}
         if not values:
             continue
         param = FACET_PARAM[name]
-        out.append({"name": name, "param": param, "title": FACET_TITLES[name],
-                    "options": [{"value": v, "count": n, "active": params.filters.get(param) == v}
-                               for v, n in sorted(values.items(), key=lambda kv: -kv[1])]})
+        options = []
+        for v, n in sorted(values.items(), key=lambda kv: -kv[1])[:FACET_OPTIONS]:
+            # as url_for builds it: q, type, then the filters with this one set (werkzeug.urls._urlencode)
+            query = {"q": params.q, "type": params.type, **params.filters, param: v}
+            options.append({"value": v, "count": n, "active": params.filters.get(param) == v,
+                            "href": f"{base}?{urlencode(list(query.items()), safe=URL_SAFE)}"})
+        out.append({"name": name, "param": param, "title": FACET_TITLES[name], "options": options})
     return out
 
 
