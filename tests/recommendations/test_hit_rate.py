@@ -28,8 +28,10 @@ MIN_HIT_RATE = 0.90
 # needs (added 2026-12-02, measured then: plain 93.3%, colloquial 75.8%, english 85.7%) have their own, below what was measured.
 # With the inferred category and top-slot rule merged in (2026-12-02): overall 90.1% (136/151), plain 96.7%,
 # colloquial 69.7% (23/33), english 92.9% (26/28). With the need's single characters as evidence for its category
-# (inference.CategoryModel.telling): colloquial 72.7% (24/33), plain and English unchanged.
-MIN_BY_GROUP = {"plain": MIN_HIT_RATE, "colloquial": 0.68, "english": 0.8}
+# (inference.CategoryModel.telling): colloquial 72.7% (24/33), plain and English unchanged. With Cilin's general
+# terms and re-cut thesaurus words (search.expansion.broader, Expander.recut): colloquial 78.8% (26/33; halves
+# 9/14 and 17/19), overall 92.1% (139/151).
+MIN_BY_GROUP = {"plain": MIN_HIT_RATE, "colloquial": 0.75, "english": 0.8}
 
 
 def _by_name(model: Any, name: str | None) -> Any:

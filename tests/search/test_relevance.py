@@ -19,8 +19,9 @@ MIN_HIT_RATE = 0.9
 # Floors per kind (group()), below the rates measured on 2026-12-02 (plain 97.9%, colloquial 66.7%, english 98.0%):
 # colloquial words are expanded through the thesaurus and the records' vocabulary (search.expansion), English
 # through the glossary; raise them as expansion improves. Colloquial 75.0% (9/12) once a keyword query's unknown
-# words went after its record words (山寨货维权 → 维权 山寨).
-MIN_BY_GROUP = {"plain": 0.9, "colloquial": 0.7, "english": 0.9}
+# words went after its record words (山寨货维权 → 维权 山寨). 91.7% (11/12) with Cilin's general term of a thing
+# (叉车 → 车辆, 地磅 → 衡器) and thesaurus words jieba cut across (地|磅称); both gains in one half (0: 6/6, 1: 5/6).
+MIN_BY_GROUP = {"plain": 0.9, "colloquial": 0.8, "english": 0.9}
 
 
 def _hit(case: dict[str, Any], hits: list[dict[str, Any]]) -> bool:
