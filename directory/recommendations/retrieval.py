@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 
 from directory.experts.models import Expert
 from directory.extensions import db
@@ -24,6 +24,7 @@ from directory.institutions.models import Institution, InstitutionCategory, Offe
 from directory.recommendations.need import Need
 from directory.taxonomy.models import Category
 from search.client import backend
+from search.models import SearchOutbox
 from search.queries import candidate_queries, term_count_queries
 from search.settings import INDEX_TYPES
 
@@ -87,11 +88,19 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
 
 
 class _Counts:
-    """Term counts per (index uid, term) with their expiry, shared by the threads of one app."""
+    """Term counts per (index uid, term) with their expiry, shared by the threads of one app, and the index
+    generation their zeros were counted at (:func:`_generation`)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[tuple[str, str], tuple[float, int]] = {}
+        self.generation: Any = None
+
+
+def _generation() -> Any:
+    """When the index sync last pushed anything (the newest processed outbox row; an indexed column, so one
+    index lookup): a zero counted before then may be a word a newly indexed record is the first to use."""
+    return db.session.exec(select(func.max(SearchOutbox.processed_at))).one()
 
 
 def forget_counts(app: Any) -> None:
@@ -102,15 +111,20 @@ def forget_counts(app: Any) -> None:
 def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tuple[str, str], int]:
     """How many records of each index hold no matter what (``""``) and each term: from this app's cache
     (:data:`COUNTS_SECONDS`), probing Meilisearch (``limit`` 0, one multi-search) only for what it lacks.
-    Zeros are kept too (most needs have a term one index lacks): a word no record used is searched for once
-    the first record using it is that old; search.queries.candidate_queries leaves it out until then."""
+    Zeros are kept too (most needs have a term one index lacks), but only until the index sync pushes
+    anything (:func:`_generation`): search.queries.candidate_queries leaves a zero's term out, so a kept zero
+    would hide the first provider to use a word. Other counts only weigh their terms and may be minutes old."""
     from flask import current_app
 
     cache: _Counts = current_app.extensions.setdefault("recommendation_term_counts", _Counts())
     now = time.monotonic()
     counts: dict[tuple[str, str], int] = {}
     wanted = [(kind, term) for kind in INDEX_TYPES for term in ["", *terms]]
+    generation = _generation()
     with cache.lock:
+        if generation != cache.generation:
+            cache.entries = {key: entry for key, entry in cache.entries.items() if entry[1]}
+            cache.generation = generation
         for kind, term in wanted:
             hit = cache.entries.get((uids[kind], term))
             if hit is not None and hit[0] > now:

@@ -120,3 +120,22 @@ def test_term_counts_are_kept_and_a_kept_count_changes_nothing(app, db_session, 
     forget_counts(app)
     sent.clear()
     assert ask() == first and probes() > 0
+
+
+def test_a_word_first_used_by_a_newly_indexed_record_is_searched_for_at_once(app, db_session, directory_):
+    """Counts are kept for minutes, zeros too (most needs have a word some index lacks); but once the index
+    sync has pushed anything since, a kept zero is asked again: a provider whose profile is the first to use a
+    need's word is a candidate at the next recommendation, not minutes later."""
+    from directory.recommendations.retrieval import forget_counts
+
+    def found_ids(result):
+        return {r.id for r in [*result.institutions, *result.see_also["institutions"]]}
+
+    forget_counts(app)
+    need = Need(text="发明专利 浮选药剂")
+    assert not recommend(need).degraded  # 浮选药剂 counted: in no record yet
+    newcomer = factories.institution(name="营口矿业技术服务有限公司", categories=("代理记账",), industries=(),
+                                     description="浮选药剂配方研发与检测。", offerings=("选矿工艺咨询",))
+    db_session.commit()
+    run_drain(search=app.extensions["search"])
+    assert newcomer.id in found_ids(recommend(need))
