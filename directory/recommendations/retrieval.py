@@ -88,13 +88,12 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
 
 
 class _Counts:
-    """Term counts per (index uid, term) with their expiry, shared by the threads of one app, and the index
-    generation their zeros were counted at (:func:`_generation`)."""
+    """Term counts per (index uid, term) with their expiry and the index generation they were counted at
+    (:func:`_generation`), shared by the threads of one app."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entries: dict[tuple[str, str], tuple[float, int]] = {}
-        self.generation: Any = None
+        self.entries: dict[tuple[str, str], tuple[float, int, Any]] = {}
 
 
 def _generation() -> Any:
@@ -122,12 +121,9 @@ def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tu
     wanted = [(kind, term) for kind in INDEX_TYPES for term in ["", *terms]]
     generation = _generation()
     with cache.lock:
-        if generation != cache.generation:
-            cache.entries = {key: entry for key, entry in cache.entries.items() if entry[1]}
-            cache.generation = generation
         for kind, term in wanted:
             hit = cache.entries.get((uids[kind], term))
-            if hit is not None and hit[0] > now:
+            if hit is not None and hit[0] > now and (hit[1] or hit[2] == generation):
                 counts[(kind, term)] = hit[1]
     probes = [(key, body) for key, body in term_count_queries(uids, terms) if key not in counts]
     if not probes:
@@ -138,7 +134,7 @@ def _term_counts(client: Any, uids: dict[str, str], terms: list[str]) -> dict[tu
             cache.entries.clear()
         for (key, _body), result in zip(probes, results, strict=True):
             counts[key] = n = int(result.get("estimatedTotalHits", result.get("totalHits", 0)))
-            cache.entries[(uids[key[0]], key[1])] = (now + COUNTS_SECONDS, n)
+            cache.entries[(uids[key[0]], key[1])] = (now + COUNTS_SECONDS, n, generation)
     return counts
 
 
