@@ -11,7 +11,7 @@ from typing import Any
 
 from directory.core.numbers import parse_int
 from search.analysis import clauses, clean_query, matching_strategy
-from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES, PUBLIC
+from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES, PUBLIC, RANKING_FACTS
 
 HIGHLIGHT_PRE = "\ue000"
 HIGHLIGHT_POST = "\ue001"
@@ -219,9 +219,9 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
 
     Meilisearch's "frequency" strategy returns nothing when a query mixes enough words (a need of five terms
     found no institution although each term does), so per index: the known terms together, rarest first, with
-    "last" (which drops words from the end, i.e. the commonest); each term alone when there are several; and,
-    for a stated or inferred category, its providers whatever words they use. When no key term is in any record, the need
-    as written is searched instead, and Meilisearch drops words.
+    "last" (which drops words from the end, i.e. the commonest, so its last hits match the rarest term alone);
+    each other term alone; and, for a stated or inferred category, its providers whatever words they use. When
+    no key term is in any record, the need as written is searched instead, and Meilisearch drops words.
     """
     queries: list[tuple[str, dict[str, Any]]] = []
     for kind in INDEX_TYPES:
@@ -230,7 +230,7 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
         if known:
             queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": limit}))
         if len(known) > 1:
-            queries.extend((kind, {**base, "q": t, "limit": limit // 2}) for t in known)
+            queries.extend((kind, {**base, "q": t, "limit": limit // 2}) for t in known[1:])
         if category_code is not None:
             queries.append((kind, {**base, "q": " ".join(known), "matchingStrategy": "last", "limit": limit,
                                    "filter": [f"category_codes = {quote(category_code)}"]}))
@@ -246,8 +246,10 @@ def candidate_queries(index_uids: dict[str, str], terms: list[str], counts: dict
 
 
 def _candidate_fields(kind: str) -> list[str]:
-    # An offering's hit carries its institution: an institution is as relevant as its best offering.
-    return ["id", "institution_id"] if kind == "offering" else ["id"]
+    # What scoring reads (an offering's hit carries its institution: an institution is as relevant as its best
+    # offering). Most of Meilisearch's cost is per document returned, even for its id alone, so the hits bring
+    # the ranking facts at once rather than ids for a second request to fetch the same documents again.
+    return RANKING_FACTS[kind]
 
 
 def id_query(index_uid: str, ids: list[int], fields: list[str]) -> dict[str, Any]:

@@ -28,7 +28,13 @@ from search.models import SearchOutbox
 from search.queries import candidate_queries, term_count_queries
 from search.settings import INDEX_TYPES
 
-CANDIDATES = 60
+# Hits per candidate query (a term alone, or a category's providers whatever their words: half as many).
+# Meilisearch's time grows with the documents it returns, even for their ids alone (~0.05-0.1 ms each at
+# 250,000 records): at 60, with 120 per kind fetched again for scoring, they were most of a recommendation's
+# time; at 30 the labelled needs' hit rate is the same (tests/recommendations/test_hit_rate.py).
+CANDIDATES = 30
+# Without Meilisearch: how many records substring matching may find per kind (their order says nothing).
+DATABASE_CANDIDATES = 180
 # A key term in more than this share of all records says nothing about a need (申请, 服务, 企业…): dropped,
 # once the directory is large enough for the share to mean something.
 MAX_TERM_SHARE = 0.2
@@ -47,6 +53,9 @@ class Candidates:
     idf: dict[str, float] = field(default_factory=dict)
     common: list[str] = field(default_factory=list)  # key terms too common in the directory to search for
     owners: dict[int, int] = field(default_factory=dict)  # offering id -> its institution's
+    # kind -> id -> the candidate's search document (its ranking facts, search.settings.RANKING_FACTS): what
+    # scoring reads about it (profiles.from_document), so the candidates need no second request
+    documents: dict[str, dict[int, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def meili_candidates(terms: list[str], need: Need) -> Candidates:
@@ -78,6 +87,7 @@ def meili_candidates(terms: list[str], need: Need) -> Candidates:
     results = client.multi_search([body for _kind, body in queries])["results"]
     for (kind, _body), result in zip(queries, results, strict=True):
         for hit in result["hits"]:
+            found.documents[kind][hit["id"]] = hit
             score = float(hit.get("_rankingScore") or 0.0)
             found.scores[kind][hit["id"]] = max(score, found.scores[kind].get(hit["id"], 0.0))
             if kind == "offering" and hit.get("institution_id"):
@@ -149,22 +159,22 @@ def database_candidates(terms: list[str], need: Need) -> Candidates:
     if terms:
         for inst_id in db.session.exec(select(Institution.id).where(
                 Institution.status == RecordStatus.ADMITTED,
-                _contains_any([Institution.name, Institution.description], terms)).limit(CANDIDATES * 3)).all():
+                _contains_any([Institution.name, Institution.description], terms)).limit(DATABASE_CANDIDATES)).all():
             found.scores["institution"][inst_id] = 0.0
         for off_id, inst_id in db.session.exec(select(Offering.id, Offering.institution_id).join(Institution).where(
                 Offering.active, Institution.status == RecordStatus.ADMITTED,
-                _contains_any([Offering.title, Offering.description], terms)).limit(CANDIDATES * 3)).all():
+                _contains_any([Offering.title, Offering.description], terms)).limit(DATABASE_CANDIDATES)).all():
             found.scores["offering"][off_id] = 0.0
             found.owners[off_id] = inst_id
             found.scores["institution"].setdefault(inst_id, 0.0)
         for expert_id in db.session.exec(select(Expert.id).where(
                 Expert.status == RecordStatus.ADMITTED,
-                _contains_any([Expert.name, Expert.bio, Expert.organization], terms)).limit(CANDIDATES * 3)).all():
+                _contains_any([Expert.name, Expert.bio, Expert.organization], terms)).limit(DATABASE_CANDIDATES)).all():
             found.scores["expert"][expert_id] = 0.0
     if need.category is not None:
         for inst_id in db.session.exec(select(Institution.id).where(
                 Institution.status == RecordStatus.ADMITTED,
-                col(Institution.id).in_(category_members(need.category))).limit(CANDIDATES)).all():
+                col(Institution.id).in_(category_members(need.category))).limit(DATABASE_CANDIDATES // 3)).all():
             found.scores["institution"].setdefault(inst_id, 0.0)
     return found
 

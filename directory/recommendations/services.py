@@ -43,10 +43,10 @@ __all__ = ["MAX_LIMIT", "Need", "Recommendation", "Recommendations", "recommend"
 
 log = logging.getLogger(__name__)
 
-# Candidates scored per need and kind: the best by Meilisearch's score. Each is fetched with its ranking
-# facts and scored, so more cost time (an expert-heavy need found 240 experts; fetching and scoring them was
-# a third of a recommendation).
-MAX_CANDIDATES = 120
+# Candidates scored per need and kind: the best by Meilisearch's score. Each is scored with its ranking facts,
+# so more cost time (at 120, fetching and scoring them was a third of a recommendation at 250,000 records; 60
+# keeps the labelled needs' hit rate). Found by the database (no score to choose by), all of them are scored.
+MAX_CANDIDATES = 60
 CACHE_SECONDS = 60.0
 
 
@@ -89,20 +89,21 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
         untelling |= {t for t in terms if (c := model.concentration(t)) is not None and c < SPREAD}
     ctx = Context(need=need, terms=terms, idf=found.idf, synonyms=_cached("synonyms", synonym_map),
                   category=understood.category, certainty=certainty, today=utcnow().date(), place_words=untelling)
+    keep = retrieval.DATABASE_CANDIDATES if result.degraded else MAX_CANDIDATES
     excluded_inst = set(exclude_institutions)
     if among_institutions is not None:
         inst_scores = {i: found.scores["institution"].get(i, 0.0) for i in among_institutions if i not in excluded_inst}
     else:
-        inst_scores = _best({i: s for i, s in found.scores["institution"].items() if i not in excluded_inst})
+        inst_scores = _best({i: s for i, s in found.scores["institution"].items() if i not in excluded_inst}, keep)
     excluded_exp = set(exclude_experts)
     if among_experts is not None:
         expert_scores = {i: found.scores["expert"].get(i, 0.0) for i in among_experts if i not in excluded_exp}
     else:
-        expert_scores = _best({i: s for i, s in found.scores["expert"].items() if i not in excluded_exp})
+        expert_scores = _best({i: s for i, s in found.scores["expert"].items() if i not in excluded_exp}, keep)
     offering_scores = _best({i: s for i, s in found.scores["offering"].items()
-                             if found.owners.get(i) in inst_scores and found.owners.get(i) not in excluded_inst})
+                             if found.owners.get(i) in inst_scores and found.owners.get(i) not in excluded_inst}, keep)
     known = _profiles({"institution": inst_scores, "offering": offering_scores, "expert": expert_scores},
-                      from_search=not result.degraded)
+                      found.documents, from_search=not result.degraded)
     (result.institutions, result.see_also["institutions"], result.offerings,
      result.see_also["offerings"]) = ranking.rank_institutions(ctx, inst_scores, offering_scores, limit,
                                                                excluded_inst, known)
@@ -113,23 +114,29 @@ def recommend(need: Need, *, limit: int = 10, exclude_institutions: Iterable[int
     return result
 
 
-def _best(scores: dict[int, float]) -> dict[int, float]:
-    """The :data:`MAX_CANDIDATES` best of ``scores``, best first (ties in the order retrieval found them)."""
-    return dict(sorted(scores.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES])
+def _best(scores: dict[int, float], keep: int) -> dict[int, float]:
+    """The ``keep`` best of ``scores``, best first (ties in the order retrieval found them)."""
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1])[:keep])
 
 
-def _profiles(wanted: dict[str, Any], *, from_search: bool) -> dict[str, dict[int, Profile]]:
-    """What scoring reads about the candidates: from their search documents in one request (no database
-    query), and from the database for what search does not hold (an event's participant not yet indexed) or
-    when search is away."""
-    found: dict[str, dict[int, Profile]] = {kind: {} for kind in wanted}
-    if from_search:
+def _profiles(wanted: dict[str, Any], documents: dict[str, dict[int, Any]], *,
+              from_search: bool) -> dict[str, dict[int, Profile]]:
+    """What scoring reads about the candidates: from the documents their candidate hits brought
+    (retrieval.Candidates.documents), from search in one request for the others (an institution found through
+    its offering), and from the database for what search does not hold (an event's participant not yet
+    indexed) or when search is away."""
+    found: dict[str, dict[int, Profile]] = {
+        kind: {i: profiles.from_document(kind, documents[kind][i]) for i in ids if i in documents.get(kind, {})}
+        for kind, ids in wanted.items()}
+    missing = {kind: [i for i in ids if i not in found[kind]] for kind, ids in wanted.items()}
+    if from_search and any(missing.values()):
         try:
             search_backend = backend()
-            found = profiles.from_search(search_backend.search_client(), search_backend.index_uids(), wanted)
+            profiles.merge(found, profiles.from_search(search_backend.search_client(),
+                                                       search_backend.index_uids(), missing))
         except (SearchUnavailable, *SearchErrors) as exc:
             log.warning("recommendation profiles from the database: %s", exc)
-    missing = {kind: [i for i in ids if i not in found.get(kind, {})] for kind, ids in wanted.items()}
+        missing = {kind: [i for i in ids if i not in found[kind]] for kind, ids in wanted.items()}
     if any(missing.values()):
         profiles.merge(found, profiles.from_database(missing))
     return found

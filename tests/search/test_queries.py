@@ -13,6 +13,7 @@ from search.queries import (
     single_index_query,
     term_count_queries,
 )
+from search.settings import RANKING_FACTS
 
 UIDS = {"institution": "p_institutions", "offering": "p_offerings", "expert": "p_experts"}
 
@@ -128,17 +129,23 @@ def test_term_counts_ask_every_index_for_totals_only():
     assert queries[1][1] == {"indexUid": "p_institutions", "q": "镁砂", "limit": 0}
 
 
-def test_candidates_are_searched_with_the_known_terms_rarest_first_and_each_alone():
-    counts = {("institution", "专利"): 10, ("institution", "镁砂"): 3, ("offering", "专利"): 5}
-    queries = candidate_queries(UIDS, ["专利", "镁砂", "没有的词"], counts, text="镁砂专利", category_code=None,
-                                limit=60)
+def test_candidates_are_searched_with_the_known_terms_rarest_first_and_the_others_each_alone():
+    counts = {("institution", "专利"): 10, ("institution", "镁砂"): 3, ("institution", "检测"): 40,
+              ("offering", "专利"): 5}
+    queries = candidate_queries(UIDS, ["专利", "镁砂", "检测", "没有的词"], counts, text="镁砂专利检测",
+                                category_code=None, limit=60)
+    # the rarest term alone is the end of the combined query ("last" drops the others); one known term: no
+    # query of it alone; experts know none
     assert [(kind, body["q"], body["limit"]) for kind, body in queries] == [
-        ("institution", "镁砂 专利", 60), ("institution", "镁砂", 30), ("institution", "专利", 30),
-        ("offering", "专利", 60)]  # one known term: no query of it alone; experts know none
+        ("institution", "镁砂 专利 检测", 60), ("institution", "专利", 30), ("institution", "检测", 30),
+        ("offering", "专利", 60)]
     kind, body = queries[0]
-    assert body == {"indexUid": "p_institutions", "showRankingScore": True, "attributesToRetrieve": ["id"],
-                    "q": "镁砂 专利", "matchingStrategy": "last", "limit": 60}
-    assert queries[3][1]["attributesToRetrieve"] == ["id", "institution_id"]  # offerings lead to institutions
+    assert body == {"indexUid": "p_institutions", "showRankingScore": True,
+                    "attributesToRetrieve": RANKING_FACTS["institution"], "q": "镁砂 专利 检测",
+                    "matchingStrategy": "last", "limit": 60}
+    # the hits bring what scoring reads; an offering's its institution (it is as relevant as its best offering)
+    assert "facts" in body["attributesToRetrieve"]
+    assert "institution_id" in queries[3][1]["attributesToRetrieve"]
     assert "matchingStrategy" not in queries[1][1]
 
 
