@@ -92,18 +92,17 @@ def test_posting_a_need_shows_its_recommendations(client, auth, db_session, dire
 def test_term_counts_are_kept_and_a_kept_count_changes_nothing(app, db_session, directory_, monkeypatch):
     """The second recommendation of the same terms asks Meilisearch nothing about how common they are (one
     round trip fewer), and ranks exactly as the first; after forget_counts the terms are counted again."""
-    import meilisearch
-
     from directory.recommendations.retrieval import forget_counts
+    from search.client import SearchReader
 
     sent: list[list[dict]] = []
-    original = meilisearch.Client.multi_search
+    original = SearchReader.multi_search
 
     def spy(self, queries, *args, **kwargs):
         sent.append(queries)
         return original(self, queries, *args, **kwargs)
 
-    monkeypatch.setattr(meilisearch.Client, "multi_search", spy)
+    monkeypatch.setattr(SearchReader, "multi_search", spy)
 
     def probes() -> int:  # the term counts: limit 0, totals only
         return sum(1 for batch in sent for q in batch if q.get("limit") == 0)
