@@ -121,6 +121,37 @@ def test_term_counts_are_kept_and_a_kept_count_changes_nothing(app, db_session, 
     assert ask() == first and probes() > 0
 
 
+def test_candidates_are_scored_from_their_own_hits_and_only_the_others_fetched(app, db_session, directory_,
+                                                                              monkeypatch):
+    """The candidate searches bring what scoring reads: the documents fetched by id afterwards are only those of
+    records no candidate search returned (an institution found through its offering), never one again."""
+    import re
+
+    from search.client import SearchReader
+
+    answered: list[tuple[dict, dict]] = []
+    original = SearchReader.multi_search
+
+    def spy(self, queries, *args, **kwargs):
+        answer = original(self, queries, *args, **kwargs)
+        answered.extend(zip(queries, answer["results"], strict=True))
+        return answer
+
+    monkeypatch.setattr(SearchReader, "multi_search", spy)
+    result = recommend(Need(text="想申请发明专利，找专利代理"))
+    assert result.institutions and result.institutions[0].id == directory_["patent"].id
+    hit: set[tuple[str, int]] = set()
+    fetched: set[tuple[str, int]] = set()
+    for query, answer in answered:
+        by_id = re.fullmatch(r"id IN \[(.*)\]", str(query.get("filter")))
+        if by_id:
+            fetched |= {(query["indexUid"], int(i)) for i in by_id.group(1).split(", ")}
+        elif query.get("limit"):  # a candidate search (the term counts ask for totals only)
+            assert all("facts" in h for h in answer["hits"])
+            hit |= {(query["indexUid"], h["id"]) for h in answer["hits"]}
+    assert hit and not fetched & hit
+
+
 def test_a_word_first_used_by_a_newly_indexed_record_is_searched_for_at_once(app, db_session, directory_):
     """Counts are kept for minutes, zeros too (most needs have a word some index lacks); but once the index
     sync has pushed anything since, a kept zero is asked again: a provider whose profile is the first to use a
