@@ -57,6 +57,25 @@ def test_recommendations_fall_back_to_the_database(app, db_session):
     assert result.degraded and inst.id in [r.id for r in result.institutions]
 
 
+def test_without_search_every_record_the_database_found_is_scored(app, db_session, monkeypatch):
+    """The database finds candidates in no order of relevance: none of them is cut by the cap that keeps
+    Meilisearch's best (services.MAX_CANDIDATES), so the best fit found last still comes first."""
+    from directory.recommendations import services
+
+    monkeypatch.setattr(services, "MAX_CANDIDATES", 2)
+    for n in range(3):
+        factories.institution(name=f"营口降级候选{n}咨询有限公司", categories=("代理记账",),
+                              description="发明专利相关咨询。", offerings=("代理记账",))
+    best = factories.institution(name="营口降级候选专利代理有限公司", description="发明专利申请代理服务。")
+    app.extensions["search"], saved = SearchBackend(app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "meili_url": "http://127.0.0.1:9"})), app.extensions["search"]
+    try:
+        result = recommend(Need(text="发明专利申请代理"))
+    finally:
+        app.extensions["search"] = saved
+    assert result.degraded and result.institutions[0].id == best.id
+
+
 def test_api_contract(client, db_session, directory_):
     response = client.post("/api/v1/recommendations", json={"text": "申请发明专利", "category": "知识产权",
                                                             "limit": 3})
