@@ -1,9 +1,10 @@
 """What scoring reads about a candidate, as one shape whatever answered: a :class:`Profile`.
 
 With Meilisearch up, profiles are built from the indexed documents (search.documents puts the ranking facts
-and a provider's request figures on them, kept fresh by the outbox), fetched in one multi-search for the
-candidates being scored: a recommendation queries no record and no engagement in the database (it cost
-two thirds of a recommendation's time at 250,000 records). While search is away, or for the records it does
+and a provider's request figures on them, kept fresh by the outbox): the candidate searches' own hits carry
+them (:func:`from_document`), and :func:`from_search` fetches in one multi-search those of the candidates no
+search returned (an institution found through its offering). A recommendation queries no record and no
+engagement in the database (it cost two thirds of a recommendation's time at 250,000 records). While search is away, or for the records it does
 not hold, the same facts are built from the database by the same functions (search.documents), so both
 paths score alike.
 """
