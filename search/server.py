@@ -54,6 +54,30 @@ def healthy(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+# Where distributions keep every trusted root in one file (the first that exists is used).
+CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+              "/etc/ssl/cert.pem")
+
+
+def certificate_environment(data_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Meilisearch's environment: ours, with its trusted roots read from one bundle file (SSL_CERT_FILE if set,
+    else the system's) and SSL_CERT_DIR an empty directory.
+
+    Why: Meilisearch before 1.40 builds a new HTTPS client for every federated search (meilisearch/meilisearch
+    #6229, fixed in 1.40), and that client loads the trusted roots each time: the bundle, then every file of
+    /etc/ssl/certs, which holds the same roots again. Measured here, a federated search of a 100-document index
+    took 6.7-8.2 ms against 0.6-0.9 ms unfederated, and 2.0 ms from the bundle alone. With the bundle Meilisearch
+    still trusts every root it did, for HTTPS this platform never asks of it anyway. Without a bundle the
+    directory is the only source and is left alone."""
+    env = dict(os.environ if environ is None else environ)
+    bundle = env.get("SSL_CERT_FILE") or next((path for path in CA_BUNDLES if Path(path).is_file()), None)
+    if bundle is None or not Path(bundle).is_file():
+        return env
+    empty = data_dir / "no-certificate-directory"
+    empty.mkdir(parents=True, exist_ok=True)
+    return {**env, "SSL_CERT_FILE": bundle, "SSL_CERT_DIR": str(empty)}
+
+
 def start(binary: str, *, data_dir: Path, master_key: str, port: int | None = None,
           log_path: Path | None = None, detach: bool = True, timeout: float = 30.0) -> tuple[ServerInfo, subprocess.Popen[bytes]]:
     """Start a Meilisearch process and wait until it answers /health."""
@@ -66,6 +90,7 @@ def start(binary: str, *, data_dir: Path, master_key: str, port: int | None = No
          f"--master-key={master_key}", "--no-analytics", "--env", "development",
          "--dump-dir", str(data_dir / "dumps"), "--snapshot-dir", str(data_dir / "snapshots")],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=detach,
+        env=certificate_environment(data_dir),
     )
     log.close()
     url = f"http://127.0.0.1:{port}"
