@@ -27,7 +27,7 @@ from search.queries import (
     quote,
 )
 from search.service import SearchResult, highlight
-from search.settings import FACETS, NOTICE_TYPE
+from search.settings import FACETS, NOTICE_TYPE, SHOWN
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def query_body(index_uid: str, params: NoticeParams) -> dict[str, Any]:
         "attributesToHighlight": ["title", "summary", "document_number", "issuer"],
         "highlightPreTag": HIGHLIGHT_PRE, "highlightPostTag": HIGHLIGHT_POST,
         "attributesToCrop": ["summary:60"], "cropMarker": "…", "showRankingScore": True,
+        "attributesToRetrieve": SHOWN[NOTICE_TYPE],  # not the body: a policy's whole text, never shown in a hit
     }
     if not q:
         body["sort"] = ["published_at:desc"]  # no words to rank by: the newest first, as the database lists them

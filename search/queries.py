@@ -11,7 +11,7 @@ from typing import Any
 
 from directory.core.numbers import parse_int
 from search.analysis import clauses, clean_query, matching_strategy
-from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES, PUBLIC, RANKING_FACTS
+from search.settings import FACETS, INDEX_SETTINGS, INDEX_TYPES, RANKING_FACTS, SHOWN
 
 HIGHLIGHT_PRE = "\ue000"
 HIGHLIGHT_POST = "\ue001"
@@ -147,7 +147,7 @@ def _common(kind: str, params: SearchParams, q: str | None = None, strategy: str
         "attributesToCrop": ["description:60", "bio:60"],
         "cropMarker": "…",
         "showRankingScore": True,
-        "attributesToRetrieve": PUBLIC[kind],  # not the recommender's ranking facts
+        "attributesToRetrieve": SHOWN[kind],  # what normalize_hit reads, not the ranking facts
     }
     sort = SORTS[params.sort]
     if sort and all(s.split(":")[0] in INDEX_SETTINGS[kind]["sortableAttributes"] for s in sort):

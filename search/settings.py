@@ -44,6 +44,21 @@ PUBLIC = {
                "category_codes", "issued_on", "expires_on", "published_at"],
 }
 
+# What a search hit is read for (search.service.normalize_hit, search.notices.normalize_hit), so the queries
+# of a search ask for these alone: Meilisearch serializes every retrieved attribute twice (the hit and its
+# _formatted copy), and the lists a hit does not show (offerings, qualifications, honors, a notice's body)
+# were a third of each answer's bytes.
+SHOWN = {
+    "institution": ["id", "name", "description", "categories", "region", "grade", "badge", "rating",
+                    "rating_count", "evaluation_score"],
+    "offering": ["id", "title", "description", "categories", "institution_id", "institution_name", "region",
+                 "fee_model", "grade", "rating", "rating_count", "evaluation_score"],
+    "expert": ["id", "name", "title", "organization", "expertise", "bio", "categories", "region", "rating",
+               "rating_count"],
+    "notice": ["id", "kind", "title", "summary", "issuer", "document_number", "categories", "issued_on",
+               "expires_on", "published_at"],
+}
+
 # What the recommender reads from a hit to score it (search.documents: ``facts`` and a provider's request
 # figures), so a recommendation loads no record from the database: retrievable, never searched or filtered.
 RANKING_FACTS = {

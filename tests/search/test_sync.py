@@ -295,3 +295,48 @@ def test_an_engagement_re_sends_its_provider_s_figures(db_session, search_backen
     after = _document(search_backend, "institution", inst.id)
     assert after["open_requests"] == 1 and after["response_hours"] == pytest.approx(30)
     assert after["facts"]["categories"] and "响应测试" in after["facts"]["text"]
+
+
+class _Reads(dict):  # type: ignore[type-arg]
+    """A hit that notes which of its attributes were read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_a_search_hit_retrieves_every_attribute_the_hit_shows_and_no_other(db_session, search_backend):
+    """A search asks Meilisearch for SHOWN alone (search.settings): normalize_hit, given a record's whole
+    document, reads nothing outside it, and gives the same hit from the trimmed document."""
+    from search import notices as notice_search
+    from search.service import normalize_hit
+    from search.settings import SHOWN
+    from tests.notices.helpers import notice
+
+    inst = factories.institution(name="营口字段专利事务所", description="专利申请代理",
+                                 offerings=("发明专利申请代理",))
+    inst.grade, inst.badge, inst.rating_value, inst.rating_count = "A", "专精特新", 4.5, 3
+    expert = factories.expert(name="字段专家", title="高级工程师", organization="营口理工学院", bio="专利撰写")
+    policy = notice(kind="policy", title="营口市专利资助办法", summary="专利申请资助", issuer="营口市市场监督管理局",
+                    document_number="营市监〔2026〕1号", body="第一条 很长的正文……", categories=("知识产权",))
+    db_session.flush()
+    run_drain(search=search_backend)
+    records = [("institution", inst.id, normalize_hit), ("offering", inst.offerings[0].id, normalize_hit),
+               ("expert", expert.id, normalize_hit), ("notice", policy.id, None)]
+    for kind, record_id, normalize in records:
+        whole = _document(search_backend, kind, record_id)
+        formatted = {"_formatted": {k: whole[k] for k in ("name", "title", "description", "bio", "summary")
+                                    if k in whole}, "_rankingScore": 0.9}
+        hit = _Reads({**whole, **formatted})
+        shape = normalize(kind, hit) if normalize else notice_search.normalize_hit(hit)
+        assert hit.read - {"_formatted", "_rankingScore"} <= set(SHOWN[kind]), (kind, hit.read - set(SHOWN[kind]))
+        trimmed = {**{k: v for k, v in whole.items() if k in SHOWN[kind]}, **formatted}
+        assert (normalize(kind, trimmed) if normalize else notice_search.normalize_hit(trimmed)) == shape
