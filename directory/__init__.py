@@ -49,12 +49,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.url_map.converters["int"] = IdConverter  # every <int:…> is a record id: ASCII, within an id column
 
     import directory.models  # noqa: F401  (every table known before the first query)
-    from directory.core.i18n import install_template_gettext, select_locale
+    from directory.core.i18n import select_locale
     from directory.extensions import babel, csrf, db, login_manager
 
     db.init_app(app, settings.database_url)
     babel.init_app(app, locale_selector=select_locale)
-    install_template_gettext(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
